@@ -1,0 +1,57 @@
+// The analysis pipeline: raw complaint in, Report out. Stages run in order: parse, open wrappers
+// (ARF, forwarded-as-attachment), headers, Received chain and origin, body text, indicators,
+// attachments, authentication, language, classification, fingerprint. Enrichment of IPs is a
+// later stage (enrich/). An Analyzer is immutable after construction and safe to share between
+// threads.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "analysis/origin.h"
+#include "analysis/report.h"
+
+namespace lapis::analysis {
+
+inline constexpr size_t kMaxUrlsPerMessage = 500;
+inline constexpr size_t kMaxBodyText = 1024 * 1024;  // visible text kept for later stages
+inline constexpr int kMaxWrapperDepth = 3;            // wrappers opened inside wrappers
+
+struct AnalyzerOptions {
+  TrustConfig trust;
+  std::string default_region;  // ISO 3166 region for national phone numbers, "" = infer only
+  bool unwrap = true;          // open ARF reports and forwarded-as-attachment complaints
+};
+
+// One SMS complaint.
+struct SmsReport {
+  std::string sender;
+  std::string text;
+  std::optional<int64_t> time;
+  std::string reporter_country;  // ISO 3166 alpha-2
+  std::string reporter_number;
+};
+
+class Analyzer {
+ public:
+  explicit Analyzer(AnalyzerOptions options);
+
+  // `id`, `size`, `truncated` describe the bytes as submitted (they may be longer than `raw`).
+  Report AnalyzeEmail(std::string_view raw, const std::string& id, uint64_t size,
+                      bool truncated) const;
+  Report AnalyzeEmail(std::string_view raw) const;  // id and size computed from raw
+  Report AnalyzeSms(const SmsReport& sms) const;
+
+  const AnalyzerOptions& options() const { return options_; }
+
+ private:
+  void AnalyzeMessage(std::string_view raw, int wrapper_depth, Report* r) const;
+  void FinishText(const std::string& region, Report* r, const mail::Message* msg) const;
+  AnalyzerOptions options_;
+};
+
+// Parses one SMS line: JSON {"sender","text","time","reporter_country","reporter_number"} or
+// tab-separated "sender<TAB>text[<TAB>time[<TAB>country]]". False with `error` set if unusable.
+bool ParseSmsLine(std::string_view line, SmsReport* out, std::string* error);
+
+}  // namespace lapis::analysis

@@ -1,0 +1,19 @@
+// Classification of a complaint into commercial-spam, phishing, malware, advance-fee-fraud,
+// extortion, other-scam, not-spam or unknown. Transparent rules: every point of score comes with
+// a reason a person can check (the phrase, the attachment, the link). Thread-safe.
+#pragma once
+
+#include "analysis/report.h"
+
+namespace lapis::analysis {
+
+inline constexpr size_t kMaxClassifyText = 32 * 1024;  // bytes of subject + body examined
+
+struct ClassifyInput {
+  const Report* report;
+  const mail::Message* message;  // null for SMS
+};
+
+Classification Classify(const ClassifyInput& in);
+
+}  // namespace lapis::analysis

@@ -1,0 +1,121 @@
+#include "analysis/fingerprint.h"
+
+#include <cstdio>
+#include <limits>
+
+#include "common/sha256.h"
+#include "common/strings.h"
+#include "mail/urls.h"
+
+namespace lapis::analysis {
+namespace {
+
+uint64_t Mix(uint64_t x) {  // splitmix64 finaliser
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+std::string NormalizeForFingerprint(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t words = 0;
+  size_t i = 0;
+  bool space = true;
+  while (i < text.size() && words < kMaxFingerprintWords) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    // URLs vary per recipient (tracking ids); keep only the host.
+    if ((c == 'h' || c == 'H') && (StartsWithIgnoreCase(text.substr(i), "http://") ||
+                                   StartsWithIgnoreCase(text.substr(i), "https://"))) {
+      size_t e = i;
+      while (e < text.size() && !isspace(static_cast<unsigned char>(text[e])) && text[e] != '"' &&
+             text[e] != '<' && text[e] != '>')
+        ++e;
+      mail::FoundUrl u;
+      if (mail::NormalizeUrl(text.substr(i, e - i), &u)) {
+        if (!space) out.push_back(' ');
+        out += u.host;
+        out.push_back(' ');
+        ++words;
+        space = true;
+      }
+      i = e;
+      continue;
+    }
+    if (c >= '0' && c <= '9') {
+      while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+      out.push_back('0');
+      space = false;
+      continue;
+    }
+    if (c >= 0x80 || isalpha(c)) {
+      out.push_back(c < 0x80 ? static_cast<char>(tolower(c)) : static_cast<char>(c));
+      space = false;
+    } else if (!space) {
+      out.push_back(' ');
+      ++words;
+      space = true;
+    }
+    ++i;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+Fingerprint ComputeFingerprint(std::string_view body_text, std::string_view subject) {
+  Fingerprint f;
+  std::string norm = NormalizeForFingerprint(body_text);
+  f.body_hash = Sha256Hex(norm);
+  std::string nsub = NormalizeForFingerprint(subject);
+  f.subject_hash = Sha256Hex(nsub).substr(0, 16);
+  std::vector<std::string_view> words;
+  for (auto w : Split(norm, ' '))
+    if (!w.empty()) words.push_back(w);
+  std::vector<uint64_t> shingle_hashes;
+  if (words.empty()) return f;
+  size_t n = words.size() < static_cast<size_t>(kShingleWords) ? 1 : words.size() - kShingleWords + 1;
+  shingle_hashes.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t k = i; k < std::min(words.size(), i + kShingleWords); ++k) {
+      h = Fnv1a64(words[k], h);
+      h = Fnv1a64(" ", h);
+    }
+    shingle_hashes.push_back(h);
+  }
+  f.shingles = shingle_hashes.size();
+  f.minhash.assign(kMinHashSize, std::numeric_limits<uint32_t>::max());
+  for (int k = 0; k < kMinHashSize; ++k) {
+    uint64_t seed = Mix(static_cast<uint64_t>(k) + 1);
+    uint64_t best = std::numeric_limits<uint64_t>::max();
+    for (uint64_t h : shingle_hashes) {
+      uint64_t v = Mix(h ^ seed);
+      if (v < best) best = v;
+    }
+    f.minhash[k] = static_cast<uint32_t>(best);
+  }
+  for (int b = 0; b < kBands; ++b) {
+    uint64_t h = Mix(static_cast<uint64_t>(b) << 32);
+    for (int r = 0; r < kRowsPerBand; ++r) h = Mix(h ^ f.minhash[b * kRowsPerBand + r]);
+    f.bands.push_back(Hex64(h));
+  }
+  return f;
+}
+
+double Similarity(const Fingerprint& a, const Fingerprint& b) {
+  if (a.minhash.size() != b.minhash.size() || a.minhash.empty()) return 0;
+  int eq = 0;
+  for (size_t i = 0; i < a.minhash.size(); ++i) eq += a.minhash[i] == b.minhash[i];
+  return static_cast<double>(eq) / a.minhash.size();
+}
+
+}  // namespace lapis::analysis

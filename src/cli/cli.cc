@@ -1,0 +1,112 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace lapis::cli {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+std::string DefaultConfigPath() {
+  if (const char* c = std::getenv("LAPIS_CONFIG"); c && *c) return c;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x) return std::string(x) + "/lapis/lapis.toml";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.config/lapis/lapis.toml";
+  return "";
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Lapis: analysis and cooperation platform for international spam enforcement."};
+  app.name("lapis");
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string config = DefaultConfigPath();
+  app.set_config("--config", config,
+                 "TOML config file; keys are option names, in a [analyze] or [ipdata] section "
+                 "(default: $LAPIS_CONFIG, else ~/.config/lapis/lapis.toml)");
+  app.footer("Exit status: 0 success, 1 some inputs could not be read (each reported on stderr), "
+             "2 usage error.\nRun `lapis VERB --help` for the options of a verb; docs/cli.md has "
+             "the config file format.");
+
+  AnalyzeOptions ao;
+  auto* analyze = app.add_subcommand(
+      "analyze", "Analyse spam complaints: .eml files, directories (recursive), mbox files, "
+                 "Maildir folders or - for stdin. Prints one JSON object per message (docs/analysis.md).");
+  analyze->add_option("paths", ao.paths, "Inputs to analyse")->required()->type_name("PATH...");
+  analyze->add_option("-j,--jobs", ao.jobs, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  analyze->add_flag("--summary", ao.summary, "Print aggregates instead of one object per message");
+  analyze->add_flag("--summary-json", ao.summary_json, "With --summary: print the aggregates as JSON");
+  analyze->add_option("--top", ao.top, "Rows per table in the summary")->capture_default_str();
+  analyze->add_flag("--sms", ao.sms,
+                    "Inputs are SMS reports, one per line: JSON {sender,text,time,reporter_country} "
+                    "or sender<TAB>text[<TAB>time[<TAB>country]]");
+  analyze->add_flag("--pretty", ao.pretty, "Indent the JSON (one object spans several lines)");
+  analyze->add_flag("!--no-unwrap", ao.unwrap,
+                    "Analyse ARF reports and forwarded complaints as they are instead of the "
+                    "message they carry");
+  analyze->add_option("--trusted-network", ao.trusted_networks,
+                      "CIDR of a relay whose Received stamps are believed (repeatable)")
+      ->type_name("CIDR");
+  analyze->add_option("--trusted-host", ao.trusted_hosts,
+                      "Host name (or .suffix) of a trusted relay, matched on its reverse DNS (repeatable)")
+      ->type_name("HOST");
+  analyze->add_flag("!--no-infer-trust", ao.infer_trust,
+                    "Trust only configured relays; do not infer trust from private hops or chain "
+                    "continuity");
+  analyze->add_option("--region", ao.region,
+                      "ISO 3166 country for national-format phone numbers (default: from the "
+                      "recipient's or sender's country-code domain)");
+  analyze->add_option("--max-message-size", ao.max_message_size,
+                      "Bytes of a message analysed; the rest is hashed but not parsed")
+      ->capture_default_str();
+  analyze->add_option("--ip-db", ao.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
+
+  IpDataOptions io;
+  auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
+  ipdata->require_subcommand(1);
+  auto* update = ipdata->add_subcommand(
+      "update", "Fetch the latest @ip-location-db/asn and asn-country packages with npm and compile them");
+  update->add_option("--dir", io.dir, "Data directory (default: $LAPIS_DATA_DIR or the build's .data)");
+  update->add_flag("--offline", io.offline, "Do not run npm; recompile what is already there");
+  auto* build = ipdata->add_subcommand("build", "Compile the CSV packages into DATA_DIR/ipdb.bin");
+  build->add_option("--dir", io.dir, "Data directory");
+  build->add_option("--node-modules", io.node_modules, "Folder holding @ip-location-db/* (default: DATA_DIR/npm/node_modules)");
+  build->add_option("--out", io.out, "Output file (default: DATA_DIR/ipdb.bin)");
+  auto* lookup = ipdata->add_subcommand("lookup", "Print AS number, country and organisation of IPs");
+  lookup->add_option("ips", io.ips, "Addresses")->required();
+  lookup->add_option("--db", io.out, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::CallForVersion& e) {
+    app.exit(e);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  try {
+    if (analyze->parsed()) return RunAnalyze(ao);
+    if (update->parsed()) return RunIpDataUpdate(io);
+    if (build->parsed()) return RunIpDataBuild(io);
+    if (lookup->parsed()) return RunIpDataLookup(io);
+  } catch (const std::exception& e) {
+    std::cerr << "lapis: internal error: " << e.what() << "\n";
+    return kExitPartial;
+  }
+  return kExitUsage;
+}
+
+}  // namespace lapis::cli

@@ -1,0 +1,49 @@
+// The verbs of the `lapis` program. Each takes parsed options and returns the process exit status:
+// 0 success, 1 some inputs could not be read or analysed (each reported on stderr), 2 usage.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lapis::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitPartial = 1;
+inline constexpr int kExitUsage = 2;
+
+struct AnalyzeOptions {
+  std::vector<std::string> paths;
+  int jobs = 1;
+  bool summary = false;
+  bool summary_json = false;
+  bool sms = false;
+  bool pretty = false;
+  bool unwrap = true;
+  size_t top = 10;
+  size_t max_message_size = 32 * 1024 * 1024;
+  std::vector<std::string> trusted_networks;
+  std::vector<std::string> trusted_hosts;
+  bool infer_trust = true;
+  std::string region;
+  std::string ip_db;  // compiled IP database; "" = default location
+};
+
+int RunAnalyze(const AnalyzeOptions& o);
+
+struct IpDataOptions {
+  std::string dir;         // data directory holding npm/ and ipdb.bin
+  std::string node_modules;  // build: where the CSV packages are
+  std::string out;
+  std::vector<std::string> ips;
+  bool offline = false;    // update: do not run npm, rebuild from what is there
+};
+
+int RunIpDataUpdate(const IpDataOptions& o);
+int RunIpDataBuild(const IpDataOptions& o);
+int RunIpDataLookup(const IpDataOptions& o);
+
+// Default data directory: $LAPIS_DATA_DIR, else the one configured at build time.
+std::string DefaultDataDir();
+std::string DefaultIpDbPath();
+
+}  // namespace lapis::cli

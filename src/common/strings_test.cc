@@ -1,0 +1,35 @@
+#include "common/strings.h"
+
+#include <gtest/gtest.h>
+
+#include "common/sha256.h"
+
+namespace lapis {
+
+TEST(Strings, SanitizeUtf8ReplacesInvalidBytes) {
+  EXPECT_EQ(SanitizeUtf8("ok\xff!"), "ok\xEF\xBF\xBD!");
+  EXPECT_EQ(SanitizeUtf8("\xC3\xA9t\xC3\xA9"), "\xC3\xA9t\xC3\xA9");
+  EXPECT_EQ(SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_TRUE(IsValidUtf8(SanitizeUtf8("\xF0\x9F\x98")));
+}
+
+TEST(Strings, CollapseWhitespaceTrimsAndJoins) {
+  EXPECT_EQ(CollapseWhitespace("  a\r\n\t b  "), "a b");
+}
+
+TEST(Strings, FindIgnoreCase) {
+  EXPECT_EQ(FindIgnoreCase("Hello World", "WORLD"), 6u);
+  EXPECT_EQ(FindIgnoreCase("abc", "abcd"), std::string_view::npos);
+}
+
+TEST(Strings, Rfc3339IsUtc) { EXPECT_EQ(FormatRfc3339(1030000000), "2002-08-22T07:06:40Z"); }
+
+TEST(Sha256, KnownVector) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256 h;
+  h.Update("a");
+  h.Update("bc");
+  EXPECT_EQ(h.HexDigest(), Sha256Hex("abc"));
+}
+
+}  // namespace lapis

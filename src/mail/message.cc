@@ -1,0 +1,353 @@
+#include "mail/message.h"
+
+#include <gmime/gmime.h>
+
+#include <mutex>
+#include <utility>
+
+#include "common/strings.h"
+
+namespace lapis::mail {
+namespace {
+
+struct ParseContext {
+  std::vector<Defect>* defects;
+  int warnings = 0;
+};
+
+constexpr int kMaxWarningsRecorded = 50;
+
+const char* WarningCode(GMimeParserWarning w) {
+  switch (w) {
+    case GMIME_WARN_DUPLICATED_HEADER: return "duplicated-header";
+    case GMIME_WARN_DUPLICATED_PARAMETER: return "duplicated-parameter";
+    case GMIME_WARN_UNENCODED_8BIT_HEADER: return "unencoded-8bit-header";
+    case GMIME_WARN_INVALID_CONTENT_TYPE: return "invalid-content-type";
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid-rfc2047-header";
+    case GMIME_WARN_MALFORMED_MULTIPART: return "malformed-multipart";
+    case GMIME_WARN_TRUNCATED_MESSAGE: return "truncated-message";
+    case GMIME_WARN_MALFORMED_MESSAGE: return "malformed-message";
+    case GMIME_CRIT_INVALID_HEADER_NAME: return "invalid-header-name";
+    case GMIME_CRIT_CONFLICTING_HEADER: return "conflicting-header";
+    case GMIME_CRIT_CONFLICTING_PARAMETER: return "conflicting-parameter";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "multipart-without-boundary";
+    case GMIME_WARN_INVALID_PARAMETER: return "invalid-parameter";
+    case GMIME_WARN_INVALID_ADDRESS_LIST: return "invalid-address-list";
+    case GMIME_CRIT_NESTING_OVERFLOW: return "mime-nesting-too-deep";
+    case GMIME_WARN_PART_WITHOUT_CONTENT: return "part-without-content";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "part-without-headers-or-content";
+  }
+  return "parser-warning";
+}
+
+void OnWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
+  auto* ctx = static_cast<ParseContext*>(user);
+  if (++ctx->warnings > kMaxWarningsRecorded) return;
+  std::string detail = "at byte " + std::to_string(offset);
+  if (item && *item) {
+    std::string_view it(item);
+    if (it.size() > 200) it = it.substr(0, 200);
+    detail += ": " + SanitizeUtf8(it);
+  }
+  ctx->defects->push_back({WarningCode(code), std::move(detail)});
+}
+
+GMimeParserOptions* NewOptions(const char* fallback, ParseContext* ctx) {
+  GMimeParserOptions* o = g_mime_parser_options_new();
+  g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
+  const char* charsets[4] = {"utf-8", nullptr, nullptr, nullptr};
+  int n = 1;
+  if (fallback && *fallback && g_ascii_strcasecmp(fallback, "utf-8") != 0 &&
+      g_ascii_strcasecmp(fallback, "us-ascii") != 0)
+    charsets[n++] = fallback;
+  charsets[n++] = "windows-1252";
+  g_mime_parser_options_set_fallback_charsets(o, charsets);
+  if (ctx) g_mime_parser_options_set_warning_callback(o, OnWarning, ctx);
+  return o;
+}
+
+std::string Unfold(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\r' || c == '\n') continue;
+    out.push_back(c);
+  }
+  return std::string(Trim(out));
+}
+
+std::string TakeString(char* s) {
+  if (!s) return "";
+  std::string out(s);
+  g_free(s);
+  return out;
+}
+
+std::string StreamBytes(GMimeStream* mem) {
+  GByteArray* ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+  if (!ba || !ba->data) return "";
+  return std::string(reinterpret_cast<const char*>(ba->data), ba->len);
+}
+
+// Decoded (transfer-encoding removed) bytes of a leaf part.
+std::string DecodedContent(GMimePart* part) {
+  GMimeDataWrapper* dw = g_mime_part_get_content(part);
+  if (!dw) return "";
+  GMimeStream* out = g_mime_stream_mem_new();
+  g_mime_data_wrapper_write_to_stream(dw, out);
+  std::string bytes = StreamBytes(out);
+  g_object_unref(out);
+  return bytes;
+}
+
+std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std::string& charset) {
+  if (!charset.empty() && g_ascii_strcasecmp(charset.c_str(), "utf-8") != 0 &&
+      g_ascii_strcasecmp(charset.c_str(), "us-ascii") != 0) {
+    const char* name = g_mime_charset_iconv_name(charset.c_str());
+    iconv_t cd = g_mime_iconv_open("UTF-8", name);
+    if (cd != (iconv_t)-1) {
+      // GMime's iconv helper skips invalid sequences instead of failing the whole text.
+      char* converted = g_mime_iconv_strndup(cd, bytes.data(), bytes.size());
+      g_mime_iconv_close(cd);
+      if (converted) return SanitizeUtf8(TakeString(converted));
+    }
+  }
+  if (IsValidUtf8(bytes)) return bytes;
+  char* decoded = g_mime_utils_decode_8bit(opts, bytes.data(), bytes.size());
+  return SanitizeUtf8(TakeString(decoded));
+}
+
+std::string LowerMimeType(GMimeObject* obj) {
+  GMimeContentType* ct = g_mime_object_get_content_type(obj);
+  if (!ct) return "text/plain";
+  return ToLower(TakeString(g_mime_content_type_get_mime_type(ct)));
+}
+
+struct Walker {
+  Message* msg;
+  GMimeParserOptions* opts;
+  bool parts_limit_hit = false;
+  bool depth_limit_hit = false;
+
+  void Walk(GMimeObject* root) {
+    struct Item {
+      GMimeObject* obj;
+      int depth;
+    };
+    std::vector<Item> stack{{root, 0}};
+    while (!stack.empty()) {
+      Item it = stack.back();
+      stack.pop_back();
+      if (it.depth > kMaxMimeDepth) {
+        if (!depth_limit_hit)
+          msg->defects.push_back({"mime-nesting-too-deep",
+                                  "parts below depth " + std::to_string(kMaxMimeDepth) + " skipped"});
+        depth_limit_hit = true;
+        continue;
+      }
+      if (GMIME_IS_MULTIPART(it.obj)) {
+        GMimeMultipart* mp = GMIME_MULTIPART(it.obj);
+        int n = g_mime_multipart_get_count(mp);
+        for (int i = n - 1; i >= 0; --i)
+          stack.push_back({g_mime_multipart_get_part(mp, i), it.depth + 1});
+      } else if (GMIME_IS_MESSAGE_PART(it.obj)) {
+        GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(it.obj));
+        if (!inner) continue;
+        if (msg->embedded.size() < kMaxEmbeddedMessages) {
+          msg->embedded.push_back(TakeString(g_mime_object_to_string(GMIME_OBJECT(inner), nullptr)));
+        }
+        GMimeObject* body = g_mime_message_get_mime_part(inner);
+        if (body) stack.push_back({body, it.depth + 1});
+      } else if (GMIME_IS_PART(it.obj)) {
+        AddLeaf(GMIME_PART(it.obj), it.depth);
+      }
+    }
+  }
+
+  void AddLeaf(GMimePart* gp, int depth) {
+    if (msg->parts.size() >= kMaxParts) {
+      if (!parts_limit_hit)
+        msg->defects.push_back({"too-many-parts", "parts beyond " + std::to_string(kMaxParts) + " skipped"});
+      parts_limit_hit = true;
+      return;
+    }
+    GMimeObject* obj = GMIME_OBJECT(gp);
+    Part p;
+    p.depth = depth;
+    p.content_type = LowerMimeType(obj);
+    const char* cs = g_mime_object_get_content_type_parameter(obj, "charset");
+    if (cs) p.charset = ToLower(cs);
+    const char* fn = g_mime_part_get_filename(gp);
+    if (fn) p.filename = SanitizeUtf8(fn);
+    const char* cid = g_mime_part_get_content_id(gp);
+    if (cid) p.content_id = SanitizeUtf8(cid);
+    GMimeContentDisposition* disp = g_mime_object_get_content_disposition(obj);
+    bool disp_attachment = disp && g_mime_content_disposition_is_attachment(disp);
+    bool is_text = p.content_type == "text/plain" || p.content_type == "text/html";
+    p.attachment = disp_attachment || (!is_text && !p.filename.empty());
+    if (is_text && !p.filename.empty() && disp_attachment) p.attachment = true;
+    p.inline_text = is_text && !p.attachment;
+    std::string bytes = DecodedContent(gp);
+    p.size = bytes.size();
+    if (p.content_type == "text/rfc822-headers") {
+      msg->embedded_headers_only.push_back(bytes);
+    }
+    if (p.content_type.rfind("text/", 0) == 0 || p.content_type.rfind("message/", 0) == 0) {
+      if (bytes.size() > kMaxTextPerPart) {
+        bytes.resize(kMaxTextPerPart);
+        msg->defects.push_back({"text-part-truncated", "decoded text cut at " +
+                                                           std::to_string(kMaxTextPerPart) + " bytes"});
+      }
+      p.text = ToUtf8(opts, bytes, p.charset);
+      if (p.attachment) p.data = std::move(bytes);
+    } else {
+      p.data = std::move(bytes);
+    }
+    msg->parts.push_back(std::move(p));
+  }
+};
+
+std::string FirstBodyCharset(std::string_view raw) {
+  // Cheap scan for the first charset= parameter, used to decode raw 8-bit headers.
+  size_t pos = FindIgnoreCase(raw.substr(0, std::min<size_t>(raw.size(), 256 * 1024)), "charset=");
+  if (pos == std::string_view::npos) return "";
+  pos += 8;
+  if (pos < raw.size() && (raw[pos] == '"' || raw[pos] == '\'')) ++pos;
+  size_t end = pos;
+  while (end < raw.size() && end - pos < 40 &&
+         (isalnum(static_cast<unsigned char>(raw[end])) || raw[end] == '-' || raw[end] == '_' ||
+          raw[end] == ':' || raw[end] == '.'))
+    ++end;
+  return ToLower(raw.substr(pos, end - pos));
+}
+
+}  // namespace
+
+void InitGMime() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+const Header* Message::Find(std::string_view name) const {
+  for (const auto& h : headers)
+    if (EqualsIgnoreCase(h.name, name)) return &h;
+  return nullptr;
+}
+
+std::vector<const Header*> Message::FindAll(std::string_view name) const {
+  std::vector<const Header*> out;
+  for (const auto& h : headers)
+    if (EqualsIgnoreCase(h.name, name)) out.push_back(&h);
+  return out;
+}
+
+Message ParseMessage(std::string_view raw) {
+  InitGMime();
+  Message msg;
+  ParseContext ctx{&msg.defects};
+  std::string fallback = FirstBodyCharset(raw);
+  GMimeParserOptions* opts = NewOptions(fallback.c_str(), &ctx);
+  GMimeStream* stream =
+      g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+  GMimeMessage* m = g_mime_parser_construct_message(parser, opts);
+  if (!m) {
+    msg.defects.push_back({"unparseable-message", "no message header block found"});
+  } else {
+    GMimeHeaderList* hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+    int n = g_mime_header_list_get_count(hl);
+    if (n > static_cast<int>(kMaxHeaders)) {
+      msg.defects.push_back({"too-many-headers", std::to_string(n) + " header fields; first " +
+                                                     std::to_string(kMaxHeaders) + " kept"});
+      n = kMaxHeaders;
+    }
+    msg.headers.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
+      const char* name = g_mime_header_get_name(h);
+      const char* value = g_mime_header_get_raw_value(h);
+      std::string_view v = value ? std::string_view(value) : std::string_view();
+      if (v.size() > kMaxHeaderLength) {
+        msg.defects.push_back({"header-too-long", std::string(name ? name : "") + " cut at " +
+                                                      std::to_string(kMaxHeaderLength) + " bytes"});
+        v = v.substr(0, kMaxHeaderLength);
+      }
+      msg.headers.push_back({name ? SanitizeUtf8(name) : "", Unfold(v)});
+    }
+    GMimeObject* body = g_mime_message_get_mime_part(m);
+    if (body) {
+      msg.top_content_type = LowerMimeType(body);
+      if (GMIME_IS_MULTIPART(body)) {
+        const char* rt = g_mime_object_get_content_type_parameter(body, "report-type");
+        if (rt) msg.report_type = ToLower(rt);
+      }
+      Walker w{&msg, opts};
+      w.Walk(body);
+    }
+    g_object_unref(m);
+  }
+  g_object_unref(parser);
+  g_object_unref(stream);
+  g_mime_parser_options_free(opts);
+  return msg;
+}
+
+std::string DecodeHeaderText(std::string_view raw, std::string_view fallback_charset) {
+  InitGMime();
+  std::string fb(fallback_charset);
+  GMimeParserOptions* opts = NewOptions(fb.c_str(), nullptr);
+  std::string in = Unfold(raw);
+  std::string out = TakeString(g_mime_utils_header_decode_text(opts, in.c_str()));
+  g_mime_parser_options_free(opts);
+  return CollapseWhitespace(SanitizeUtf8(out));
+}
+
+std::vector<Mailbox> ParseAddressList(std::string_view raw, std::string_view fallback_charset) {
+  InitGMime();
+  std::vector<Mailbox> out;
+  std::string fb(fallback_charset);
+  GMimeParserOptions* opts = NewOptions(fb.c_str(), nullptr);
+  std::string in = Unfold(raw);
+  InternetAddressList* list = internet_address_list_parse(opts, in.c_str());
+  if (list) {
+    std::vector<InternetAddressList*> stack{list};
+    while (!stack.empty() && out.size() < 1000) {
+      InternetAddressList* l = stack.back();
+      stack.pop_back();
+      int n = internet_address_list_length(l);
+      for (int i = 0; i < n; ++i) {
+        InternetAddress* a = internet_address_list_get_address(l, i);
+        if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+          Mailbox mb;
+          const char* name = internet_address_get_name(a);
+          if (name) mb.name = CollapseWhitespace(SanitizeUtf8(name));
+          const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+          if (addr) mb.address = SanitizeUtf8(addr);
+          out.push_back(std::move(mb));
+        } else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+          stack.push_back(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+        }
+      }
+    }
+    g_object_unref(list);
+  }
+  g_mime_parser_options_free(opts);
+  return out;
+}
+
+std::optional<int64_t> ParseDate(std::string_view raw) {
+  InitGMime();
+  std::string in = Unfold(raw);
+  if (in.empty()) return std::nullopt;
+  GDateTime* dt = g_mime_utils_header_decode_date(in.c_str());
+  if (!dt) return std::nullopt;
+  int64_t t = g_date_time_to_unix(dt);
+  g_date_time_unref(dt);
+  return t;
+}
+
+}  // namespace lapis::mail

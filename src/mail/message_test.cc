@@ -1,0 +1,79 @@
+#include "mail/message.h"
+
+#include <gtest/gtest.h>
+
+namespace lapis::mail {
+
+TEST(Message, DecodesRfc2047AndRfc2231) {
+  std::string raw =
+      "From: =?ISO-8859-1?Q?Andr=E9?= Pirard <PIRARD@vm1.ulg.ac.be>\r\n"
+      "Subject: =?utf-8?B?w4lsw6h2ZQ==?= test\r\n"
+      "Date: Thu, 22 Aug 2002 12:34:56 +0100\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "caf=E9\r\n"
+      "--b\r\nContent-Type: application/octet-stream\r\n"
+      "Content-Disposition: attachment; filename*=UTF-8''%C3%A9t%C3%A9.pdf\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n";
+  Message m = ParseMessage(raw);
+  ASSERT_NE(m.Find("subject"), nullptr);
+  EXPECT_EQ(DecodeHeaderText(m.Find("Subject")->value), "\xC3\x89l\xC3\xA8ve test");
+  auto from = ParseAddressList(m.Find("From")->value);
+  ASSERT_EQ(from.size(), 1u);
+  EXPECT_EQ(from[0].name, "Andr\xC3\xA9 Pirard");
+  EXPECT_EQ(from[0].address, "PIRARD@vm1.ulg.ac.be");
+  ASSERT_EQ(m.parts.size(), 2u);
+  EXPECT_EQ(m.parts[0].text, "caf\xC3\xA9");
+  EXPECT_TRUE(m.parts[0].inline_text);
+  EXPECT_EQ(m.parts[1].filename, "\xC3\xA9t\xC3\xA9.pdf");
+  EXPECT_TRUE(m.parts[1].attachment);
+  EXPECT_EQ(m.parts[1].data, "%PDF-");
+}
+
+TEST(Message, RawEightBitHeaderUsesBodyCharset) {
+  std::string raw =
+      "Subject: \xB1\xA4\xB0\xED\r\nContent-Type: text/plain; charset=euc-kr\r\n\r\nbody\r\n";
+  Message m = ParseMessage(raw);
+  EXPECT_EQ(DecodeHeaderText(m.Find("Subject")->value, "euc-kr"), "\xEA\xB4\x91\xEA\xB3\xA0");
+}
+
+TEST(Message, ParsesDates) {
+  EXPECT_EQ(ParseDate("Thu, 22 Aug 2002 12:34:56 +0100"), 1030016096);
+  EXPECT_EQ(ParseDate("22 Aug 2002 11:34:56 GMT"), 1030016096);
+  EXPECT_FALSE(ParseDate("not a date").has_value());
+}
+
+TEST(Message, DeepNestingIsCutAndRecorded) {
+  std::string raw = "Subject: deep\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n";
+  for (int i = 0; i < 200; ++i)
+    raw += "--b" + std::to_string(i) + "\r\nContent-Type: multipart/mixed; boundary=\"b" +
+           std::to_string(i + 1) + "\"\r\n\r\n";
+  raw += "--b200\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+  Message m = ParseMessage(raw);
+  bool recorded = false;
+  for (const auto& d : m.defects) recorded = recorded || d.code == "mime-nesting-too-deep";
+  EXPECT_TRUE(recorded);
+}
+
+TEST(Message, GarbageNeverFails) {
+  std::string garbage;
+  for (int i = 0; i < 5000; ++i) garbage.push_back(static_cast<char>((i * 7919) % 256));
+  Message m = ParseMessage(garbage);
+  (void)m;
+  Message empty = ParseMessage("");
+  EXPECT_TRUE(empty.parts.empty() || empty.parts.size() == 1);
+}
+
+TEST(Message, KeepsEmbeddedMessageBytes) {
+  std::string raw =
+      "From: reporter@example.org\r\nSubject: Fwd: spam\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+      "--x\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+      "--x\r\nContent-Type: message/rfc822\r\n\r\nFrom: spammer@example.net\r\nSubject: buy\r\n\r\nbuy now\r\n"
+      "--x--\r\n";
+  Message m = ParseMessage(raw);
+  ASSERT_EQ(m.embedded.size(), 1u);
+  EXPECT_NE(m.embedded[0].find("spammer@example.net"), std::string::npos);
+}
+
+}  // namespace lapis::mail
