@@ -25,6 +25,7 @@ constexpr size_t kMaxHops = 100;
 constexpr size_t kMaxAttachments = 100;
 constexpr size_t kMaxRawHop = 1000;
 constexpr size_t kMaxSmsText = 4096;
+constexpr size_t kLanguageSample = 4096;  // CLD2 is reliable well before this
 
 const char* const kOriginatingHeaders[] = {
     "X-Originating-IP", "X-Sender-IP", "X-Source-IP", "X-Client-IP", "X-Yahoo-Post-IP",
@@ -537,7 +538,7 @@ void Analyzer::FinishText(const std::string& region, Report* r, const mail::Mess
   ExtractPhones(r->headers.subject, region, "subject", &r->indicators.phones);
   ExtractPhones(r->body_text, region, "body", &r->indicators.phones);
   ExtractPayments(r->headers.subject + "\n" + r->body_text, &r->indicators.payments);
-  std::string lang_text = r->headers.subject + "\n" + r->body_text.substr(0, 16384);
+  std::string lang_text = r->headers.subject + "\n" + r->body_text.substr(0, kLanguageSample);
   LanguageGuess lg = DetectLanguage(lang_text);
   r->language = lg.code;
   r->language_confidence = lg.confidence;

@@ -20,6 +20,7 @@ struct Rule {
   double weight;
   const char* name;     // reason shown to the analyst
   const char* pattern;  // RE2, matched against lower-cased text
+  const char* also = nullptr;  // when set, this pattern must match somewhere in the text too
 };
 
 // Phrase rules. Patterns are matched case-insensitively on the subject and the visible body text.
@@ -36,38 +37,38 @@ const Rule kRules[] = {
     {kPhishing, 1.0, "deadline threat against the account", R"((within|in)\s+(24|48|72)\s+hours|failure\s+to\s+(comply|verify|update|confirm)|permanently\s+(deleted|closed|suspended|disabled))"},
     {kPhishing, 1.0, "shared-document or voicemail lure", R"((shared\s+(a\s+)?(document|file)\s+with\s+you|view\s+(the\s+)?(document|invoice|file|message)|you\s+have\s+(a\s+)?(new\s+)?(voice\s*mail|fax|secure\s+message|pending\s+(message|document|e-?mail)s?)|incoming\s+messages?\s+(were|are)\s+(held|pending|blocked)))"},
     // Advance-fee fraud.
-    {kAdvanceFee, 2.0, "large sum to be transferred", R"((\$|usd|us\$|eur|gbp|£|€)?\s?\d{1,3}([,. ]\d{3})*(\.\d+)?\s*(m|million|billion)\b.{0,40}(dollars|usd|euros?|pounds)?|(sum|amount|fund|funds)\s+of\s+(\(?us\$|\$|usd|eur|£|€))"},
+    {kAdvanceFee, 2.0, "large sum to be transferred", R"((\$|usd|us\$|eur|gbp|£|€)\s?\d{1,3}([,. ]\d{3})+(\.\d+)?\s*(m|million|billion)?|\d{1,3}([,. ]\d{3})*(\.\d+)?\s*(million|billion)\s+(us\s+)?(dollars|usd|euros?|pounds)|(sum|amount|fund|funds)\s+of\s+(\(?us\$|\$|usd|eur|£|€))"},
     {kAdvanceFee, 2.0, "next-of-kin or beneficiary story", R"(next\s+of\s+kin|\bbeneficiary\b|late\s+(client|husband|father|customer)|deceased|inheritance|unclaimed\s+(fund|deposit|inheritance))"},
     {kAdvanceFee, 1.5, "proposal of a confidential business transaction", R"((confidential|private|secret)\s+(business\s+)?(proposal|transaction|deal)|business\s+proposal|mutual\s+benefit|foreign\s+partner|strictest\s+confidence)"},
     {kAdvanceFee, 1.5, "official or banker persona", R"(\b(barrister|attorney\s+at\s+law|bank\s+manager|auditor|director\s+of\s+(the\s+)?(bank|operations|audit)|minister\s+of|diplomat|united\s+nations|central\s+bank|reserve\s+bank|ministry\s+of\s+finance|widow|refugee|army\s+general|sgt\.?|sergeant)\b)"},
     {kAdvanceFee, 1.5, "transfer of funds to a foreign account", R"((transfer|remit|move)\s+(of\s+)?(this|the|these)?\s*(funds?|money|sum)|(atm|visa)\s+card\s+(worth|valued|loaded)|diplomatic\s+(courier|consignment)|consignment\s+box|security\s+company)"},
-    {kAdvanceFee, 1.0, "lottery or award notification", R"((won|winner|winning|award(ed)?|selected)\s.{0,40}(lottery|lotto|sweepstake|draw|promotion|prize|jackpot)|claim\s+(your|the)\s+(prize|winnings|award|fund))"},
+    {kAdvanceFee, 1.0, "lottery or award notification", R"(\b(won|winner|winning|awarded|selected)\b)", R"(\b(lottery|lotto|sweepstakes?|jackpot)\b|claim\s+(your|the)\s+(prize|winnings|award|fund))"},
     {kAdvanceFee, 1.0, "money-transfer service requested", R"(western\s+union|money\s*gram|ria\s+money|wire\s+transfer\s+fee|processing\s+fee|clearance\s+(fee|certificate)|release\s+(of\s+)?(the\s+)?fund)"},
     {kAdvanceFee, 0.8, "typical advance-fee wording", R"(\bkindly\b|\bdearest\b|\bgod\s+bless\b|\breply\s+(urgently|immediately)\b|\bmy\s+dear\b|\bcompensation\b|\bpercent(age)?\s+(of|for)\s+(the\s+)?(total|fund|sum)|\bfor\s+your\s+(assistance|co-?operation)\b)"},
     // Extortion / sextortion.
-    {kExtortion, 2.5, "claims to have recorded the recipient", R"((recorded|recording|video|footage|screenshot)s?\s.{0,80}(webcam|camera|you\s+(watching|masturbat|were\s+watching|visit))|(webcam|camera)\s.{0,60}(recorded|recording|video|footage|activated))"},
+    {kExtortion, 2.5, "claims to have recorded the recipient", R"(\b(recorded|recording|video|footage|screenshots?)\b)", R"(\b(webcam|web\s+cam|camera)\b)"},
     {kExtortion, 2.0, "claims to control the recipient's device or account", R"((hacked|infected|access\s+to|control\s+(of|over))\s+(your|all\s+your)\s+(device|computer|phone|account|e-?mail|system|contacts)|(installed|planted)\s+(a\s+)?(malware|virus|trojan|spyware|rat|software))"},
-    {kExtortion, 2.0, "threat to send compromising material to contacts", R"((send|share|forward|leak|publish|distribute)\s.{0,60}(to\s+)?(all\s+)?(of\s+)?your\s+(contacts|friends|family|colleagues|relatives)|adult\s+(web)?sites?|porn(ographic)?|masturbat)"},
-    {kExtortion, 1.5, "payment demand with deadline", R"((pay|send|transfer)\s.{0,60}(bitcoin|btc|crypto)|(bitcoin|btc)\s+(wallet|address)|(48|24|72)\s+hours\s+to\s+(pay|make|transfer)|you\s+have\s+(48|24|72)\s+hours)"},
+    {kExtortion, 2.0, "threat to send compromising material to contacts", R"((send|share|forward|leak|publish|distribute|spread)\s+(it|this|the\s+video|the\s+recording)?\s*(to\s+)?(all\s+)?(of\s+)?your\s+(contacts|friends|family|colleagues|relatives)|adult\s+(web)?sites?|porn(ographic)?|masturbat)"},
+    {kExtortion, 1.5, "payment demand with deadline", R"(\b(pay|send|transfer)\b)", R"(\b(bitcoin|btc)\s+(wallet|address)|(48|24|72)\s+hours\s+to\s+(pay|make|transfer)|you\s+have\s+(48|24|72)\s+hours|in\s+bitcoin)"},
     {kExtortion, 1.0, "quotes a password as proof", R"(\b(i\s+know|your)\s+password\b|password\s+is\b)"},
     // Other scams.
-    {kOtherScam, 1.5, "work-from-home or easy-money offer", R"(work\s+(from|at)\s+home|earn\s+(up\s+to\s+)?(\$|£|€)?\d+.{0,30}(per|a|each)\s+(day|week|hour|month)|make\s+money\s+(fast|online|from\s+home)|financial\s+freedom|be\s+your\s+own\s+boss|mystery\s+shopper)"},
+    {kOtherScam, 1.5, "work-from-home or easy-money offer", R"(work\s+(from|at)\s+home|earn\s+(up\s+to\s+)?(\$|£|€)?\d+[,.\d]*\s+(per|a|each)\s+(day|week|hour|month)|make\s+money\s+(fast|online|from\s+home)|financial\s+freedom|be\s+your\s+own\s+boss|mystery\s+shopper)"},
     {kOtherScam, 1.5, "investment or crypto profit promise", R"((guaranteed|huge|massive)\s+(returns?|profits?)|(crypto|bitcoin|forex|trading)\s+(investment|opportunity|platform|profit|bot)|double\s+your\s+(money|bitcoin|investment)|stock\s+(alert|pick|tip)|hot\s+stock|penny\s+stock|explosive\s+(growth|gains))"},
-    {kOtherScam, 1.0, "fake invoice or payment confirmation", R"((your\s+)?(order|payment|subscription)\s+(has\s+been\s+|was\s+)?(confirmed|processed|renewed|charged).{0,80}(call|contact)|if\s+you\s+did\s+not\s+(authori[sz]e|make|place)\s+this)"},
+    {kOtherScam, 1.0, "fake invoice or payment confirmation", R"((order|payment|subscription)\s+(has\s+been\s+|was\s+)?(confirmed|processed|renewed|charged))", R"(if\s+you\s+did\s+not\s+(authori[sz]e|make|place|request)|call\s+(us\s+)?(now|immediately|at)|cancel\s+(the|this|your)\s+(order|subscription|payment))"},
     {kOtherScam, 1.0, "romance or dating lure", R"((lonely|single)\s+(women|ladies|girls|men)|looking\s+for\s+(a\s+)?(serious\s+)?(relationship|man|husband|love)|i\s+saw\s+your\s+profile)"},
-    {kOtherScam, 1.0, "prize or gift-card bait", R"((you('ve|\s+have)\s+(been\s+)?(won|selected|chosen))|gift\s+card|free\s+(iphone|ipad|gift|reward)|congratulations.{0,40}(won|winner|selected|reward))"},
+    {kOtherScam, 1.0, "prize or gift-card bait", R"((you('ve|\s+have)\s+(been\s+)?(won|selected|chosen))|gift\s+card|free\s+(iphone|ipad|gift|reward)|congratulations[!,.]?\s+(you|your))"},
     // Commercial spam.
     {kCommercial, 1.5, "opt-out or unsubscribe wording", R"(unsubscribe|opt[- ]?out|remove\s+(me|yourself)\s+from|to\s+be\s+removed|no\s+longer\s+wish\s+to\s+receive|email\s+preferences|mailing\s+list|you\s+(are\s+)?receiv(ed|ing)\s+this\s+(e-?mail|message)\s+because)"},
     {kCommercial, 1.5, "sales call to action", R"(order\s+(now|today)|buy\s+(now|today)|shop\s+now|act\s+now|call\s+(now|today|toll[- ]free)|limited\s+time|special\s+offer|offer\s+expires|don'?t\s+miss|click\s+here|visit\s+our\s+(web)?site|sign\s+up\s+(now|today)|free\s+(trial|quote|consultation|shipping|sample)|best\s+price|lowest\s+price)"},
     {kCommercial, 1.5, "price, discount or savings claim", R"(\d+\s*%\s*(off|discount|savings)|save\s+(up\s+to\s+)?(\$|£|€)?\d+|(\$|£|€)\s?\d+(\.\d\d)?\s+(only|per|each|value)|discount|wholesale|\bcheap\b|bargain|clearance\s+sale|coupon|promo(tion)?\s+code)"},
     {kCommercial, 1.5, "spam product category", R"(\b(viagra|cialis|levitra|pharmacy|prescription|pills?|weight\s+loss|diet|lose\s+weight|penis|enlarge|enhancement|casino|poker|betting|replica|rolex|watches|mortgage|refinanc|credit\s+score|debt\s+(relief|consolidation)|loans?|insurance\s+quote|herbal|vitamins?|anti-?aging|seo\s+services?|web\s+traffic|email\s+marketing|bulk\s+e-?mail|lead\s+generation|toner|ink\s+cartridges?|degree|diploma)\b)"},
-    {kCommercial, 1.0, "marketing superlatives", R"(100\s*%\s*(free|guaranteed|satisfaction)|satisfaction\s+guaranteed|money[- ]back\s+guarantee|risk[- ]free|no\s+obligation|amazing|incredible|once\s+in\s+a\s+lifetime|exclusive\s+(deal|offer)|\bfree\b.{0,20}\bfree\b)"},
+    {kCommercial, 1.0, "marketing superlatives", R"(100\s*%\s*(free|guaranteed|satisfaction)|satisfaction\s+guaranteed|money[- ]back\s+guarantee|risk[- ]free|no\s+obligation|once\s+in\s+a\s+lifetime|exclusive\s+(deal|offer))"},
     {kCommercial, 0.8, "addressed to a purchased list", R"(dear\s+(friend|sir\s*/\s*madam|valued\s+(customer|member)|customer|member|user|homeowner|business\s+owner)|this\s+is\s+(not\s+)?(a\s+)?(spam|unsolicited)|sent\s+in\s+compliance|bill\s+s\.?\s*1618|\bcan-?spam\b)"},
 };
 
 RE2::Options SetOptions() {
   RE2::Options o;
-  o.set_case_sensitive(false);
+  o.set_case_sensitive(true);  // input and patterns are lower-case
   o.set_log_errors(false);
   o.set_max_mem(256 << 20);
   return o;
@@ -75,11 +76,16 @@ RE2::Options SetOptions() {
 
 struct Compiled {
   RE2::Set set{SetOptions(), RE2::UNANCHORED};
+  std::vector<int> primary, secondary;  // pattern indexes in `set` of each rule
   bool ok = false;
   Compiled() {
     for (const auto& r : kRules) {
       std::string err;
-      if (set.Add(r.pattern, &err) < 0) return;
+      int i = set.Add(r.pattern, &err);
+      if (i < 0) return;
+      primary.push_back(i);
+      secondary.push_back(r.also ? set.Add(r.also, &err) : -1);
+      if (r.also && secondary.back() < 0) return;
     }
     ok = set.Compile();
   }
@@ -119,7 +125,14 @@ Classification Classify(const ClassifyInput& in) {
   if (rules.ok) {
     std::vector<int> hits;
     rules.set.Match(lower, &hits);
-    for (int i : hits) add(kRules[i].cat, kRules[i].weight, kRules[i].name);
+    std::vector<bool> hit(rules.secondary.size() * 2 + 2, false);
+    for (int i : hits)
+      if (i >= 0 && static_cast<size_t>(i) < hit.size()) hit[i] = true;
+    for (size_t k = 0; k < std::size(kRules); ++k) {
+      if (!hit[rules.primary[k]]) continue;
+      if (rules.secondary[k] >= 0 && !hit[rules.secondary[k]]) continue;
+      add(kRules[k].cat, kRules[k].weight, kRules[k].name);
+    }
   }
 
   // Structural evidence.

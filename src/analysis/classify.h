@@ -7,7 +7,7 @@
 
 namespace lapis::analysis {
 
-inline constexpr size_t kMaxClassifyText = 32 * 1024;  // bytes of subject + body examined
+inline constexpr size_t kMaxClassifyText = 16 * 1024;  // bytes of subject + body examined
 
 struct ClassifyInput {
   const Report* report;

@@ -94,15 +94,17 @@ Fingerprint ComputeFingerprint(std::string_view body_text, std::string_view subj
   }
   f.shingles = shingle_hashes.size();
   f.minhash.assign(kMinHashSize, std::numeric_limits<uint32_t>::max());
-  for (int k = 0; k < kMinHashSize; ++k) {
-    uint64_t seed = Mix(static_cast<uint64_t>(k) + 1);
-    uint64_t best = std::numeric_limits<uint64_t>::max();
-    for (uint64_t h : shingle_hashes) {
-      uint64_t v = Mix(h ^ seed);
-      if (v < best) best = v;
+  // Hash function k is h1 + k * h2 (double hashing): one multiply-add per shingle and function.
+  std::vector<uint64_t> best(kMinHashSize, std::numeric_limits<uint64_t>::max());
+  for (uint64_t h : shingle_hashes) {
+    uint64_t h1 = Mix(h), h2 = Mix(h ^ 0x5bd1e9955bd1e995ULL) | 1;
+    uint64_t v = h1;
+    for (int k = 0; k < kMinHashSize; ++k) {
+      if (v < best[k]) best[k] = v;
+      v += h2;
     }
-    f.minhash[k] = static_cast<uint32_t>(best);
   }
+  for (int k = 0; k < kMinHashSize; ++k) f.minhash[k] = static_cast<uint32_t>(best[k] >> 32);
   for (int b = 0; b < kBands; ++b) {
     uint64_t h = Mix(static_cast<uint64_t>(b) << 32);
     for (int r = 0; r < kRowsPerBand; ++r) h = Mix(h ^ f.minhash[b * kRowsPerBand + r]);

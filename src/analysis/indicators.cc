@@ -22,6 +22,8 @@ using i18n::phonenumbers::PhoneNumberMatcher;
 using i18n::phonenumbers::PhoneNumberUtil;
 
 constexpr int kPhoneMaxTries = 200;
+constexpr size_t kPhoneWindowMargin = 24;  // bytes around a digit run given to the matcher
+constexpr size_t kMaxPhoneWindows = 32;
 
 PhoneNumberUtil* Phones() {
   static PhoneNumberUtil* util = [] {
@@ -38,21 +40,6 @@ bool IsLocalChar(char c) {
 }
 bool IsDomainChar(char c) {
   return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
-}
-
-// Cheap test before the expensive matcher: a run of at least 7 digits with common separators.
-bool HasPhoneLikeRun(std::string_view t) {
-  int digits = 0;
-  for (char c : t) {
-    if (c >= '0' && c <= '9') {
-      if (++digits >= 7) return true;
-    } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '+') {
-      continue;
-    } else {
-      digits = 0;
-    }
-  }
-  return false;
 }
 
 const std::string kBase58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -150,22 +137,47 @@ bool ParsePhone(std::string_view text, std::string_view region, PhoneIndicator* 
 void ExtractPhones(std::string_view text, std::string_view region, const std::string& source,
                    std::vector<PhoneIndicator>* out) {
   if (text.size() > kMaxPhoneScanBytes) text = text.substr(0, kMaxPhoneScanBytes);
-  if (!HasPhoneLikeRun(text)) return;
+  // The matcher is costly (ICU regular expressions): run it only on windows around runs of at
+  // least seven digits, which every phone number has.
+  std::vector<std::pair<size_t, size_t>> windows;
+  int digits = 0;
+  size_t run_start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    char c = i < text.size() ? text[i] : '\0';
+    if (c >= '0' && c <= '9') {
+      if (digits++ == 0) run_start = i;
+      continue;
+    }
+    bool sep = c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '+';
+    if (sep && digits > 0 && i + 1 < text.size()) continue;
+    if (digits >= 7) {
+      size_t b = run_start > kPhoneWindowMargin ? run_start - kPhoneWindowMargin : 0;
+      size_t e = std::min(text.size(), i + kPhoneWindowMargin);
+      if (!windows.empty() && b <= windows.back().second) windows.back().second = e;
+      else if (windows.size() < kMaxPhoneWindows) windows.emplace_back(b, e);
+    }
+    digits = 0;
+  }
   std::string reg = region.empty() ? "ZZ" : std::string(region);
-  std::string input = SanitizeUtf8(text);
-  PhoneNumberMatcher matcher(*Phones(), input, reg, PhoneNumberMatcher::VALID, kPhoneMaxTries);
-  while (matcher.HasNext() && out->size() < kMaxPhonesPerText) {
-    PhoneNumberMatch m;
-    if (!matcher.Next(&m)) break;
-    PhoneIndicator p;
-    Phones()->Format(m.number(), PhoneNumberUtil::E164, &p.number);
-    Phones()->GetRegionCodeForNumber(m.number(), &p.country);
-    p.e164 = true;
-    p.raw = m.raw_string();
-    p.source = source;
-    bool dup = false;
-    for (const auto& x : *out) dup = dup || x.number == p.number;
-    if (!dup) out->push_back(std::move(p));
+  for (const auto& [b, e] : windows) {
+    std::string_view win = text.substr(b, e - b);
+    // Without a region only international numbers ("+44 ...") can be read.
+    if (region.empty() && win.find('+') == std::string_view::npos) continue;
+    std::string input = SanitizeUtf8(win);
+    PhoneNumberMatcher matcher(*Phones(), input, reg, PhoneNumberMatcher::VALID, kPhoneMaxTries);
+    while (matcher.HasNext() && out->size() < kMaxPhonesPerText) {
+      PhoneNumberMatch m;
+      if (!matcher.Next(&m)) break;
+      PhoneIndicator p;
+      Phones()->Format(m.number(), PhoneNumberUtil::E164, &p.number);
+      Phones()->GetRegionCodeForNumber(m.number(), &p.country);
+      p.e164 = true;
+      p.raw = m.raw_string();
+      p.source = source;
+      bool dup = false;
+      for (const auto& x : *out) dup = dup || x.number == p.number;
+      if (!dup) out->push_back(std::move(p));
+    }
   }
 }
 

@@ -118,10 +118,21 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+static inline bool SafeAscii(unsigned char c) {
+  return (c >= 0x20 && c < 0x80) || c == '\t' || c == '\n' || c == '\r';
+}
+
 std::string SanitizeUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
+    size_t run = i;
+    while (run < s.size() && SafeAscii(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      if (i >= s.size()) break;
+    }
     size_t n = Utf8SeqLen(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";

@@ -215,8 +215,8 @@ std::optional<IpAddress> BracketIp(std::string_view w, bool* attempted) {
   return std::nullopt;
 }
 
-// Unbracketed address such as qmail's "(1.2.3.4)" or Exchange's "(2603:10a6::1)". Sets
-// *attempted when `w` is shaped like an address.
+// Unbracketed address such as qmail's "(1.2.3.4)", Exchange's "(2603:10a6::1)" or a webmail
+// client's "from 1.2.3.4". Sets *attempted when `w` is shaped like an address.
 std::optional<IpAddress> BareIp(std::string_view w, bool* attempted) {
   size_t dots = 0, colons = 0;
   bool only_v4_chars = true;
@@ -332,7 +332,8 @@ struct FromItem {
 };
 
 // Fills helo, rdns, ip and the from-clause part of `local` from the items after "from".
-void AnalyzeFrom(const std::vector<FromItem>& items, bool exim, ReceivedHop* hop) {
+// `http` is true when the protocol is HTTP or HTTPS (webmail), which has no HELO.
+void AnalyzeFrom(const std::vector<FromItem>& items, bool exim, bool http, ReceivedHop* hop) {
   const bool has_w0 = !items.empty() && !items[0].comment;
   const std::string_view w0 = has_w0 ? items[0].text : std::string_view();
 
@@ -379,6 +380,9 @@ void AnalyzeFrom(const std::vector<FromItem>& items, bool exim, ReceivedHop* hop
   // The receiver's record of the client: a comment first, then a bare "[ip]" word after the
   // first one (fetchmail, IMail "from helo [ip]"), then a leading "[ip]" (Exim, IMail, webmail)
   // unless the receiver wrote an unusable address elsewhere, which makes "[ip]" the HELO.
+  // Last, webmail over HTTP/HTTPS (old Hotmail, SquirrelMail, AOL) writes its web client as an
+  // unbracketed "from 192.0.2.1": HTTP has no HELO, so that word is the provider's record. Under
+  // any other protocol an unbracketed leading address is HELO text and never fills `ip`.
   std::optional<IpAddress> ip;
   if (comment_ip) {
     ip = comment_ip;
@@ -386,6 +390,9 @@ void AnalyzeFrom(const std::vector<FromItem>& items, bool exim, ReceivedHop* hop
     ip = extra_ip;
   } else if (w0_ip && !bad_address) {
     ip = w0_ip;
+  } else if (http && has_w0 && !bad_address) {
+    bool attempted = false;
+    ip = BareIp(w0, &attempted);
   }
   if (ip) hop->ip = ip->ToString();
 
@@ -718,12 +725,15 @@ ReceivedHop ParseReceived(std::string_view value) {
     }
   }
 
-  const bool has_from = seen[static_cast<size_t>(Clause::kFrom)];
-  hop.parsed = has_from || seen[static_cast<size_t>(Clause::kBy)];
-  if (has_from) AnalyzeFrom(from_items, exim, &hop);
-
   // "via HTTP" (webmail) names the protocol when there is no "with".
   if (hop.protocol.empty() && IsAlnumWord(via)) hop.protocol = std::string(via);
+  const bool http =
+      EqualsIgnoreCase(hop.protocol, "HTTP") || EqualsIgnoreCase(hop.protocol, "HTTPS");
+
+  const bool has_from = seen[static_cast<size_t>(Clause::kFrom)];
+  hop.parsed = has_from || seen[static_cast<size_t>(Clause::kBy)];
+  if (has_from) AnalyzeFrom(from_items, exim, http, &hop);
+
   if (InSet(hop.protocol, kAuthProtocols)) hop.authenticated = true;
   if (InSet(hop.protocol, kTlsProtocols)) hop.tls = true;
   if (EqualsIgnoreCase(hop.protocol, "local") || StartsWithIgnoreCase(hop.protocol, "local-")) {

@@ -15,7 +15,8 @@ inline constexpr size_t kMaxReceivedLength = 4096;
 struct ReceivedHop {
   std::string helo;      // name the client gave in HELO/EHLO ("from X"), as written
   std::string rdns;      // reverse-DNS name the receiving host recorded for the client, if any
-  std::string ip;        // the client's IP as recorded in brackets/parentheses by the receiver; "" if none
+  std::string ip;        // the client's IP as recorded by the receiver (in brackets or parentheses;
+                         // bare after "from" only for HTTP webmail stamps); "" if none
   std::string by;        // the receiving host ("by X")
   std::string protocol;  // "with X" (SMTP, ESMTP, ESMTPS, ESMTPSA, LMTP, HTTP, local, ...)
   std::string id;        // "id X"

@@ -269,6 +269,21 @@ bool IdnToAscii(CURLU* h, const std::string& host, std::string* ascii) {
   return false;
 }
 
+// Turns a lower-case ASCII host into the reported one: loose IPv4 forms become a dotted quad,
+// names are checked. One trailing dot is dropped.
+bool FinishAsciiHost(std::string_view host, std::string* out) {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (EndsInNumber(host)) {
+    auto ip = ParseLooseIpv4(host);
+    if (!ip) return false;
+    *out = std::move(*ip);
+    return true;
+  }
+  if (!IsValidHostname(host)) return false;
+  out->assign(host);
+  return true;
+}
+
 bool IsSchemeSyntax(std::string_view s) {
   if (s.empty() || !IsAlpha(s[0])) return false;
   for (char c : s)
@@ -342,8 +357,9 @@ bool NormalizeTrimmed(std::string_view s, FoundUrl* r) {
     if (!port.empty() && value != DefaultPort(scheme)) port_text = std::to_string(value);
   }
 
-  std::string host;      // as handed to libcurl first
+  std::string host;      // as handed to libcurl: final, or UTF-8 still to be converted
   std::string host_out;  // final host
+  bool idn = false;
   if (v6) {
     const auto canonical = CanonicalIpv6(host_raw);
     if (!canonical) return false;
@@ -358,8 +374,11 @@ bool NormalizeTrimmed(std::string_view s, FoundUrl* r) {
       if (u < 0x80 && !(IsAlnum(u) || u == '-' || u == '.' || u == '_')) return false;
       c = Lower(c);
     }
-    if (!host.empty() && host.back() == '.') host.pop_back();
-    if (host.empty()) return false;
+    idn = !IsAscii(host);
+    if (!idn) {
+      if (!FinishAsciiHost(host, &host_out)) return false;
+      host = host_out;
+    }
   }
 
   std::string url = scheme + "://";
@@ -389,24 +408,10 @@ bool NormalizeTrimmed(std::string_view s, FoundUrl* r) {
   CurluPtr h(curl_url());
   if (!h) return false;
   if (curl_url_set(h.get(), CURLUPART_URL, url.c_str(), CURLU_URLENCODE) != CURLUE_OK) return false;
-  if (!v6) {
+  if (idn) {
     std::string ascii;
-    if (IsAscii(host)) {
-      ascii = host;
-    } else if (IdnToAscii(h.get(), host, &ascii)) {
-      ascii = ToLower(ascii);
-      if (!ascii.empty() && ascii.back() == '.') ascii.pop_back();
-    } else {
+    if (!IdnToAscii(h.get(), host, &ascii) || !FinishAsciiHost(ToLower(ascii), &host_out))
       return false;
-    }
-    if (EndsInNumber(ascii)) {
-      auto ip = ParseLooseIpv4(ascii);
-      if (!ip) return false;
-      host_out = std::move(*ip);
-    } else {
-      if (!IsValidHostname(ascii)) return false;
-      host_out = std::move(ascii);
-    }
     if (curl_url_set(h.get(), CURLUPART_HOST, host_out.c_str(), 0) != CURLUE_OK) return false;
   }
   CurlStr full;
@@ -779,7 +784,7 @@ Collected Collect(std::string_view text, const Start& st) {
         put(text.substr(j, 1));  // userinfo such as "[an_15]@"
         ++j;
         continue;
-      } else if (c == '[' && out.size() == prefix_len) {
+      } else if (c == '[' && (out.size() == prefix_len || out.back() == '@')) {
         in_v6 = true;
         put("[");
         ++j;

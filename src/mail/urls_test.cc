@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <locale.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -204,6 +205,9 @@ TEST(ExtractUrls, Table) {
       {"ipv6 literal",
        "at http://[2001:db8::5]:8080/a]",
        {{"http://[2001:db8::5]:8080/a", "2001:db8::5", false}}},
+      {"ipv6 literal after userinfo",
+       "http://user@[2001:db8::7]/",
+       {{"http://user@[2001:db8::7]/", "2001:db8::7", false}}},
       {"decimal and hex ip",
        "http://3232235777/x http://0xC0A80001/y",
        {{"http://192.168.1.1/x", "192.168.1.1", false},
@@ -239,8 +243,10 @@ TEST(ExtractUrls, Table) {
   };
   for (const auto& c : cases) {
     const auto got = ExtractUrls(c.text);
-    ASSERT_EQ(got.size(), c.want.size()) << c.name;
-    for (size_t i = 0; i < got.size(); ++i) {
+    std::string listed;
+    for (const auto& u : got) listed += " " + u.url;
+    EXPECT_EQ(got.size(), c.want.size()) << c.name << ":" << listed;
+    for (size_t i = 0; i < std::min(got.size(), c.want.size()); ++i) {
       EXPECT_EQ(got[i].url, c.want[i].url) << c.name;
       EXPECT_EQ(got[i].host, c.want[i].host) << c.name;
       EXPECT_EQ(got[i].deobfuscated, c.want[i].deobfuscated) << c.name;
@@ -280,6 +286,11 @@ TEST(ExtractUrls, TruncatesLongUrls) {
   EXPECT_EQ(got[0].host, "long.example.com");
   EXPECT_LE(got[0].url.size(), kMaxUrlLength);
   EXPECT_EQ(got[0].original.size(), kMaxUrlLength);
+
+  FoundUrl one;
+  ASSERT_TRUE(NormalizeUrl(text.substr(4), &one));
+  EXPECT_TRUE(one.truncated);
+  EXPECT_EQ(one.host, "long.example.com");
 }
 
 TEST(ExtractUrls, SurvivesGarbage) {
