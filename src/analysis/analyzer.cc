@@ -25,12 +25,12 @@ constexpr size_t kMaxHops = 100;
 constexpr size_t kMaxAttachments = 100;
 constexpr size_t kMaxRawHop = 1000;
 constexpr size_t kMaxSmsText = 4096;
-constexpr size_t kLanguageSample = 4096;  // CLD2 is reliable well before this
+constexpr size_t kLanguageSample = 1536;  // CLD2 is reliable on a few hundred bytes of text
 
-const char* const kOriginatingHeaders[] = {
-    "X-Originating-IP", "X-Sender-IP", "X-Source-IP", "X-Client-IP", "X-Yahoo-Post-IP",
-    "X-AOL-IP", "X-Apparently-From-IP", "X-MS-Exchange-Organization-OriginalClientIPAddress",
-    "X-Forwarded-For"};
+// Headers in which a webmail or submission service records the client that used it. (X-Sender-IP
+// and Exchange's OriginalClientIPAddress name the inbound connection instead; they are not here.)
+const char* const kOriginatingHeaders[] = {"X-Originating-IP", "X-Yahoo-Post-IP", "X-AOL-IP",
+                                           "X-Source-IP", "X-Apparently-From-IP"};
 
 const char* const kShorteners[] = {"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd",
                                    "buff.ly", "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc",
@@ -376,6 +376,7 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
     hop.rdns = SanitizeUtf8(p.rdns);
     hop.ip = p.ip;
     hop.by = SanitizeUtf8(p.by);
+    hop.by_ip = p.by_ip;
     hop.protocol = SanitizeUtf8(p.protocol);
     hop.id = SanitizeUtf8(p.id);
     hop.for_addr = SanitizeUtf8(p.for_addr);

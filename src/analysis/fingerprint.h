@@ -21,7 +21,7 @@ inline constexpr int kShingleWords = 4;
 inline constexpr int kMinHashSize = 64;
 inline constexpr int kBands = 16;
 inline constexpr int kRowsPerBand = 4;
-inline constexpr size_t kMaxFingerprintWords = 5000;
+inline constexpr size_t kMaxFingerprintWords = 3000;
 
 std::string NormalizeForFingerprint(std::string_view text);
 Fingerprint ComputeFingerprint(std::string_view body_text, std::string_view subject);

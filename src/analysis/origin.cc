@@ -20,16 +20,37 @@ bool HostMatches(std::string_view host, const std::vector<std::string>& patterns
   return false;
 }
 
+// Large mail operators stamp their internal hops under several registrable domains.
+struct OrgAlias {
+  const char* domain;
+  const char* org;
+};
+constexpr OrgAlias kOrgAliases[] = {
+    {"outlook.com", "microsoft"},   {"office365.com", "microsoft"}, {"exchangelabs.com", "microsoft"},
+    {"hotmail.com", "microsoft"},   {"live.com", "microsoft"},      {"microsoft.com", "microsoft"},
+    {"google.com", "google"},       {"gmail.com", "google"},        {"googlemail.com", "google"},
+    {"1e100.net", "google"},        {"yahoo.com", "yahoo"},         {"yahoodns.net", "yahoo"},
+    {"aol.com", "yahoo"},           {"protonmail.ch", "proton"},    {"protonmail.com", "proton"},
+    {"proton.me", "proton"},        {"apple.com", "apple"},         {"icloud.com", "apple"},
+    {"amazonses.com", "amazon"},    {"amazonaws.com", "amazon"},
+};
+
+// The organisation a host name belongs to: its registrable domain, or the operator it is an alias
+// of. "" when unknown.
 std::string Org(std::string_view host) {
   std::string h = mail::NormalizeHost(host);
   std::string r = mail::RegistrableDomain(h);
+  for (const auto& a : kOrgAliases)
+    if (r == a.domain) return a.org;
   return r;
 }
+
+std::string_view FirstLabel(std::string_view host) { return host.substr(0, host.find('.')); }
 
 // First word of a "by" clause ("mx.example.com (Postfix)" has been cut by the parser already).
 std::string_view ByHost(const Hop& h) { return Trim(h.by); }
 
-enum class Link { kNone, kRdns, kIp, kHeloSameOrg };
+enum class Link { kNone, kRdns, kIp, kHeloSameOrg, kSameNetwork };
 
 // Whether `below` was written by the client of `above`: the relay that handed the message to
 // above.by is the host that stamped `below`.
@@ -44,15 +65,40 @@ Link Continues(const Hop& above, const Hop& below) {
   }
   // The HELO name is the client's own claim: believe it only inside one organisation, where the
   // receiver, the client's name and the next stamp all share a registrable domain.
-  if (!above.helo.empty() && EqualsIgnoreCase(by, above.helo)) {
+  if (!above.helo.empty()) {
     std::string org = Org(above.by);
-    if (!org.empty() && org == Org(above.helo)) return Link::kHeloSameOrg;
+    bool same_org = !org.empty() && org == Org(above.helo);
+    if (same_org && EqualsIgnoreCase(by, above.helo)) return Link::kHeloSameOrg;
+    // One machine under two of the operator's names ("X.eurprd01.prod.outlook.com" and
+    // "X.outlook.office365.com").
+    std::string_view label = FirstLabel(above.helo);
+    if (same_org && label.size() >= 8 && EqualsIgnoreCase(label, FirstLabel(by)) && Org(by) == org)
+      return Link::kHeloSameOrg;
   }
   if (!above.rdns.empty()) {
     std::string org = Org(above.rdns);
     if (!org.empty() && org == Org(above.by) && org == Org(by)) return Link::kRdns;
   }
+  // The next stamp was written by a host that gives the client's own address as its address, and
+  // the client names itself inside the receiver's organisation (Exchange Online's internal hops).
+  if (!below.by_ip.empty() && below.by_ip == above.ip) {
+    std::string org = Org(above.by);
+    const std::string& name = above.rdns.empty() ? above.helo : above.rdns;
+    if (!org.empty() && org == Org(name)) return Link::kHeloSameOrg;
+  }
   return Link::kNone;
+}
+
+// Whether two addresses belong to one network: the same autonomous system when the resolver knows
+// both, else the same /24 (IPv4) or /32 (IPv6, one registry allocation).
+bool SameNetwork(const IpAddress& a, const IpAddress& b, const NetworkResolver* resolver) {
+  if (a.v6 != b.v6) return false;
+  if (resolver) {
+    uint32_t x = resolver->AsnOf(a), y = resolver->AsnOf(b);
+    if (x != 0 && y != 0) return x == y;
+  }
+  if (!a.v6) return (a.V4() >> 8) == (b.V4() >> 8);
+  return a.Hi() >> 32 == b.Hi() >> 32;
 }
 
 std::string Describe(const Hop& h) {
@@ -112,6 +158,11 @@ std::optional<Origin> FindOrigin(std::vector<Hop>& hops,
       break;
     }
     Link link = next_exists && trust.infer ? Continues(h, hops[i + 1]) : Link::kNone;
+    if (link == Link::kNone && next_exists && trust.infer && !h.by_ip.empty()) {
+      auto by_ip = IpAddress::Parse(h.by_ip);
+      if (by_ip && IsPublic(*by_ip) && SameNetwork(*ip, *by_ip, trust.resolver))
+        link = Link::kSameNetwork;
+    }
     if (link != Link::kNone) {
       if (link == Link::kHeloSameOrg && confidence == "high") confidence = "medium";
       last_public = static_cast<int>(i);

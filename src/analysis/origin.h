@@ -11,10 +11,20 @@
 
 namespace lapis::analysis {
 
+// Maps an address to its autonomous system; implemented by the IP database (enrich/ipdb.h).
+class NetworkResolver {
+ public:
+  virtual ~NetworkResolver() = default;
+  virtual uint32_t AsnOf(const IpAddress& ip) const = 0;  // 0 when unknown
+};
+
 struct TrustConfig {
   std::vector<Cidr> networks;       // relays whose stamps are believed (the recipient's own MXs)
   std::vector<std::string> hosts;   // host names or ".suffix" patterns of trusted relays
   bool infer = true;                // also infer trust from private hops and chain continuity
+  // With a resolver, a client in the same autonomous system as the receiving host's own address
+  // (Exchange writes "by host (ip)") is a relay inside that network. Not owned; may be null.
+  const NetworkResolver* resolver = nullptr;
 };
 
 // Webmail and submission headers that carry the client's IP ("X-Originating-IP" and kin).

@@ -35,7 +35,7 @@ struct Headers {
 };
 
 struct Hop {
-  std::string helo, rdns, ip, by, protocol, id, for_addr;
+  std::string helo, rdns, ip, by, by_ip, protocol, id, for_addr;
   std::optional<int64_t> time;
   bool authenticated = false, tls = false, local = false;
   bool trusted = false;  // the receiving side ("by") of this hop is a trusted relay

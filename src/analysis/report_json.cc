@@ -90,6 +90,7 @@ void ReceivedJson(JsonWriter& w, const std::vector<Hop>& hops) {
     StrField(w, "rdns", hop.rdns);
     StrField(w, "ip", hop.ip);
     StrField(w, "by", hop.by);
+    StrField(w, "by_ip", hop.by_ip);
     StrField(w, "protocol", hop.protocol);
     StrField(w, "id", hop.id);
     StrField(w, "for", hop.for_addr);

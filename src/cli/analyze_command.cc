@@ -182,8 +182,9 @@ int RunAnalyze(const AnalyzeOptions& o) {
   ao.trust.infer = o.infer_trust;
   ao.default_region = o.region;
   ao.unwrap = o.unwrap;
-  analysis::Analyzer analyzer(ao);
   auto db = LoadIpDb(o.ip_db);
+  ao.trust.resolver = db.get();
+  analysis::Analyzer analyzer(ao);
   if (o.sms) return RunSms(o, analyzer, db.get());
 
   OrderedWriter out(o);

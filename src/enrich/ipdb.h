@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/origin.h"
 #include "analysis/report.h"
 #include "common/ip.h"
 #include "common/status.h"
@@ -23,7 +24,7 @@ struct IpDbSources {
 // Where the npm packages put their files under `node_modules`.
 IpDbSources SourcesUnder(const std::string& node_modules);
 
-class IpDb {
+class IpDb : public analysis::NetworkResolver {
  public:
   static Result<std::unique_ptr<IpDb>> BuildFromCsv(const IpDbSources& src);
   static Result<std::unique_ptr<IpDb>> Open(const std::string& path);
@@ -31,6 +32,7 @@ class IpDb {
 
   // Empty info (asn 0, no country) when the address is in no range.
   analysis::IpInfo Lookup(const IpAddress& ip) const;
+  uint32_t AsnOf(const IpAddress& ip) const override { return Lookup(ip).asn; }
 
   size_t asn_ranges() const { return asn4_.size() + asn6_.size(); }
   size_t country_ranges() const { return cc4_.size() + cc6_.size(); }

@@ -645,6 +645,18 @@ bool IsAlnumWord(std::string_view w) {
   return true;
 }
 
+// The receiving host's own address in the comment after "by host": "(10.1.2.3)", "([10.1.2.3])",
+// "(2603:10b6::17)". "" when the comment holds anything else (software names, "Postfix").
+std::string ByCommentIp(std::string_view comment) {
+  std::string_view c = Trim(comment);
+  if (!c.empty() && c.front() == '(') c.remove_prefix(1);
+  if (!c.empty() && c.back() == ')') c.remove_suffix(1);
+  c = Trim(c);
+  if (c.size() > 2 && c.front() == '[' && c.back() == ']') c = c.substr(1, c.size() - 2);
+  auto ip = IpAddress::Parse(c);
+  return ip ? ip->ToString() : "";
+}
+
 }  // namespace
 
 ReceivedHop ParseReceived(std::string_view value) {
@@ -679,6 +691,8 @@ ReceivedHop ParseReceived(std::string_view value) {
       if (current == Clause::kFrom) {
         from_items.push_back({true, tok.text});
         want_value = false;
+      } else if (current == Clause::kBy && !hop.by.empty() && hop.by_ip.empty()) {
+        hop.by_ip = ByCommentIp(tok.text);  // Exchange: "by host (10.1.2.3)"
       }
       continue;
     }

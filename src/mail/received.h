@@ -18,6 +18,7 @@ struct ReceivedHop {
   std::string ip;        // the client's IP as recorded by the receiver (in brackets or parentheses;
                          // bare after "from" only for HTTP webmail stamps); "" if none
   std::string by;        // the receiving host ("by X")
+  std::string by_ip;     // the receiving host's own address when the stamp gives it ("by X (ip)")
   std::string protocol;  // "with X" (SMTP, ESMTP, ESMTPS, ESMTPSA, LMTP, HTTP, local, ...)
   std::string id;        // "id X"
   std::string for_addr;  // "for <X>" without angle brackets

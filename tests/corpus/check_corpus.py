@@ -61,6 +61,15 @@ def leaf_errors(error):
     return [error]
 
 
+def describe(error):
+    """The error message, without the repr of a whole object or array."""
+    text = error.message
+    if isinstance(error.instance, (dict, list)):
+        text = text.replace(repr(error.instance),
+                            "<object>" if isinstance(error.instance, dict) else "<array>")
+    return text
+
+
 def make_validator(schema_path):
     with open(schema_path, encoding="utf-8") as f:
         schema = json.load(f)
@@ -160,7 +169,7 @@ def main(argv):
             for err in validator.iter_errors(obj):
                 bad = True
                 for leaf in leaf_errors(err):
-                    rep.violation(where, msg_id, json_path(leaf), leaf.message)
+                    rep.violation(where, msg_id, json_path(leaf), describe(leaf))
             if bad:
                 invalid += 1
         rc = proc.wait()
