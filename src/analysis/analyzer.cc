@@ -51,6 +51,31 @@ std::string StripAngles(std::string_view s) {
   return SanitizeUtf8(Trim(s));
 }
 
+// The addr-spec as written in a header GMime could not parse: the text in angle brackets, else
+// the word holding '@'. Invalid bytes become U+FFFD.
+std::optional<Mailbox> SalvageAddress(std::string_view raw) {
+  std::string_view v = raw.substr(0, std::min<size_t>(raw.size(), 2048));
+  std::string_view addr;
+  size_t lt = v.rfind('<');
+  if (lt != std::string_view::npos) {
+    size_t gt = v.find('>', lt);
+    if (gt != std::string_view::npos) addr = Trim(v.substr(lt + 1, gt - lt - 1));
+  }
+  if (addr.find('@') == std::string_view::npos) {
+    addr = {};
+    size_t at = v.find('@');
+    if (at == std::string_view::npos) return std::nullopt;
+    size_t b = v.find_last_of(" \t\"<(,;", at);
+    b = b == std::string_view::npos ? 0 : b + 1;
+    size_t e = v.find_first_of(" \t\">),;", at);
+    addr = v.substr(b, (e == std::string_view::npos ? v.size() : e) - b);
+  }
+  if (addr.empty() || addr.find('@') == std::string_view::npos || addr.back() == '@') return std::nullopt;
+  Mailbox m;
+  m.address = SanitizeUtf8(addr);
+  return m;
+}
+
 std::string DomainOfAddress(std::string_view addr) {
   size_t at = addr.rfind('@');
   if (at == std::string_view::npos) return "";
@@ -259,7 +284,13 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
         auto mbs = mail::ParseAddressList(h->value);
         if (!mbs.empty()) w.outer_from = mbs[0].address;
       }
-      if (const auto* h = msg.Find("Subject")) w.outer_subject = mail::DecodeHeaderText(h->value);
+      std::string outer_charset;
+      for (const auto& p : msg.parts)
+        if (!p.charset.empty()) {
+          outer_charset = p.charset;
+          break;
+        }
+      if (const auto* h = msg.Find("Subject")) w.outer_subject = mail::DecodeHeaderText(h->value, outer_charset);
       if (const auto* h = msg.Find("Date")) w.outer_date = mail::ParseDate(h->value);
       if (feedback) {
         auto fields = ParseFieldBlock(feedback->text);
@@ -327,8 +358,20 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
   if (const auto* h = msg.Find("Subject")) hd.subject = mail::DecodeHeaderText(h->value, fallback);
   if (const auto* h = msg.Find("From")) {
     auto mbs = mail::ParseAddressList(h->value, fallback);
-    if (!mbs.empty()) hd.from = mbs[0];
-    else r->defects.push_back({"unparseable-from", SanitizeUtf8(h->value.substr(0, 200))});
+    std::optional<Mailbox> salvaged = SalvageAddress(h->value);
+    if (!mbs.empty() && !mbs[0].address.empty() && mbs[0].address.find('@') != std::string::npos &&
+        !(salvaged && salvaged->address.size() > mbs[0].address.size() &&
+          salvaged->address.rfind(mbs[0].address, 0) == 0)) {
+      hd.from = mbs[0];
+    } else if (salvaged) {
+      // The address is malformed (8-bit bytes, two '@'): keep what was written, split at the
+      // last '@', rather than lose the sender.
+      hd.from = salvaged;
+      if (!mbs.empty() && hd.from->name.empty()) hd.from->name = mbs[0].name;
+      r->defects.push_back({"malformed-from-address", hd.from->address});
+    } else {
+      r->defects.push_back({"unparseable-from", SanitizeUtf8(h->value.substr(0, 200))});
+    }
     if (mbs.size() > 1) r->defects.push_back({"multiple-from-addresses", ""});
   } else {
     r->defects.push_back({"missing-from", ""});
@@ -343,8 +386,10 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
   if (const auto* h = msg.Find("Return-Path")) hd.return_path = StripAngles(h->value);
   if (const auto* h = msg.Find("Date")) {
     hd.date_raw = SanitizeUtf8(h->value.substr(0, 200));
-    hd.date = mail::ParseDate(h->value);
+    std::string repaired;
+    hd.date = mail::ParseDate(h->value, &repaired);
     if (!hd.date) r->defects.push_back({"unparseable-date", hd.date_raw});
+    else if (!repaired.empty()) r->defects.push_back({"malformed-date", repaired});
   } else {
     r->defects.push_back({"missing-date", ""});
   }

@@ -199,7 +199,8 @@ Classification Classify(const ClassifyInput& in) {
     else if (list) add(kHam, 1.5, "mailing-list headers");
     if (reply) add(kHam, 1.5, "reply in a conversation (In-Reply-To/References)");
     size_t quoted = 0, lines = 0;
-    for (auto line : Split(r.body_text.substr(0, 16384), '\n')) {
+    std::string_view head = std::string_view(r.body_text).substr(0, 16384);
+    for (auto line : Split(head, '\n')) {
       ++lines;
       if (!line.empty() && line[0] == '>') ++quoted;
     }

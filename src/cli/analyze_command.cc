@@ -182,7 +182,7 @@ int RunAnalyze(const AnalyzeOptions& o) {
   ao.trust.infer = o.infer_trust;
   ao.default_region = o.region;
   ao.unwrap = o.unwrap;
-  auto db = LoadIpDb(o.ip_db);
+  auto db = o.enrich ? LoadIpDb(o.ip_db) : nullptr;
   ao.trust.resolver = db.get();
   analysis::Analyzer analyzer(ao);
   if (o.sms) return RunSms(o, analyzer, db.get());

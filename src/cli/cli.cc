@@ -68,6 +68,7 @@ int Main(int argc, char** argv) {
                       "Bytes of a message analysed; the rest is hashed but not parsed")
       ->capture_default_str();
   analyze->add_option("--ip-db", ao.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
+  analyze->add_flag("!--no-enrich", ao.enrich, "Do not look up AS numbers and countries of IPs");
 
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");

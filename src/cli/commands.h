@@ -26,6 +26,7 @@ struct AnalyzeOptions {
   bool infer_trust = true;
   std::string region;
   std::string ip_db;  // compiled IP database; "" = default location
+  bool enrich = true;
 };
 
 int RunAnalyze(const AnalyzeOptions& o);

@@ -2,6 +2,7 @@
 
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -9,6 +10,8 @@
 
 namespace lapis::mail {
 namespace {
+
+const char* CharsetAlias(const std::string& cs);
 
 struct ParseContext {
   std::vector<Defect>* defects;
@@ -60,6 +63,10 @@ GMimeParserOptions* NewOptions(const char* fallback, ParseContext* ctx) {
   g_mime_parser_options_set_allow_addresses_without_domain(o, TRUE);
   const char* charsets[4] = {"utf-8", nullptr, nullptr, nullptr};
   int n = 1;
+  if (fallback) {
+    const char* alias = CharsetAlias(ToLower(fallback));
+    if (alias) fallback = alias;
+  }
   if (fallback && *fallback && g_ascii_strcasecmp(fallback, "utf-8") != 0 &&
       g_ascii_strcasecmp(fallback, "us-ascii") != 0)
     charsets[n++] = fallback;
@@ -67,6 +74,20 @@ GMimeParserOptions* NewOptions(const char* fallback, ParseContext* ctx) {
   g_mime_parser_options_set_fallback_charsets(o, charsets);
   if (ctx) g_mime_parser_options_set_warning_callback(o, OnWarning, ctx);
   return o;
+}
+
+// Charset labels seen in spam that iconv does not know, and labels whose superset decodes more
+// real mail correctly (as browsers do).
+const char* CharsetAlias(const std::string& cs) {
+  static const std::pair<const char*, const char*> kAliases[] = {
+      {"chinesebig5", "big5"},   {"big5-hkscs", "big5-hkscs"}, {"x-sjis", "shift_jis"},
+      {"gb2312", "gb18030"},     {"gbk", "gb18030"},           {"x-gbk", "gb18030"},
+      {"iso-8859-1", "windows-1252"}, {"ks_c_5601-1987", "cp949"},
+      {"euc-kr", "cp949"},       {"x-euc-tw", "euc-tw"},        {"unicode-1-1-utf-7", "utf-7"},
+  };
+  for (const auto& [from, to] : kAliases)
+    if (cs == from) return to;
+  return nullptr;
 }
 
 std::string Unfold(std::string_view v) {
@@ -103,7 +124,9 @@ std::string DecodedContent(GMimePart* part) {
   return bytes;
 }
 
-std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std::string& charset) {
+std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std::string& declared) {
+  const char* alias = CharsetAlias(declared);
+  std::string charset = alias ? alias : declared;
   if (!charset.empty() && g_ascii_strcasecmp(charset.c_str(), "utf-8") != 0 &&
       g_ascii_strcasecmp(charset.c_str(), "us-ascii") != 0) {
     const char* name = g_mime_charset_iconv_name(charset.c_str());
@@ -192,7 +215,7 @@ struct Walker {
     p.inline_text = is_text && !p.attachment;
     std::string bytes = DecodedContent(gp);
     p.size = bytes.size();
-    if (p.content_type == "text/rfc822-headers") {
+    if (p.content_type == "text/rfc822-headers" || p.content_type == "text/rfc822-header") {
       msg->embedded_headers_only.push_back(bytes);
     }
     if (p.content_type.rfind("text/", 0) == 0 || p.content_type.rfind("message/", 0) == 0) {
@@ -224,6 +247,72 @@ std::string FirstBodyCharset(std::string_view raw) {
   return ToLower(raw.substr(pos, end - pos));
 }
 
+// GMime drops the text after a base64 encoded-word that ends in '=' padding when another
+// encoded-word in the same charset follows. Adjacent B-encoded words of one charset are merged
+// into one (decoded bytes concatenated and re-encoded), which RFC 2047 allows and which also
+// keeps multi-byte characters split across words intact.
+std::string MergeEncodedWords(std::string_view v) {
+  struct Word {
+    size_t begin, end;
+    std::string charset;
+    char enc;
+    std::string_view text;
+  };
+  auto parse_at = [&](size_t i, Word* w) {
+    if (v.compare(i, 2, "=?") != 0) return false;
+    size_t q1 = v.find('?', i + 2);
+    if (q1 == std::string_view::npos || q1 + 2 >= v.size() || v[q1 + 2] != '?') return false;
+    char enc = static_cast<char>(toupper(static_cast<unsigned char>(v[q1 + 1])));
+    size_t end = v.find("?=", q1 + 3);
+    if (end == std::string_view::npos || end - i > 1000) return false;
+    w->begin = i;
+    w->end = end + 2;
+    w->charset = ToLower(v.substr(i + 2, q1 - i - 2));
+    w->enc = enc;
+    w->text = v.substr(q1 + 3, end - q1 - 3);
+    return w->text.find_first_of(" \t") == std::string_view::npos;
+  };
+  if (v.find("=?") == std::string_view::npos) return std::string(v);
+  std::string out;
+  size_t i = 0;
+  while (i < v.size()) {
+    Word first;
+    if (!parse_at(i, &first) || first.enc != 'B') {
+      out.push_back(v[i++]);
+      continue;
+    }
+    std::string bytes;
+    auto add = [&](const Word& w) {
+      gsize n = 0;
+      std::string t(w.text);
+      guchar* d = g_base64_decode(t.c_str(), &n);
+      if (d) bytes.append(reinterpret_cast<char*>(d), n);
+      g_free(d);
+    };
+    add(first);
+    size_t end = first.end;
+    int merged = 1;
+    while (true) {
+      size_t j = end;
+      while (j < v.size() && (v[j] == ' ' || v[j] == '\t')) ++j;
+      Word next;
+      if (j == end || !parse_at(j, &next) || next.enc != 'B' || next.charset != first.charset) break;
+      add(next);
+      end = next.end;
+      ++merged;
+    }
+    if (merged == 1) {
+      out.append(v.substr(first.begin, first.end - first.begin));
+    } else {
+      char* b64 = g_base64_encode(reinterpret_cast<const guchar*>(bytes.data()), bytes.size());
+      out += "=?" + first.charset + "?B?" + (b64 ? b64 : "") + "?=";
+      g_free(b64);
+    }
+    i = end;
+  }
+  return out;
+}
+
 }  // namespace
 
 void InitGMime() {
@@ -247,6 +336,19 @@ std::vector<const Header*> Message::FindAll(std::string_view name) const {
 Message ParseMessage(std::string_view raw) {
   InitGMime();
   Message msg;
+  if (raw.size() >= 3 && raw.substr(0, 3) == "\xEF\xBB\xBF") {
+    raw.remove_prefix(3);
+    msg.defects.push_back({"byte-order-mark", "UTF-8 byte-order mark before the first header skipped"});
+  }
+  // Old Mac files end lines with a bare CR, which no MIME parser reads as a line break.
+  std::string converted;
+  std::string_view head = raw.substr(0, std::min<size_t>(raw.size(), 64 * 1024));
+  if (head.find('\r') != std::string_view::npos && head.find('\n') == std::string_view::npos) {
+    converted.assign(raw);
+    std::replace(converted.begin(), converted.end(), '\r', '\n');
+    raw = converted;
+    msg.defects.push_back({"bare-cr-line-endings", "lines end with CR alone; read as line breaks"});
+  }
   ParseContext ctx{&msg.defects};
   std::string fallback = FirstBodyCharset(raw);
   GMimeParserOptions* opts = NewOptions(fallback.c_str(), &ctx);
@@ -300,7 +402,7 @@ std::string DecodeHeaderText(std::string_view raw, std::string_view fallback_cha
   InitGMime();
   std::string fb(fallback_charset);
   GMimeParserOptions* opts = NewOptions(fb.c_str(), nullptr);
-  std::string in = Unfold(raw);
+  std::string in = MergeEncodedWords(Unfold(raw));
   std::string out = TakeString(g_mime_utils_header_decode_text(opts, in.c_str()));
   g_mime_parser_options_free(opts);
   return CollapseWhitespace(SanitizeUtf8(out));
@@ -311,7 +413,7 @@ std::vector<Mailbox> ParseAddressList(std::string_view raw, std::string_view fal
   std::vector<Mailbox> out;
   std::string fb(fallback_charset);
   GMimeParserOptions* opts = NewOptions(fb.c_str(), nullptr);
-  std::string in = Unfold(raw);
+  std::string in = MergeEncodedWords(Unfold(raw));
   InternetAddressList* list = internet_address_list_parse(opts, in.c_str());
   if (list) {
     std::vector<InternetAddressList*> stack{list};
@@ -339,9 +441,88 @@ std::vector<Mailbox> ParseAddressList(std::string_view raw, std::string_view fal
   return out;
 }
 
-std::optional<int64_t> ParseDate(std::string_view raw) {
+namespace {
+
+bool IsMonthName(std::string_view t) {
+  static const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                  "jul", "aug", "sep", "oct", "nov", "dec"};
+  if (t.size() < 3) return false;
+  for (const char* m : kMonths)
+    if (EqualsIgnoreCase(t.substr(0, 3), m)) return true;
+  return false;
+}
+
+bool AllDigits(std::string_view t) {
+  if (t.empty()) return false;
+  for (char c : t)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// Repairs the deviations real mail carries that GMime's date parser misreads: obsolete years
+// ("102", "0102": RFC 5322 section 4.3 adds 1900), a zone offset without its sign ("0530"), and
+// 12-hour times with AM/PM. Returns the repaired text and sets *note when something changed.
+std::string RepairDate(std::string_view in, std::string* note) {
+  std::vector<std::string> tok;
+  std::string cur;
+  for (char c : in) {
+    if (c == ' ' || c == '\t') {
+      if (!cur.empty()) tok.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) tok.push_back(std::move(cur));
+  int time_at = -1;
+  for (size_t i = 0; i < tok.size(); ++i) {
+    std::string& t = tok[i];
+    if (time_at < 0 && t.find(':') != std::string::npos && isdigit(static_cast<unsigned char>(t[0]))) {
+      time_at = static_cast<int>(i);
+      continue;
+    }
+    if (i > 0 && IsMonthName(tok[i - 1]) && AllDigits(t) &&
+        (t.size() == 3 || (t.size() == 4 && t[0] == '0'))) {
+      t = std::to_string(1900 + std::stoi(t));
+      *note = "obsolete year read as " + t + " (RFC 5322 section 4.3)";
+    }
+  }
+  if (time_at >= 0 && static_cast<size_t>(time_at + 1) < tok.size()) {
+    std::string& next = tok[time_at + 1];
+    std::string& time = tok[time_at];
+    if (EqualsIgnoreCase(next, "PM") || EqualsIgnoreCase(next, "AM")) {
+      int hour = std::atoi(time.c_str());
+      bool pm = EqualsIgnoreCase(next, "PM");
+      if (hour >= 1 && hour <= 12) {
+        hour = (hour % 12) + (pm ? 12 : 0);
+        size_t colon = time.find(':');
+        time = (hour < 10 ? "0" : "") + std::to_string(hour) + time.substr(colon);
+        *note = "12-hour time converted";
+      }
+      next.clear();
+    } else if (AllDigits(next) && next.size() == 4) {
+      next = "+" + next;
+      *note = "zone offset without sign read as +" + next.substr(1);
+    }
+  }
+  std::string out;
+  for (const auto& t : tok) {
+    if (t.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    out += t;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseDate(std::string_view raw) { return ParseDate(raw, nullptr); }
+
+std::optional<int64_t> ParseDate(std::string_view raw, std::string* repaired) {
   InitGMime();
-  std::string in = Unfold(raw);
+  std::string note;
+  std::string in = RepairDate(Unfold(raw), &note);
+  if (repaired) *repaired = note;
   if (in.empty()) return std::nullopt;
   GDateTime* dt = g_mime_utils_header_decode_date(in.c_str());
   if (!dt) return std::nullopt;

@@ -73,6 +73,8 @@ std::vector<Mailbox> ParseAddressList(std::string_view raw, std::string_view fal
 
 // Parses an RFC 5322 date (and the usual deviations) to seconds since the epoch, UTC.
 std::optional<int64_t> ParseDate(std::string_view raw);
+// Same; `repaired` says how a malformed date was read ("" when it was well-formed).
+std::optional<int64_t> ParseDate(std::string_view raw, std::string* repaired);
 
 // Makes GMime ready; called by ParseMessage, exposed for programs that use GMime directly.
 void InitGMime();

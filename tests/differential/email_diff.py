@@ -23,10 +23,12 @@ Standard library only; tested with Python 3.11.
 
   email_diff.py --lapis build/apps/lapis/lapis [--min-agreement 0.99]
                 [--report FILE] [--format text|jsonl] [--jobs 2]
-                [--data-dir DIR] [--unwrap] CORPUS_DIR
+                [--data-dir DIR] [--unwrap] [--python-obs-year] CORPUS_DIR
 """
 
 import argparse
+import base64
+import binascii
 import calendar
 import codecs
 import collections
@@ -35,6 +37,7 @@ import email
 import email.policy
 import json
 import os
+import quopri
 import re
 import subprocess
 import sys
@@ -77,10 +80,6 @@ def lapis_epoch(s):
         return ("unparseable lapis date", s)
 
 
-class PythonError(Exception):
-    """Python raised while reading a header; carries a short description."""
-
-
 def py_subject(msg):
     h = msg["subject"]
     if h is None:
@@ -98,6 +97,10 @@ def py_from(msg):
     return addrs[0].addr_spec or None
 
 
+# Set by --python-obs-year: read a Python year below 1000 as year + 1900.
+OBS_YEAR = False
+
+
 def py_date(msg):
     h = msg["date"]
     if h is None:
@@ -105,6 +108,11 @@ def py_date(msg):
     dt = h.datetime
     if dt is None:
         return None
+    if OBS_YEAR and dt.year < 1000:
+        try:
+            dt = dt.replace(year=dt.year + 1900)
+        except ValueError:
+            pass
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=datetime.timezone.utc)
     return int(dt.timestamp())
@@ -210,13 +218,9 @@ def run_lapis(binary, corpus, jobs, data_dir, unwrap):
 # Automatic classification of a disagreement
 
 EW_RE = re.compile(rb"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
-STATEFUL = ("iso-2022", "utf-7", "hz-gb")
 
 
 def _ew_bytes(enc, payload):
-    import base64
-    import binascii
-    import quopri
     try:
         if enc in (b"b", b"B"):
             p = payload + b"=" * (-len(payload) % 4)
@@ -295,10 +299,11 @@ def classify_subject(raw, lv, pv, msg, data, defects):
     tags = []
     words = list(EW_RE.finditer(raw))
     for i, m in enumerate(words[:-1]):
-        cs = m.group(1).lower().decode("ascii", "replace")
-        gap = raw[m.end():words[i + 1].start()]
-        if not gap.strip() and any(s in cs for s in STATEFUL) and words[i + 1].group(1).lower() == m.group(1).lower():
-            tags.append("adjacent encoded-words in a stateful charset (ISO-2022-*)")
+        nxt = words[i + 1]
+        gap = raw[m.end():nxt.start()]
+        if not gap.strip() and m.group(1).lower() == nxt.group(1).lower() and \
+                m.group(2) in b"bB" and nxt.group(2) in b"bB" and m.group(3).endswith(b"="):
+            tags.append("adjacent B-encoded words in one charset, an earlier one ending in '=' padding")
             break
     if re.search(rb"[\x80-\xff]", raw):
         try:
@@ -522,8 +527,13 @@ def main(argv=None):
     ap.add_argument("--unwrap", action="store_true",
                     help="run lapis with its default unwrapping of forwarded/ARF messages and compare the "
                          "wrapper's outer_subject/outer_from/outer_date for those (default: --no-unwrap)")
+    ap.add_argument("--python-obs-year", action="store_true",
+                    help="apply RFC 5322 4.3 to Python's dates too: a year below 1000 (e.g. '0102', written by "
+                         "software that printed year-1900) counts as year+1900; Python takes it literally")
     ap.add_argument("corpus", metavar="CORPUS_DIR")
     args = ap.parse_args(argv)
+    global OBS_YEAR
+    OBS_YEAR = args.python_obs_year
 
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace")
@@ -674,7 +684,7 @@ def main(argv=None):
             for e in py_errors:
                 out.write(f"{e['file']}  {e['field']}\n    error:  {e['error']}\n    lapis:  {show(e['lapis'])}\n")
             if notes:
-                out.write(f"\n== notes\n" + "".join(n + "\n" for n in notes))
+                out.write("\n== notes\n" + "".join(n + "\n" for n in notes))
     finally:
         if out is not sys.stdout:
             out.close()
