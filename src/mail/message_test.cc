@@ -77,3 +77,46 @@ TEST(Message, KeepsEmbeddedMessageBytes) {
 }
 
 }  // namespace lapis::mail
+
+namespace lapis::mail {
+
+TEST(Message, AdjacentBase64WordsWithPaddingAreAllDecoded) {
+  EXPECT_EQ(DecodeHeaderText("=?utf-8?b?YWI=?= =?utf-8?b?Y2Rl?="), "abcde");
+  auto from = ParseAddressList("=?utf-8?b?YWI=?= =?utf-8?b?Y2Rl?= <x@example.com>");
+  ASSERT_EQ(from.size(), 1u);
+  EXPECT_EQ(from[0].name, "abcde");
+  // Words in different charsets are decoded one by one.
+  EXPECT_EQ(DecodeHeaderText("=?utf-8?b?YWI=?= =?iso-8859-1?q?=E9?="), "ab\xC3\xA9");
+}
+
+TEST(Message, RepairsMalformedDates) {
+  std::string note;
+  EXPECT_EQ(ParseDate("Thu, 22 Aug 0102 12:07:35 +0800", &note), ParseDate("Thu, 22 Aug 2002 12:07:35 +0800"));
+  EXPECT_NE(note.find("obsolete year"), std::string::npos);
+  EXPECT_EQ(ParseDate("Thu, 22 Aug 102 12:07:35 +0800"), ParseDate("Thu, 22 Aug 2002 12:07:35 +0800"));
+  EXPECT_EQ(ParseDate("Sun, 01 Sep 2002 23:37:59 0530", &note), ParseDate("Sun, 01 Sep 2002 23:37:59 +0530"));
+  EXPECT_NE(note.find("without sign"), std::string::npos);
+  EXPECT_EQ(ParseDate("Mon, 9 Sep 2002 06:50:21 PM -0400"), ParseDate("Mon, 9 Sep 2002 18:50:21 -0400"));
+  EXPECT_EQ(ParseDate("Mon, 9 Sep 2002 12:10:00 AM -0400"), ParseDate("Mon, 9 Sep 2002 00:10:00 -0400"));
+  ParseDate("Thu, 22 Aug 2002 12:34:56 +0100", &note);
+  EXPECT_EQ(note, "");
+}
+
+TEST(Message, SkipsByteOrderMarkAndReadsBareCrLines) {
+  Message bom = ParseMessage("\xEF\xBB\xBF" "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n");
+  ASSERT_NE(bom.Find("From"), nullptr);
+  bool recorded = false;
+  for (const auto& d : bom.defects) recorded = recorded || d.code == "byte-order-mark";
+  EXPECT_TRUE(recorded);
+  Message mac = ParseMessage("From: a@example.com\rSubject: old mac\r\rbody\r");
+  ASSERT_NE(mac.Find("Subject"), nullptr);
+  EXPECT_EQ(DecodeHeaderText(mac.Find("Subject")->value), "old mac");
+}
+
+TEST(Message, CharsetAliasesDecodeMislabelledText) {
+  Message m = ParseMessage("Content-Type: text/plain; charset=chinesebig5\r\n\r\n\xA4\xA4\xA4\xE5\r\n");
+  ASSERT_EQ(m.parts.size(), 1u);
+  EXPECT_EQ(m.parts[0].text, "\xE4\xB8\xAD\xE6\x96\x87\r\n");
+}
+
+}  // namespace lapis::mail
