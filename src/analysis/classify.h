@@ -16,4 +16,8 @@ struct ClassifyInput {
 
 Classification Classify(const ClassifyInput& in);
 
+// "" when the phrase rules compiled, else the error (tests call it: a rule that does not compile
+// would silently disable every phrase rule).
+std::string ClassifierRulesError();
+
 }  // namespace lapis::analysis

@@ -50,7 +50,7 @@ std::string_view FirstLabel(std::string_view host) { return host.substr(0, host.
 // First word of a "by" clause ("mx.example.com (Postfix)" has been cut by the parser already).
 std::string_view ByHost(const Hop& h) { return Trim(h.by); }
 
-enum class Link { kNone, kRdns, kIp, kHeloSameOrg, kSameNetwork };
+enum class Link { kNone, kRdns, kIp, kHeloSameOrg, kSameNetwork, kHelo };
 
 // Whether `below` was written by the client of `above`: the relay that handed the message to
 // above.by is the host that stamped `below`.
@@ -75,9 +75,11 @@ Link Continues(const Hop& above, const Hop& below) {
     if (same_org && label.size() >= 8 && EqualsIgnoreCase(label, FirstLabel(by)) && Org(by) == org)
       return Link::kHeloSameOrg;
   }
-  if (!above.rdns.empty()) {
+  // The client's reverse name (set by the owner of its address, recorded by the trusted receiver)
+  // is in the same organisation as the host that wrote the next stamp.
+  if (!above.rdns.empty() && !EqualsIgnoreCase(above.rdns, "unknown")) {
     std::string org = Org(above.rdns);
-    if (!org.empty() && org == Org(above.by) && org == Org(by)) return Link::kRdns;
+    if (!org.empty() && org == Org(by)) return Link::kRdns;
   }
   // The next stamp was written by a host that gives the client's own address as its address, and
   // the client names itself inside the receiver's organisation (Exchange Online's internal hops).
@@ -86,7 +88,20 @@ Link Continues(const Hop& above, const Hop& below) {
     const std::string& name = above.rdns.empty() ? above.helo : above.rdns;
     if (!org.empty() && org == Org(name)) return Link::kHeloSameOrg;
   }
+  // The client's own HELO name is the host that wrote the next stamp. The client chose that name,
+  // so this link is weaker: the origin found beyond it has medium confidence.
+  if (!above.helo.empty() && EqualsIgnoreCase(by, above.helo) && above.helo.find('.') != std::string::npos)
+    return Link::kHelo;
   return Link::kNone;
+}
+
+// Mailbox retrieval (fetchmail and the like): the "from" host is the recipient's own mailbox
+// server, not an SMTP client.
+bool IsRetrieval(const Hop& h) {
+  static const char* kProtocols[] = {"pop3", "pop", "imap", "imap4", "odmr", "pop3s", "imaps"};
+  for (const char* p : kProtocols)
+    if (EqualsIgnoreCase(h.protocol, p)) return true;
+  return false;
 }
 
 // Whether two addresses belong to one network: the same autonomous system when the resolver knows
@@ -138,7 +153,7 @@ std::optional<Origin> FindOrigin(std::vector<Hop>& hops,
     for (const auto& c : trust.networks) configured = configured || c.Contains(*ip);
     configured = configured || HostMatches(h.rdns, trust.hosts);
     bool next_exists = i + 1 < hops.size();
-    if (configured) continue;
+    if (configured || IsRetrieval(h)) continue;
     if (!range.empty()) {
       if (trust.infer) continue;  // an internal relay on a private, local or reserved address
       continue;
@@ -164,7 +179,7 @@ std::optional<Origin> FindOrigin(std::vector<Hop>& hops,
         link = Link::kSameNetwork;
     }
     if (link != Link::kNone) {
-      if (link == Link::kHeloSameOrg && confidence == "high") confidence = "medium";
+      if (link == Link::kHelo && confidence == "high") confidence = "medium";
       last_public = static_cast<int>(i);
       continue;
     }

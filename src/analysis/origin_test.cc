@@ -51,13 +51,55 @@ TEST(Origin, FollowsChainWhenNextStampIsByTheClientsReverseName) {
   EXPECT_EQ(o->hop, 1);
 }
 
-TEST(Origin, HeloAloneDoesNotExtendTrustAcrossOrganisations) {
+TEST(Origin, HeloMatchExtendsTrustWithMediumConfidence) {
+  // The client called itself relay.other.example and the next stamp is by relay.other.example: the
+  // chain continues, but the link rests on the client's own claim.
   std::vector<Hop> hops = {MakeHop("relay.other.example", "", "192.0.3.10", "mx.recipient.example"),
                            MakeHop("victim", "", "81.2.69.160", "relay.other.example")};
   std::string why;
   auto o = FindOrigin(hops, {}, {}, &why);
   ASSERT_TRUE(o);
+  EXPECT_EQ(o->ip, "81.2.69.160");
+  EXPECT_EQ(o->confidence, "medium");
+}
+
+TEST(Origin, UnrelatedNextStampIsNotTrusted) {
+  std::vector<Hop> hops = {MakeHop("bot-pc", "", "192.0.3.10", "mx.recipient.example"),
+                           MakeHop("innocent", "", "81.2.69.160", "relay.other.example")};
+  std::string why;
+  auto o = FindOrigin(hops, {}, {}, &why);
+  ASSERT_TRUE(o);
   EXPECT_EQ(o->ip, "192.0.3.10");
+  EXPECT_EQ(o->confidence, "high");
+}
+
+TEST(Origin, ReverseNameInTheNextStampsOrganisationExtendsTrust) {
+  std::vector<Hop> hops = {MakeHop("webnote.net", "mail.webnote.net", "193.120.211.219", "dogma.slashnull.example"),
+                           MakeHop("x", "", "81.2.69.160", "webnote.net")};
+  std::string why;
+  auto o = FindOrigin(hops, {}, {}, &why);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->ip, "81.2.69.160");
+}
+
+TEST(Origin, MailboxRetrievalHopIsPassed) {
+  std::vector<Hop> hops = {MakeHop("mail.isp.example", "", "193.120.211.219", "localhost"),
+                           MakeHop("bot", "", "218.14.180.52", "mail.isp.example")};
+  hops[0].protocol = "POP3";
+  std::string why;
+  auto o = FindOrigin(hops, {}, {}, &why);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->ip, "218.14.180.52");
+}
+
+TEST(Origin, SameNetworkAsTheReceiversOwnAddress) {
+  std::vector<Hop> hops = {MakeHop("A.prod.mail.example", "", "2a01:111:1::5", "B.prod.mail.example"),
+                           MakeHop("bot", "", "81.2.69.160", "A.other.example")};
+  hops[0].by_ip = "2a01:111:2::7";
+  std::string why;
+  auto o = FindOrigin(hops, {}, {}, &why);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->ip, "81.2.69.160");
 }
 
 TEST(Origin, ConfiguredTrustedNetworkIsWalkedPast) {
