@@ -80,3 +80,9 @@ TEST(Classify, ListReplyIsNotSpam) {
 }
 
 }  // namespace lapis::analysis
+
+namespace lapis::analysis {
+
+TEST(Classify, PhraseRulesCompile) { EXPECT_EQ(ClassifierRulesError(), ""); }
+
+}  // namespace lapis::analysis
