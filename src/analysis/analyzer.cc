@@ -431,6 +431,8 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
     hop.local = p.local;
     hop.raw = SanitizeUtf8(std::string_view(h->value).substr(0, kMaxRawHop));
     if (!p.parsed) r->defects.push_back({"unparsed-received", hop.raw.substr(0, 200)});
+    if (p.truncated)
+      r->defects.push_back({"received-too-long", "parsed up to " + std::to_string(mail::kMaxReceivedLength) + " bytes"});
     r->received.push_back(std::move(hop));
   }
   std::vector<OriginatingHeader> originating;

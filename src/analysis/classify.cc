@@ -44,7 +44,7 @@ const Rule kRules[] = {
     {kPhishing, 2.0, "asks to verify or confirm an account (nl)",
      R"(\b(verifieer|bevestig|controleer|update|activeer|deblokkeer)\s+(uw|je|jouw|nu\s+uw|nu\s+je)\s+(account|gegevens|identiteit|rekening|pas|bankpas)|(uw|je|jouw)\s+(gegevens|account|identiteit)\s+(te\s+)?(verifieren|bevestigen|controleren|bij\s+te\s+werken))"},
     {kPhishing, 2.0, "says the account is suspended, locked or limited",
-     R"((account|wallet|card|access|membership|mailbox|service)\s+(has\s+been\s+|have\s+been\s+|is\s+|was\s+|will\s+be\s+|could\s+be\s+|may\s+be\s+|might\s+be\s+|is\s+about\s+to\s+be\s+|are\s+)?(temporarily\s+|permanently\s+|indefinitely\s+)?(suspended|locked|limited|restricted|disabled|deactivated|blocked|closed|frozen|terminated|on\s+hold)|(been|being)\s+(temporarily\s+|indefinitely\s+)?suspended|asset\s+freeze|(suspension|deactivation|closure|termination)\s+of\s+(your|the)\s+account|restricted\s+your\s+account)"},
+     R"((account|wallet|card|access|membership|mailbox|service)\s+(has\s+been\s+|have\s+been\s+|is\s+|was\s+|will\s+be\s+|could\s+be\s+|may\s+be\s+|might\s+be\s+|is\s+about\s+to\s+be\s+|are\s+)?(temporarily\s+|permanently\s+|indefinitely\s+)?(suspended|locked|limited|restricted|disabled|deactivated|blocked|closed|frozen|terminated|on\s+hold)|(been|being)\s+(temporarily\s+|indefinitely\s+|randomly\s+)?(suspended|flagged)|flagged\s+(account|for\s+review)|(will|would)\s+be\s+(deactivated|deleted|terminated|suspended|closed)|asset\s+freeze|(suspension|deactivation|closure|termination)\s+of\s+(your|the)\s+account|restricted\s+your\s+account)"},
     {kPhishing, 2.0, "says the account is blocked (pt/es/fr/de/nl)",
      R"((conta|cuenta|cartao|tarjeta|acesso|acceso)\s+(foi\s+|sera\s+|esta\s+|ha\s+sido\s+|fue\s+|esta\s+sendo\s+)?(temporariamente\s+|temporalmente\s+)?(bloquead|suspens|suspendid|desativad|desactivad|restrit|restringid|encerrad|cancelad|limitad)|compte\s+(a\s+ete\s+|sera\s+|est\s+|va\s+etre\s+)?(temporairement\s+)?(suspendu|bloque|desactive|restreint|ferme|limite|verrouille)|(konto|zugang|karte|account|postfach)\s+(wurde\s+|wird\s+|ist\s+)?(vorubergehend\s+|vorlaufig\s+|dauerhaft\s+)?(gesperrt|eingeschrankt|deaktiviert|geschlossen|blockiert)|(sperrung|einschrankung|deaktivierung)\s+(ihres|des|deines)|(account|rekening|pas|bankpas)\s+(is\s+|wordt\s+|werd\s+|zal\s+worden\s+)?(tijdelijk\s+)?(geblokkeerd|opgeschort|gedeactiveerd|beperkt|afgesloten))"},
     {kPhishing, 1.5, "reports unusual activity or sign-in",
@@ -57,20 +57,22 @@ const Rule kRules[] = {
      R"((click|tap|follow|use|visit)\s+(on\s+)?(here|below|the\s+(link|button)(\s+below)?)\s+to\s+(verify|confirm|login|log\s+in|sign\s+in|restore|unlock|update|validate|reactivate|keep|access|review|continue|claim|secure)|(klicken|tippen)\s+sie\s+(hier|auf|unten|jetzt)|cliquez\s+(ici|sur|ci-dessous)|(clique|toque)\s+(aqui|no\s+botao|abaixo|no\s+link)|(haga|haz|pulse|pulsa)\s+(clic|click)|klik\s+(hier|op|onderstaande))"},
     {kPhishing, 1.0, "security alert wording",
      R"(security\s+(alert|notice|notification|update|check|measure|center|department|team)|important\s+(notice|information)\s+regarding\s+your|fraud\s+(prevention|alert|department)|sicherheits(hinweis|warnung|uberprufung|abteilung|update)|alerte\s+de\s+securite|aviso\s+de\s+seguran[cz]a|alerta\s+de\s+seguridad|beveiligings(melding|waarschuwing|update))"},
-    {kPhishing, 1.0, "account-holder brand (bank, payment, mail or parcel service)",
+    {kPhishing, 0.5, "account-holder brand (bank, payment, mail or parcel service)",
      R"(\b(paypal|ebay|chase|bank\s+of\s+america|wells\s+fargo|citibank|barclays|hsbc|lloyds|natwest|santander|amazon|apple\s+id|icloud|microsoft|office\s*365|outlook|onedrive|sharepoint|docusign|netflix|dhl|fedex|usps|royal\s+mail|metamask|coinbase|binance|trust\s*wallet|webmail|internal\s+revenue|irs|hmrc|bradesco|itau|banco\s+do\s+brasil|caixa|nubank|livelo|sparkasse|volksbank|postbank|commerzbank|deutsche\s+bank|ing|rabobank|abn\s+amro|postnl|belastingdienst|la\s+poste|colissimo|chronopost|credit\s+agricole|societe\s+generale|bnp|correos|bbva|caixabank|ctt|key\s*bank|regions\s+bank|suntrust|southtrust|us\s+bank|washington\s+mutual|visa|mastercard|american\s+express|amex|ledger|kraken|crypto\.com)\b)"},
     {kPhishing, 1.0, "asks for card or login details",
-     R"((credit\s+card|card\s+number|cvv|cvc|pin\s+(code|number)|social\s+security|\bssn\b|login\s+details|user\s*name\s+and\s+password|online\s+banking|mother'?s\s+maiden|kreditkarte|kartendaten|zugangsdaten|tan-?nummer|push-?tan|numero\s+(de\s+)?(carte|cartao|tarjeta)|donnees\s+bancaires|dados\s+(do\s+)?cartao|senha|contrasena|mot\s+de\s+passe|passwort|wachtwoord|inloggegevens|pincode))"},
+     R"((credit\s+card|card\s+number|cvv|cvc|pin\s+(code|number)|social\s+security|\bssn\b|login\s+details|user\s*name\s+and\s+password|online\s+banking|mother'?s\s+maiden|kreditkarte|kartendaten|zugangsdaten|tan-?nummer|push-?tan|numero\s+(de\s+)?(carte|cartao|tarjeta)|donnees\s+bancaires|dados\s+(do\s+)?cartao|senha|contrasena|mot\s+de\s+passe|passwort|wachtwoord|inloggegevens|pincode))", R"(\b(enter|provide|confirm|verify|update|submit|fill\s+(in|out)|re-?enter|validate|eingeben|bestatigen|saisir|confirmer|informe|digite|confirme|introduzca|invoer|bevestig)\b)"},
     {kPhishing, 1.0, "deadline threat against the account",
      R"((within|in|next)\s+(24|48|72|twenty[- ]four|forty[- ]eight)\s+hours|failure\s+to\s+(comply|verify|update|confirm|do\s+so)|permanently\s+(deleted|closed|suspended|disabled|lost)|innerhalb\s+(von\s+|der\s+nachsten\s+)?(24|48|72)\s+stunden|(dans|sous)\s+(les\s+)?(24|48|72)\s*h|(em|dentro\s+de|en|en\s+las\s+proximas)\s+(24|48|72)\s+horas|binnen\s+(24|48|72)\s+uur|(expires?|expiring|expiram|expiran|expirent|verfallen|verlopen|vencem|vencen)\s+(today|hoje|hoy|aujourd'?hui|heute|vandaag|em\s+breve|soon)|(expirando|vencendo)\s+(hoje|em\s+breve)|prestes\s+a\s+expirar|proximos\s+de\s+(vencer|expirar)|last\s+(warning|reminder|notice)|final\s+(notice|warning|reminder)|letzte\s+(mahnung|erinnerung|warnung)|dernier\s+(rappel|avertissement)|ultimo\s+aviso|laatste\s+(herinnering|waarschuwing))"},
     {kPhishing, 1.5, "shared-document, voicemail or QR-code lure",
-     R"((shared\s+(a\s+)?(document|file|folder|pdf)s?\s+with\s+you|has\s+been\s+shared\s+with\s+you|(view|review|open|download|access|read)\s+(the\s+)?(shared\s+|secure\s+|encrypted\s+|attached\s+)?(document|invoice|file|message|pdf|fax)s?\b|you\s+have\s+(a\s+)?(new\s+)?(\d+\s+)?(voice\s*mail|fax|secure\s+message|encrypted\s+message|pending\s+(message|document|e-?mail|delivery)s?)|incoming\s+messages?\s+(were|are|have\s+been)\s+(held|pending|blocked|suspended)|scan\s+(the|this)\s+qr|qr[- ]?code\s+(below|to|with)|dokument\s+(ansehen|anzeigen|offnen)|(document|fichier)\s+(partage|securise)|documento\s+(compartilhado|compartido))"},
+     R"((shared\s+(a\s+)?(document|file|folder|pdf)s?\s+with\s+you|has\s+been\s+shared\s+with\s+you|(view|review|open|download|access|read)\s+(the\s+)?(shared\s+|secure\s+|encrypted\s+|attached\s+)?(document|invoice|file|message|pdf|fax)s?\b|you\s+have\s+(a\s+)?(new\s+)?(\d+\s+)?(voice\s*mail|fax|secure\s+message|encrypted\s+message|pending\s+(message|document|e-?mail|delivery)s?)|incoming\s+messages?\s+(were|are|have\s+been)\s+(held|pending|blocked|suspended)|scan\s+(the|this)\s+qr|qr[- ]?code\s+(below|to|with)|dokument\s+(ansehen|anzeigen|offnen)|(document|fichier)\s+(partage|securise)|documento\s+(compartilhado|compartido)))"},
     {kPhishing, 2.0, "parcel or delivery lure",
      R"(((parcel|package|shipment|delivery|order)\s+(is\s+|was\s+|has\s+been\s+|could\s+not\s+be\s+|cannot\s+be\s+)?(on\s+hold|held|suspended|pending|undeliverable|delivered\s+unsuccessfully|returned|delayed)|(customs|shipping|delivery|redelivery|re-delivery)\s+(fee|charge|duty|costs?)|schedule\s+(a\s+)?(re-?delivery|delivery)|(unable|failed)\s+to\s+deliver|paket\s+(konnte\s+nicht|wird\s+zuruck|ist\s+unterwegs|wartet)|zustellung\s+(fehlgeschlagen|nicht\s+moglich)|zollgebuhr|colis\s+(est\s+|a\s+ete\s+)?(en\s+attente|bloque|retenu|n'a\s+pas\s+pu)|frais\s+de\s+(livraison|douane|port|reexpedition)|(encomenda|pacote|encomienda|paquete)\s+(esta\s+|foi\s+|ha\s+sido\s+)?(retid|pendente|pendiente|aguardando|bloquead|devolvid)|taxa\s+(de\s+)?(entrega|envio|alfandega|alfandegaria)|gastos\s+de\s+(envio|aduana)|pakket(je)?\s+(kon\s+niet|is\s+niet|wacht|ligt)|(bezorg|verzend|invoer)kosten))"},
     {kPhishing, 2.0, "toll, fine or tax-refund lure",
      R"((unpaid|outstanding|overdue)\s+(toll|tolls|fine|invoice|balance|tax)|toll\s+(charges?|payment|balance|bill|violation)|e-?zpass|tax\s+refund|refund\s+(of\s+)?(\$|€|£)?\d|eligible\s+(for|to\s+receive)\s+a\s+(tax\s+)?refund|steuer(ruckerstattung|erstattung)|remboursement\s+(d'?impots?|fiscal)|restituicao|receita\s+federal|belastingteruggave|teruggave|devolucion\s+(de\s+)?(impuestos|hacienda)|agencia\s+tributaria|impots\.gouv|(amende|multa|boete|bussgeld)\s+(impayee|pendente|pendiente|openstaand))"},
     {kPhishing, 2.0, "crypto-wallet lure (seed phrase, airdrop, wallet sync)",
-     R"((seed|recovery|secret|mnemonic)\s+(phrase|words|key)|(connect|validate|synchroni[sz]e|sync|verify|secure|migrate|restore)\s+(your\s+)?wallet|\bairdrop\b|claim\s+(your\s+)?(tokens?|airdrop|rewards?|allocation|nft|xrp|eth|btc|usdt)|(staking|stake)\s+(your|reward|feature)|token\s+(allocation|distribution)|wallet\s+(will\s+be|has\s+been|is)\s+(suspended|deactivated|locked|frozen|disabled|restricted))"},
+     R"((connect|validate|synchroni[sz]e|sync|verify|secure|migrate|restore|rectify)\s+(your\s+)?wallet|\bairdrop\b|claim\s+(your\s+)?(tokens?|airdrop|rewards?|allocation|nft|xrp|eth|btc|usdt)|(staking|stake)\s+(your|reward|feature)|token\s+(allocation|distribution)|wallet\s+(will\s+be|has\s+been|is)\s+(suspended|deactivated|locked|frozen|disabled|restricted))"},
+    {kPhishing, 2.0, "asks for a wallet recovery phrase",
+     R"((seed|recovery|secret|mnemonic|backup)\s+(phrase|words)|private\s+key\s+(of|for)\s+your\s+wallet|(12|24)[- ]word\s+(phrase|seed))"},
     {kPhishing, 1.5, "loyalty points expiry or bonus lure",
      R"(\b(pontos|points|punkte|puntos|punten|pontuacao|milhas)\b)", R"((expir|vencer|vencem|venc|resgat|canjea|einlos|verfallen|verlopen|redeem|perder|perda|perte))"},
     {kPhishing, 1.0, "dear-customer greeting",
@@ -82,9 +84,11 @@ const Rule kRules[] = {
      R"((see|find|open|check|review|download)\s+(the\s+)?(attached|attachment|enclosed)|attached\s+(is|you\s+will\s+find|please\s+find)|im\s+anhang|ci-joint|en\s+pi[e]ce\s+jointe|em\s+anexo|anexo\s+(abaixo|segue)|adjunto|in\s+de\s+bijlage|bijgevoegd)"},
     // ---- Advance-fee fraud ---------------------------------------------------------------
     {kAdvanceFee, 2.0, "large sum to be transferred",
-     R"((\$|usd|us\$|eur|gbp|£|€)\s?\d{1,3}([,. ]\d{3}){2,}(\.\d+)?|\d{1,3}([,. ]\d{3})*(\.\d+)?\s*(million|billion|milhoes|millones|millionen|millions|miljoen)\s+(of\s+|de\s+)?(us\s+)?(dollars|usd|euros?|pounds|dolares|dollar)|(sum|amount|fund|funds)\s+of\s+(\(?us\$|\$|usd|eur|£|€))"},
+     R"((\$|usd|us\$|eur|gbp|£|€)\s?\d{1,3}([,. ]\d{3}){2,}(\.\d+)?|\d{1,3}([,. ]\d{3})*(\.\d+)?\s*(million|billion|milhoes|millones|millionen|millions|miljoen)\s+(of\s+|de\s+)?(us\s+)?(dollars|usd|euros?|pounds|dolares|dollar)|(sum|amount|fund|funds)\s+of\s+(\(?us\$|\$|usd|eur|£|€)|(us\$|\$|€|£|usd|eur)\s?\d+([.,]\d+)?\s*(million|milhoes|millones|millionen|millions|miljoen|mio\b))"},
     {kAdvanceFee, 2.0, "next-of-kin or beneficiary story",
-     R"(next\s+of\s+kin|\bbeneficiary\b|late\s+(client|husband|father|customer|wife)|deceased|inheritance|unclaimed\s+(fund|deposit|inheritance|assets?)|(heranca|herencia|erbschaft|heritage|erfenis)\b|compensation\s+(fund|payment)|fund\s+release|release\s+of\s+(your|the)\s+fund)"},
+     R"(next\s+of\s+kin|\bbeneficiary\b|late\s+(client|husband|father|customer|wife)|deceased|inheritance|unclaimed\s+(fund|deposit|inheritance|assets?)|(heranca|herencia|erbschaft|heritage|erfenis)\b|compensation\s+(fund|payment)|fund\s+release|release\s+of\s+(your|the)\s+fund|\b(falecido|fallecido|verstorbene[nr]?|defunt|overledene)\b)"},
+    {kAdvanceFee, 1.5, "unsolicited donation or charity grant",
+     R"(\b(donat(e|ed|ion|ing)|doacao|doar|donacion|donar|spende|spenden|don\s+de|schenking)\b)", R"((million|milhoes|millones|\$\s?\d|€\s?\d|£\s?\d|\d\s?(usd|eur|euro)|random\s+(e-?mails?|people|individuals)|selected|selecionad|seleccionad|ausgewahlt|selectionne|geselecteerd))"},
     {kAdvanceFee, 1.5, "proposal of a confidential business transaction",
      R"((confidential|private|secret)\s+(business\s+)?(proposal|transaction|deal)|business\s+proposal|mutual\s+benefit|foreign\s+partner|strictest\s+confidence|urgent\s+(assistance|business|reply|response)|proposta\s+de\s+negocio|propuesta\s+de\s+negocio|proposition\s+d'affaires|geschaftsvorschlag)"},
     {kAdvanceFee, 1.5, "official or banker persona",
@@ -97,8 +101,8 @@ const Rule kRules[] = {
      R"(western\s+union|money\s*gram|ria\s+money|wire\s+transfer\s+fee|processing\s+fee|clearance\s+(fee|certificate)|release\s+(of\s+)?(the\s+)?fund|administrative\s+(fee|charges)|delivery\s+of\s+your\s+(fund|consignment|atm))"},
     {kAdvanceFee, 0.8, "typical advance-fee wording",
      R"(\bkindly\b|\bdearest\b|\bgod\s+bless\b|\breply\s+(urgently|immediately)\b|\bmy\s+dear\b|\bcompensation\b|\bpercent(age)?\s+(of|for)\s+(the\s+)?(total|fund|sum)|\bfor\s+your\s+(assistance|co-?operation)\b|\bi\s+am\s+(mrs|mr|dr|barrister|a\s+widow|the\s+(manager|director|chairman))\b|\bget\s+back\s+to\s+me\b)"},
-    {kAdvanceFee, 2.0, "private loan offer",
-     R"((loan|loans)\s+(offer|at\s+(a\s+)?(low\s+)?(interest\s+)?rate\s+of|lender|to\s+individuals)|(oferta\s+de\s+)?(emprestimo|prestamo)s?\s+(a|com|con|de)\s+(uma\s+|una\s+)?(taxa|tasa|juros|interes)|(offre\s+de\s+pret|pret\s+entre\s+particuliers)|(darlehen|kredit)\s+(angebot|zu\s+einem\s+zinssatz)|lening\s+(aanbod|tegen)|(interest\s+rate|taxa\s+de\s+juros|tasa\s+de\s+interes|taux\s+d'interet|zinssatz)\s+(of\s+|de\s+|von\s+)?\d+(\.\d+)?\s*%)"},
+    {kAdvanceFee, 3.0, "private loan offer",
+     R"((loan|loans)\s+(offer|at\s+(a\s+)?(low\s+)?(interest\s+)?rate\s+of|lender|to\s+individuals)|(oferta\s+de\s+)?(emprestimo|prestamo)s?\s+(a|com|con|de)\s+(uma\s+|una\s+)?(taxa|tasa|juros|interes)|(offre\s+de\s+pret|pret\s+entre\s+particuliers)|(darlehen|kredit)\s+(angebot|zu\s+einem\s+zinssatz)|lening\s+(aanbod|tegen)|(interest\s+rate|taxa\s+de\s+juros|tasa\s+de\s+interes|taux\s+d'interet|zinssatz)\s+(of\s+|de\s+|del\s+|von\s+|da\s+)?\d+(\.\d+)?\s*%)"},
     // ---- Extortion / sextortion ----------------------------------------------------------
     {kExtortion, 2.5, "claims to have recorded the recipient",
      R"(\b(recorded|recording|video|videos|footage|screenshots?|gravei|gravado|grabado|aufgenommen|enregistre|opgenomen)\b)", R"(\b(webcam|web\s+cam|camera|kamera|camara|cam)\b)"},
@@ -119,17 +123,27 @@ const Rule kRules[] = {
      R"((guaranteed|huge|massive|high|daily|weekly)\s+(returns?|profits?|yields?|interest)|(crypto|bitcoin|forex|trading|ai)\s+(investment|opportunity|platform|profit|bot|trading|robot)|double\s+your\s+(money|bitcoin|investment|crypto)|stock\s+(alert|pick|tip)|hot\s+stock|penny\s+stock|explosive\s+(growth|gains)|\d+\s*%\s+(yields?|returns?|profit|apy|apr|rendite|rendimento|rendimiento)|(portfolio|wallet|account)\s+has\s+been\s+(funded|credited)|(invest|investir|investieren|invertir|beleggen)\s+(only|just|nur|seulement|apenas|solo|slechts)?\s*(\$|€|£)?\d+|passive[rs]?\s+einkommen|renda\s+(extra|passiva)|elon\s+musk|investment\s+(inquiry|proposal|opportunity))"},
     {kOtherScam, 1.5, "fake invoice, renewal or refund (call-back scam)",
      R"((order|payment|subscription|renewal|purchase|transaction|invoice)\s+(has\s+been\s+|was\s+|is\s+|have\s+been\s+)?(successfully\s+)?(confirmed|processed|renewed|charged|completed|placed|done)|(you\s+have\s+been|you'll\s+be|you\s+will\s+be|account\s+will\s+be)\s+charged|(auto-?renewal|renewal\s+(notice|confirmation|date))|thank\s+you\s+for\s+(your\s+)?(purchase|order|payment))", R"(if\s+you\s+(did\s+not|didn'?t)\s+(authori[sz]e|make|place|request|recogni[sz]e)|call\s+(us\s+)?(now|immediately|at|our|the)|cancel\s+(the|this|your)\s+(order|subscription|payment|renewal)|(refund|cancel|dispute)\s+.*(call|contact)|(helpline|toll[- ]free|support\s+(number|line))|(norton|mcafee|geek\s+squad|lifelock|avast|kaspersky|paypal|best\s+buy))"},
-    {kOtherScam, 2.0, "fake antivirus or tech-support alert",
-     R"((virus(es)?|malware|trojans?|threats?|spyware)\s+(detected|found|were\s+found|has\s+been\s+detected)|your\s+(computer|device|pc|phone|iphone|mac|system)\s+(is|has\s+been|may\s+be|might\s+be|was)\s+(infected|at\s+risk|compromised|hacked|damaged)|(protection|subscription|license|licence|antivirus)\s+(has\s+)?(expired|expires|is\s+expiring)|(remove|clean)\s+(the\s+)?(virus|viruses|threats?)|virus_detec|tech(nical)?\s+support\s+(team|number)|(norton|mcafee|avast|kaspersky)\s+(antivirus|security|360|total|lifelock))"},
+    {kOtherScam, 2.0, "fake virus alert or tech-support scare",
+     R"((virus(es)?|malware|trojans?|threats?|spyware)\s+(detected|found|were\s+found|has\s+been\s+detected)|(viruses|threats)\s+detected|your\s+(computer|device|pc|phone|iphone|mac|system)\s+(is|has\s+been|may\s+be|might\s+be|was)\s+(infected|at\s+risk|compromised|hacked|damaged)|(remove|clean)\s+(the\s+)?(virus|viruses|threats?)|virus_detec|tech(nical)?\s+support\s+(team|number))"},
+    {kOtherScam, 1.5, "antivirus subscription renewal lure",
+     R"(\b(norton|mcafee|avast|kaspersky|antivirus|geek\s+squad|lifelock)\b)", R"((protection|subscription|license|licence|membership)\s+(has\s+)?(expired|expires|is\s+expiring|renewed|will\s+renew)|auto-?renew|renewal\s+(notice|confirmation|invoice))"},
     {kOtherScam, 1.5, "romance or dating lure",
      R"((lonely|single|hot|sexy|beautiful|naughty|horny|russian|ukrainian|asian|local)\s+(women|ladies|girls|woman|girl|singles|wives|brides|moms|milfs)|looking\s+for\s+(a\s+)?(serious\s+)?(relationship|man|husband|love|partner)|i\s+saw\s+your\s+(profile|photo)|(dating|singles)\s+(site|community|club|service|app)|private\s+(photos|pictures|fotos|video)|(frauen|damen|madchen|singles)\s+(in\s+deiner|aus\s+deiner|warten)|(femmes|filles)\s+(russes|seules|chaudes|celibataires|vous\s+attendent)|(mulheres|garotas|meninas|chicas|mujeres)\s+(solteiras|russas|calientes|solteras|rusas)|(meisjes|vrouwen)\s+(uit|zoeken|wachten)|(oekraiense|russische)\s+(meisjes|vrouwen)|traumliebe|(hot|hete|heisses?)\s+(date|dating)|want\s+to\s+(meet|chat|date)\s+(you|with\s+you)|find\s+(your|a)\s+(soulmate|girlfriend|wife|date))"},
-    {kOtherScam, 2.0, "prize, gift-card or reward bait",
-     R"((you('ve|\s+have)\s+(been\s+)?(won|selected|chosen)|gift\s+card|giftcard|free\s+(iphone|ipad|gift|reward|samsung)|congratulations[!,.]?\s+(you|your)|exclusive\s+rewards?|(claim|collect|receive)\s+your\s+(free\s+)?(reward|gift|prize|bonus)|(rewards?|prize|gift)\s+(is\s+)?(waiting|pending|has\s+arrived|have\s+arrived|awaits)|mystery\s+box|loyalty\s+(program|reward|gift)|(complete|take)\s+(a|our|the|this)\s+(short\s+|quick\s+)?survey|you\s+are\s+(our|the)\s+(lucky\s+)?(winner|\d+(st|nd|rd|th)\s+visitor)|(gewinnspiel|gewinnchance|gewinnen\s+sie|gewinne\s+(einen|eine|ein|jetzt)|gutschein\s+im\s+wert|geschenkkarte|geschenkgutschein|sie\s+wurden\s+(ausgewahlt|ausgelost)|du\s+wurdest\s+(fur|ausgewahlt)|auserwahlt|herzlichen\s+gluckwunsch|gluckwunsch!)|(vous\s+avez\s+(gagne|ete\s+selectionne)|carte\s+cadeau|bon\s+d'achat|felicitations)|(parabens|voce\s+(ganhou|foi\s+selecionad|foi\s+sorteado)|vale[- ]presente|cartao[- ]presente|premio\s+(exclusivo|especial))|(gefeliciteerd|je\s+hebt\s+(gewonnen|een\s+prijs)|u\s+heeft\s+gewonnen|cadeaukaart|cadeaubon|waardebon)|(enhorabuena|felicidades|has\s+ganado|ha\s+ganado|tarjeta\s+regalo|tarjeta\s+de\s+regalo)|(umfrage|enquete|pesquisa|sondage|encuesta)\s+(teil|participe|participez|deelnemen|abschliessen))"},
-    // ---- Premium-rate and prize SMS ------------------------------------------------------
-    {kOtherScam, 2.0, "premium-rate SMS prize claim",
-     R"((call|ring|dial)\s+(now\s+)?(on\s+)?0?9\d{8,9}|(claim|collect)\s+(code|your|ur|yr|now|a)\b|(won|win|awarded)\s+(a\s+|an\s+|the\s+)?(guaranteed\s+)?(£|\$|€)?\d|guaranteed\s+(£|\$)?\d*\s*(cash|prize|award)|(prize|award|reward)\s+(guaranteed|claim)|u\s+have\s+(won|been)|ur\s+(prize|award|reward|mob|mobile)|valid\s+\d+\s*hrs|\d+p\s*(/|per)\s*(min|msg|text|minute|message)|\bp/min\b|\b(150|100|50)ppm\b|national\s+rate|landline\s+(call|number))"},
-    {kCommercial, 2.0, "premium SMS subscription wording",
-     R"((txt|text|send|reply|sms)\s+(stop|yes|no|win|help|back|[a-z]+)\s+(to|2)\s+\d{4,6}|(txt|text)\s+[a-z]+\s+(to|2)\s+\d{4,6}|\b(stop|end)\s+(to|2)\s+\d{4,6}|\bt\s*&\s*cs?\b|\b18\+|\bpobox\s*\d|\bpo\s+box\s+\d|\bbox\s*\d{3,}|(free|freemsg|new)\s+(ringtone|ringtones|polyphonic|tones|entry|msg|camera\s+phone|nokia|video\s+phone|mobile)|(latest|free|new)\s+(colour|color|camera|video)\s+(mobile|phone)|\bmobile\s+(update|upgrade)|\bcamcorder\b|\bsubscription\s+service|\bcust(omer)?\s+(serv(ice)?|care)\s+\d|\bopt\s*out\b|\bunsub\b|\bcall\s+(free\s+)?0800|\b0800\s*\d|\b08\d{8,9}\b|\b87\d{3}\b|\b8\d{4}\b\s*(now|to|for)|\bstd\s+txt\s+rate|\bmsg\s+rate)"},
+    {kOtherScam, 2.5, "prize, gift-card or reward bait",
+     R"((you('ve|\s+have)\s+(been\s+)?(won|selected|chosen)|gift\s+card|giftcard|free\s+(iphone|ipad|gift|reward|samsung)|congratulations[!,.]?\s+(you|your)|exclusive\s+rewards?|(claim|collect|receive)\s+your\s+(free\s+)?(reward|gift|prize|bonus)|(rewards?|prize|gift)\s+(is\s+)?(waiting|pending|has\s+arrived|have\s+arrived|awaits)|mystery\s+box|loyalty\s+(program|reward|gift)|(complete|take)\s+(a|our|the|this)\s+(short\s+|quick\s+)?survey|you\s+are\s+(our|the)\s+(lucky\s+)?(winner|\d+(st|nd|rd|th)\s+visitor)|(gewinnspiel|gewinnchance|gewinnen\s+sie|gewinne\s+(einen|eine|ein|jetzt)|gutschein\s+im\s+wert|geschenkkarte|geschenkgutschein|sie\s+wurden\s+(ausgewahlt|ausgelost)|du\s+wurdest\s+(fur|ausgewahlt)|auserwahlt|herzlichen\s+gluckwunsch|gluckwunsch!)|(vous\s+avez\s+(gagne|ete\s+selectionne)|carte\s+cadeau|bon\s+d'achat|felicitations)|(parabens|voce\s+(ganhou|foi\s+selecionad|foi\s+sorteado)|vale[- ]presente|cartao[- ]presente|premio\s+(exclusivo|especial))|(gefeliciteerd|je\s+hebt\s+(gewonnen|een\s+prijs)|u\s+heeft\s+gewonnen|cadeaukaart|cadeaubon|waardebon)|(enhorabuena|felicidades|has\s+ganado|ha\s+ganado|tarjeta\s+regalo|tarjeta\s+de\s+regalo)|(umfrage|enquete|pesquisa|sondage|encuesta)\s+(teil|participe|participez|deelnemen|abschliessen)))"},
+    // ---- Premium-rate and prize SMS (also seen in e-mail) -------------------------------
+    {kOtherScam, 2.0, "prize or cash award claim",
+     R"(\b(won|win|awarded|selected|guaranteed|chosen|entitled)\b)", R"((£|\$|€)\s?\d[\d,]*\s+(prize|cash|award|bonus|reward)|\b(prize|award|reward)\s+(guaranteed|claim)|claim\s+(code|no|number|ur|yr)\b|(claim|collect)\s+your\s+(prize|reward|cash|award)|\bu\s+have\s+(won|been\s+selected)|\bur\s+(prize|award|reward)|valid\s+\d+\s*hrs)"},
+    {kOtherScam, 1.0, "urgent repeated contact attempt",
+     R"(\burgent!|(2nd|second|final|3rd|last)\s+attempt\s+to\s+(contact|reach)|(we\s+are|we're)\s+trying\s+to\s+(contact|reach)\s+(you|u)\b)"},
+    {kCommercial, 1.5, "premium-rate phone number",
+     R"(\b0?9\d{9}\b|\b087\d{7,8}\b|\b0871[\d-]{7,}|\b0906\d{7}|\b0905\d{7})"},
+    {kCommercial, 1.5, "per-message or per-minute charge",
+     R"(\d+(\.\d+)?\s*p\s*(/|per|a)\s*(min|msg|txt|text|minute|message|week|wk|rcvd)\b|\b\d+ppm\b|\bp/min\b|\bstd\s+txt\s+rate|\bmsg\s+rate|\bnational\s+rate|(charged|costs?|cost\s+is)\s+(£|\$)\d+(\.\d+)?\s*(/|per|a)\s*(week|month|wk|msg)|\bcallcost\b|\btxts?\s+cost)"},
+    {kCommercial, 2.0, "text a keyword to a short code",
+     R"(\b(txt|text|send|reply|sms)\s+(\w+\s+)?(\w+\s+)?(\w+\s+)?(to|2)\s+\d{4,6}\b|\b(stop|end|unsub)\s+(to|2)\s+\d{4,6}\b|\b(reply|txt|text)\s+(yes|no|stop|win|now|date|end|real|wild|go|play|chat)\b)"},
+    {kCommercial, 1.5, "mobile marketing offer (ringtones, free texts, prizes by SMS)",
+     R"((free|freemsg|new|latest)\s+(ringtone|ringtones|polyphonic|tones|entry|msg|camera\s+phone|nokia|video\s+phone|mobile|texts|minutes|video|colour|color)|\bmobile\s+(update|upgrade)\b|\bcamcorder\b|\bt\s*&\s*cs\b|\b(16|18)\+\s*(only)?\b|\bsubscription\s+service|\bcust(omer)?\s+(serv(ice)?|care)\s+(announcement|on\s+\d|\d)|\bfreemsg\b|\bringtones?\b|\bwap\s+link|\bpobox\s*\d|\bsae\b|\bpoly(phonic)?\s+tones?|\bsecret\s+admirer)"},
     // ---- Commercial spam -----------------------------------------------------------------
     {kCommercial, 1.5, "opt-out or unsubscribe wording",
      R"(unsubscribe|opt[- ]?out|remove\s+(me|yourself)\s+from|to\s+be\s+(removed|taken\s+off)|no\s+longer\s+wish\s+to\s+receive|email\s+preferences|mailing\s+list|you\s+(are\s+)?receiv(ed|ing)\s+this\s+(e-?mail|message)\s+because|removal\s+instructions|one[- ]time\s+mailing|taken\s+off\s+(our|the)\s+list|(would\s+not|do\s+not|don'?t)\s+(like|wish|want)\s+to\s+receive|abmelden|abbestellen|newsletter\s+abbestellen|desinscrever|descadastr|desinscri|se\s+desabonner|desabonner|desinscrire|afmelden|uitschrijven|darse\s+de\s+baja|cancelar\s+(la\s+)?suscripcion|cancelar\s+inscricao)"},
@@ -138,7 +152,9 @@ const Rule kRules[] = {
     {kCommercial, 1.5, "price, discount or savings claim",
      R"(\d+\s*%\s*(off|discount|savings|rabatt|de\s+desconto|de\s+descuento|de\s+reduction|korting)|save\s+(up\s+to\s+)?(\$|£|€)?\d+|(\$|£|€)\s?\d+(\.\d\d)?\s+(only|per|each|value)|discount|wholesale|\bcheap\b|bargain|clearance\s+sale|coupon|promo(tion)?\s+code|\brabatt|\bgratis\b|kostenlos|\bdesconto|\bdescuento|\bkorting\b|\bpromocao|\bpromocion|\bsoldes\b|\breduction\b|\baanbieding|sonderangebot)"},
     {kCommercial, 1.5, "spam product category",
-     R"(\b(viagra|cialis|levitra|pharmacy|prescription|pills?|weight\s+loss|diet|lose\s+weight|lose\s+\d+\s*(lbs|pounds|kg)|penis|enlarge|enhancement|casino|poker|betting|replica|rolex|watches|mortgage|refinanc[a-z]*|credit\s+score|debt\s+(relief|consolidation|free)|out\s+of\s+debt|loans?|insurance\s+quote|herbal|vitamins?|anti-?aging|seo\s+services?|web\s+traffic|email\s+marketing|bulk\s+e-?mail|e-?mail\s+addresses|lead\s+generation|toner|ink\s*jet|ink\s+cartridges?|degree|diploma|search\s+engines|child\s+support|keto|gewichtsverlust|abnehmen|perte\s+de\s+poids|perder\s+peso|emagrecer|afvallen|zonnepanelen|solaranlage|paineis\s+solares|paneles\s+solares|solar\s+panels?|hearing\s+aids?|cbd|warez|xxx|sexy|teens|adult\s+(dvd|movies|videos))\b)"},
+     R"(\b(viagra|cialis|levitra|penis|enlargement|male\s+enhancement|casino|replica\s+watches|rolex\s+replica|mortgage\s+rates?|refinanc[a-z]*|debt\s+(relief|consolidation|free)|out\s+of\s+debt|weight\s+loss|lose\s+weight|lose\s+\d+\s*(lbs|pounds|kg)|herbal|anti-?aging|seo\s+services?|web\s+traffic|bulk\s+e-?mail|e-?mail\s+addresses|million\s+e-?mail|lead\s+generation|toner\s+cartridges?|ink\s*jet\s+cartridges?|ink\s+cartridges?|university\s+diplomas?|online\s+pharmacy|submit\s+your\s+(web\s*)?site|search\s+engine\s+(ranking|placement|submission)|keto|gewichtsverlust|abnehmen|perte\s+de\s+poids|perder\s+peso|emagrecer|afvallen|zonnepanelen|solaranlage|paineis\s+solares|paneles\s+solares|solar\s+panels?|warez|xxx|adult\s+(dvd|movies|videos|entertainment)|hardcore|porn)\b)"},
+    {kCommercial, 0.7, "product often advertised by spam",
+     R"(\b(pharmacy|prescription|pills|diet|loans?|insurance\s+quotes?|credit\s+(score|report|repair)|vitamins|poker|betting|hearing\s+aids?|cbd|teens|sexy|diploma|work\s+at\s+home|child\s+support|lower\s+(your\s+)?(monthly\s+)?payments?)\b)"},
     {kCommercial, 1.0, "marketing superlatives",
      R"(100\s*%\s*(free|guaranteed|satisfaction|natural|kostenlos|gratis)|satisfaction\s+guaranteed|money[- ]back\s+guarantee|risk[- ]free|no\s+obligation|once\s+in\s+a\s+lifetime|exclusive\s+(deal|offer)|amazing|incredible\s+(offer|deal)|absolutely\s+free|you\s+won'?t\s+believe|(nicht|nie)\s+verpassen|ne\s+manquez\s+pas|nao\s+perca|no\s+te\s+pierdas|mis\s+dit\s+niet)"},
     {kCommercial, 0.8, "addressed to a purchased list",
@@ -549,10 +565,6 @@ bool RandomToken(std::string_view w) {
   return lo >= 3 && up >= 3 && (dg >= 2 || up >= 5) && transitions >= 6;
 }
 
-const mail::Header* FindHeader(const mail::Message* m, std::string_view name) {
-  return m ? m->Find(name) : nullptr;
-}
-
 std::string MailtoAddress(std::string_view v) {
   size_t p = FindIgnoreCase(v, "mailto:");
   if (p == std::string_view::npos) return "";
@@ -577,6 +589,15 @@ Classification Classify(const ClassifyInput& in) {
   auto add = [&](Cat c, double w, std::string why) {
     score[c] += w;
     reasons[c].push_back(std::move(why));
+  };
+  // Deception: evidence that the mail is malicious or evasive without saying of which kind (a
+  // failed DMARC check, a shortened link, disguised letters). It strengthens whichever kind the
+  // phrases point to, and counts as spam when they point to none.
+  double deception = 0;
+  std::vector<std::string> deception_reasons;
+  auto deceive = [&](double w, std::string why) {
+    deception += w;
+    deception_reasons.push_back(std::move(why));
   };
 
   std::string text = r.headers.subject;
@@ -606,14 +627,14 @@ Classification Classify(const ClassifyInput& in) {
 
   // Evasion of filters: disguised letters.
   if (fs.mixed_script_words >= 1)
-    add(kPhishing, fs.mixed_script_words >= 2 ? 2.0 : 1.5,
+    deceive(fs.mixed_script_words >= 2 ? 2.0 : 1.5,
         "words mix Latin and Cyrillic look-alike letters (\"" + fs.mixed_example + "\", " +
             std::to_string(fs.mixed_script_words) + " words)");
   if (fs.styled_letters >= 6)
-    add(kCommercial, 1.5, "styled Unicode letters hide words from filters (" +
+    deceive(1.5, "styled Unicode letters hide words from filters (" +
                               std::to_string(fs.styled_letters) + " letters)");
   if (fs.invisible_in_words >= 5)
-    add(kCommercial, 1.0, "invisible characters split words (" + std::to_string(fs.invisible_in_words) + ")");
+    deceive(1.0, "invisible characters split words (" + std::to_string(fs.invisible_in_words) + ")");
   {
     std::string disguised, random;
     for (auto w : Split(r.headers.subject, ' ')) {
@@ -710,9 +731,9 @@ Classification Classify(const ClassifyInput& in) {
                                           std::to_string(mismatches) + " links)");
   if (ip_hosts) add(kPhishing, 1.5, "links to a bare IP address (" + ip_example + ")");
   if (userinfo) add(kPhishing, 2, "link hides its real host behind user@ syntax");
-  if (shorteners) add(kPhishing, 1.0, "link through a URL shortener hides its target");
+  if (shorteners) deceive(1.0, "link through a URL shortener hides its target");
   if (punycode) add(kPhishing, 1.0, "link to an internationalised (punycode) domain name");
-  if (!hosting.empty()) add(kPhishing, 1.5, "link to a free hosting or form service (" + hosting + ")");
+  if (!hosting.empty()) deceive(1.5, "link to a free hosting or form service (" + hosting + ")");
   if (!lookalike.empty())
     add(kPhishing, 2.0, "link to look-alike domain " + lookalike + " (imitates " + lookalike_brand + ")");
   if (!exe_link.empty()) add(kMalware, 3.0, "link downloads a program: " + exe_link);
@@ -721,7 +742,7 @@ Classification Classify(const ClassifyInput& in) {
     if (!b.empty()) add(kPhishing, 2.0, "sender domain " + from_reg + " imitates " + b);
   }
   if (r.html_password) add(kPhishing, 3, "HTML form asks for a password");
-  else if (r.html_form) add(kPhishing, 1.5, "HTML form in the message");
+  else if (r.html_form) add(kPhishing, 1.0, "HTML form in the message");
 
   for (const auto& p : r.indicators.payments) {
     if (p.type == "bitcoin" || p.type == "monero" || p.type == "litecoin" || p.type == "ethereum") {
@@ -772,7 +793,7 @@ Classification Classify(const ClassifyInput& in) {
   if (!r.headers.to.empty() && r.headers.to.size() <= 3) {
     std::string addr = ToLower(r.headers.to[0].address);
     if (addr.size() >= 6 && ToLower(r.headers.subject).find(addr) != std::string::npos)
-      add(kPhishing, 1.0, "subject names the recipient's e-mail address");
+      deceive(1.0, "subject names the recipient's e-mail address");
   }
 
   // Replies go elsewhere.
@@ -780,12 +801,12 @@ Classification Classify(const ClassifyInput& in) {
     std::string rd = DomainOf(r.headers.reply_to[0].address);
     std::string rreg = rd.empty() ? "" : mail::RegistrableDomain(rd);
     if (!rreg.empty() && rreg != from_reg && IsFreeMail(rd) && !IsFreeMail(from_dom))
-      add(kAdvanceFee, 1.0, "replies go to a free-mail address (" + rd + ") unlike the sender " + from_reg);
+      deceive(1.0, "replies go to a free-mail address (" + rd + ") unlike the sender " + from_reg);
   }
 
   bool bulk_header = !r.headers.list_unsubscribe.empty();
-  if (r.html_hidden) add(kCommercial, 0.5, "hidden text in the HTML");
-  if (r.authentication.dmarc == "fail") add(kPhishing, 1, "DMARC failed for the From domain");
+  if (r.html_hidden) deceive(0.5, "hidden text in the HTML");
+  if (r.authentication.dmarc == "fail") deceive(1.0, "DMARC failed for the From domain");
 
   // Signs of ordinary personal or list mail.
   bool discussion_list = false;
@@ -888,8 +909,14 @@ Classification Classify(const ClassifyInput& in) {
       }
     }
   }
-  if (links >= 3 && own_links * 10 >= links * 9 && !from_reg.empty() && score[kPhishing] < 3)
-    add(kHam, 0.5, "links go to the sender's own domain " + from_reg);
+  // A newsletter of an identifiable sender: its links lead to its own site. Phishing that spoofs
+  // a brand's address links to the brand too, so only without phishing or deception evidence.
+  bool unsubscribe_offered = bulk_header;
+  for (const auto& x : reasons[kCommercial]) unsubscribe_offered |= x == "opt-out or unsubscribe wording";
+  if (links >= 3 && own_links * 5 >= links * 4 && !from_reg.empty() && score[kPhishing] < 2 &&
+      deception == 0 && unsubscribe_offered)
+    add(kHam, 2.5, std::to_string(own_links) + " of " + std::to_string(links) +
+                       " links go to the sender's own domain " + from_reg + " (newsletter of an identifiable sender)");
 
   // Decide: harmful categories first, then commercial, then not-spam.
   Classification c;
@@ -897,15 +924,18 @@ Classification Classify(const ClassifyInput& in) {
   Cat best = kNumCats;
   double best_score = 0;
   const Cat harmful[] = {kMalware, kExtortion, kPhishing, kAdvanceFee, kOtherScam};
+  const double support = std::min(deception, 3.0);
   for (Cat h : harmful) {
     double threshold = h == kMalware ? 3.0 : h == kOtherScam ? 2.5 : h == kExtortion ? 3.5 : 3.0;
-    if (score[h] >= threshold && score[h] > best_score && score[h] > score[kHam]) {
+    double eff = score[h] + (score[h] >= 1.0 ? support : 0);
+    if (eff >= threshold && eff > best_score && eff > score[kHam]) {
       best = h;
-      best_score = score[h];
+      best_score = eff;
     }
   }
-  double spam_total = score[kCommercial] + 0.5 * (score[kPhishing] + score[kAdvanceFee] +
-                                                    score[kOtherScam] + score[kExtortion] + score[kMalware]);
+  double spam_total = score[kCommercial] + deception +
+                      0.5 * (score[kPhishing] + score[kAdvanceFee] + score[kOtherScam] +
+                             score[kExtortion] + score[kMalware]);
   if (best == kNumCats) {
     if (spam_total >= 2.0 && spam_total > score[kHam]) {
       best = kCommercial;
@@ -921,14 +951,19 @@ Classification Classify(const ClassifyInput& in) {
     c.reasons.push_back("not enough evidence for any category");
     for (int i = 0; i < kNumCats; ++i)
       for (auto& x : reasons[i]) c.reasons.push_back(std::string(kCatNames[i]) + ": " + x);
+    for (auto& x : deception_reasons) c.reasons.push_back("suspicious: " + x);
     return c;
   }
   c.category = kCatNames[best];
   c.score = std::round((1.0 - std::exp(-best_score / 3.0)) * 1000) / 1000;
   c.reasons = reasons[best];
+  if (best != kHam)
+    for (auto& x : deception_reasons) c.reasons.push_back(x);
   if (best == kCommercial)
     for (Cat h : harmful)
       for (auto& x : reasons[h]) c.reasons.push_back(x);
+  else if (best != kHam)
+    for (auto& x : reasons[kCommercial]) c.reasons.push_back(x);  // supporting spam evidence
   return c;
 }
 

@@ -12,6 +12,17 @@ Report AnalyzeText(const std::string& raw) {
   return a.AnalyzeEmail(raw);
 }
 
+Report AnalyzeSmsText(const std::string& text) {
+  Analyzer a({});
+  SmsReport s;
+  s.text = text;
+  return a.AnalyzeSms(s);
+}
+
+bool Detected(const Report& r) {
+  return r.classification.category != "not-spam" && r.classification.category != "unknown";
+}
+
 bool HasReason(const Report& r, const std::string& needle) {
   for (const auto& x : r.classification.reasons)
     if (x.find(needle) != std::string::npos) return true;
@@ -79,10 +90,198 @@ TEST(Classify, ListReplyIsNotSpam) {
   EXPECT_EQ(r.classification.category, "not-spam");
 }
 
-}  // namespace lapis::analysis
-
-namespace lapis::analysis {
-
 TEST(Classify, PhraseRulesCompile) { EXPECT_EQ(ClassifierRulesError(), ""); }
+
+// Each test below names the rule it exercises through the reason it expects, so it fails when the
+// rule is removed or stops matching.
+
+TEST(Classify, PortugueseAccountBlockedIsPhishing) {
+  Report r = AnalyzeText(
+      "From: Atendimento <aviso@servicos-clientes.example>\r\nSubject: Aviso importante\r\n\r\n"
+      "Prezado cliente, sua conta foi temporariamente bloqueada. Para desbloquear o acesso, "
+      "atualize seus dados hoje.\r\n");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "says the account is blocked (pt/es/fr/de/nl)"));
+  EXPECT_TRUE(HasReason(r, "asks to verify or confirm an account (pt/es)"));
+}
+
+TEST(Classify, GermanVerificationWithAccentsIsPhishing) {
+  Report r = AnalyzeText(
+      "From: Kundenservice <info@kunden-portal.example>\r\nSubject: =?utf-8?q?Best=C3=A4tigung?=\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+      "Sehr geehrter Kunde, bitte best\xc3\xa4tigen Sie Ihre Kontodaten. Ihr Konto wurde "
+      "vor\xc3\xbc" "bergehend gesperrt.\r\n");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "asks to verify or confirm an account (de)"));
+  EXPECT_TRUE(HasReason(r, "dear-customer greeting"));
+}
+
+TEST(Classify, FrenchParcelFeeIsPhishing) {
+  Report r = AnalyzeText(
+      "From: Livraison <noreply@suivi-colis.example>\r\nSubject: Votre colis\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+      "Votre colis est en attente. Des frais de livraison de 1,99 EUR sont dus. "
+      "Cliquez ici pour payer.\r\n");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "parcel or delivery lure"));
+}
+
+TEST(Classify, DutchGiftCardPrizeIsScam) {
+  Report r = AnalyzeText(
+      "From: Winactie <info@winactie.example>\r\nSubject: Gefeliciteerd!\r\n\r\n"
+      "Gefeliciteerd! Je hebt gewonnen: een cadeaukaart van 500 euro. Vul de enquete in.\r\n");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "prize, gift-card or reward bait"));
+}
+
+TEST(Classify, SpanishLoanOfferIsAdvanceFee) {
+  Report r = AnalyzeText(
+      "From: Prestamos <info@prestamos.example>\r\nSubject: Oferta\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+      "Ofrecemos pr\xc3\xa9stamos con una tasa de inter\xc3\xa9s del 3% a particulares. "
+      "Cont\xc3\xa1" "ctenos hoy.\r\n");
+  EXPECT_EQ(r.classification.category, "advance-fee-fraud");
+  EXPECT_TRUE(HasReason(r, "private loan offer"));
+}
+
+TEST(Classify, CryptoWalletLureIsPhishing) {
+  Report r = AnalyzeText(
+      "From: Wallet Support <support@wallet-help.example>\r\nSubject: Action required\r\n\r\n"
+      "To keep your funds, connect your wallet and enter your recovery phrase on our portal.\r\n");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "crypto-wallet lure"));
+  EXPECT_TRUE(HasReason(r, "asks for a wallet recovery phrase"));
+}
+
+TEST(Classify, CyrillicLookalikeLettersAreSuspicious) {
+  // "Bin\u0430n\u0441e" mixes Cyrillic a and c into a Latin word.
+  Report r = AnalyzeText(
+      "From: Security <no-reply@notify.example>\r\nSubject: =?utf-8?b?" +
+      std::string("W0JpbtCwbtGBZV0gVmVyaWZ5IHlvdXIgYWNjb3VudA==") +
+      "?=\r\n\r\nYour account has been limited until you confirm it.\r\n");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "words mix Latin and Cyrillic look-alike letters"));
+}
+
+TEST(Classify, LookalikeDomainAndFreeHostingLinks) {
+  Report r = AnalyzeText(
+      "From: Service <service@mailer.example>\r\nSubject: Notice\r\nContent-Type: text/html\r\n\r\n"
+      "<p>Please review: <a href=\"https://paypal-account-review.com/x\">review</a> and "
+      "<a href=\"https://login-check.web.app/\">sign in</a></p>");
+  EXPECT_TRUE(HasReason(r, "look-alike domain paypal-account-review.com (imitates paypal)"));
+  EXPECT_TRUE(HasReason(r, "free hosting or form service (login-check.web.app)"));
+  EXPECT_EQ(r.classification.category, "phishing");
+}
+
+TEST(Classify, DisplayNameBrandOfRegionalBank) {
+  Report r = AnalyzeText(
+      "From: Bradesco Prime <aviso@promo-pontos.example>\r\nSubject: Seus pontos\r\n\r\n"
+      "Seus pontos Livelo expiram hoje. Resgate agora.\r\n");
+  EXPECT_TRUE(HasReason(r, "claims bradesco"));
+  EXPECT_TRUE(HasReason(r, "loyalty points expiry or bonus lure"));
+  EXPECT_EQ(r.classification.category, "phishing");
+}
+
+TEST(Classify, FakeAntivirusRenewalIsScam) {
+  Report r = AnalyzeText(
+      "From: Billing <billing@renewals.example>\r\nSubject: Your protection has expired\r\n\r\n"
+      "Your computer is infected. Your Norton antivirus subscription has expired; viruses "
+      "detected: 5.\r\n");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "fake virus alert or tech-support scare"));
+  EXPECT_TRUE(HasReason(r, "antivirus subscription renewal lure"));
+}
+
+TEST(Classify, DatingLureWithFreeMailReplyIsScam) {
+  Report r = AnalyzeText(
+      "From: Anna <anna@dating-news.example>\r\nReply-To: anna1990@gmail.com\r\n"
+      "Subject: Hi\r\n\r\nLonely women in your area want to meet you tonight.\r\n");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "romance or dating lure"));
+  EXPECT_TRUE(HasReason(r, "replies go to a free-mail address"));
+}
+
+TEST(Classify, JobOfferScam) {
+  Report r = AnalyzeText(
+      "From: HR <hr@recruit.example>\r\nReply-To: hr.team.jobs@gmail.com\r\nSubject: Job\r\n\r\n"
+      "We offer a remote job with daily pay, only one hour a day.\r\n");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "work-from-home, job or easy-money offer"));
+}
+
+TEST(Classify, GermanExtortion) {
+  Report r = AnalyzeText(
+      "From: x@example.net\r\nSubject: Warnung\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+      "Ich habe Ihr Ger\xc3\xa4t gehackt. Ich habe ein Video von Ihnen \xc3\xbc" "ber Ihre Webcam "
+      "aufgenommen. Zahlen Sie 1000 EUR in Bitcoin.\r\n");
+  EXPECT_EQ(r.classification.category, "extortion");
+  EXPECT_TRUE(HasReason(r, "claims to control the recipient's device or account"));
+}
+
+TEST(Classify, FakePoliceSummons) {
+  Report r = AnalyzeText(
+      "From: Gendarmerie <convocation@justice-notice.example>\r\nSubject: CONVOCATION\r\n\r\n"
+      "Convocation: la brigade de protection des mineurs (police) vous informe d'une "
+      "procedure.\r\n");
+  EXPECT_TRUE(HasReason(r, "fake police or court summons"));
+}
+
+TEST(Classify, LinkToProgramIsMalware) {
+  Report r = AnalyzeText(
+      "From: a@example.com\r\nSubject: Invoice\r\n\r\nDownload your invoice: "
+      "http://files.example.net/docs/invoice_2024.exe\r\n");
+  EXPECT_EQ(r.classification.category, "malware");
+  EXPECT_TRUE(HasReason(r, "link downloads a program"));
+}
+
+TEST(Classify, PremiumRateSmsIsSpam) {
+  Report r = AnalyzeSmsText(
+      "URGENT! Your mobile number has been awarded a \xc2\xa3" "2000 prize GUARANTEED. "
+      "Call 09061790121 from a land line. Claim code K52. Valid 12hrs only");
+  EXPECT_TRUE(Detected(r)) << r.classification.category;
+  EXPECT_TRUE(HasReason(r, "premium-rate phone number"));
+  EXPECT_TRUE(HasReason(r, "prize or cash award claim"));
+}
+
+TEST(Classify, ShortCodeSubscriptionSmsIsCommercial) {
+  Report r = AnalyzeSmsText("FREE ringtone! Text TONE to 87121 now. 150p/msg, 18+ only");
+  EXPECT_EQ(r.classification.category, "commercial-spam");
+  EXPECT_TRUE(HasReason(r, "text a keyword to a short code"));
+}
+
+TEST(Classify, PersonalSmsIsNotSpam) {
+  Report r = AnalyzeSmsText("ok lar, i'll see you at home later. dun forget the keys");
+  EXPECT_EQ(r.classification.category, "not-spam");
+  EXPECT_TRUE(HasReason(r, "personal message"));
+}
+
+TEST(Classify, ListFooterIsNotCommercial) {
+  Report r = AnalyzeText(
+      "From: Ann <ann@example.org>\r\nTo: users@lists.example.org\r\nSubject: kernel question\r\n"
+      "List-Id: <users.lists.example.org>\r\nList-Post: <mailto:users@lists.example.org>\r\n"
+      "List-Unsubscribe: <mailto:users-request@lists.example.org?subject=unsubscribe>\r\n\r\n"
+      "Does anyone know why the module fails to load on 2.4.19?\r\n\r\n"
+      "_______________________________________________\r\nusers mailing list\r\n"
+      "To unsubscribe, visit http://lists.example.org/mailman/listinfo/users\r\n");
+  EXPECT_EQ(r.classification.category, "not-spam");
+  EXPECT_TRUE(HasReason(r, "discussion-list message addressed to the list"));
+}
+
+TEST(Classify, SpamWithInReplyToIsStillSpam) {
+  Report r = AnalyzeText(
+      "From: deals@shop.example\r\nTo: you@example.org\r\nSubject: Re: your order\r\n"
+      "In-Reply-To: <x@y>\r\nReferences: <x@y>\r\n\r\n"
+      "Cheap replica watches, 80% off! Order now: http://shop.example/\r\n"
+      "To unsubscribe reply REMOVE.\r\n");
+  EXPECT_EQ(r.classification.category, "commercial-spam");
+}
+
+TEST(Classify, RandomTokenAndPaddedSubjectAreCommercialEvidence) {
+  Report r = AnalyzeText(
+      "From: a@example.com\r\nTo: b@example.org\r\nSubject: good news wmE239PgyETfr9P4nvyEWKJ\r\n\r\n"
+      "Lose weight fast with our herbal formula. Click here.\r\n");
+  EXPECT_EQ(r.classification.category, "commercial-spam");
+  EXPECT_TRUE(HasReason(r, "random token in the subject"));
+}
 
 }  // namespace lapis::analysis

@@ -168,6 +168,16 @@ HtmlResult ParseHtml(std::string_view html) {
     html = html.substr(0, kMaxHtmlBytes);
     r.hit_size_limit = true;
   }
+  // libxml2 reads nothing after a stray end tag at the very start ("</style><p>..." in fragments
+  // cut out of a larger page); skip such tags.
+  for (size_t skipped = 0; skipped < 64; ++skipped) {
+    size_t i = 0;
+    while (i < html.size() && isspace(static_cast<unsigned char>(html[i]))) ++i;
+    if (html.compare(i, 2, "</") != 0) break;
+    size_t gt = html.find('>', i);
+    if (gt == std::string_view::npos) break;
+    html.remove_prefix(gt + 1);
+  }
   htmlSAXHandler sax;
   std::memset(&sax, 0, sizeof sax);
   sax.startElement = OnStart;
@@ -182,7 +192,7 @@ HtmlResult ParseHtml(std::string_view html) {
   if (!ctxt) return r;
   st.ctxt = ctxt;
   htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                               HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_NOIMPLIED |
+                               HTML_PARSE_NONET | HTML_PARSE_COMPACT |
                                HTML_PARSE_IGNORE_ENC);
   constexpr size_t kChunk = 64 * 1024;
   for (size_t off = 0; off < html.size() && !st.stopped; off += kChunk) {

@@ -45,3 +45,15 @@ TEST(Html, DecodesEntitiesInAttributes) {
 }
 
 }  // namespace lapis::mail
+
+namespace lapis::mail {
+
+TEST(Html, FragmentsWithoutHtmlOrBodyKeepTheirText) {
+  auto r = ParseHtml("<tr><td>Verify your account <a href=\"http://x.example/\">here</a></td></tr>");
+  EXPECT_NE(r.text.find("Verify your account"), std::string::npos);
+  ASSERT_EQ(r.links.size(), 1u);
+  auto r2 = ParseHtml("</style><p>Dear customer, your parcel is waiting</p>");
+  EXPECT_NE(r2.text.find("parcel is waiting"), std::string::npos);
+}
+
+}  // namespace lapis::mail

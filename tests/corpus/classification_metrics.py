@@ -67,20 +67,24 @@ RIGHT_SOURCES = {
     "commercial-spam": SPAM_SOURCES,
 }
 
-# Floors on the held-out half (measured values minus a margin). Keys: (kind, name).
+# Floors on the held-out half, set a little below the values measured when the rules were last
+# changed (held-out values then in the comments). Keys: (kind, name); "max" is a ceiling.
 FLOORS = {
-    ("recall", "sa-ham not-spam"): 0.0,
-    ("max", "sa-ham detected"): 1.0,
-    ("recall", "sa-spam detected"): 0.0,
-    ("recall", "nazario phishing"): 0.0,
-    ("recall", "phishing-pot malicious"): 0.0,
-    ("recall", "phishing-pot detected"): 0.0,
-    ("recall", "sms-spam detected"): 0.0,
-    ("max", "sms-ham detected"): 1.0,
-    ("precision", "phishing"): 0.0,
-    ("precision", "not-spam"): 0.0,
-    ("precision", "commercial-spam"): 0.0,
-    ("precision", "advance-fee-fraud"): 0.0,
+    ("recall", "sa-ham not-spam"): 0.72,        # 0.738
+    ("max", "sa-ham detected"): 0.07,           # 0.057 (ham called spam)
+    ("recall", "sa-spam detected"): 0.75,       # 0.772
+    ("recall", "nazario phishing"): 0.60,       # 0.619
+    ("recall", "phishing-pot malicious"): 0.39,  # 0.416
+    ("recall", "phishing-pot detected"): 0.62,  # 0.648
+    ("recall", "sms-spam detected"): 0.75,      # 0.785
+    ("recall", "sms-ham not-spam"): 0.94,       # 0.960
+    ("max", "sms-ham detected"): 0.01,          # 0.001
+    ("precision", "phishing"): 0.93,            # 0.946
+    ("precision", "not-spam"): 0.97,            # 0.978
+    ("precision", "commercial-spam"): 0.89,     # 0.905
+    ("precision", "advance-fee-fraud"): 0.90,   # 0.931
+    ("precision", "spam-vs-ham"): 0.92,         # 0.935
+    ("recall", "spam-vs-ham"): 0.70,            # 0.726
 }
 
 
