@@ -169,23 +169,47 @@ RE2::Options SetOptions() {
   return o;
 }
 
+// The patterns can be spread over several RE2 sets (smaller DFAs, more passes over the text); on
+// the SpamAssassin corpus one set measured as fast as several, so one is used.
+constexpr int kRuleShards = 1;
+
 struct Compiled {
-  RE2::Set set{SetOptions(), RE2::UNANCHORED};
-  std::vector<int> primary, secondary;  // pattern indexes in `set` of each rule
+  std::vector<std::unique_ptr<RE2::Set>> sets;
+  std::vector<std::vector<int>> global;  // per set: local pattern index -> global index
+  std::vector<int> primary, secondary;   // global pattern indexes of each rule
   int count = 0;
   bool ok = false;
   std::string error;
   Compiled() {
+    for (int i = 0; i < kRuleShards; ++i) {
+      sets.push_back(std::make_unique<RE2::Set>(SetOptions(), RE2::UNANCHORED));
+      global.emplace_back();
+    }
+    auto add = [&](const char* pattern) {
+      int shard = count % kRuleShards;
+      if (sets[shard]->Add(pattern, &error) < 0) return -1;
+      global[shard].push_back(count);
+      return count++;
+    };
     for (const auto& r : kRules) {
-      int i = set.Add(r.pattern, &error);
+      int i = add(r.pattern);
       if (i < 0) return;
       primary.push_back(i);
-      secondary.push_back(r.also ? set.Add(r.also, &error) : -1);
+      secondary.push_back(r.also ? add(r.also) : -1);
       if (r.also && secondary.back() < 0) return;
     }
-    count = static_cast<int>(primary.size() + std::count_if(secondary.begin(), secondary.end(),
-                                                             [](int s) { return s >= 0; }));
-    ok = set.Compile();
+    for (auto& set : sets)
+      if (!set->Compile()) return;
+    ok = true;
+  }
+  // Global indexes of the patterns found in `text`.
+  void Match(std::string_view text, std::vector<int>* hits) const {
+    std::vector<int> local;
+    for (size_t s = 0; s < sets.size(); ++s) {
+      local.clear();
+      sets[s]->Match(text, &local);
+      for (int i : local) hits->push_back(global[s][i]);
+    }
   }
 };
 
@@ -613,7 +637,7 @@ Classification Classify(const ClassifyInput& in) {
   int phrase_hits[kNumCats] = {0};
   if (rules.ok) {
     std::vector<int> hits;
-    rules.set.Match(folded, &hits);
+    rules.Match(folded, &hits);
     std::vector<bool> hit(rules.count + 1, false);
     for (int i : hits)
       if (i >= 0 && i < static_cast<int>(hit.size())) hit[i] = true;

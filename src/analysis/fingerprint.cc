@@ -77,19 +77,25 @@ Fingerprint ComputeFingerprint(std::string_view body_text, std::string_view subj
   f.body_hash = Sha256Hex(norm);
   std::string nsub = NormalizeForFingerprint(subject);
   f.subject_hash = Sha256Hex(nsub).substr(0, 16);
-  std::vector<std::string_view> words;
-  for (auto w : Split(norm, ' '))
-    if (!w.empty()) words.push_back(w);
+  // Hash every word once, then combine kShingleWords consecutive word hashes per shingle.
+  std::vector<uint64_t> word_hashes;
+  word_hashes.reserve(norm.size() / 5 + 1);
+  size_t pos = 0;
+  while (pos < norm.size()) {
+    size_t sp = norm.find(' ', pos);
+    if (sp == std::string::npos) sp = norm.size();
+    if (sp > pos) word_hashes.push_back(Fnv1a64(std::string_view(norm).substr(pos, sp - pos)));
+    pos = sp + 1;
+  }
   std::vector<uint64_t> shingle_hashes;
-  if (words.empty()) return f;
-  size_t n = words.size() < static_cast<size_t>(kShingleWords) ? 1 : words.size() - kShingleWords + 1;
+  if (word_hashes.empty()) return f;
+  size_t n = word_hashes.size() < static_cast<size_t>(kShingleWords)
+                 ? 1
+                 : word_hashes.size() - kShingleWords + 1;
   shingle_hashes.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t k = i; k < std::min(words.size(), i + kShingleWords); ++k) {
-      h = Fnv1a64(words[k], h);
-      h = Fnv1a64(" ", h);
-    }
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (size_t k = i; k < std::min(word_hashes.size(), i + kShingleWords); ++k) h = Mix(h ^ word_hashes[k]);
     shingle_hashes.push_back(h);
   }
   f.shingles = shingle_hashes.size();

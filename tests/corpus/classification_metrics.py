@@ -73,9 +73,9 @@ FLOORS = {
     ("recall", "sa-ham not-spam"): 0.72,        # 0.738
     ("max", "sa-ham detected"): 0.07,           # 0.057 (ham called spam)
     ("recall", "sa-spam detected"): 0.75,       # 0.772
-    ("recall", "nazario phishing"): 0.60,       # 0.619
-    ("recall", "phishing-pot malicious"): 0.39,  # 0.416
-    ("recall", "phishing-pot detected"): 0.62,  # 0.648
+    ("recall", "nazario phishing"): 0.74,       # 0.767
+    ("recall", "phishing-pot malicious"): 0.44,  # 0.466
+    ("recall", "phishing-pot detected"): 0.72,  # 0.744
     ("recall", "sms-spam detected"): 0.75,      # 0.785
     ("recall", "sms-ham not-spam"): 0.94,       # 0.960
     ("max", "sms-ham detected"): 0.01,          # 0.001
@@ -84,7 +84,7 @@ FLOORS = {
     ("precision", "commercial-spam"): 0.89,     # 0.905
     ("precision", "advance-fee-fraud"): 0.90,   # 0.931
     ("precision", "spam-vs-ham"): 0.92,         # 0.935
-    ("recall", "spam-vs-ham"): 0.70,            # 0.726
+    ("recall", "spam-vs-ham"): 0.77,            # 0.791
 }
 
 
