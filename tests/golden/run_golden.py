@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def analyse(lapis, path):
-    p = subprocess.run([lapis, "analyze", "--pretty", path], capture_output=True, timeout=120,
+    p = subprocess.run([lapis, "analyze", "--pretty", "--no-enrich", path], capture_output=True, timeout=120,
                        env=dict(os.environ, LAPIS_DATA_DIR=os.environ.get("LAPIS_DATA_DIR", "")))
     if p.returncode not in (0, 1):
         raise RuntimeError(f"{path}: lapis exited {p.returncode}: {p.stderr.decode()[:500]}")
