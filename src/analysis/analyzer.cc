@@ -109,6 +109,7 @@ class IndicatorBuilder {
     for (auto& e : ind_->emails) {
       if (e.address == addr) {
         AddUnique(&e.sources, source);
+        Domain(DomainOfAddress(addr), source);
         return;
       }
     }
@@ -139,6 +140,10 @@ class IndicatorBuilder {
   bool Url(const mail::FoundUrl& f, const char* source, const std::string& link_text) {
     for (auto& u : ind_->urls)
       if (u.url == f.url) return true;
+    // Text written without a scheme ("www.x.y", defanged forms) is a URL only if its host ends in
+    // a real public suffix.
+    bool had_scheme = f.original.find("://") != std::string::npos || f.original.empty();
+    if (!had_scheme && !IpAddress::Parse(f.host) && !mail::HasKnownSuffix(f.host)) return true;
     if (ind_->urls.size() >= kMaxUrlsPerMessage) return false;
     UrlIndicator u;
     u.url = f.url;
@@ -608,8 +613,12 @@ Report Analyzer::AnalyzeSms(const SmsReport& sms) const {
   SmsInfo info;
   info.sender = SanitizeUtf8(Trim(sms.sender));
   info.time = sms.time;
-  info.reporter_country = ToLower(sms.reporter_country);
-  for (auto& c : info.reporter_country) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  std::string_view rc = Trim(sms.reporter_country);
+  if (rc.size() == 2 && isalpha(static_cast<unsigned char>(rc[0])) && isalpha(static_cast<unsigned char>(rc[1]))) {
+    for (char c : rc) info.reporter_country.push_back(static_cast<char>(toupper(static_cast<unsigned char>(c))));
+  } else if (!rc.empty()) {
+    r.defects.push_back({"invalid-reporter-country", SanitizeUtf8(rc.substr(0, 40)) + " is not an ISO 3166 alpha-2 code"});
+  }
   info.reporter_number = sms.reporter_number;
   std::string region = info.reporter_country;
   PhoneIndicator sender_phone;
@@ -620,7 +629,9 @@ Report Analyzer::AnalyzeSms(const SmsReport& sms) const {
   for (char c : info.sender)
     only_phone_chars = only_phone_chars && (isdigit(static_cast<unsigned char>(c)) || c == '+' ||
                                             c == ' ' || c == '-' || c == '(' || c == ')');
-  if (only_phone_chars && digits.size() >= 3 && digits.size() <= 6) {
+  if (info.sender.empty()) {
+    info.sender_type = "unknown";
+  } else if (only_phone_chars && digits.size() >= 3 && digits.size() <= 6) {
     info.sender_type = "shortcode";
   } else if (only_phone_chars && ParsePhone(info.sender, region, &sender_phone)) {
     info.sender_type = "phone";

@@ -5,6 +5,8 @@
 #include "analysis/report_json.h"
 #include "common/sha256.h"
 
+#include <set>
+
 namespace lapis::analysis {
 
 TEST(Analyzer, FullPipelineOnASmallMessage) {
@@ -110,6 +112,48 @@ TEST(Analyzer, SmsLineFormats) {
   EXPECT_TRUE(ParseSmsLine("12345\tWin a prize", &s, &err));
   EXPECT_FALSE(ParseSmsLine("{bad json", &s, &err));
   EXPECT_FALSE(ParseSmsLine("no tab", &s, &err));
+}
+
+}  // namespace lapis::analysis
+
+namespace lapis::analysis {
+
+TEST(Analyzer, DomainCollectsTheSourcesOfEveryAddressInIt) {
+  Analyzer a({});
+  Report r = a.AnalyzeEmail(
+      "From: a@freemail.example.com\r\nReply-To: b@freemail.example.com\r\nSubject: x\r\n\r\n"
+      "write to a@freemail.example.com\r\n");
+  bool found = false;
+  for (const auto& d : r.indicators.domains) {
+    if (d.host != "freemail.example.com") continue;
+    found = true;
+    std::set<std::string> s(d.sources.begin(), d.sources.end());
+    EXPECT_TRUE(s.count("from") && s.count("reply-to") && s.count("body"));
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(Analyzer, SmsReporterCountryMustBeIsoAndEmptySenderIsUnknown) {
+  Analyzer a({});
+  SmsReport s;
+  s.text = "Win a prize now";
+  s.reporter_country = "usa";
+  Report r = a.AnalyzeSms(s);
+  ASSERT_TRUE(r.sms);
+  EXPECT_EQ(r.sms->reporter_country, "");
+  EXPECT_EQ(r.sms->sender_type, "unknown");
+  bool defect = false;
+  for (const auto& d : r.defects) defect = defect || d.code == "invalid-reporter-country";
+  EXPECT_TRUE(defect);
+  s.reporter_country = "fr";
+  EXPECT_EQ(a.AnalyzeSms(s).sms->reporter_country, "FR");
+}
+
+TEST(Analyzer, SchemelessUrlNeedsAPublicSuffix) {
+  Analyzer a({});
+  Report r = a.AnalyzeEmail("Subject: x\r\n\r\nsee www.Ldew.com1win150ppmx3age16 and www.shop.example.com\r\n");
+  ASSERT_EQ(r.indicators.urls.size(), 1u);
+  EXPECT_EQ(r.indicators.urls[0].host, "www.shop.example.com");
 }
 
 }  // namespace lapis::analysis

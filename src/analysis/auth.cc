@@ -73,9 +73,15 @@ std::vector<AuthResult> ParseAuthenticationResults(std::string_view value) {
   auto items = Split(clean, ';');
   if (items.empty()) return out;
   std::string authserv(Trim(items[0]));
+  size_t first = 1;
+  if (authserv.find('=') != std::string::npos) {
+    // Some receivers (Exchange Online) omit the authserv-id: the first item is already a result.
+    authserv.clear();
+    first = 0;
+  }
   size_t sp = authserv.find_first_of(" \t");
   if (sp != std::string::npos) authserv = authserv.substr(0, sp);  // drop the version
-  for (size_t i = 1; i < items.size() && out.size() < kMaxAuthResults; ++i) {
+  for (size_t i = first; i < items.size() && out.size() < kMaxAuthResults; ++i) {
     std::string_view item = Trim(items[i]);
     if (item.empty()) continue;
     // method[/version]=result followed by "reason=..." and "ptype.property=value" pairs.

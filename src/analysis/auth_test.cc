@@ -45,3 +45,19 @@ TEST(Auth, AlignmentUsesOrganisationalDomains) {
 }
 
 }  // namespace lapis::analysis
+
+namespace lapis::analysis {
+
+TEST(Auth, ResultsWithoutAuthservIdAreKept) {
+  // Exchange Online writes no authserv-id.
+  auto r = ParseAuthenticationResults(
+      "spf=none (sender IP is 203.0.113.9) smtp.mailfrom=bad.example; dkim=none (message not "
+      "signed) header.d=none;dmarc=none action=none header.from=bad.example;");
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0].authserv_id, "");
+  EXPECT_EQ(r[0].method, "spf");
+  EXPECT_EQ(r[0].properties["smtp.mailfrom"], "bad.example");
+  EXPECT_EQ(r[2].method, "dmarc");
+}
+
+}  // namespace lapis::analysis

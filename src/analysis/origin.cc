@@ -156,7 +156,11 @@ std::optional<Origin> FindOrigin(std::vector<Hop>& hops,
     if (configured || IsRetrieval(h)) continue;
     if (!range.empty()) {
       if (trust.infer) continue;  // an internal relay on a private, local or reserved address
-      continue;
+      // Only configured relays are trusted, and the first untrusted client cannot be an origin.
+      *why = "the first untrusted client " + h.ip + " has a " + std::string(range) +
+             " address; configure the relays that are trusted";
+      for (size_t j = i + 1; j < hops.size(); ++j) hops[j].trusted = false;
+      return std::nullopt;
     }
     if (h.authenticated) {
       Origin o;
@@ -165,7 +169,7 @@ std::optional<Origin> FindOrigin(std::vector<Hop>& hops,
       o.kind = "authenticated-submission";
       o.rdns = h.rdns;
       o.helo = h.helo;
-      o.confidence = gap ? "medium" : "high";
+      o.confidence = gap ? "medium" : confidence;
       o.reason = "client " + Describe(h) + " authenticated to " + std::string(ByHost(h)) +
                  " to submit the message: an account at that provider was used (compromised or "
                  "abused)";

@@ -144,3 +144,32 @@ TEST(Origin, OnlyPrivateHopsGiveNoOrigin) {
 }
 
 }  // namespace lapis::analysis
+
+namespace lapis::analysis {
+
+TEST(Origin, AuthenticatedSubmissionBehindAHeloLinkIsMediumConfidence) {
+  std::vector<Hop> hops = {MakeHop("host4.webhost.example", "", "192.0.3.10", "mx.recipient.example"),
+                           MakeHop("laptop", "", "81.2.69.160", "host4.webhost.example")};
+  hops[1].authenticated = true;
+  std::string why;
+  auto o = FindOrigin(hops, {}, {}, &why);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->kind, "authenticated-submission");
+  EXPECT_EQ(o->confidence, "medium");
+}
+
+TEST(Origin, WithoutInferenceAPrivateFirstUntrustedClientGivesNoOrigin) {
+  std::vector<Hop> hops = {MakeHop("int", "", "10.0.0.5", "mx2.recipient.example"),
+                           MakeHop("spam", "", "81.2.69.160", "mx1.recipient.example")};
+  TrustConfig t;
+  t.infer = false;
+  std::string why;
+  EXPECT_FALSE(FindOrigin(hops, {}, t, &why));
+  EXPECT_NE(why.find("private"), std::string::npos);
+  t.networks.push_back(*Cidr::Parse("10.0.0.0/8"));
+  auto o = FindOrigin(hops, {}, t, &why);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->ip, "81.2.69.160");
+}
+
+}  // namespace lapis::analysis

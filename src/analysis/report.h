@@ -28,7 +28,7 @@ struct Headers {
   std::vector<Mailbox> to, cc, reply_to;
   std::string return_path;
   std::optional<int64_t> date;
-  std::string date_raw;
+  std::string date_raw;  // not serialised; the defect detail when the date is unreadable
   std::string message_id;
   std::string mailer;
   std::vector<std::string> list_unsubscribe;  // URIs without angle brackets
@@ -55,7 +55,7 @@ struct Origin {
 
 struct IpIndicator {
   std::string ip;
-  std::vector<std::string> sources;  // "received", "originating-header", "url", "body", "arf"
+  std::vector<std::string> sources;  // "received", "originating-header", "url", "arf"
   std::string range;                 // special-purpose range name, "" when global
   IpInfo info;
 };
@@ -63,8 +63,8 @@ struct IpIndicator {
 struct DomainIndicator {
   std::string host;
   std::string registrable;
-  std::vector<std::string> sources;  // "url", "from", "reply-to", "return-path", "message-id",
-                                     // "received", "email", "list-unsubscribe", "dkim"
+  std::vector<std::string> sources;  // "url", "from", "reply-to", "return-path", "to", "cc",
+                                     // "body", "message-id", "list-unsubscribe", "dkim"
 };
 
 struct UrlIndicator {
@@ -75,7 +75,7 @@ struct UrlIndicator {
   std::string display_text;  // link text when it shows a different domain than the href
   bool deobfuscated = false;
   std::vector<std::string> flags;  // "ip-host", "userinfo", "text-mismatch", "shortener", "punycode",
-                                   // "non-standard-port", "data-uri"
+                                   // "non-standard-port", "deobfuscated", "truncated"
 };
 
 struct EmailIndicator {
@@ -185,10 +185,10 @@ struct Report {
   Authentication authentication;
   Classification classification;
   std::string language;
-  double language_confidence = 0;
   Fingerprint fingerprint;
   std::vector<Defect> defects;
   // Not serialised; used by later stages and by the classifier.
+  double language_confidence = 0;
   std::string body_text;  // visible text of the body (plain and HTML), bounded
   std::string html_title;
   bool html_form = false, html_password = false, html_script = false, html_hidden = false;

@@ -23,7 +23,8 @@ void Mailboxes(JsonWriter& w, const char* k, const std::vector<Mailbox>& v) {
 
 void Time(JsonWriter& w, const char* k, const std::optional<int64_t>& t) {
   w.Key(k);
-  if (t) w.String(FormatRfc3339(*t));
+  std::string s = t ? FormatRfc3339(*t) : "";
+  if (!s.empty()) w.String(s);
   else w.Null();
 }
 

@@ -154,6 +154,7 @@ std::string FormatRfc3339(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   if (!gmtime_r(&tt, &tm)) return "";
+  if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) return "";  // not representable
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;

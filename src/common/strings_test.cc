@@ -33,3 +33,12 @@ TEST(Sha256, KnownVector) {
 }
 
 }  // namespace lapis
+
+namespace lapis {
+
+TEST(Strings, Rfc3339RefusesYearsBeyondFourDigits) {
+  EXPECT_EQ(FormatRfc3339(253402300800LL), "");  // 10000-01-01
+  EXPECT_EQ(FormatRfc3339(253402300799LL), "9999-12-31T23:59:59Z");
+}
+
+}  // namespace lapis

@@ -46,11 +46,11 @@ const char* WarningCode(GMimeParserWarning w) {
 void OnWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
   auto* ctx = static_cast<ParseContext*>(user);
   if (++ctx->warnings > kMaxWarningsRecorded) return;
-  std::string detail = "at byte " + std::to_string(offset);
+  std::string detail = offset >= 0 ? "at byte " + std::to_string(offset) : "";
   if (item && *item) {
     std::string_view it(item);
     if (it.size() > 200) it = it.substr(0, 200);
-    detail += ": " + SanitizeUtf8(it);
+    detail += (detail.empty() ? "" : ": ") + SanitizeUtf8(it);
   }
   ctx->defects->push_back({WarningCode(code), std::move(detail)});
 }

@@ -261,11 +261,27 @@ def meta_charsets(data):
                    for m in re.findall(rb"(?i)charset=(?:3D)?[\"']?([A-Za-z0-9_.:-]{2,40})", data)})
 
 
+# lapis reads these charset labels as another charset (CharsetAlias in src/mail/message.cc);
+# the values are Python codec names (None: Python has no such codec).
+LAPIS_CHARSET_ALIASES = {
+    "chinesebig5": "big5", "big5-hkscs": "big5hkscs", "x-sjis": "shift_jis",
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
+    "iso-8859-1": "cp1252", "ks_c_5601-1987": "cp949", "euc-kr": "cp949",
+    "x-euc-tw": None, "unicode-1-1-utf-7": "utf-7",
+}
+
+
 def guess_8bit(raw, lapis_val, msg, data):
     """Which decoding of a raw 8-bit header reproduces lapis's text."""
     cs = body_charset(msg)
     tried = []
-    for label, name in (("UTF-8", "utf-8"), (f"declared body charset {cs}", cs), ("windows-1252 fallback", "cp1252")):
+    declared = cs
+    if cs in LAPIS_CHARSET_ALIASES:
+        declared = LAPIS_CHARSET_ALIASES[cs]
+        cs_label = f"declared body charset {cs} (read by lapis as {declared or 'an unknown charset'})"
+    else:
+        cs_label = f"declared body charset {cs}"
+    for label, name in (("UTF-8", "utf-8"), (cs_label, declared), ("windows-1252 fallback", "cp1252")):
         if not name or name in ("us-ascii", "ascii"):
             continue
         codec = _codec(name)
@@ -380,6 +396,8 @@ def classify_from(raw, lv, pv, msg, defects, lapis_defects):
             tags.append("raw UTF-8 bytes in address (RFC 6532)")
         except UnicodeDecodeError:
             tags.append("raw 8-bit (non-UTF-8) bytes in address")
+            if lv and "\ufffd" in lv:
+                tags.append("lapis shows each undecodable byte as U+FFFD, python keeps the bytes")
     if re.search(rb"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=@", first) or re.search(rb"<[^>]*=\?[^>]*\?=[^>]*>", first):
         tags.append("RFC 2047 encoded-word inside the addr-spec")
     if re.search(rb"<\s*>", first):
@@ -403,6 +421,8 @@ def classify_from(raw, lv, pv, msg, defects, lapis_defects):
         tags.append("lapis found no mailbox" + (" (defect unparseable-from)" if "unparseable-from" in lapis_defects else ""))
     if pv is None and lv is not None:
         tags.append("python found no mailbox")
+    if "malformed-from-address" in lapis_defects and lv is not None:
+        tags.append("lapis kept the address as written (defect malformed-from-address)")
     if "invalid-address-list" in lapis_defects:
         tags.append("lapis defect invalid-address-list")
     tags += [f"python defect {d}" for d in defects]
@@ -417,14 +437,20 @@ def classify_date(raw, lv, pv, defects, lapis_defects):
     if raw is None:
         return ["no raw Date header found"]
     s = raw.decode("ascii", "replace")
+    two_digit = False
     ym = re.search(r"(?i)\b\d{1,2}\s+(?:%s)[a-z]*\.?\s+(\d+)\b" % _MONTHS, s)
     if ym:
         y = ym.group(1)
         if len(y) == 3 or (len(y) == 4 and y.startswith("0")):
             tags.append(f"year written as {y!r} (year-1900; RFC 5322 s4.3 adds 1900 to 3-digit years)")
         elif len(y) <= 2:
-            tags.append("two-digit year")
-    if re.search(r"\d:\d\d(?::\d\d)?\s+\d{4,5}\b", s) and not re.search(r"[+-]\d{4}\b", s):
+            two_digit = True
+    # C asctime()/ctime() layout: "Sat Sep 21 08:18:08 2002" (the year follows the time).
+    asctime = re.match(r"(?i)\s*(?:[a-z]{3},?\s+)?(?:%s)[a-z]*\s+\d{1,2}\s+\d{1,2}:\d\d(?::\d\d)?"
+                       r"(?:\s+[A-Za-z]{1,5}|\s+[+-]\d{4})?\s+\d{4}\s*$" % _MONTHS, s)
+    if asctime:
+        tags.append("asctime layout (Www Mmm dd hh:mm:ss yyyy; not RFC 5322)")
+    elif re.search(r"\d:\d\d(?::\d\d)?\s+\d{4,5}\b", s) and not re.search(r"[+-]\d{4}\b", s):
         tags.append("numeric time zone without + or - sign")
     if re.search(r"(?i)\d\s*[AP]\.?M\.?\b", s):
         tags.append("12-hour clock with AM/PM (not RFC 5322)")
@@ -435,16 +461,22 @@ def classify_date(raw, lv, pv, defects, lapis_defects):
         tags.append(f"alphabetic zone {zm.group(1)!r} not defined by RFC 5322")
     if not re.search(r"\d:\d\d", s):
         tags.append("no time of day")
+    if two_digit:
+        tags.append("two-digit year")
     if isinstance(lv, int) and isinstance(pv, int):
         diff = lv - pv
         if diff % 900 == 0 and abs(diff) <= 48 * 3600:
-            tags.append(f"same wall-clock time, offset read differently (lapis - python = {diff / 3600:+g} h)")
+            tags.append(f"same minutes and seconds, lapis - python = {diff / 3600:+g} h "
+                        "(the zone or the hour read differently)")
     if isinstance(pv, int) and pv < calendar.timegm((1900, 1, 1, 0, 0, 0)):
         tags.append(f"python date is in year {fmt_epoch(pv)[:4]}")
     if lv is None and pv is not None:
         tags.append("lapis could not parse the date" + (" (defect unparseable-date)" if "unparseable-date" in lapis_defects else ""))
     if pv is None and lv is not None:
         tags.append("python rejected the date" + (" (InvalidDateDefect)" if "InvalidDateDefect" in defects else ""))
+    if lv is not None:
+        tags.append("lapis defect malformed-date" if "malformed-date" in lapis_defects
+                    else "lapis recorded no date defect")
     tags += [f"python defect {d}" for d in defects if d != "InvalidDateDefect"]
     return _dedup(tags) or ["unclassified"]
 
