@@ -884,7 +884,8 @@ Classification Classify(const ClassifyInput& in) {
     else if (reply_hdr) add(kHam, 0.5, "In-Reply-To/References header");
     size_t quoted = 0, lines = 0;
     bool attribution = false;
-    for (auto line : Split(r.body_text.substr(0, 16384), '\n')) {
+    std::string_view head = std::string_view(r.body_text).substr(0, 16384);
+    for (auto line : Split(head, '\n')) {
       ++lines;
       std::string_view t = Trim(line);
       if (!t.empty() && (t[0] == '>' || t[0] == '|')) ++quoted;

@@ -15,6 +15,8 @@ bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix);
 size_t FindIgnoreCase(std::string_view haystack, std::string_view needle, size_t from = 0);
 std::string_view Trim(std::string_view s);
 std::vector<std::string_view> Split(std::string_view s, char sep);
+// The views would dangle: split a named string instead.
+std::vector<std::string_view> Split(std::string&& s, char sep) = delete;
 std::string CollapseWhitespace(std::string_view s);  // runs of space/tab/CR/LF to one space, trimmed
 std::string HexEncode(const uint8_t* data, size_t n);
 // Replaces every invalid UTF-8 sequence with U+FFFD; output is always valid UTF-8.
