@@ -475,6 +475,7 @@ std::string RepairDate(std::string_view in, std::string* note) {
   }
   if (!cur.empty()) tok.push_back(std::move(cur));
   int time_at = -1;
+  bool year_before_time = false;  // asctime puts the year after the time: "Sat Sep 21 08:18:08 2002"
   for (size_t i = 0; i < tok.size(); ++i) {
     std::string& t = tok[i];
     if (time_at < 0 && t.find(':') != std::string::npos && isdigit(static_cast<unsigned char>(t[0]))) {
@@ -486,6 +487,7 @@ std::string RepairDate(std::string_view in, std::string* note) {
       t = std::to_string(1900 + std::stoi(t));
       *note = "obsolete year read as " + t + " (RFC 5322 section 4.3)";
     }
+    if (time_at < 0 && AllDigits(t) && t.size() == 4) year_before_time = true;
   }
   if (time_at >= 0 && static_cast<size_t>(time_at + 1) < tok.size()) {
     std::string& next = tok[time_at + 1];
@@ -500,7 +502,8 @@ std::string RepairDate(std::string_view in, std::string* note) {
         *note = "12-hour time converted";
       }
       next.clear();
-    } else if (AllDigits(next) && next.size() == 4) {
+    } else if (AllDigits(next) && next.size() == 4 && year_before_time &&
+               std::stoi(next) / 100 <= 14 && std::stoi(next) % 100 < 60) {
       next = "+" + next;
       *note = "zone offset without sign read as +" + next.substr(1);
     }

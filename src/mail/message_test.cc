@@ -120,3 +120,18 @@ TEST(Message, CharsetAliasesDecodeMislabelledText) {
 }
 
 }  // namespace lapis::mail
+
+namespace lapis::mail {
+
+TEST(Message, AsctimeDatesKeepTheirYear) {
+  std::string note;
+  auto t = ParseDate("Sat Sep 21 08:18:08 2002", &note);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(*t, *ParseDate("Sat, 21 Sep 2002 08:18:08 +0000"));
+  EXPECT_EQ(note.find("zone"), std::string::npos);
+  // An impossible unsigned offset is left alone.
+  ParseDate("Sun, 01 Sep 2002 23:37:59 9999", &note);
+  EXPECT_EQ(note.find("+9999"), std::string::npos);
+}
+
+}  // namespace lapis::mail
