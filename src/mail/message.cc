@@ -506,6 +506,9 @@ std::string RepairDate(std::string_view in, std::string* note) {
                std::stoi(next) / 100 <= 14 && std::stoi(next) % 100 < 60) {
       next = "+" + next;
       *note = "zone offset without sign read as +" + next.substr(1);
+    } else if (AllDigits(next) && year_before_time) {
+      *note = "zone \"" + next + "\" not understood; time read as UTC (RFC 5322 section 4.3)";
+      next.clear();
     }
   }
   std::string out;

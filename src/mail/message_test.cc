@@ -135,3 +135,15 @@ TEST(Message, AsctimeDatesKeepTheirYear) {
 }
 
 }  // namespace lapis::mail
+
+namespace lapis::mail {
+
+TEST(Message, UnknownNumericZoneIsReadAsUtcWithANote) {
+  std::string note;
+  auto t = ParseDate("Sun, 25 Aug 2002 19:21:44 01800", &note);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(*t, *ParseDate("Sun, 25 Aug 2002 19:21:44 +0000"));
+  EXPECT_NE(note.find("not understood"), std::string::npos);
+}
+
+}  // namespace lapis::mail
