@@ -435,7 +435,11 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
     hop.tls = p.tls;
     hop.local = p.local;
     hop.raw = SanitizeUtf8(std::string_view(h->value).substr(0, kMaxRawHop));
-    if (!p.parsed) r->defects.push_back({"unparsed-received", hop.raw.substr(0, 200)});
+    // Stamps made only of a comment ("(qmail 123 invoked from network)") or a "via" clause are
+    // legitimate forms that name no hosts; anything else unrecognised is a defect.
+    std::string_view head = Trim(h->value);
+    bool comment_only = !head.empty() && (head.front() == '(' || StartsWithIgnoreCase(head, "via "));
+    if (!p.parsed && !comment_only) r->defects.push_back({"unparsed-received", hop.raw.substr(0, 200)});
     if (p.truncated)
       r->defects.push_back({"received-too-long", "parsed up to " + std::to_string(mail::kMaxReceivedLength) + " bytes"});
     r->received.push_back(std::move(hop));
