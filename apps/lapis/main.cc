@@ -1,3 +1,16 @@
 #include "cli/cli.h"
+#include "store/sqlite/sqlite_store.h"
 
-int main(int argc, char** argv) { return lapis::cli::Main(argc, argv); }
+namespace {
+
+// The storage backends this program is built with.
+lapis::Result<std::unique_ptr<lapis::store::Store>> OpenStore(const std::string& url,
+                                                              const std::string& data_dir) {
+  if (url.empty() || url == "sqlite:") return lapis::store::OpenSqliteStore(data_dir + "/lapis.db");
+  if (url.rfind("sqlite:", 0) == 0) return lapis::store::OpenSqliteStore(url.substr(7));
+  return lapis::Fail(lapis::Status::InvalidArgument("unsupported database URL: " + url));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return lapis::cli::Main(argc, argv, OpenStore); }

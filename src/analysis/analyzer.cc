@@ -606,13 +606,7 @@ void Analyzer::FinishText(const std::string& region, Report* r, const mail::Mess
 Report Analyzer::AnalyzeSms(const SmsReport& sms) const {
   Report r;
   r.kind = "sms";
-  std::string canonical = nlohmann::json({{"sender", sms.sender},
-                                          {"text", sms.text},
-                                          {"time", sms.time ? FormatRfc3339(*sms.time) : ""},
-                                          {"reporter_country", sms.reporter_country},
-                                          {"reporter_number", sms.reporter_number}})
-                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  r.id = Sha256Hex(canonical);
+  r.id = Sha256Hex(CanonicalSmsJson(sms));
   r.size = sms.text.size();
   SmsInfo info;
   info.sender = SanitizeUtf8(Trim(sms.sender));
@@ -677,6 +671,15 @@ Report Analyzer::AnalyzeSms(const SmsReport& sms) const {
   for (const auto& e : emails) ib.Email(e, "body");
   FinishText(region, &r, nullptr);
   return r;
+}
+
+std::string CanonicalSmsJson(const SmsReport& sms) {
+  return nlohmann::json({{"sender", sms.sender},
+                         {"text", sms.text},
+                         {"time", sms.time ? FormatRfc3339(*sms.time) : ""},
+                         {"reporter_country", sms.reporter_country},
+                         {"reporter_number", sms.reporter_number}})
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 bool ParseSmsLine(std::string_view line, SmsReport* out, std::string* error) {

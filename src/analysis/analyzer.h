@@ -50,6 +50,9 @@ class Analyzer {
   AnalyzerOptions options_;
 };
 
+// The canonical JSON of an SMS report (its evidence bytes; Report::id is their SHA-256).
+std::string CanonicalSmsJson(const SmsReport& sms);
+
 // Parses one SMS line: JSON {"sender","text","time","reporter_country","reporter_number"} or
 // tab-separated "sender<TAB>text[<TAB>time[<TAB>country]]". False with `error` set if unusable.
 bool ParseSmsLine(std::string_view line, SmsReport* out, std::string* error);

@@ -285,3 +285,99 @@ TEST(Classify, RandomTokenAndPaddedSubjectAreCommercialEvidence) {
 }
 
 }  // namespace lapis::analysis
+
+namespace lapis::analysis {
+namespace {
+
+Report Mail(const std::string& from, const std::string& subject, const std::string& body) {
+  return AnalyzeText("From: " + from + "\r\nTo: rodrigo@example.org\r\nSubject: " + subject +
+                     "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body);
+}
+
+}  // namespace
+
+TEST(Classify, LureInSubjectStrengthensPortugueseCustomsLure) {
+  Report r = Mail("Correios <pedidos@envio-br.example>",
+                  "Aviso importante: Seu pedido foi taxado e bloqueado pela fiscaliza\xc3\xa7\xc3\xa3o alfandeg\xc3\xa1ria!",
+                  "Acompanhe o seu pedido no nosso portal.");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "the subject itself carries the lure"));
+}
+
+TEST(Classify, PortugueseTrafficFineIsPhishing) {
+  Report r = Mail("DETRAN <multas@detran-aviso.example>", "Infra\xc3\xa7\xc3\xa3o pendente: Regularize sua CNH - 208",
+                  "Foi identificado um registro de infra\xc3\xa7\xc3\xa3o de tr\xc3\xa2nsito pendente associado "
+                  "\xc3\xa0 sua CNH.");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "toll, fine or tax-refund lure"));
+}
+
+TEST(Classify, PortugueseNewDeviceAccessIsPhishing) {
+  Report r = Mail("Seguranca <alerta@conta-seguranca.example>",
+                  "Alerta de seguranca: houve um acesso de um novo dispositivo na sua conta",
+                  "Detectamos um novo acesso \xc3\xa0 sua conta. N\xc3\xa3o reconhe\xc3\xa7o este acesso.");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "reports unusual activity or sign-in (pt/es/fr/de/nl)"));
+}
+
+TEST(Classify, GermanVoucherRaffleIsScam) {
+  Report r = Mail("Shopping <news@gutschein-aktion.example>", "Das ist leider das letzte Mal",
+                  "Hallo! Das ist leider das letzte Mal, dass wir Sie daran erinnern k\xc3\xb6nnen, dass Ihr "
+                  "500\xe2\x82\xac EDEKA-Gutschein auf Sie wartet.");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "prize, voucher or reward bait (de/fr/es/pt/nl)"));
+}
+
+TEST(Classify, EarnedRewardBaitIsScam) {
+  Report r = Mail("Community <team@reward-hub.example>", "Recognition for Your Valuable Contributions",
+                  "Fantastic effort! You've earned a reward for your involvement in our community! "
+                  "Get Your Reward Now");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "reward or winner bait"));
+}
+
+TEST(Classify, SexualSolicitationIsScam) {
+  Report r = Mail("Michelle <m@flirt-now.example>", "Nachricht f\xc3\xbcr dich!",
+                  "Michelle hat dir eine Nachricht geschickt. Treffen Sie hei\xc3\x9f" "e ukrainische Singles!");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "sexual or chat solicitation by a stranger"));
+}
+
+TEST(Classify, CryptoBalanceBaitIsScam) {
+  Report r = Mail("Desk <desk@coins-portal.example>", "Payment Successful",
+                  "Hello, your bitcoin portfolio has been funded with 75 BTC. Below are your new login "
+                  "details. Customer ID: 90972865 Password: csx44way");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "crypto balance bait with login details supplied"));
+}
+
+TEST(Classify, FreeCryptoGiveawayIsScam) {
+  Report r = Mail("Team <team@giveaway.example>", "Sign in to GET 0.44 BTC",
+                  "We received a request to sign in to GET 0.44 BTC using this email address.");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "free crypto giveaway"));
+}
+
+TEST(Classify, CallBackInvoiceIsScam) {
+  Report r = Mail("Microsoft Accounts <billing@ms-orders.example>", "Order Confirmation",
+                  "Invoice ID : MS-7894-319077 Product Name : Microsoft Defender Protection. Total Invoice "
+                  "Amount : $399.00. If you did not make this purchase please contact our customer care "
+                  "representative : +1(888) 320-8274");
+  EXPECT_EQ(r.classification.category, "other-scam");
+  EXPECT_TRUE(HasReason(r, "asks to phone a number to dispute a charge"));
+}
+
+TEST(Classify, DisplayNameBrandWithDotlessSenderDomain) {
+  Report r = Mail("Correios <pedidos077045@correios>", "Aviso", "Acompanhe o seu pedido.");
+  EXPECT_TRUE(HasReason(r, "claims correios but the sender domain is correios"));
+}
+
+TEST(Classify, HardwareWalletScanLureIsPhishing) {
+  Report r = Mail("Vault Scanner <news@vault-scan.example>", "Recent Iedger breach",
+                  "Your wallet may be breached. We highly recommend you scan your device using our web "
+                  "interface. Security alert: every customer must re-identify.");
+  EXPECT_EQ(r.classification.category, "phishing");
+  EXPECT_TRUE(HasReason(r, "crypto-wallet lure"));
+}
+
+}  // namespace lapis::analysis

@@ -22,7 +22,7 @@ std::string DefaultConfigPath() {
 
 }  // namespace
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   CLI::App app{"Lapis: analysis and cooperation platform for international spam enforcement."};
   app.name("lapis");
   app.set_version_flag("--version", kVersion);
@@ -70,6 +70,29 @@ int Main(int argc, char** argv) {
   analyze->add_option("--ip-db", ao.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
   analyze->add_flag("!--no-enrich", ao.enrich, "Do not look up AS numbers and countries of IPs");
 
+  IngestOptions ing;
+  auto* ingest = app.add_subcommand(
+      "ingest", "Import complaints into a node's store: .eml files, directories, mbox, Maildir, - for "
+                "stdin. Each is kept as evidence, recorded, then analysed.");
+  ingest->add_option("paths", ing.paths, "Inputs")->required()->type_name("PATH...");
+  ingest->add_option("--data", ing.data_dir, "Data directory of the node (database and evidence)")->required();
+  ingest->add_option("--database", ing.database, "Database URL (default: SQLite in the data directory)");
+  ingest->add_option("--org", ing.org, "Organisation the complaints belong to")->capture_default_str();
+  ingest->add_option("-j,--jobs", ing.jobs, "Analysis threads")->capture_default_str()->check(CLI::Range(1, 256));
+  ingest->add_flag("--sms", ing.sms, "Inputs are SMS reports, one per line (as for analyze --sms)");
+  ingest->add_flag("!--no-analyze", ing.analyze, "Only record the complaints; analyse later");
+  ingest->add_flag("!--no-progress", ing.progress, "No progress line on a terminal");
+  ingest->add_option("--max-message-size", ing.max_message_size, "Bytes of a message that are analysed")
+      ->capture_default_str();
+  ingest->add_option("--ip-db", ing.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
+
+  VerifyOptions vo;
+  auto* verify = app.add_subcommand(
+      "verify", "Re-hash every piece of evidence in a node's store and check that every report's "
+                "evidence is present; exit 1 on any corruption");
+  verify->add_option("--data", vo.data_dir, "Data directory of the node")->required();
+  verify->add_option("--database", vo.database, "Database URL (default: SQLite in the data directory)");
+
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
   ipdata->require_subcommand(1);
@@ -100,6 +123,8 @@ int Main(int argc, char** argv) {
   }
   try {
     if (analyze->parsed()) return RunAnalyze(ao);
+    if (ingest->parsed()) return RunIngest(ing, open_store);
+    if (verify->parsed()) return RunVerify(vo, open_store);
     if (update->parsed()) return RunIpDataUpdate(io);
     if (build->parsed()) return RunIpDataBuild(io);
     if (lookup->parsed()) return RunIpDataLookup(io);

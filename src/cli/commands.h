@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "store/store.h"
+
 namespace lapis::cli {
 
 inline constexpr int kExitOk = 0;
@@ -38,6 +40,28 @@ struct IpDataOptions {
   std::vector<std::string> ips;
   bool offline = false;    // update: do not run npm, rebuild from what is there
 };
+
+struct IngestOptions {
+  std::vector<std::string> paths;
+  std::string data_dir;
+  std::string database;  // "" = SQLite in data_dir
+  std::string org = "default";
+  int jobs = 2;
+  bool sms = false;
+  bool analyze = true;
+  bool progress = true;
+  size_t max_message_size = 32 * 1024 * 1024;
+  std::string ip_db;
+};
+
+int RunIngest(const IngestOptions& o, const store::StoreOpener& open_store);
+
+struct VerifyOptions {
+  std::string data_dir;
+  std::string database;
+};
+
+int RunVerify(const VerifyOptions& o, const store::StoreOpener& open_store);
 
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);

@@ -1,0 +1,95 @@
+#include "service/intake.h"
+
+#include <atomic>
+#include <ctime>
+#include <exception>
+#include <thread>
+
+#include "analysis/personal.h"
+#include "analysis/report_json.h"
+
+namespace lapis::service {
+
+Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_view bytes,
+                                           const std::string& kind, const std::string& channel,
+                                           const std::string& source, const std::string& personal_json,
+                                           std::string* sha256) {
+  if (kind != "email" && kind != "sms") return Fail(Status::InvalidArgument("unknown report kind " + kind));
+  auto put = evidence_->Put(bytes);
+  if (!put) return Fail(put.error());
+  store::Submission s;
+  s.org = org;
+  s.sha256 = put->sha256;
+  s.size = bytes.size();
+  s.kind = kind;
+  s.channel = channel;
+  s.source = source;
+  s.received_at = static_cast<int64_t>(time(nullptr));
+  s.personal_json = personal_json;
+  if (sha256) *sha256 = put->sha256;
+  return store_->RecordSubmission(s);
+}
+
+Result<store::AnalysisRecord> Intake::AnalyzeEvidence(const store::PendingReport& p) const {
+  auto bytes = evidence_->Get(p.sha256);
+  if (!bytes) return Fail(bytes.error());
+  analysis::Report r;
+  if (p.kind == "sms") {
+    analysis::SmsReport sms;
+    std::string err;
+    if (!analysis::ParseSmsLine(*bytes, &sms, &err))
+      return Fail(Status::Corruption("stored SMS report is unreadable: " + err));
+    r = analyzer_->AnalyzeSms(sms);
+  } else {
+    std::string_view raw = *bytes;
+    bool cut = raw.size() > max_size_;
+    if (cut) raw = raw.substr(0, max_size_);
+    r = analyzer_->AnalyzeEmail(raw, p.sha256, bytes->size(), cut);
+  }
+  if (ipdb_) enrich::Enrich(*ipdb_, &r);
+  store::AnalysisRecord a;
+  a.personal_json = analysis::TakePersonalData(&r);
+  a.analysis_json = analysis::ReportToJson(r);
+  a.category = r.classification.category;
+  a.subject = r.headers.subject;
+  if (r.origin) {
+    a.origin_ip = r.origin->ip;
+    a.origin_country = r.origin->info.country;
+    a.origin_asn = r.origin->info.asn;
+  }
+  a.date = r.headers.date;
+  return a;
+}
+
+Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {
+  AnalyzeStats stats;
+  auto pending = store_->NextPending(limit);
+  if (!pending) return Fail(pending.error());
+  const auto& items = *pending;
+  std::vector<Result<store::AnalysisRecord>> results(items.size(),
+                                                      Fail(Status::Internal("not analysed")));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < items.size();) {
+      try {
+        results[i] = AnalyzeEvidence(items[i]);
+      } catch (const std::exception& e) {
+        results[i] = Fail(Status::Internal(std::string("analysis failed: ") + e.what()));
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < items.size(); ++i) {
+    Status s = results[i] ? store_->SaveAnalysis(items[i].org_id, items[i].sha256, *results[i])
+                          : store_->MarkFailed(items[i].org_id, items[i].sha256, results[i].error().ToString());
+    if (!s.ok()) return Fail(s);
+    if (results[i]) ++stats.analysed;
+    else ++stats.failed;
+  }
+  return stats;
+}
+
+}  // namespace lapis::service

@@ -1,0 +1,48 @@
+// Intake: the one pipeline every channel ends in. Submit() makes a complaint durable (evidence
+// bytes synced to disk, then the report and complaint committed) before it returns; analysis runs
+// afterwards over whatever is waiting, so a crash between the two loses nothing. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "analysis/analyzer.h"
+#include "enrich/ipdb.h"
+#include "store/evidence.h"
+#include "store/store.h"
+
+namespace lapis::service {
+
+struct AnalyzeStats {
+  size_t analysed = 0;
+  size_t failed = 0;
+};
+
+class Intake {
+ public:
+  // Nothing is owned; `ipdb` may be null (no enrichment).
+  Intake(store::Store* store, const store::EvidenceStore* evidence, const analysis::Analyzer* analyzer,
+         const enrich::IpDb* ipdb, size_t max_message_size)
+      : store_(store), evidence_(evidence), analyzer_(analyzer), ipdb_(ipdb), max_size_(max_message_size) {}
+
+  // `kind` is "email" (raw RFC 5322 bytes) or "sms" (analysis::CanonicalSmsJson bytes).
+  Result<store::SubmitResult> Submit(const std::string& org, std::string_view bytes, const std::string& kind,
+                                     const std::string& channel, const std::string& source,
+                                     const std::string& personal_json, std::string* sha256 = nullptr);
+
+  // Analyses waiting reports, up to `limit`, with `jobs` threads. A report whose analysis fails is
+  // marked and retried on a later call (store::kMaxAnalysisAttempts times).
+  Result<AnalyzeStats> AnalyzePending(size_t limit, int jobs);
+
+  // Runs the analysis of one stored report (used by AnalyzePending).
+  Result<store::AnalysisRecord> AnalyzeEvidence(const store::PendingReport& p) const;
+
+ private:
+  store::Store* store_;
+  const store::EvidenceStore* evidence_;
+  const analysis::Analyzer* analyzer_;
+  const enrich::IpDb* ipdb_;
+  size_t max_size_;
+};
+
+}  // namespace lapis::service

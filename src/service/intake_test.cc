@@ -1,0 +1,88 @@
+#include "service/intake.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace lapis::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Node {
+  std::unique_ptr<store::Store> store;
+  std::optional<store::EvidenceStore> evidence;
+  analysis::Analyzer analyzer{{}};
+  std::unique_ptr<Intake> intake;
+  explicit Node(const char* name) {
+    fs::path d = fs::temp_directory_path() / (std::string("lapis_intake_") + name + "_" + std::to_string(::getpid()));
+    fs::remove_all(d);
+    fs::create_directories(d);
+    store = std::move(*store::OpenSqliteStore((d / "lapis.db").string()));
+    evidence = std::move(*store::EvidenceStore::Open((d / "evidence").string()));
+    intake = std::make_unique<Intake>(store.get(), &*evidence, &analyzer, nullptr, 32u << 20);
+  }
+};
+
+const char kSpam[] =
+    "Received: from bot ([81.2.69.160]) by mx.example.org with SMTP id A1 for <anna@example.org>; "
+    "Thu, 22 Aug 2002 11:59:00 +0000\r\nFrom: spammer@shop.example\r\nTo: anna@example.org\r\n"
+    "Subject: Cheap watches\r\n\r\nBuy replica watches now, 70% off! http://shop.example/\r\n";
+
+}  // namespace
+
+TEST(Intake, SubmittedReportIsDurableThenAnalysedWithoutPersonalData) {
+  Node n("analyse");
+  std::string sha;
+  auto r = n.intake->Submit("agency", kSpam, "email", "ingest", "test", "", &sha);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(n.evidence->Contains(sha));
+  EXPECT_EQ((*n.store->GetReport("agency", sha))->status, "pending");
+  auto st = n.intake->AnalyzePending(100, 2);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->analysed, 1u);
+  auto row = *n.store->GetReport("agency", sha);
+  EXPECT_EQ(row->status, "analysed");
+  EXPECT_EQ(row->subject, "Cheap watches");
+  EXPECT_NE(row->analysis_json.find("\"id\":\"" + sha + "\""), std::string::npos);
+  EXPECT_EQ(row->analysis_json.find("anna@example.org"), std::string::npos);
+  EXPECT_NE(row->personal_json.find("anna@example.org"), std::string::npos);
+}
+
+TEST(Intake, MissingEvidenceIsMarkedFailedNotDropped) {
+  Node n("missing");
+  std::string sha;
+  ASSERT_TRUE(n.intake->Submit("agency", kSpam, "email", "ingest", "test", "", &sha));
+  fs::remove(n.evidence->PathOf(sha));
+  auto st = n.intake->AnalyzePending(100, 1);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->failed, 1u);
+  auto row = *n.store->GetReport("agency", sha);
+  EXPECT_EQ(row->status, "failed");
+  EXPECT_NE(row->last_error.find("no evidence"), std::string::npos);
+}
+
+TEST(Intake, SmsEvidenceIsItsCanonicalForm) {
+  Node n("sms");
+  analysis::SmsReport s;
+  s.sender = "BANK";
+  s.text = "Your card is blocked, call +44 20 7946 0018";
+  s.reporter_number = "+447700900123";
+  std::string sha;
+  ASSERT_TRUE(n.intake->Submit("agency", analysis::CanonicalSmsJson(s), "sms", "api", "", "", &sha));
+  ASSERT_TRUE(n.intake->AnalyzePending(10, 1));
+  auto row = *n.store->GetReport("agency", sha);
+  EXPECT_EQ(row->status, "analysed");
+  EXPECT_EQ(sha, n.analyzer.AnalyzeSms(s).id);
+  EXPECT_EQ(row->analysis_json.find("+447700900123"), std::string::npos);
+  EXPECT_NE(row->personal_json.find("+447700900123"), std::string::npos);
+}
+
+TEST(Intake, UnknownKindIsRejected) {
+  Node n("kind");
+  EXPECT_FALSE(n.intake->Submit("agency", "x", "fax", "api", "", ""));
+}
+
+}  // namespace lapis::service

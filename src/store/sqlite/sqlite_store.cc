@@ -1,0 +1,338 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+namespace lapis::store {
+namespace {
+
+// Versioned schema. A migration is applied once, in order, inside a transaction; never edit one
+// that has been released — add the next.
+const char* const kMigrations[] = {
+    // 1: organisations, reports, complaints, personal data.
+    R"sql(
+CREATE TABLE organisations (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE reports (
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  sha256 TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  complaints INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  analysis TEXT,
+  category TEXT,
+  subject TEXT,
+  origin_ip TEXT,
+  origin_country TEXT,
+  origin_asn INTEGER,
+  message_date INTEGER,
+  analysed_at INTEGER,
+  PRIMARY KEY (org_id, sha256)
+) WITHOUT ROWID;
+CREATE INDEX reports_status ON reports(status, attempts);
+CREATE INDEX reports_org_seen ON reports(org_id, last_seen);
+CREATE TABLE complaints (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  sha256 TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  source TEXT,
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX complaints_report ON complaints(org_id, sha256);
+-- Who complained, and personal data taken out of the analysis. Kept apart from the evidence
+-- analysis so that a copy shared later can leave it out.
+CREATE TABLE complaint_personal_data (
+  complaint_id INTEGER PRIMARY KEY REFERENCES complaints(id),
+  data TEXT NOT NULL
+);
+CREATE TABLE report_personal_data (
+  org_id INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (org_id, sha256)
+) WITHOUT ROWID;
+)sql",
+};
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindOrNull(int i, const std::string& v) {
+    if (v.empty()) sqlite3_bind_null(s_, i);
+    else Bind(i, v);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  int Step() { return sqlite3_step(s_); }
+  int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
+  std::string Text(int c) {
+    const unsigned char* t = sqlite3_column_text(s_, c);
+    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s_, c)) : "";
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override { sqlite3_close(db_); }
+
+  Status Init() {
+    const char* pragmas =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        "PRAGMA busy_timeout=10000;";
+    if (Status s = Exec(pragmas); !s.ok()) return s;
+    if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                        "applied_at INTEGER NOT NULL)");
+        !s.ok())
+      return s;
+    int have = 0;
+    {
+      Stmt q(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (q.ok() && q.Step() == SQLITE_ROW) have = static_cast<int>(q.Int(0));
+    }
+    const int want = static_cast<int>(std::size(kMigrations));
+    if (have > want)
+      return Status::InvalidArgument("database schema version " + std::to_string(have) +
+                                     " is newer than this program (" + std::to_string(want) + ")");
+    for (int v = have + 1; v <= want; ++v) {
+      if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+      Status s = Exec(kMigrations[v - 1]);
+      if (s.ok()) {
+        Stmt ins(db_, "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)");
+        ins.Bind(1, int64_t{v}).Bind(2, Now());
+        if (ins.Step() != SQLITE_DONE) s = Error("recording migration");
+      }
+      if (!s.ok()) {
+        Exec("ROLLBACK");
+        return Status::Internal("migration " + std::to_string(v) + " failed: " + s.message());
+      }
+      if (Status c = Exec("COMMIT"); !c.ok()) return c;
+    }
+    version_ = want;
+    return Status::Ok();
+  }
+
+  int SchemaVersion() override { return version_; }
+
+  Result<int64_t> EnsureOrganisation(const std::string& name) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return EnsureOrgLocked(name);
+  }
+
+  Result<SubmitResult> RecordSubmission(const Submission& s) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return Fail(st);
+    auto result = [&]() -> Result<SubmitResult> {
+      auto org = EnsureOrgLocked(s.org);
+      if (!org) return Fail(org.error());
+      SubmitResult r;
+      Stmt ins(db_,
+               "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
+               "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(org_id, sha256) DO UPDATE SET "
+               "complaints = complaints + 1, last_seen = MAX(last_seen, excluded.last_seen)");
+      ins.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.kind).Bind(4, static_cast<int64_t>(s.size));
+      ins.Bind(5, s.received_at).Bind(6, s.received_at);
+      if (ins.Step() != SQLITE_DONE) return Fail(Error("recording report"));
+      {
+        Stmt c(db_, "SELECT complaints FROM reports WHERE org_id = ? AND sha256 = ?");
+        c.Bind(1, *org).Bind(2, s.sha256);
+        if (c.Step() != SQLITE_ROW) return Fail(Error("reading report"));
+        r.new_report = c.Int(0) == 1;
+      }
+      Stmt cp(db_, "INSERT INTO complaints(org_id, sha256, channel, source, received_at) VALUES (?, ?, ?, ?, ?)");
+      cp.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.channel).BindOrNull(4, s.source).Bind(5, s.received_at);
+      if (cp.Step() != SQLITE_DONE) return Fail(Error("recording complaint"));
+      r.complaint_id = sqlite3_last_insert_rowid(db_);
+      if (!s.personal_json.empty()) {
+        Stmt pd(db_, "INSERT INTO complaint_personal_data(complaint_id, data) VALUES (?, ?)");
+        pd.Bind(1, r.complaint_id).Bind(2, s.personal_json);
+        if (pd.Step() != SQLITE_DONE) return Fail(Error("recording personal data"));
+      }
+      return r;
+    }();
+    if (!result) {
+      Exec("ROLLBACK");
+      return result;
+    }
+    if (Status st = Exec("COMMIT"); !st.ok()) return Fail(st);
+    return result;
+  }
+
+  Result<std::vector<PendingReport>> NextPending(size_t limit) override {
+    std::lock_guard<std::mutex> l(mu_);
+    std::vector<PendingReport> out;
+    Stmt q(db_,
+           "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' OR "
+           "(status = 'failed' AND attempts < ?) ORDER BY attempts, first_seen LIMIT ?");
+    q.Bind(1, int64_t{kMaxAnalysisAttempts}).Bind(2, static_cast<int64_t>(limit));
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW)
+      out.push_back({q.Int(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3))});
+    if (rc != SQLITE_DONE) return Fail(Error("listing pending reports"));
+    return out;
+  }
+
+  Status SaveAnalysis(int64_t org_id, const std::string& sha, const AnalysisRecord& a) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    Stmt u(db_,
+           "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
+           "analysis = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
+           "origin_asn = ?, message_date = ?, analysed_at = ? WHERE org_id = ? AND sha256 = ?");
+    u.Bind(1, a.analysis_json).BindOrNull(2, a.category).BindOrNull(3, a.subject);
+    u.BindOrNull(4, a.origin_ip).BindOrNull(5, a.origin_country);
+    if (a.origin_asn) u.Bind(6, int64_t{a.origin_asn});
+    if (a.date) u.Bind(7, *a.date);
+    u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
+    Status s = u.Step() == SQLITE_DONE ? Status::Ok() : Error("saving analysis");
+    if (s.ok()) {
+      Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
+                  "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
+      p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
+      if (p.Step() != SQLITE_DONE) s = Error("saving personal data");
+    }
+    if (!s.ok()) {
+      Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Status MarkFailed(int64_t org_id, const std::string& sha, const std::string& error) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt u(db_, "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE org_id = ? AND sha256 = ?");
+    u.Bind(1, error).Bind(2, org_id).Bind(3, sha);
+    return u.Step() == SQLITE_DONE ? Status::Ok() : Error("marking failure");
+  }
+
+  Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_,
+           "SELECT o.name, r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), "
+           "r.first_seen, r.last_seen, r.complaints, r.size, COALESCE(r.analysis, ''), "
+           "COALESCE(p.data, ''), COALESCE(r.category, ''), COALESCE(r.subject, '') "
+           "FROM reports r JOIN organisations o ON o.id = r.org_id "
+           "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
+           "WHERE o.name = ? AND r.sha256 = ?");
+    q.Bind(1, org).Bind(2, sha);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<ReportRow>();
+    if (rc != SQLITE_ROW) return Fail(Error("reading report"));
+    ReportRow r;
+    r.org = q.Text(0);
+    r.sha256 = q.Text(1);
+    r.kind = q.Text(2);
+    r.status = q.Text(3);
+    r.attempts = static_cast<int>(q.Int(4));
+    r.last_error = q.Text(5);
+    r.first_seen = q.Int(6);
+    r.last_seen = q.Int(7);
+    r.complaints = q.Int(8);
+    r.size = static_cast<uint64_t>(q.Int(9));
+    r.analysis_json = q.Text(10);
+    r.personal_json = q.Text(11);
+    r.category = q.Text(12);
+    r.subject = q.Text(13);
+    return std::optional<ReportRow>(std::move(r));
+  }
+
+  Result<Counts> Count(const std::string& org) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Counts c;
+    Stmt q(db_,
+           "SELECT COUNT(*), COALESCE(SUM(complaints), 0), "
+           "COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'analysed'), 0), "
+           "COALESCE(SUM(status = 'failed'), 0) FROM reports r JOIN organisations o ON o.id = r.org_id "
+           "WHERE o.name = ?");
+    q.Bind(1, org);
+    if (q.Step() != SQLITE_ROW) return Fail(Error("counting reports"));
+    c.reports = q.Int(0);
+    c.complaints = q.Int(1);
+    c.pending = q.Int(2);
+    c.analysed = q.Int(3);
+    c.failed = q.Int(4);
+    return c;
+  }
+
+  Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, "SELECT DISTINCT sha256 FROM reports");
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) fn(q.Text(0));
+    return rc == SQLITE_DONE ? Status::Ok() : Error("listing evidence");
+  }
+
+ private:
+  Result<int64_t> EnsureOrgLocked(const std::string& name) {
+    if (name.empty()) return Fail(Status::InvalidArgument("organisation name is empty"));
+    Stmt ins(db_, "INSERT INTO organisations(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING");
+    ins.Bind(1, name).Bind(2, Now());
+    if (ins.Step() != SQLITE_DONE) return Fail(Error("creating organisation"));
+    Stmt q(db_, "SELECT id FROM organisations WHERE name = ?");
+    q.Bind(1, name);
+    if (q.Step() != SQLITE_ROW) return Fail(Error("reading organisation"));
+    return q.Int(0);
+  }
+
+  Status Exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return Status::IoError("sqlite: " + m);
+    }
+    return Status::Ok();
+  }
+
+  Status Error(const char* what) { return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
+
+  sqlite3* db_;
+  std::mutex mu_;
+  int version_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Fail(Status::IoError("cannot open " + path + ": " + m));
+  }
+  auto store = std::make_unique<SqliteStore>(db);
+  if (Status s = store->Init(); !s.ok()) return Fail(s);
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace lapis::store
