@@ -315,7 +315,8 @@ TEST(Classify, PortugueseTrafficFineIsPhishing) {
 TEST(Classify, PortugueseNewDeviceAccessIsPhishing) {
   Report r = Mail("Seguranca <alerta@conta-seguranca.example>",
                   "Alerta de seguranca: houve um acesso de um novo dispositivo na sua conta",
-                  "Detectamos um novo acesso \xc3\xa0 sua conta. N\xc3\xa3o reconhe\xc3\xa7o este acesso.");
+                  "Detectamos um novo acesso \xc3\xa0 sua conta. N\xc3\xa3o reconhe\xc3\xa7o este acesso? "
+                  "Clique aqui.");
   EXPECT_EQ(r.classification.category, "phishing");
   EXPECT_TRUE(HasReason(r, "reports unusual activity or sign-in (pt/es/fr/de/nl)"));
 }

@@ -93,6 +93,19 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   verify->add_option("--data", vo.data_dir, "Data directory of the node")->required();
   verify->add_option("--database", vo.database, "Database URL (default: SQLite in the data directory)");
 
+  CampaignOptions co;
+  auto* campaigns = app.add_subcommand("campaigns", "List an organisation's campaigns, largest first");
+  auto* recluster = app.add_subcommand(
+      "recluster", "Rebuild an organisation's campaigns from scratch from the stored analyses");
+  for (auto* c : {campaigns, recluster}) {
+    c->add_option("--data", co.data_dir, "Data directory of the node")->required();
+    c->add_option("--database", co.database, "Database URL (default: SQLite in the data directory)");
+    c->add_option("--org", co.org, "Organisation")->capture_default_str();
+  }
+  campaigns->add_option("--top", co.top, "Campaigns to list")->capture_default_str();
+  campaigns->add_option("--members", co.members, "Member reports shown per campaign")->capture_default_str();
+  campaigns->add_flag("--json", co.json, "One JSON object per campaign");
+
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
   ipdata->require_subcommand(1);
@@ -125,6 +138,8 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
     if (analyze->parsed()) return RunAnalyze(ao);
     if (ingest->parsed()) return RunIngest(ing, open_store);
     if (verify->parsed()) return RunVerify(vo, open_store);
+    if (campaigns->parsed()) return RunCampaigns(co, open_store);
+    if (recluster->parsed()) return RunRecluster(co, open_store);
     if (update->parsed()) return RunIpDataUpdate(io);
     if (build->parsed()) return RunIpDataBuild(io);
     if (lookup->parsed()) return RunIpDataLookup(io);

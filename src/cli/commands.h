@@ -63,6 +63,18 @@ struct VerifyOptions {
 
 int RunVerify(const VerifyOptions& o, const store::StoreOpener& open_store);
 
+struct CampaignOptions {
+  std::string data_dir;
+  std::string database;
+  std::string org = "default";
+  size_t top = 20;
+  size_t members = 5;
+  bool json = false;
+};
+
+int RunCampaigns(const CampaignOptions& o, const store::StoreOpener& open_store);
+int RunRecluster(const CampaignOptions& o, const store::StoreOpener& open_store);
+
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);
 int RunIpDataLookup(const IpDataOptions& o);

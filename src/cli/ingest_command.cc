@@ -7,6 +7,8 @@
 
 #include "analysis/analyzer.h"
 #include "cli/commands.h"
+#include "common/json_writer.h"
+#include "common/strings.h"
 #include "enrich/ipdb.h"
 #include "mail/sources.h"
 #include "service/intake.h"
@@ -164,6 +166,51 @@ int RunIngest(const IngestOptions& o, const store::StoreOpener& open_store) {
                  static_cast<unsigned long long>(analysed), static_cast<unsigned long long>(failed));
   }
   return errors ? kExitPartial : kExitOk;
+}
+
+int RunCampaigns(const CampaignOptions& o, const store::StoreOpener& open_store) {
+  auto node = OpenNode(o.data_dir, o.database, open_store);
+  if (!node) return kExitPartial;
+  auto list = node->store->ListCampaigns(o.org, o.top, o.members);
+  if (!list) {
+    std::fprintf(stderr, "lapis: %s\n", list.error().ToString().c_str());
+    return kExitPartial;
+  }
+  for (const auto& c : *list) {
+    if (o.json) {
+      JsonWriter w;
+      w.BeginObject().Key("id").Int(c.id).Key("reports").Int(c.reports);
+      w.Key("first_seen").String(FormatRfc3339(c.first_seen)).Key("last_seen").String(FormatRfc3339(c.last_seen));
+      w.Key("members").BeginArray();
+      for (size_t i = 0; i < c.members.size(); ++i)
+        w.BeginObject().Key("id").String(c.members[i]).Key("subject").StringOrNull(c.subjects[i]).EndObject();
+      w.EndArray().EndObject();
+      std::printf("%s\n", w.str().c_str());
+      continue;
+    }
+    std::printf("campaign %lld: %lld reports, %s .. %s\n", static_cast<long long>(c.id),
+                static_cast<long long>(c.reports), FormatRfc3339(c.first_seen).c_str(),
+                FormatRfc3339(c.last_seen).c_str());
+    for (size_t i = 0; i < c.members.size(); ++i)
+      std::printf("  %s  %s\n", c.members[i].substr(0, 16).c_str(), c.subjects[i].c_str());
+  }
+  return kExitOk;
+}
+
+int RunRecluster(const CampaignOptions& o, const store::StoreOpener& open_store) {
+  auto node = OpenNode(o.data_dir, o.database, open_store);
+  if (!node) return kExitPartial;
+  analysis::Analyzer analyzer({});
+  service::Intake intake(node->store.get(), &*node->evidence, &analyzer, nullptr, 0);
+  auto t0 = Clock::now();
+  auto n = intake.Recluster(o.org);
+  if (!n) {
+    std::fprintf(stderr, "lapis: %s\n", n.error().ToString().c_str());
+    return kExitPartial;
+  }
+  std::fprintf(stderr, "lapis: reclustered %zu reports in %.1f s\n", *n,
+               std::chrono::duration<double>(Clock::now() - t0).count());
+  return kExitOk;
 }
 
 int RunVerify(const VerifyOptions& o, const store::StoreOpener& open_store) {

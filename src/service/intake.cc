@@ -7,6 +7,7 @@
 
 #include "analysis/personal.h"
 #include "analysis/report_json.h"
+#include "service/campaign_keys.h"
 
 namespace lapis::service {
 
@@ -58,7 +59,23 @@ Result<store::AnalysisRecord> Intake::AnalyzeEvidence(const store::PendingReport
     a.origin_asn = r.origin->info.asn;
   }
   a.date = r.headers.date;
+  a.campaign = CampaignKeysFromAnalysis(a.analysis_json, static_cast<int64_t>(time(nullptr)));
   return a;
+}
+
+Result<size_t> Intake::Recluster(const std::string& org) {
+  if (Status s = store_->ClearCampaigns(org); !s.ok()) return Fail(s);
+  size_t n = 0;
+  Status err = Status::Ok();
+  Status s = store_->ForEachAnalysed(org, [&](const std::string& sha, const std::string& json, int64_t seen) {
+    if (!err.ok()) return;
+    auto c = store_->Cluster(org, sha, CampaignKeysFromAnalysis(json, seen));
+    if (!c) err = c.error();
+    ++n;
+  });
+  if (!s.ok()) return Fail(s);
+  if (!err.ok()) return Fail(err);
+  return n;
 }
 
 Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {

@@ -34,6 +34,9 @@ class Intake {
   // marked and retried on a later call (store::kMaxAnalysisAttempts times).
   Result<AnalyzeStats> AnalyzePending(size_t limit, int jobs);
 
+  // Rebuilds the organisation's campaigns from scratch, in the order reports were first seen.
+  Result<size_t> Recluster(const std::string& org);
+
   // Runs the analysis of one stored report (used by AnalyzePending).
   Result<store::AnalysisRecord> AnalyzeEvidence(const store::PendingReport& p) const;
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "store/campaigns.h"
 
 namespace lapis::store {
 
@@ -48,6 +49,15 @@ struct AnalysisRecord {
   std::string origin_ip, origin_country;
   uint32_t origin_asn = 0;
   std::optional<int64_t> date;
+  std::optional<CampaignKeys> campaign;  // cluster the report when set
+};
+
+struct CampaignRow {
+  int64_t id = 0;
+  int64_t reports = 0;
+  int64_t first_seen = 0, last_seen = 0;
+  std::vector<std::string> members;  // evidence ids, up to the requested number
+  std::vector<std::string> subjects;  // of those members
 };
 
 struct ReportRow {
@@ -63,6 +73,7 @@ struct ReportRow {
   std::string analysis_json;  // "" until analysed
   std::string personal_json;
   std::string category, subject;
+  int64_t campaign = 0;  // root campaign id, 0 when not clustered
 };
 
 struct Counts {
@@ -85,6 +96,17 @@ class Store {
   virtual Status MarkFailed(int64_t org_id, const std::string& sha256, const std::string& error) = 0;
   virtual Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha256) = 0;
   virtual Result<Counts> Count(const std::string& org) = 0;
+  // Root campaigns of an organisation, largest first, with up to `members` member ids each.
+  virtual Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) = 0;
+  // Forgets every campaign of the organisation; the caller re-assigns the reports.
+  virtual Status ClearCampaigns(const std::string& org) = 0;
+  // Analysed reports of the organisation in the order they were first seen:
+  // (sha256, analysis, first_seen).
+  virtual Status ForEachAnalysed(
+      const std::string& org,
+      const std::function<void(const std::string&, const std::string&, int64_t)>& fn) = 0;
+  // Assigns an analysed report to a campaign (as SaveAnalysis does with AnalysisRecord::campaign).
+  virtual Result<int64_t> Cluster(const std::string& org, const std::string& sha256, const CampaignKeys& keys) = 0;
   // Every evidence id any report refers to.
   virtual Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) = 0;
 };

@@ -118,6 +118,24 @@ def main():
               p.returncode == 0 and after[0] == 6046 and after[1] == 6046, (after, p.stderr[-300:]))
         p = run(lapis, "verify", "--data", data2)
         check("the completed store verifies", p.returncode == 0, p.stdout[-300:])
+
+        # Campaigns: near-duplicate spam is grouped; a rebuild from scratch is deterministic.
+        def campaigns():
+            p = run(lapis, "campaigns", "--data", data2, "--top", "100000", "--members", "100000", "--json")
+            import json as _j
+            return [_j.loads(l) for l in p.stdout.splitlines()]
+        inc = campaigns()
+        clustered = sum(c["reports"] for c in inc)
+        check("every analysed report is in a campaign", clustered == 6046, clustered)
+        toner = {m["id"] for c in inc for m in c["members"] if (m["subject"] or "").startswith("Toners and inkjet cartridges for less")}
+        homes = {c["id"] for c in inc for m in c["members"] if (m["subject"] or "").startswith("Toners and inkjet cartridges for less")}
+        check(f"the {len(toner)} 'Toners and inkjet cartridges' spams are one campaign", len(toner) >= 10 and len(homes) == 1, homes)
+        p1 = run(lapis, "recluster", "--data", data2)
+        first = sorted(c["reports"] for c in campaigns())
+        p2 = run(lapis, "recluster", "--data", data2)
+        second = sorted(c["reports"] for c in campaigns())
+        check("recluster is deterministic", p1.returncode == 0 and p2.returncode == 0 and first == second and sum(first) == 6046,
+              (p1.stderr[-200:], first[-5:], second[-5:]))
     print(f"{len(FAILURES)} failure(s)")
     return 1 if FAILURES else 0
 

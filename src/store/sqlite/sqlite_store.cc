@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+#include <map>
 #include <mutex>
+#include <tuple>
 
 namespace lapis::store {
 namespace {
@@ -62,6 +65,27 @@ CREATE TABLE report_personal_data (
   PRIMARY KEY (org_id, sha256)
 ) WITHOUT ROWID;
 )sql",
+    // 2: campaigns (union-find over campaign ids) and the keys that join reports to them.
+    R"sql(
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  parent INTEGER NOT NULL,
+  reports INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  representative TEXT NOT NULL
+);
+CREATE INDEX campaigns_org_root ON campaigns(org_id, parent, reports);
+CREATE TABLE campaign_keys (
+  org_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  campaign_id INTEGER NOT NULL,
+  PRIMARY KEY (org_id, key, campaign_id)
+) WITHOUT ROWID;
+ALTER TABLE reports ADD COLUMN campaign_id INTEGER;
+CREATE INDEX reports_campaign ON reports(org_id, campaign_id);
+)sql",
 };
 
 class Stmt {
@@ -97,6 +121,89 @@ class Stmt {
 };
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
+
+constexpr int64_t kMaxCampaignsPerKey = 50;
+
+std::string EncodeMinhash(const std::vector<uint32_t>& v) {
+  std::string s;
+  char buf[9];
+  for (uint32_t x : v) {
+    std::snprintf(buf, sizeof buf, "%08x", x);
+    s += buf;
+  }
+  return s;
+}
+
+std::vector<uint32_t> DecodeMinhash(const std::string& s) {
+  std::vector<uint32_t> v;
+  for (size_t i = 0; i + 8 <= s.size(); i += 8) v.push_back(static_cast<uint32_t>(std::stoul(s.substr(i, 8), nullptr, 16)));
+  return v;
+}
+
+// Campaign operations on the store's connection, for one organisation, inside the caller's
+// transaction.
+class SqliteCampaignOps : public CampaignOps {
+ public:
+  SqliteCampaignOps(sqlite3* db, int64_t org) : db_(db), org_(org) {}
+  Result<std::vector<int64_t>> CampaignsWithKey(const std::string& key) override {
+    Stmt q(db_, "SELECT campaign_id FROM campaign_keys WHERE org_id = ? AND key = ? LIMIT ?");
+    q.Bind(1, org_).Bind(2, key).Bind(3, kMaxCampaignsPerKey);
+    std::vector<int64_t> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.Int(0));
+    if (rc != SQLITE_DONE) return Fail(Err("campaign keys"));
+    return out;
+  }
+  Result<int64_t> Parent(int64_t c) override {
+    Stmt q(db_, "SELECT parent FROM campaigns WHERE id = ?");
+    q.Bind(1, c);
+    if (q.Step() != SQLITE_ROW) return Fail(Err("campaign parent"));
+    return q.Int(0);
+  }
+  Status SetParent(int64_t c, int64_t p) override {
+    Stmt u(db_, "UPDATE campaigns SET parent = ? WHERE id = ?");
+    u.Bind(1, p).Bind(2, c);
+    return u.Step() == SQLITE_DONE ? Status::Ok() : Err("campaign parent");
+  }
+  Result<std::vector<uint32_t>> Representative(int64_t c) override {
+    Stmt q(db_, "SELECT representative FROM campaigns WHERE id = ?");
+    q.Bind(1, c);
+    if (q.Step() != SQLITE_ROW) return Fail(Err("campaign representative"));
+    return DecodeMinhash(q.Text(0));
+  }
+  Result<int64_t> Create(const CampaignKeys& k) override {
+    Stmt i(db_, "INSERT INTO campaigns(org_id, parent, reports, first_seen, last_seen, representative) "
+                "VALUES (?, 0, 0, ?, ?, ?)");
+    i.Bind(1, org_).Bind(2, k.seen).Bind(3, k.seen).Bind(4, EncodeMinhash(k.minhash));
+    if (i.Step() != SQLITE_DONE) return Fail(Err("creating campaign"));
+    int64_t id = sqlite3_last_insert_rowid(db_);
+    if (Status s = SetParent(id, id); !s.ok()) return Fail(s);
+    return id;
+  }
+  Status AddMember(int64_t root, int64_t seen) override {
+    Stmt u(db_, "UPDATE campaigns SET reports = reports + 1, first_seen = MIN(first_seen, ?), "
+                "last_seen = MAX(last_seen, ?) WHERE id = ?");
+    u.Bind(1, seen).Bind(2, seen).Bind(3, root);
+    return u.Step() == SQLITE_DONE ? Status::Ok() : Err("campaign member");
+  }
+  Status Absorb(int64_t root, int64_t other) override {
+    Stmt u(db_, "UPDATE campaigns SET reports = reports + (SELECT reports FROM campaigns WHERE id = ?), "
+                "first_seen = MIN(first_seen, (SELECT first_seen FROM campaigns WHERE id = ?)), "
+                "last_seen = MAX(last_seen, (SELECT last_seen FROM campaigns WHERE id = ?)) WHERE id = ?");
+    u.Bind(1, other).Bind(2, other).Bind(3, other).Bind(4, root);
+    return u.Step() == SQLITE_DONE ? Status::Ok() : Err("merging campaigns");
+  }
+  Status AddKey(const std::string& key, int64_t c) override {
+    Stmt i(db_, "INSERT OR IGNORE INTO campaign_keys(org_id, key, campaign_id) VALUES (?, ?, ?)");
+    i.Bind(1, org_).Bind(2, key).Bind(3, c);
+    return i.Step() == SQLITE_DONE ? Status::Ok() : Err("campaign key");
+  }
+
+ private:
+  Status Err(const char* what) { return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
+  sqlite3* db_;
+  int64_t org_;
+};
 
 class SqliteStore : public Store {
  public:
@@ -212,6 +319,10 @@ class SqliteStore : public Store {
     if (a.date) u.Bind(7, *a.date);
     u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
     Status s = u.Step() == SQLITE_DONE ? Status::Ok() : Error("saving analysis");
+    if (s.ok() && a.campaign) {
+      auto c = ClusterLocked(org_id, sha, *a.campaign);
+      if (!c) s = c.error();
+    }
     if (s.ok()) {
       Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
                   "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
@@ -238,7 +349,8 @@ class SqliteStore : public Store {
     Stmt q(db_,
            "SELECT o.name, r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), "
            "r.first_seen, r.last_seen, r.complaints, r.size, COALESCE(r.analysis, ''), "
-           "COALESCE(p.data, ''), COALESCE(r.category, ''), COALESCE(r.subject, '') "
+           "COALESCE(p.data, ''), COALESCE(r.category, ''), COALESCE(r.subject, ''), "
+           "COALESCE(r.campaign_id, 0), r.org_id "
            "FROM reports r JOIN organisations o ON o.id = r.org_id "
            "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
            "WHERE o.name = ? AND r.sha256 = ?");
@@ -261,6 +373,12 @@ class SqliteStore : public Store {
     r.personal_json = q.Text(11);
     r.category = q.Text(12);
     r.subject = q.Text(13);
+    if (int64_t c = q.Int(14)) {
+      SqliteCampaignOps ops(db_, q.Int(15));
+      auto root = FindRoot(ops, c);
+      if (!root) return Fail(root.error());
+      r.campaign = *root;
+    }
     return std::optional<ReportRow>(std::move(r));
   }
 
@@ -282,6 +400,103 @@ class SqliteStore : public Store {
     return c;
   }
 
+  Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(org);
+    if (!org_id) return Fail(org_id.error());
+    std::vector<CampaignRow> out;
+    if (*org_id == 0) return out;
+    {
+      Stmt q(db_, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE org_id = ? AND parent = id "
+                  "ORDER BY reports DESC, id LIMIT ?");
+      q.Bind(1, *org_id).Bind(2, static_cast<int64_t>(limit));
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) {
+        CampaignRow c;
+        c.id = q.Int(0);
+        c.reports = q.Int(1);
+        c.first_seen = q.Int(2);
+        c.last_seen = q.Int(3);
+        out.push_back(std::move(c));
+      }
+      if (rc != SQLITE_DONE) return Fail(Error("listing campaigns"));
+    }
+    if (members == 0 || out.empty()) return out;
+    std::map<int64_t, size_t> index;
+    for (size_t i = 0; i < out.size(); ++i) index[out[i].id] = i;
+    SqliteCampaignOps ops(db_, *org_id);
+    Stmt q(db_, "SELECT sha256, campaign_id, COALESCE(subject, '') FROM reports WHERE org_id = ? AND "
+                "campaign_id IS NOT NULL ORDER BY first_seen");
+    q.Bind(1, *org_id);
+    std::vector<std::tuple<std::string, int64_t, std::string>> rows;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) rows.emplace_back(q.Text(0), q.Int(1), q.Text(2));
+    if (rc != SQLITE_DONE) return Fail(Error("listing members"));
+    for (auto& [sha, c, subject] : rows) {
+      auto root = FindRoot(ops, c);
+      if (!root) return Fail(root.error());
+      auto it = index.find(*root);
+      if (it == index.end() || out[it->second].members.size() >= members) continue;
+      out[it->second].members.push_back(sha);
+      out[it->second].subjects.push_back(subject);
+    }
+    return out;
+  }
+
+  Status ClearCampaigns(const std::string& org) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(org);
+    if (!org_id) return org_id.error();
+    if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    Status s = Status::Ok();
+    for (const char* sql : {"DELETE FROM campaign_keys WHERE org_id = ?", "DELETE FROM campaigns WHERE org_id = ?",
+                            "UPDATE reports SET campaign_id = NULL WHERE org_id = ?"}) {
+      Stmt d(db_, sql);
+      d.Bind(1, *org_id);
+      if (d.Step() != SQLITE_DONE) {
+        s = Error("clearing campaigns");
+        break;
+      }
+    }
+    if (!s.ok()) {
+      Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Status ForEachAnalysed(
+      const std::string& org,
+      const std::function<void(const std::string&, const std::string&, int64_t)>& fn) override {
+    std::vector<std::tuple<std::string, std::string, int64_t>> rows;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      Stmt q(db_, "SELECT r.sha256, r.analysis, r.first_seen FROM reports r JOIN organisations o ON o.id = r.org_id "
+                  "WHERE o.name = ? AND r.status = 'analysed' ORDER BY r.first_seen, r.sha256");
+      q.Bind(1, org);
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) rows.emplace_back(q.Text(0), q.Text(1), q.Int(2));
+      if (rc != SQLITE_DONE) return Error("listing analysed reports");
+    }
+    for (const auto& [sha, json, seen] : rows) fn(sha, json, seen);
+    return Status::Ok();
+  }
+
+  Result<int64_t> Cluster(const std::string& org, const std::string& sha, const CampaignKeys& keys) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(org);
+    if (!org_id) return Fail(org_id.error());
+    if (*org_id == 0) return Fail(Status::NotFound("no organisation " + org));
+    if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return Fail(s);
+    auto c = ClusterLocked(*org_id, sha, keys);
+    if (!c) {
+      Exec("ROLLBACK");
+      return c;
+    }
+    if (Status s = Exec("COMMIT"); !s.ok()) return Fail(s);
+    return c;
+  }
+
   Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {
     std::lock_guard<std::mutex> l(mu_);
     Stmt q(db_, "SELECT DISTINCT sha256 FROM reports");
@@ -291,6 +506,26 @@ class SqliteStore : public Store {
   }
 
  private:
+  Result<int64_t> ClusterLocked(int64_t org_id, const std::string& sha, const CampaignKeys& keys) {
+    SqliteCampaignOps ops(db_, org_id);
+    auto root = AssignCampaign(ops, keys);
+    if (!root) return root;
+    Stmt u(db_, "UPDATE reports SET campaign_id = ? WHERE org_id = ? AND sha256 = ?");
+    u.Bind(1, *root).Bind(2, org_id).Bind(3, sha);
+    if (u.Step() != SQLITE_DONE) return Fail(Error("setting campaign"));
+    return root;
+  }
+
+  // Organisation id, or 0 when it does not exist.
+  Result<int64_t> FindOrgLocked(const std::string& name) {
+    Stmt q(db_, "SELECT id FROM organisations WHERE name = ?");
+    q.Bind(1, name);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return int64_t{0};
+    if (rc != SQLITE_ROW) return Fail(Error("reading organisation"));
+    return q.Int(0);
+  }
+
   Result<int64_t> EnsureOrgLocked(const std::string& name) {
     if (name.empty()) return Fail(Status::InvalidArgument("organisation name is empty"));
     Stmt ins(db_, "INSERT INTO organisations(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING");

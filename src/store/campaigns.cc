@@ -1,0 +1,74 @@
+#include "store/campaigns.h"
+
+#include <algorithm>
+#include <set>
+
+namespace lapis::store {
+
+double EstimatedSimilarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  if (a.empty() || a.size() != b.size()) return 0;
+  size_t eq = 0;
+  for (size_t i = 0; i < a.size(); ++i) eq += a[i] == b[i];
+  return static_cast<double>(eq) / a.size();
+}
+
+Result<int64_t> FindRoot(CampaignOps& ops, int64_t c) {
+  std::vector<int64_t> path;
+  int64_t cur = c;
+  for (int guard = 0; guard < 64; ++guard) {
+    auto p = ops.Parent(cur);
+    if (!p) return Fail(p.error());
+    if (*p == cur) break;
+    path.push_back(cur);
+    cur = *p;
+  }
+  for (int64_t x : path)
+    if (Status s = ops.SetParent(x, cur); !s.ok()) return Fail(s);
+  return cur;
+}
+
+Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys) {
+  std::set<int64_t> roots;
+  auto collect = [&](const std::string& key, double confirm) -> Status {
+    auto cs = ops.CampaignsWithKey(key);
+    if (!cs) return cs.error();
+    for (int64_t c : *cs) {
+      auto root = FindRoot(ops, c);
+      if (!root) return root.error();
+      if (roots.count(*root)) continue;
+      if (confirm > 0) {
+        auto rep = ops.Representative(*root);
+        if (!rep) return rep.error();
+        if (EstimatedSimilarity(*rep, keys.minhash) < confirm) continue;
+      }
+      roots.insert(*root);
+    }
+    return Status::Ok();
+  };
+  for (const auto& k : keys.strong)
+    if (Status s = collect(k, k.rfind("d:", 0) == 0 ? kMinDomainSimilarity : 0); !s.ok()) return Fail(s);
+  if (!keys.minhash.empty())
+    for (const auto& k : keys.bands)
+      if (Status s = collect(k, kMinSimilarity); !s.ok()) return Fail(s);
+  int64_t root;
+  if (roots.empty()) {
+    auto c = ops.Create(keys);
+    if (!c) return Fail(c.error());
+    root = *c;
+  } else {
+    root = *roots.begin();  // the oldest campaign absorbs the others
+    for (int64_t other : roots) {
+      if (other == root) continue;
+      if (Status s = ops.SetParent(other, root); !s.ok()) return Fail(s);
+      if (Status s = ops.Absorb(root, other); !s.ok()) return Fail(s);
+    }
+  }
+  if (Status s = ops.AddMember(root, keys.seen); !s.ok()) return Fail(s);
+  for (const auto& k : keys.strong)
+    if (Status s = ops.AddKey(k, root); !s.ok()) return Fail(s);
+  for (const auto& k : keys.bands)
+    if (Status s = ops.AddKey(k, root); !s.ok()) return Fail(s);
+  return root;
+}
+
+}  // namespace lapis::store

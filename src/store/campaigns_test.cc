@@ -1,0 +1,111 @@
+#include "store/campaigns.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace lapis::store {
+namespace {
+
+// In-memory CampaignOps.
+class FakeOps : public CampaignOps {
+ public:
+  struct C {
+    int64_t parent, reports = 0;
+    std::vector<uint32_t> rep;
+  };
+  std::map<int64_t, C> c;
+  std::multimap<std::string, int64_t> keys;
+  int lookups = 0;
+  Result<std::vector<int64_t>> CampaignsWithKey(const std::string& key) override {
+    ++lookups;
+    std::vector<int64_t> out;
+    auto [b, e] = keys.equal_range(key);
+    for (auto it = b; it != e; ++it) out.push_back(it->second);
+    return out;
+  }
+  Result<int64_t> Parent(int64_t x) override { return c.at(x).parent; }
+  Status SetParent(int64_t x, int64_t p) override {
+    c.at(x).parent = p;
+    return Status::Ok();
+  }
+  Result<std::vector<uint32_t>> Representative(int64_t x) override { return c.at(x).rep; }
+  Result<int64_t> Create(const CampaignKeys& k) override {
+    int64_t id = static_cast<int64_t>(c.size()) + 1;
+    c[id] = {id, 0, k.minhash};
+    return id;
+  }
+  Status AddMember(int64_t root, int64_t) override {
+    ++c.at(root).reports;
+    return Status::Ok();
+  }
+  Status Absorb(int64_t root, int64_t other) override {
+    c.at(root).reports += c.at(other).reports;
+    return Status::Ok();
+  }
+  Status AddKey(const std::string& key, int64_t x) override {
+    auto [b, e] = keys.equal_range(key);
+    for (auto it = b; it != e; ++it)
+      if (it->second == x) return Status::Ok();
+    keys.emplace(key, x);
+    return Status::Ok();
+  }
+};
+
+CampaignKeys Keys(std::vector<std::string> bands, std::vector<std::string> strong, uint32_t mh) {
+  CampaignKeys k;
+  k.bands = std::move(bands);
+  k.strong = std::move(strong);
+  k.minhash.assign(64, mh);
+  return k;
+}
+
+}  // namespace
+
+TEST(Campaigns, SharedStrongKeyJoinsAndBandNeedsSimilarity) {
+  FakeOps ops;
+  auto a = AssignCampaign(ops, Keys({"b0:1"}, {"d:pills.example"}, 7));
+  auto b = AssignCampaign(ops, Keys({"b0:9"}, {"p:+15555550199"}, 8));
+  auto b2 = AssignCampaign(ops, Keys({"b0:8"}, {"p:+15555550199"}, 9));  // same phone number
+  ASSERT_TRUE(a && b && b2);
+  EXPECT_EQ(*b, *b2);
+  // A shared domain with an unrelated body does not join; with a similar body it does.
+  auto unrelated = AssignCampaign(ops, Keys({"b0:5"}, {"d:pills.example"}, 55));
+  EXPECT_NE(*unrelated, *a);
+  // Same band key but a dissimilar body: not joined.
+  auto c = AssignCampaign(ops, Keys({"b0:1"}, {}, 99));
+  ASSERT_TRUE(c);
+  EXPECT_NE(*c, *a);
+  // Same band key and the same MinHash: joined.
+  auto d = AssignCampaign(ops, Keys({"b0:1"}, {}, 7));
+  EXPECT_EQ(*d, *a);
+  EXPECT_EQ(ops.c.at(*a).reports, 2);
+}
+
+TEST(Campaigns, AReportLinkingTwoCampaignsMergesThem) {
+  FakeOps ops;
+  auto a = AssignCampaign(ops, Keys({}, {"$:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}, 1));
+  auto b = AssignCampaign(ops, Keys({}, {"p:+15555550100"}, 2));
+  ASSERT_NE(*a, *b);
+  auto c = AssignCampaign(ops, Keys({}, {"$:1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "p:+15555550100"}, 3));
+  auto ra = FindRoot(ops, *a), rb = FindRoot(ops, *b);
+  EXPECT_EQ(*ra, *rb);
+  EXPECT_EQ(*c, *ra);
+  EXPECT_EQ(ops.c.at(*ra).reports, 3);
+}
+
+TEST(Campaigns, CostPerReportDoesNotGrowWithTheStore) {
+  FakeOps ops;
+  for (int i = 0; i < 2000; ++i)
+    ASSERT_TRUE(AssignCampaign(ops, Keys({"b0:" + std::to_string(i)}, {"d:x" + std::to_string(i)}, i)));
+  ops.lookups = 0;
+  ASSERT_TRUE(AssignCampaign(ops, Keys({"b0:new", "b1:new"}, {"d:new.example"}, 5)));
+  EXPECT_EQ(ops.lookups, 3);  // one lookup per key, whatever the number of campaigns
+}
+
+TEST(Campaigns, Similarity) {
+  EXPECT_DOUBLE_EQ(EstimatedSimilarity({1, 2, 3, 4}, {1, 2, 0, 0}), 0.5);
+  EXPECT_DOUBLE_EQ(EstimatedSimilarity({}, {}), 0.0);
+}
+
+}  // namespace lapis::store
