@@ -1,3 +1,6 @@
+#include <filesystem>
+#include <system_error>
+
 #include "cli/cli.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -6,7 +9,12 @@ namespace {
 // The storage backends this program is built with.
 lapis::Result<std::unique_ptr<lapis::store::Store>> OpenStore(const std::string& url,
                                                               const std::string& data_dir) {
-  if (url.empty() || url == "sqlite:") return lapis::store::OpenSqliteStore(data_dir + "/lapis.db");
+  if (url.empty() || url == "sqlite:") {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) return lapis::Fail(lapis::Status::IoError("cannot create " + data_dir + ": " + ec.message()));
+    return lapis::store::OpenSqliteStore(data_dir + "/lapis.db");
+  }
   if (url.rfind("sqlite:", 0) == 0) return lapis::store::OpenSqliteStore(url.substr(7));
   return lapis::Fail(lapis::Status::InvalidArgument("unsupported database URL: " + url));
 }

@@ -610,23 +610,6 @@ std::string MailtoAddress(std::string_view v) {
   return ToLower(Trim(v.substr(p, e == std::string_view::npos ? std::string_view::npos : e - p)));
 }
 
-// The part of the body the phrase rules read: all of a short body; of a long one the head (where
-// lures, offers and greetings are) and the tail (where opt-out footers and signatures are), cut at
-// character boundaries. Scanning costs time per byte; the middle of long mails added little.
-void AppendClassifyWindow(std::string_view body, std::string* out) {
-  if (body.size() <= kClassifyHead + kClassifyTail) {
-    out->append(body);
-    return;
-  }
-  size_t head = kClassifyHead;
-  while (head > 0 && (static_cast<unsigned char>(body[head]) & 0xc0) == 0x80) --head;
-  size_t tail = body.size() - kClassifyTail;
-  while (tail < body.size() && (static_cast<unsigned char>(body[tail]) & 0xc0) == 0x80) ++tail;
-  out->append(body.substr(0, head));
-  out->push_back('\n');
-  out->append(body.substr(tail));
-}
-
 }  // namespace
 
 std::string ClassifierRulesError() {
@@ -656,7 +639,7 @@ Classification Classify(const ClassifyInput& in) {
 
   std::string text = r.headers.subject;
   text.push_back('\n');
-  AppendClassifyWindow(r.body_text, &text);
+  text.append(r.body_text.substr(0, kMaxClassifyText));
   if (!r.html_title.empty()) {
     text.push_back('\n');
     text.append(r.html_title.substr(0, 512));

@@ -7,11 +7,7 @@
 
 namespace lapis::analysis {
 
-// Bytes of the body the phrase rules examine: the first kClassifyHead and the last kClassifyTail
-// (all of it when it is shorter than both together).
-inline constexpr size_t kClassifyHead = 6 * 1024;
-inline constexpr size_t kClassifyTail = 2 * 1024;
-inline constexpr size_t kMaxClassifyText = kClassifyHead + kClassifyTail;
+inline constexpr size_t kMaxClassifyText = 16 * 1024;  // bytes of subject + body examined
 
 struct ClassifyInput {
   const Report* report;

@@ -106,6 +106,30 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   campaigns->add_option("--members", co.members, "Member reports shown per campaign")->capture_default_str();
   campaigns->add_flag("--json", co.json, "One JSON object per campaign");
 
+  ServeOptions so;
+  auto* serve = app.add_subcommand("serve", "Run the node: the HTTP/JSON API under /api/v1 and the analysis of "
+                                            "what it receives");
+  serve->add_option("--data", so.data_dir, "Data directory of the node")->required();
+  serve->add_option("--database", so.database, "Database URL (default: SQLite in the data directory)");
+  serve->add_option("--listen", so.listen, "Address and port to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve->add_option("-j,--jobs", so.jobs, "Analysis threads")->capture_default_str()->check(CLI::Range(1, 256));
+  serve->add_option("--max-message-size", so.max_message_size, "Bytes of a message that are analysed")
+      ->capture_default_str();
+  serve->add_option("--ip-db", so.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
+
+  TokenOptions to;
+  auto* token = app.add_subcommand("token", "Manage API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand(
+      "create", "Create an API token for an organisation (created if needed) and print it");
+  token_create->add_option("--data", to.data_dir, "Data directory of the node")->required();
+  token_create->add_option("--database", to.database, "Database URL (default: SQLite in the data directory)");
+  token_create->add_option("--org", to.org, "Organisation")->required();
+  token_create->add_option("--role", to.role, "Role")
+      ->required()
+      ->check(CLI::IsMember({"admin", "coordinator", "analyst", "partner", "reporter"}));
+
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
   ipdata->require_subcommand(1);
@@ -139,6 +163,8 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
     if (ingest->parsed()) return RunIngest(ing, open_store);
     if (verify->parsed()) return RunVerify(vo, open_store);
     if (campaigns->parsed()) return RunCampaigns(co, open_store);
+    if (serve->parsed()) return RunServe(so, open_store);
+    if (token_create->parsed()) return RunTokenCreate(to, open_store);
     if (recluster->parsed()) return RunRecluster(co, open_store);
     if (update->parsed()) return RunIpDataUpdate(io);
     if (build->parsed()) return RunIpDataBuild(io);

@@ -75,6 +75,26 @@ struct CampaignOptions {
 int RunCampaigns(const CampaignOptions& o, const store::StoreOpener& open_store);
 int RunRecluster(const CampaignOptions& o, const store::StoreOpener& open_store);
 
+struct ServeOptions {
+  std::string data_dir;
+  std::string database;
+  std::string listen = "127.0.0.1:8080";
+  int jobs = 1;
+  size_t max_message_size = 32 * 1024 * 1024;
+  std::string ip_db;
+};
+
+int RunServe(const ServeOptions& o, const store::StoreOpener& open_store);
+
+struct TokenOptions {
+  std::string data_dir;
+  std::string database;
+  std::string org;
+  std::string role;
+};
+
+int RunTokenCreate(const TokenOptions& o, const store::StoreOpener& open_store);
+
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);
 int RunIpDataLookup(const IpDataOptions& o);

@@ -80,6 +80,25 @@ struct Counts {
   int64_t reports = 0, complaints = 0, pending = 0, analysed = 0, failed = 0;
 };
 
+struct TokenInfo {
+  std::string org;
+  std::string role;
+};
+
+struct ReportQuery {
+  std::string org;
+  std::string category;        // "" = any
+  std::string origin_country;  // "" = any
+  std::string subject_contains;  // case-insensitive substring of the subject; "" = any
+  std::string cursor;          // from the previous page; "" = first page
+  size_t limit = 50;
+};
+
+struct ReportPage {
+  std::vector<ReportRow> rows;  // newest first; analysis_json and personal_json are left empty
+  std::string next_cursor;      // "" when there is no further page
+};
+
 inline constexpr int kMaxAnalysisAttempts = 5;  // a report that fails this often stays "failed"
 
 class Store {
@@ -107,6 +126,10 @@ class Store {
       const std::function<void(const std::string&, const std::string&, int64_t)>& fn) = 0;
   // Assigns an analysed report to a campaign (as SaveAnalysis does with AnalysisRecord::campaign).
   virtual Result<int64_t> Cluster(const std::string& org, const std::string& sha256, const CampaignKeys& keys) = 0;
+  // API tokens: only a hash of the token is stored.
+  virtual Status AddToken(const std::string& org, const std::string& role, const std::string& token_sha256) = 0;
+  virtual Result<std::optional<TokenInfo>> FindToken(const std::string& token_sha256) = 0;
+  virtual Result<ReportPage> ListReports(const ReportQuery& q) = 0;
   // Every evidence id any report refers to.
   virtual Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) = 0;
 };

@@ -72,18 +72,18 @@ RIGHT_SOURCES = {
 FLOORS = {
     ("recall", "sa-ham not-spam"): 0.72,        # 0.738
     ("max", "sa-ham detected"): 0.07,           # 0.057 (ham called spam)
-    ("recall", "sa-spam detected"): 0.75,       # 0.772
-    ("recall", "nazario phishing"): 0.74,       # 0.767
-    ("recall", "phishing-pot malicious"): 0.44,  # 0.466
-    ("recall", "phishing-pot detected"): 0.72,  # 0.744
+    ("recall", "sa-spam detected"): 0.75,       # 0.776
+    ("recall", "nazario phishing"): 0.75,       # 0.773
+    ("recall", "phishing-pot malicious"): 0.52,  # 0.548
+    ("recall", "phishing-pot detected"): 0.78,  # 0.802
     ("recall", "sms-spam detected"): 0.75,      # 0.785
     ("recall", "sms-ham not-spam"): 0.94,       # 0.960
     ("max", "sms-ham detected"): 0.01,          # 0.001
-    ("precision", "phishing"): 0.93,            # 0.946
+    ("precision", "phishing"): 0.94,            # 0.957
     ("precision", "not-spam"): 0.97,            # 0.978
-    ("precision", "commercial-spam"): 0.89,     # 0.905
-    ("precision", "advance-fee-fraud"): 0.90,   # 0.931
-    ("precision", "spam-vs-ham"): 0.92,         # 0.935
+    ("precision", "commercial-spam"): 0.89,     # 0.907
+    ("precision", "advance-fee-fraud"): 0.90,   # 0.930
+    ("precision", "spam-vs-ham"): 0.92,         # 0.940
     ("recall", "spam-vs-ham"): 0.77,            # 0.791
 }
 

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <climits>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -85,6 +86,17 @@ CREATE TABLE campaign_keys (
 ) WITHOUT ROWID;
 ALTER TABLE reports ADD COLUMN campaign_id INTEGER;
 CREATE INDEX reports_campaign ON reports(org_id, campaign_id);
+)sql",
+    // 3: API tokens (hashes only).
+    R"sql(
+CREATE TABLE api_tokens (
+  token_sha256 TEXT PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX reports_org_page ON reports(org_id, last_seen DESC, sha256 DESC);
 )sql",
 };
 
@@ -495,6 +507,86 @@ class SqliteStore : public Store {
     }
     if (Status s = Exec("COMMIT"); !s.ok()) return Fail(s);
     return c;
+  }
+
+  Status AddToken(const std::string& org, const std::string& role, const std::string& hash) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = EnsureOrgLocked(org);
+    if (!org_id) return org_id.error();
+    Stmt i(db_, "INSERT INTO api_tokens(token_sha256, org_id, role, created_at) VALUES (?, ?, ?, ?)");
+    i.Bind(1, hash).Bind(2, *org_id).Bind(3, role).Bind(4, Now());
+    return i.Step() == SQLITE_DONE ? Status::Ok() : Error("storing token");
+  }
+
+  Result<std::optional<TokenInfo>> FindToken(const std::string& hash) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, "SELECT o.name, t.role FROM api_tokens t JOIN organisations o ON o.id = t.org_id "
+                "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
+    q.Bind(1, hash);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<TokenInfo>();
+    if (rc != SQLITE_ROW) return Fail(Error("reading token"));
+    return std::optional<TokenInfo>(TokenInfo{q.Text(0), q.Text(1)});
+  }
+
+  Result<ReportPage> ListReports(const ReportQuery& rq) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(rq.org);
+    if (!org_id) return Fail(org_id.error());
+    ReportPage page;
+    if (*org_id == 0) return page;
+    int64_t cur_seen = INT64_MAX;
+    std::string cur_sha = "g";  // sorts after every hex id
+    if (!rq.cursor.empty()) {
+      size_t colon = rq.cursor.find(':');
+      if (colon == std::string::npos) return Fail(Status::InvalidArgument("malformed cursor"));
+      try {
+        cur_seen = std::stoll(rq.cursor.substr(0, colon));
+      } catch (...) {
+        return Fail(Status::InvalidArgument("malformed cursor"));
+      }
+      cur_sha = rq.cursor.substr(colon + 1);
+    }
+    Stmt q(db_,
+           "SELECT sha256, kind, status, attempts, COALESCE(last_error, ''), first_seen, last_seen, complaints, "
+           "size, COALESCE(category, ''), COALESCE(subject, ''), COALESCE(campaign_id, 0) FROM reports "
+           "WHERE org_id = ?1 AND (last_seen < ?2 OR (last_seen = ?2 AND sha256 < ?3)) "
+           "AND (?4 = '' OR category = ?4) AND (?5 = '' OR origin_country = ?5) "
+           "AND (?6 = '' OR instr(lower(COALESCE(subject, '')), lower(?6)) > 0) "
+           "ORDER BY last_seen DESC, sha256 DESC LIMIT ?7");
+    q.Bind(1, *org_id).Bind(2, cur_seen).Bind(3, cur_sha).Bind(4, rq.category).Bind(5, rq.origin_country);
+    q.Bind(6, rq.subject_contains).Bind(7, static_cast<int64_t>(rq.limit + 1));
+    int rc;
+    SqliteCampaignOps ops(db_, *org_id);
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      ReportRow r;
+      r.org = rq.org;
+      r.sha256 = q.Text(0);
+      r.kind = q.Text(1);
+      r.status = q.Text(2);
+      r.attempts = static_cast<int>(q.Int(3));
+      r.last_error = q.Text(4);
+      r.first_seen = q.Int(5);
+      r.last_seen = q.Int(6);
+      r.complaints = q.Int(7);
+      r.size = static_cast<uint64_t>(q.Int(8));
+      r.category = q.Text(9);
+      r.subject = q.Text(10);
+      r.campaign = q.Int(11);
+      page.rows.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return Fail(Error("listing reports"));
+    for (auto& r : page.rows) {
+      if (!r.campaign) continue;
+      auto root = FindRoot(ops, r.campaign);
+      if (!root) return Fail(root.error());
+      r.campaign = *root;
+    }
+    if (page.rows.size() > rq.limit) {
+      page.rows.pop_back();
+      page.next_cursor = std::to_string(page.rows.back().last_seen) + ":" + page.rows.back().sha256;
+    }
+    return page;
   }
 
   Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {

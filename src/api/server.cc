@@ -1,0 +1,253 @@
+#include "api/server.h"
+
+#include <httplib.h>
+#include <openssl/rand.h>
+
+#include <chrono>
+
+#include "analysis/analyzer.h"
+#include "common/json_writer.h"
+#include "common/sha256.h"
+#include "common/strings.h"
+#include "store/evidence.h"
+
+namespace lapis::api {
+namespace {
+
+constexpr auto kIdleAnalysisWait = std::chrono::seconds(1);
+constexpr size_t kAnalysisBatch = 256;
+
+void Problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("type").String("about:blank");
+  w.Key("title").String(title);
+  w.Key("status").Int(status);
+  if (!detail.empty()) w.Key("detail").String(detail);
+  w.EndObject();
+  res.status = status;
+  res.set_content(w.str(), "application/problem+json");
+}
+
+void Json(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis) {
+  w.BeginObject();
+  w.Key("id").String(r.sha256);
+  w.Key("kind").String(r.kind);
+  w.Key("status").String(r.status);
+  w.Key("complaints").Int(r.complaints);
+  w.Key("size").Uint(r.size);
+  w.Key("first_seen").String(FormatRfc3339(r.first_seen));
+  w.Key("last_seen").String(FormatRfc3339(r.last_seen));
+  w.Key("category").StringOrNull(r.category);
+  w.Key("subject").StringOrNull(r.subject);
+  w.Key("campaign");
+  if (r.campaign) w.Int(r.campaign);
+  else w.Null();
+  if (r.status == "failed") w.Key("error").StringOrNull(r.last_error);
+  if (with_analysis) {
+    w.Key("analysis");
+    if (r.analysis_json.empty()) w.Null();
+    else w.Raw(r.analysis_json);
+    w.Key("personal_data");
+    if (r.personal_json.empty()) w.Null();
+    else w.Raw(r.personal_json);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string NewToken() {
+  unsigned char buf[32];
+  if (RAND_bytes(buf, sizeof buf) != 1) return "";
+  return "lapis_" + HexEncode(buf, sizeof buf);
+}
+
+struct Server::Impl {
+  store::Store* store;
+  service::Intake* intake;
+  ServerOptions opt;
+  httplib::Server http;
+  std::thread worker;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;
+
+  // The caller's organisation, or an error response already written.
+  std::optional<store::TokenInfo> Authenticate(const httplib::Request& req, httplib::Response& res) {
+    std::string auth = req.get_header_value("Authorization");
+    if (!StartsWithIgnoreCase(auth, "Bearer ")) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      Problem(res, 401, "Unauthorized", "send an API token as Authorization: Bearer TOKEN");
+      return std::nullopt;
+    }
+    auto t = store->FindToken(Sha256Hex(std::string(Trim(std::string_view(auth).substr(7)))));
+    if (!t) {
+      Problem(res, 503, "Service Unavailable", "the store cannot be read");
+      return std::nullopt;
+    }
+    if (!*t) {
+      res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      Problem(res, 401, "Unauthorized", "unknown or revoked token");
+      return std::nullopt;
+    }
+    return **t;
+  }
+
+  void PostReport(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    std::string type = ToLower(Trim(req.get_header_value("Content-Type").substr(
+        0, req.get_header_value("Content-Type").find(';'))));
+    if (req.body.empty()) return Problem(res, 400, "Bad Request", "the request has no body");
+    std::string kind, bytes;
+    if (type == "message/rfc822" || type == "message/global") {
+      kind = "email";
+      bytes = req.body;
+    } else if (type == "application/json") {
+      analysis::SmsReport sms;
+      std::string err;
+      if (req.body.find('\n') != std::string::npos && Trim(req.body).find('\n') != std::string::npos)
+        return Problem(res, 400, "Bad Request", "one SMS report per request");
+      if (!analysis::ParseSmsLine(req.body, &sms, &err))
+        return Problem(res, 400, "Bad Request", "not an SMS report: " + err);
+      kind = "sms";
+      bytes = analysis::CanonicalSmsJson(sms);
+    } else {
+      return Problem(res, 415, "Unsupported Media Type",
+                     "send message/rfc822 (an e-mail or ARF report) or application/json (an SMS report)");
+    }
+    std::string sha;
+    auto r = intake->Submit(who->org, bytes, kind, "api", req.remote_addr, "", &sha);
+    if (!r) {
+      res.set_header("Retry-After", "5");
+      return Problem(res, 503, "Service Unavailable", "the report could not be stored: " + r.error().message());
+    }
+    wake.notify_one();
+    JsonWriter w;
+    w.BeginObject().Key("id").String(sha).Key("new_report").Bool(r->new_report).EndObject();
+    res.set_header("Location", "/api/v1/reports/" + sha);
+    Json(res, 202, w.str());
+  }
+
+  void GetReport(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    std::string id = req.matches[1];
+    if (!store::IsSha256Hex(id)) return Problem(res, 404, "Not Found", "no such report");
+    auto row = store->GetReport(who->org, id);
+    if (!row) return Problem(res, 503, "Service Unavailable", row.error().message());
+    if (!*row) return Problem(res, 404, "Not Found", "no such report");
+    JsonWriter w;
+    ReportJson(w, **row, true);
+    Json(res, 200, w.str());
+  }
+
+  void ListReports(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    store::ReportQuery q;
+    q.org = who->org;
+    q.category = req.get_param_value("category");
+    q.origin_country = req.get_param_value("origin_country");
+    q.subject_contains = req.get_param_value("q");
+    q.cursor = req.get_param_value("cursor");
+    if (req.has_param("limit")) {
+      try {
+        q.limit = std::stoul(req.get_param_value("limit"));
+      } catch (...) {
+        return Problem(res, 400, "Bad Request", "limit must be a number");
+      }
+      if (q.limit == 0 || q.limit > kMaxPageSize)
+        return Problem(res, 400, "Bad Request", "limit must be 1 to " + std::to_string(kMaxPageSize));
+    }
+    auto page = store->ListReports(q);
+    if (!page) {
+      if (page.error().code() == Status::Code::kInvalidArgument)
+        return Problem(res, 400, "Bad Request", page.error().message());
+      return Problem(res, 503, "Service Unavailable", page.error().message());
+    }
+    JsonWriter w;
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& r : page->rows) ReportJson(w, r, false);
+    w.EndArray();
+    w.Key("next_cursor").StringOrNull(page->next_cursor);
+    w.EndObject();
+    Json(res, 200, w.str());
+  }
+
+  void AnalysisLoop() {
+    while (true) {
+      auto st = intake->AnalyzePending(kAnalysisBatch, opt.analysis_jobs);
+      bool idle = !st || st->analysed + st->failed == 0;
+      std::unique_lock<std::mutex> l(mu);
+      if (stopping) return;
+      if (idle) wake.wait_for(l, kIdleAnalysisWait);
+      if (stopping) return;
+    }
+  }
+};
+
+Server::Server(store::Store* store, service::Intake* intake, ServerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->store = store;
+  impl_->intake = intake;
+  impl_->opt = options;
+  auto& http = impl_->http;
+  Impl* p = impl_.get();
+  http.set_payload_max_length(kMaxRequestBody);
+  http.set_read_timeout(30);
+  http.Post("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->PostReport(q, r); });
+  http.Get(R"(/api/v1/reports/([^/]+))", [p](const httplib::Request& q, httplib::Response& r) { p->GetReport(q, r); });
+  http.Get("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->ListReports(q, r); });
+  http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
+    r.set_content(OpenApiDocument(), "application/json");
+  });
+  http.set_error_handler([](const httplib::Request&, httplib::Response& r) {
+    if (r.get_header_value("Content-Type") == "application/problem+json") return;
+    const char* title = r.status == 404 ? "Not Found" : r.status == 413 ? "Payload Too Large" : "Error";
+    Problem(r, r.status, title, r.status == 404 ? "no such route" : "");
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
+    Problem(r, 500, "Internal Server Error", "");
+  });
+}
+
+Server::~Server() { Stop(); }
+
+Result<int> Server::Bind() {
+  int port = impl_->opt.port == 0 ? impl_->http.bind_to_any_port(impl_->opt.host)
+                                  : (impl_->http.bind_to_port(impl_->opt.host, impl_->opt.port) ? impl_->opt.port : -1);
+  if (port < 0)
+    return Fail(Status::Unavailable("cannot listen on " + impl_->opt.host + ":" + std::to_string(impl_->opt.port)));
+  return port;
+}
+
+void Server::Run() {
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->worker = std::thread([p = impl_.get()] { p->AnalysisLoop(); });
+  }
+  impl_->http.listen_after_bind();
+  Stop();
+}
+
+void Server::Stop() {
+  std::thread worker;
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    impl_->stopping = true;
+    worker = std::move(impl_->worker);  // exactly one caller joins it
+  }
+  impl_->wake.notify_all();
+  impl_->http.stop();
+  if (worker.joinable()) worker.join();
+}
+
+}  // namespace lapis::api

@@ -1,0 +1,51 @@
+// The node's HTTP/JSON API under /api/v1 (docs/api.md, OpenAPI at /api/v1/openapi.json).
+// Errors are RFC 9457 problem+json. Every request is authenticated with an API token
+// (Authorization: Bearer) and scoped to the token's organisation.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "service/intake.h"
+#include "store/store.h"
+
+namespace lapis::api {
+
+inline constexpr size_t kMaxRequestBody = 32 * 1024 * 1024;
+inline constexpr size_t kMaxPageSize = 500;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;        // 0 = any free port
+  int analysis_jobs = 1;  // threads analysing what was received
+};
+
+class Server {
+ public:
+  // Nothing is owned; both must outlive the server.
+  Server(store::Store* store, service::Intake* intake, ServerOptions options);
+  ~Server();
+
+  // Binds the listening socket; returns the port.
+  Result<int> Bind();
+  // Serves until Stop(); runs the analysis worker meanwhile.
+  void Run();
+  // Stops accepting requests and the worker; in-flight requests finish. Thread-safe.
+  void Stop();
+
+  // The OpenAPI 3 document describing the routes.
+  static std::string OpenApiDocument();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A new random API token (printable) and the SHA-256 that the store keeps.
+std::string NewToken();
+
+}  // namespace lapis::api
