@@ -27,9 +27,21 @@ std::string Server::OpenApiDocument() {
       "get": {
         "summary": "List the organisation's reports, newest first",
         "parameters": [
-          {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "words in the subject"},
+          {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "words in the subject and body (all required)"},
           {"name": "category", "in": "query", "schema": {"type": "string"}},
           {"name": "origin_country", "in": "query", "schema": {"type": "string"}},
+          {"name": "asn", "in": "query", "schema": {"type": "string"}, "description": "origin AS number, e.g. 7018 or AS7018"},
+          {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+          {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+          {"name": "campaign", "in": "query", "schema": {"type": "integer"}},
+          {"name": "ip", "in": "query", "schema": {"type": "string"}},
+          {"name": "domain", "in": "query", "schema": {"type": "string"}, "description": "registrable domain"},
+          {"name": "host", "in": "query", "schema": {"type": "string"}, "description": "host of a link"},
+          {"name": "url", "in": "query", "schema": {"type": "string"}},
+          {"name": "email", "in": "query", "schema": {"type": "string"}},
+          {"name": "phone", "in": "query", "schema": {"type": "string"}, "description": "E.164"},
+          {"name": "payment", "in": "query", "schema": {"type": "string"}},
+          {"name": "attachment", "in": "query", "schema": {"type": "string"}, "description": "SHA-256"},
           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
           {"name": "cursor", "in": "query", "schema": {"type": "string"}}],
         "responses": {
@@ -49,6 +61,19 @@ std::string Server::OpenApiDocument() {
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}},
           "401": {"$ref": "#/components/responses/Problem"},
           "404": {"$ref": "#/components/responses/Problem"}}
+      }
+    },
+    "/api/v1/indicators": {
+      "get": {
+        "summary": "Where and when an indicator was seen in the organisation's reports",
+        "parameters": [
+          {"name": "type", "in": "query", "required": true,
+           "schema": {"type": "string", "enum": ["ip", "domain", "host", "url", "email", "phone", "payment", "attachment"]}},
+          {"name": "value", "in": "query", "required": true, "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "Sightings", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Sighting"}}}},
+          "400": {"$ref": "#/components/responses/Problem"},
+          "401": {"$ref": "#/components/responses/Problem"}}
       }
     },
     "/api/v1/openapi.json": {
@@ -88,6 +113,12 @@ std::string Server::OpenApiDocument() {
                             "properties": {"analysis": {"type": "object", "nullable": true,
                                                         "description": "docs/analysis.md"},
                                            "personal_data": {"type": "object", "nullable": true}}}]},
+      "Sighting": {"type": "object", "required": ["type", "value", "reports", "first_seen", "last_seen", "report_ids"],
+                   "properties": {"type": {"type": "string"}, "value": {"type": "string"},
+                                  "reports": {"type": "integer"},
+                                  "first_seen": {"type": "string", "nullable": true},
+                                  "last_seen": {"type": "string", "nullable": true},
+                                  "report_ids": {"type": "array", "items": {"type": "string"}}}},
       "ReportPage": {"type": "object", "required": ["items", "next_cursor"],
                      "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/ReportSummary"}},
                                     "next_cursor": {"type": "string", "nullable": true}}}

@@ -4,6 +4,8 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <ctime>
+#include <optional>
 
 #include "analysis/analyzer.h"
 #include "common/json_writer.h"
@@ -58,6 +60,13 @@ void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis) {
     else w.Raw(r.personal_json);
   }
   w.EndObject();
+}
+
+std::optional<int64_t> ParseTime(const std::string& v) {
+  struct tm tm {};
+  const char* end = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end || (*end != 'Z' && *end != '\0') || (*end == 'Z' && end[1] != '\0')) return std::nullopt;
+  return static_cast<int64_t>(timegm(&tm));
 }
 
 }  // namespace
@@ -155,7 +164,37 @@ struct Server::Impl {
     q.org = who->org;
     q.category = req.get_param_value("category");
     q.origin_country = req.get_param_value("origin_country");
-    q.subject_contains = req.get_param_value("q");
+    q.text = req.get_param_value("q");
+    q.campaign = 0;
+    if (req.has_param("campaign")) {
+      try {
+        q.campaign = std::stoll(req.get_param_value("campaign"));
+      } catch (...) {
+        return Problem(res, 400, "Bad Request", "campaign must be a number");
+      }
+    }
+    if (req.has_param("asn")) {
+      std::string v = req.get_param_value("asn");
+      if (StartsWithIgnoreCase(v, "AS")) v = v.substr(2);
+      try {
+        q.origin_asn = static_cast<uint32_t>(std::stoul(v));
+      } catch (...) {
+        return Problem(res, 400, "Bad Request", "asn must be a number");
+      }
+    }
+    for (const char* t : {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"}) {
+      if (!req.has_param(t)) continue;
+      if (!q.indicator_type.empty())
+        return Problem(res, 400, "Bad Request", "filter on one indicator at a time");
+      q.indicator_type = t;
+      q.indicator_value = req.get_param_value(t);
+    }
+    for (const char* t : {"since", "until"}) {
+      if (!req.has_param(t)) continue;
+      auto v = ParseTime(req.get_param_value(t));
+      if (!v) return Problem(res, 400, "Bad Request", std::string(t) + " must be an RFC 3339 time in UTC");
+      (std::string(t) == "since" ? q.since : q.until) = v;
+    }
     q.cursor = req.get_param_value("cursor");
     if (req.has_param("limit")) {
       try {
@@ -178,6 +217,32 @@ struct Server::Impl {
     w.EndArray();
     w.Key("next_cursor").StringOrNull(page->next_cursor);
     w.EndObject();
+    Json(res, 200, w.str());
+  }
+
+  void LookupIndicator(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    std::string type = req.get_param_value("type"), value = req.get_param_value("value");
+    static const char* kTypes[] = {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"};
+    bool known = false;
+    for (const char* t : kTypes) known = known || type == t;
+    if (!known || value.empty())
+      return Problem(res, 400, "Bad Request",
+                     "give type (ip, domain, host, url, email, phone, payment, attachment) and value");
+    auto s = store->LookupIndicator(who->org, type, value, 50);
+    if (!s) return Problem(res, 503, "Service Unavailable", s.error().message());
+    JsonWriter w;
+    w.BeginObject().Key("type").String(type).Key("value").String(value).Key("reports").Int(s->reports);
+    w.Key("first_seen");
+    if (s->reports) w.String(FormatRfc3339(s->first_seen));
+    else w.Null();
+    w.Key("last_seen");
+    if (s->reports) w.String(FormatRfc3339(s->last_seen));
+    else w.Null();
+    w.Key("report_ids").BeginArray();
+    for (const auto& id : s->report_ids) w.String(id);
+    w.EndArray().EndObject();
     Json(res, 200, w.str());
   }
 
@@ -205,6 +270,7 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   http.Post("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->PostReport(q, r); });
   http.Get(R"(/api/v1/reports/([^/]+))", [p](const httplib::Request& q, httplib::Response& r) { p->GetReport(q, r); });
   http.Get("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->ListReports(q, r); });
+  http.Get("/api/v1/indicators", [p](const httplib::Request& q, httplib::Response& r) { p->LookupIndicator(q, r); });
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });

@@ -10,6 +10,9 @@
 #include "service/campaign_keys.h"
 
 namespace lapis::service {
+namespace {
+constexpr size_t kMaxIndexedText = 64 * 1024;  // body text kept for full-text search
+}  // namespace
 
 Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_view bytes,
                                            const std::string& kind, const std::string& channel,
@@ -59,6 +62,22 @@ Result<store::AnalysisRecord> Intake::AnalyzeEvidence(const store::PendingReport
     a.origin_asn = r.origin->info.asn;
   }
   a.date = r.headers.date;
+  a.body_text = r.body_text.substr(0, kMaxIndexedText);
+  while (!a.body_text.empty() && (static_cast<unsigned char>(a.body_text.back()) & 0xC0) == 0x80)
+    a.body_text.pop_back();  // do not end inside a UTF-8 sequence
+  if (!a.body_text.empty() && static_cast<unsigned char>(a.body_text.back()) >= 0xC0) a.body_text.pop_back();
+  const auto& in = r.indicators;
+  for (const auto& x : in.ips) a.indicators.emplace_back("ip", x.ip);
+  for (const auto& x : in.domains)
+    a.indicators.emplace_back("domain", x.registrable.empty() ? x.host : x.registrable);
+  for (const auto& x : in.urls) {
+    a.indicators.emplace_back("host", x.host);
+    a.indicators.emplace_back("url", x.url);
+  }
+  for (const auto& x : in.emails) a.indicators.emplace_back("email", x.address);
+  for (const auto& x : in.phones) a.indicators.emplace_back("phone", x.number);
+  for (const auto& x : in.payments) a.indicators.emplace_back("payment", x.value);
+  for (const auto& x : in.attachments) a.indicators.emplace_back("attachment", x.sha256);
   a.campaign = CampaignKeysFromAnalysis(a.analysis_json, static_cast<int64_t>(time(nullptr)));
   return a;
 }

@@ -50,6 +50,16 @@ struct AnalysisRecord {
   uint32_t origin_asn = 0;
   std::optional<int64_t> date;
   std::optional<CampaignKeys> campaign;  // cluster the report when set
+  std::string body_text;                 // for full-text search (with the subject)
+  // (type, value): "ip", "domain" (registrable), "host" (link host), "url", "email", "phone",
+  // "payment", "attachment" (SHA-256).
+  std::vector<std::pair<std::string, std::string>> indicators;
+};
+
+struct IndicatorSighting {
+  int64_t reports = 0;
+  int64_t first_seen = 0, last_seen = 0;
+  std::vector<std::string> report_ids;  // most recent first, up to the requested number
 };
 
 struct CampaignRow {
@@ -90,6 +100,11 @@ struct ReportQuery {
   std::string category;        // "" = any
   std::string origin_country;  // "" = any
   std::string subject_contains;  // case-insensitive substring of the subject; "" = any
+  std::string text;            // full-text search over subject and body (words, all required)
+  std::optional<int64_t> since, until;  // on last_seen, inclusive
+  uint32_t origin_asn = 0;     // 0 = any
+  std::string indicator_type, indicator_value;  // "" = any
+  int64_t campaign = 0;        // root campaign id; 0 = any
   std::string cursor;          // from the previous page; "" = first page
   size_t limit = 50;
 };
@@ -130,6 +145,9 @@ class Store {
   virtual Status AddToken(const std::string& org, const std::string& role, const std::string& token_sha256) = 0;
   virtual Result<std::optional<TokenInfo>> FindToken(const std::string& token_sha256) = 0;
   virtual Result<ReportPage> ListReports(const ReportQuery& q) = 0;
+  // Where and when an indicator was seen in the organisation's reports.
+  virtual Result<IndicatorSighting> LookupIndicator(const std::string& org, const std::string& type,
+                                                    const std::string& value, size_t max_ids) = 0;
   // Every evidence id any report refers to.
   virtual Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) = 0;
 };

@@ -139,6 +139,8 @@ def main():
         # Pagination.
         for i in range(2, 8):
             node.req("POST", "/api/v1/reports", msg(i), ta, "message/rfc822")
+        for i in range(2, 8):
+            wait_analysed(node, ta, hashlib.sha256(msg(i)).hexdigest())
         seen, cursor, pages = [], None, 0
         while pages < 20:
             q = "/api/v1/reports?limit=2" + (f"&cursor={cursor}" if cursor else "")
@@ -152,7 +154,35 @@ def main():
         check("cursor pagination returns every report once", len(seen) == 8 and len(set(seen)) == 8, (len(seen), pages))
         st, _, body = node.req("GET", "/api/v1/reports?q=watches%203", token=ta)
         items = json.loads(body)["items"]
-        check("q searches subjects", st == 200 and [x["subject"] for x in items] == ["Cheap watches 3"], items)
+        check("q searches subject and body", st == 200 and [x["subject"] for x in items] == ["Cheap watches 3"], items)
+        st, _, body = node.req("GET", "/api/v1/reports?q=replica%20watches&limit=500", token=ta)
+        check("full-text search finds words of the body", st == 200 and len(json.loads(body)["items"]) == 7,
+              len(json.loads(body)["items"]) if st == 200 else st)
+        st, _, body = node.req("GET", '/api/v1/reports?q=%22%28%2A', token=ta)
+        check("FTS syntax in q is taken as words, not an error", st == 200, (st, body[:200]))
+        st, _, body = node.req("GET", "/api/v1/reports?host=shop-deals.com", token=ta)
+        check("filter by link host", st == 200 and len(json.loads(body)["items"]) == 7)
+        st, _, body = node.req("GET", "/api/v1/reports?ip=81.2.69.4", token=ta)
+        items = json.loads(body)["items"]
+        check("filter by IP", st == 200 and [x["subject"] for x in items] == ["Cheap watches 4"], items)
+        st, _, body = node.req("GET", "/api/v1/reports?since=2000-01-01T00:00:00Z&until=2000-01-02T00:00:00Z", token=ta)
+        check("time range with nothing in it", st == 200 and json.loads(body)["items"] == [])
+        st, _, body = node.req("GET", "/api/v1/reports?since=yesterday", token=ta)
+        check("bad time: 400", st == 400)
+        camp = rep["campaign"] if rep else None
+        st, _, body = node.req("GET", f"/api/v1/reports?campaign={camp}&limit=500", token=ta)
+        check("filter by campaign returns its members", st == 200 and rid in [x["id"] for x in json.loads(body)["items"]],
+              (camp, body[:200]))
+        st, _, body = node.req("GET", "/api/v1/indicators?type=domain&value=shop-deals.com", token=ta)
+        s = json.loads(body) if st == 200 else {}
+        check("indicator lookup: where and when", st == 200 and s["reports"] == 7 and len(s["report_ids"]) == 7
+              and s["first_seen"] is not None, body[:300])
+        st, _, body = node.req("GET", "/api/v1/indicators?type=domain&value=shop-deals.com", token=tb)
+        check("indicator lookup is scoped to the organisation", st == 200 and json.loads(body)["reports"] == 0)
+        st, _, body = node.req("GET", "/api/v1/indicators?type=email&value=anna@example.org", token=ta)
+        check("recipient addresses are not indicators", st == 200 and json.loads(body)["reports"] == 0, body[:200])
+        st, _, _ = node.req("GET", "/api/v1/indicators?type=colour&value=x", token=ta)
+        check("unknown indicator type: 400", st == 400)
         st, _, _ = node.req("GET", "/api/v1/reports?limit=0", token=ta)
         check("bad limit: 400", st == 400)
         st, _, _ = node.req("GET", "/api/v1/reports?cursor=garbage", token=ta)
@@ -162,7 +192,7 @@ def main():
         doc = json.loads(body)
         documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
         used = {("POST", "/api/v1/reports"), ("GET", "/api/v1/reports"), ("GET", "/api/v1/reports/{id}"),
-                ("GET", "/api/v1/openapi.json")}
+                ("GET", "/api/v1/indicators"), ("GET", "/api/v1/openapi.json")}
         check("OpenAPI documents exactly the routes the server has", documented == used, documented ^ used)
         for method, path in sorted(documented):
             p = path.replace("{id}", rid)

@@ -98,6 +98,19 @@ CREATE TABLE api_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX reports_org_page ON reports(org_id, last_seen DESC, sha256 DESC);
 )sql",
+    // 4: full-text search and indicator index.
+    R"sql(
+CREATE VIRTUAL TABLE report_text USING fts5(subject, body, org_id UNINDEXED, sha256 UNINDEXED);
+CREATE TABLE report_indicators (
+  org_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (org_id, type, value, sha256)
+) WITHOUT ROWID;
+CREATE INDEX reports_org_asn ON reports(org_id, origin_asn);
+CREATE INDEX reports_org_country ON reports(org_id, origin_country);
+)sql",
 };
 
 class Stmt {
@@ -121,6 +134,7 @@ class Stmt {
     return *this;
   }
   int Step() { return sqlite3_step(s_); }
+  sqlite3_stmt* raw() { return s_; }
   int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
   std::string Text(int c) {
     const unsigned char* t = sqlite3_column_text(s_, c);
@@ -133,6 +147,25 @@ class Stmt {
 };
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
+
+// User words as an FTS5 query: every word required, each quoted so that no character of the
+// input is FTS5 syntax.
+std::string FtsQuery(const std::string& text) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += " ";
+    out += "\"" + word + "\"";
+    word.clear();
+  };
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') flush();
+    else if (c == '"') word += "\"\"";
+    else word.push_back(c);
+  }
+  flush();
+  return out.empty() ? "\"\"" : out;
+}
 
 constexpr int64_t kMaxCampaignsPerKey = 50;
 
@@ -331,6 +364,7 @@ class SqliteStore : public Store {
     if (a.date) u.Bind(7, *a.date);
     u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
     Status s = u.Step() == SQLITE_DONE ? Status::Ok() : Error("saving analysis");
+    if (s.ok()) s = IndexLocked(org_id, sha, a);
     if (s.ok() && a.campaign) {
       auto c = ClusterLocked(org_id, sha, *a.campaign);
       if (!c) s = c.error();
@@ -547,15 +581,33 @@ class SqliteStore : public Store {
       }
       cur_sha = rq.cursor.substr(colon + 1);
     }
-    Stmt q(db_,
-           "SELECT sha256, kind, status, attempts, COALESCE(last_error, ''), first_seen, last_seen, complaints, "
-           "size, COALESCE(category, ''), COALESCE(subject, ''), COALESCE(campaign_id, 0) FROM reports "
-           "WHERE org_id = ?1 AND (last_seen < ?2 OR (last_seen = ?2 AND sha256 < ?3)) "
-           "AND (?4 = '' OR category = ?4) AND (?5 = '' OR origin_country = ?5) "
-           "AND (?6 = '' OR instr(lower(COALESCE(subject, '')), lower(?6)) > 0) "
-           "ORDER BY last_seen DESC, sha256 DESC LIMIT ?7");
+    std::string sql =
+        "SELECT sha256, kind, status, attempts, COALESCE(last_error, ''), first_seen, last_seen, complaints, "
+        "size, COALESCE(category, ''), COALESCE(subject, ''), COALESCE(campaign_id, 0) FROM reports r "
+        "WHERE org_id = ?1 AND (last_seen < ?2 OR (last_seen = ?2 AND sha256 < ?3)) "
+        "AND (?4 = '' OR category = ?4) AND (?5 = '' OR origin_country = ?5) "
+        "AND (?6 = '' OR instr(lower(COALESCE(subject, '')), lower(?6)) > 0) "
+        "AND (?8 IS NULL OR last_seen >= ?8) AND (?9 IS NULL OR last_seen <= ?9) "
+        "AND (?10 = 0 OR origin_asn = ?10) ";
+    if (!rq.text.empty())
+      sql += "AND sha256 IN (SELECT sha256 FROM report_text WHERE report_text MATCH ?11 AND org_id = ?1) ";
+    if (!rq.indicator_type.empty())
+      sql += "AND EXISTS (SELECT 1 FROM report_indicators i WHERE i.org_id = r.org_id AND i.type = ?12 "
+             "AND i.value = ?13 AND i.sha256 = r.sha256) ";
+    if (rq.campaign)
+      sql += "AND campaign_id IN (WITH RECURSIVE tree(id) AS (SELECT ?14 UNION SELECT c.id FROM campaigns c "
+             "JOIN tree t ON c.parent = t.id AND c.id != c.parent) SELECT id FROM tree) ";
+    sql += "ORDER BY last_seen DESC, sha256 DESC LIMIT ?7";
+    Stmt q(db_, sql.c_str());
+    if (!q.ok()) return Fail(Error("preparing report query"));
     q.Bind(1, *org_id).Bind(2, cur_seen).Bind(3, cur_sha).Bind(4, rq.category).Bind(5, rq.origin_country);
     q.Bind(6, rq.subject_contains).Bind(7, static_cast<int64_t>(rq.limit + 1));
+    if (rq.since) q.Bind(8, *rq.since);
+    if (rq.until) q.Bind(9, *rq.until);
+    q.Bind(10, int64_t{rq.origin_asn});
+    if (!rq.text.empty()) q.Bind(11, FtsQuery(rq.text));
+    if (!rq.indicator_type.empty()) q.Bind(12, rq.indicator_type).Bind(13, rq.indicator_value);
+    if (rq.campaign) q.Bind(14, rq.campaign);
     int rc;
     SqliteCampaignOps ops(db_, *org_id);
     while ((rc = q.Step()) == SQLITE_ROW) {
@@ -589,6 +641,29 @@ class SqliteStore : public Store {
     return page;
   }
 
+  Result<IndicatorSighting> LookupIndicator(const std::string& org, const std::string& type,
+                                            const std::string& value, size_t max_ids) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(org);
+    if (!org_id) return Fail(org_id.error());
+    IndicatorSighting out;
+    if (*org_id == 0) return out;
+    Stmt q(db_, "SELECT r.sha256, r.first_seen, r.last_seen FROM report_indicators i JOIN reports r "
+                "ON r.org_id = i.org_id AND r.sha256 = i.sha256 WHERE i.org_id = ? AND i.type = ? AND i.value = ? "
+                "ORDER BY r.last_seen DESC");
+    q.Bind(1, *org_id).Bind(2, type).Bind(3, value);
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      ++out.reports;
+      int64_t first = q.Int(1), last = q.Int(2);
+      if (out.reports == 1 || first < out.first_seen) out.first_seen = first;
+      if (last > out.last_seen) out.last_seen = last;
+      if (out.report_ids.size() < max_ids) out.report_ids.push_back(q.Text(0));
+    }
+    if (rc != SQLITE_DONE) return Fail(Error("looking up indicator"));
+    return out;
+  }
+
   Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {
     std::lock_guard<std::mutex> l(mu_);
     Stmt q(db_, "SELECT DISTINCT sha256 FROM reports");
@@ -598,6 +673,26 @@ class SqliteStore : public Store {
   }
 
  private:
+  // Replaces the report's full-text row and indicator rows.
+  Status IndexLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+    for (const char* sql : {"DELETE FROM report_text WHERE org_id = ? AND sha256 = ?",
+                            "DELETE FROM report_indicators WHERE org_id = ? AND sha256 = ?"}) {
+      Stmt d(db_, sql);
+      d.Bind(1, org_id).Bind(2, sha);
+      if (d.Step() != SQLITE_DONE) return Error("clearing search index");
+    }
+    Stmt t(db_, "INSERT INTO report_text(subject, body, org_id, sha256) VALUES (?, ?, ?, ?)");
+    t.Bind(1, a.subject).Bind(2, a.body_text).Bind(3, org_id).Bind(4, sha);
+    if (t.Step() != SQLITE_DONE) return Error("indexing text");
+    Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, type, value, sha256) VALUES (?, ?, ?, ?)");
+    for (const auto& [type, value] : a.indicators) {
+      sqlite3_reset(i.raw());
+      i.Bind(1, org_id).Bind(2, type).Bind(3, value).Bind(4, sha);
+      if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
+    }
+    return Status::Ok();
+  }
+
   Result<int64_t> ClusterLocked(int64_t org_id, const std::string& sha, const CampaignKeys& keys) {
     SqliteCampaignOps ops(db_, org_id);
     auto root = AssignCampaign(ops, keys);
