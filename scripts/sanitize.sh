@@ -43,4 +43,18 @@ if [ -f "$SHARED/sms-spam-collection/split-shared.tsv" ]; then
   cut -f2- "$SHARED/sms-spam-collection/split-shared.tsv" | sed 's/^/\t/' >"$B/sms.tsv"
   run sms --sms "$B/sms.tsv"
 fi
+# The node under the sanitizers: HTTP API and ingest. A sanitizer report makes the server's exit
+# status non-zero, which the tests check.
+run_py() {
+  local name="$1"; shift
+  local log="$B/sanitize-$name.log"
+  if python3 "$@" --lapis "$LAPIS" >"$log" 2>&1; then
+    echo "sanitize: $name: $(tail -1 "$log")"
+  else
+    echo "sanitize: $name FAILED; see $log"; grep "^FAIL" "$log" | head -5
+    status=1
+  fi
+}
+run_py api "$ROOT/tests/api/api_test.py"
+run_py ingest "$ROOT/tests/cli/ingest_test.py" --sa "$SA" --shared "${LAPIS_SHARED:-$ROOT/../shared}"
 exit $status

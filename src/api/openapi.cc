@@ -63,6 +63,42 @@ std::string Server::OpenApiDocument() {
           "404": {"$ref": "#/components/responses/Problem"}}
       }
     },
+    "/api/v1/reports/{id}/raw": {
+      "get": {
+        "summary": "The raw evidence bytes of a report, as submitted",
+        "parameters": [{"name": "id", "in": "path", "required": true,
+                        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+        "responses": {
+          "200": {"description": "The bytes; their SHA-256 is the id",
+                  "content": {"message/rfc822": {}, "application/json": {}}},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "404": {"$ref": "#/components/responses/Problem"}}
+      }
+    },
+    "/api/v1/campaigns": {
+      "get": {
+        "summary": "The organisation's campaigns, largest first",
+        "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        "responses": {
+          "200": {"description": "Campaigns", "content": {"application/json": {"schema": {"type": "object",
+                  "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}}}}}}},
+          "401": {"$ref": "#/components/responses/Problem"}}
+      }
+    },
+    "/api/v1/campaigns/{id}": {
+      "get": {
+        "summary": "One campaign (its members: GET /api/v1/reports?campaign=id)",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": {
+          "200": {"description": "The campaign", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Campaign"}}}},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "404": {"$ref": "#/components/responses/Problem"}}
+      }
+    },
+    "/metrics": {
+      "get": {"summary": "Prometheus metrics", "security": [],
+              "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}}}
+    },
     "/api/v1/indicators": {
       "get": {
         "summary": "Where and when an indicator was seen in the organisation's reports",
@@ -113,6 +149,9 @@ std::string Server::OpenApiDocument() {
                             "properties": {"analysis": {"type": "object", "nullable": true,
                                                         "description": "docs/analysis.md"},
                                            "personal_data": {"type": "object", "nullable": true}}}]},
+      "Campaign": {"type": "object", "required": ["id", "reports", "first_seen", "last_seen"],
+                   "properties": {"id": {"type": "integer"}, "reports": {"type": "integer"},
+                                  "first_seen": {"type": "string"}, "last_seen": {"type": "string"}}},
       "Sighting": {"type": "object", "required": ["type", "value", "reports", "first_seen", "last_seen", "report_ids"],
                    "properties": {"type": {"type": "string"}, "value": {"type": "string"},
                                   "reports": {"type": "integer"},

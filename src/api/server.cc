@@ -86,6 +86,8 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
+  std::atomic<uint64_t> received{0}, analysed{0}, failed{0}, intake_errors{0};
+  std::atomic<double> last_batch_seconds{0};
 
   // The caller's organisation, or an error response already written.
   std::optional<store::TokenInfo> Authenticate(const httplib::Request& req, httplib::Response& res) {
@@ -134,9 +136,11 @@ struct Server::Impl {
     std::string sha;
     auto r = intake->Submit(who->org, bytes, kind, "api", req.remote_addr, "", &sha);
     if (!r) {
+      ++intake_errors;
       res.set_header("Retry-After", "5");
       return Problem(res, 503, "Service Unavailable", "the report could not be stored: " + r.error().message());
     }
+    ++received;
     wake.notify_one();
     JsonWriter w;
     w.BeginObject().Key("id").String(sha).Key("new_report").Bool(r->new_report).EndObject();
@@ -246,10 +250,96 @@ struct Server::Impl {
     Json(res, 200, w.str());
   }
 
+  void GetRaw(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    std::string id = req.matches[1];
+    if (!store::IsSha256Hex(id)) return Problem(res, 404, "Not Found", "no such report");
+    auto row = store->GetReport(who->org, id);
+    if (!row) return Problem(res, 503, "Service Unavailable", row.error().message());
+    if (!*row) return Problem(res, 404, "Not Found", "no such report");
+    auto bytes = intake->evidence().Get(id);
+    if (!bytes) return Problem(res, 500, "Internal Server Error", "evidence unreadable: " + bytes.error().message());
+    res.set_header("Content-Disposition", "attachment; filename=\"" + id + ((*row)->kind == "sms" ? ".json" : ".eml") + "\"");
+    res.set_header("Digest", "sha-256=" + id);
+    res.set_content(*bytes, (*row)->kind == "sms" ? "application/json" : "message/rfc822");
+  }
+
+  static void CampaignJson(JsonWriter& w, const store::CampaignRow& c) {
+    w.BeginObject().Key("id").Int(c.id).Key("reports").Int(c.reports);
+    w.Key("first_seen").String(FormatRfc3339(c.first_seen)).Key("last_seen").String(FormatRfc3339(c.last_seen));
+    w.EndObject();
+  }
+
+  void ListCampaigns(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    size_t limit = 50;
+    if (req.has_param("limit")) {
+      try {
+        limit = std::stoul(req.get_param_value("limit"));
+      } catch (...) {
+        limit = 0;
+      }
+      if (limit == 0 || limit > kMaxPageSize)
+        return Problem(res, 400, "Bad Request", "limit must be 1 to " + std::to_string(kMaxPageSize));
+    }
+    auto list = store->ListCampaigns(who->org, limit, 0);
+    if (!list) return Problem(res, 503, "Service Unavailable", list.error().message());
+    JsonWriter w;
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& c : *list) CampaignJson(w, c);
+    w.EndArray().EndObject();
+    Json(res, 200, w.str());
+  }
+
+  void GetCampaign(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res);
+    if (!who) return;
+    int64_t id = 0;
+    try {
+      id = std::stoll(std::string(req.matches[1]));
+    } catch (...) {
+      return Problem(res, 404, "Not Found", "no such campaign");
+    }
+    auto c = store->GetCampaign(who->org, id);
+    if (!c) return Problem(res, 503, "Service Unavailable", c.error().message());
+    if (!*c) return Problem(res, 404, "Not Found", "no such campaign");
+    JsonWriter w;
+    CampaignJson(w, **c);
+    Json(res, 200, w.str());
+  }
+
+  void Metrics(const httplib::Request&, httplib::Response& res) {
+    std::string out;
+    out += "# HELP lapis_reports_received_total Complaints acknowledged through the API.\n";
+    out += "# TYPE lapis_reports_received_total counter\n";
+    out += "lapis_reports_received_total " + std::to_string(received.load()) + "\n";
+    out += "# HELP lapis_reports_analysed_total Reports analysed by this server.\n";
+    out += "# TYPE lapis_reports_analysed_total counter\n";
+    out += "lapis_reports_analysed_total " + std::to_string(analysed.load()) + "\n";
+    out += "# HELP lapis_analysis_failures_total Analyses that failed (the reports are kept and retried).\n";
+    out += "# TYPE lapis_analysis_failures_total counter\n";
+    out += "lapis_analysis_failures_total " + std::to_string(failed.load()) + "\n";
+    out += "# HELP lapis_intake_errors_total Complaints that could not be stored (not acknowledged).\n";
+    out += "# TYPE lapis_intake_errors_total counter\n";
+    out += "lapis_intake_errors_total " + std::to_string(intake_errors.load()) + "\n";
+    out += "# HELP lapis_analysis_batch_seconds Time of the last analysis batch.\n";
+    out += "# TYPE lapis_analysis_batch_seconds gauge\n";
+    out += "lapis_analysis_batch_seconds " + std::to_string(last_batch_seconds.load()) + "\n";
+    res.set_content(out, "text/plain; version=0.0.4");
+  }
+
   void AnalysisLoop() {
     while (true) {
+      auto t0 = std::chrono::steady_clock::now();
       auto st = intake->AnalyzePending(kAnalysisBatch, opt.analysis_jobs);
       bool idle = !st || st->analysed + st->failed == 0;
+      if (st && !idle) {
+        analysed += st->analysed;
+        failed += st->failed;
+        last_batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      }
       std::unique_lock<std::mutex> l(mu);
       if (stopping) return;
       if (idle) wake.wait_for(l, kIdleAnalysisWait);
@@ -269,6 +359,10 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   http.set_read_timeout(30);
   http.Post("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->PostReport(q, r); });
   http.Get(R"(/api/v1/reports/([^/]+))", [p](const httplib::Request& q, httplib::Response& r) { p->GetReport(q, r); });
+  http.Get(R"(/api/v1/reports/([^/]+)/raw)", [p](const httplib::Request& q, httplib::Response& r) { p->GetRaw(q, r); });
+  http.Get("/api/v1/campaigns", [p](const httplib::Request& q, httplib::Response& r) { p->ListCampaigns(q, r); });
+  http.Get(R"(/api/v1/campaigns/([^/]+))", [p](const httplib::Request& q, httplib::Response& r) { p->GetCampaign(q, r); });
+  http.Get("/metrics", [p](const httplib::Request& q, httplib::Response& r) { p->Metrics(q, r); });
   http.Get("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->ListReports(q, r); });
   http.Get("/api/v1/indicators", [p](const httplib::Request& q, httplib::Response& r) { p->LookupIndicator(q, r); });
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {

@@ -37,6 +37,8 @@ class Intake {
   // Rebuilds the organisation's campaigns from scratch, in the order reports were first seen.
   Result<size_t> Recluster(const std::string& org);
 
+  const store::EvidenceStore& evidence() const { return *evidence_; }
+
   // Runs the analysis of one stored report (used by AnalyzePending).
   Result<store::AnalysisRecord> AnalyzeEvidence(const store::PendingReport& p) const;
 

@@ -132,6 +132,8 @@ class Store {
   virtual Result<Counts> Count(const std::string& org) = 0;
   // Root campaigns of an organisation, largest first, with up to `members` member ids each.
   virtual Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) = 0;
+  // One campaign (any id of it; merged ids resolve to the root), or nullopt.
+  virtual Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) = 0;
   // Forgets every campaign of the organisation; the caller re-assigns the reports.
   virtual Status ClearCampaigns(const std::string& org) = 0;
   // Analysed reports of the organisation in the order they were first seen:

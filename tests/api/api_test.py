@@ -183,6 +183,19 @@ def main():
         check("recipient addresses are not indicators", st == 200 and json.loads(body)["reports"] == 0, body[:200])
         st, _, _ = node.req("GET", "/api/v1/indicators?type=colour&value=x", token=ta)
         check("unknown indicator type: 400", st == 400)
+        st, ct, body = node.req("GET", f"/api/v1/reports/{rid}/raw", token=ta)
+        check("raw evidence download is byte-exact", st == 200 and body == m and ct.startswith("message/rfc822"), (st, ct))
+        st, _, _ = node.req("GET", f"/api/v1/reports/{rid}/raw", token=tb)
+        check("another organisation cannot download the evidence", st == 404)
+        st, _, body = node.req("GET", "/api/v1/campaigns", token=ta)
+        items = json.loads(body)["items"] if st == 200 else []
+        check("campaign list", st == 200 and camp in [c["id"] for c in items], items[:3])
+        st, _, body = node.req("GET", f"/api/v1/campaigns/{camp}", token=ta)
+        check("campaign detail", st == 200 and json.loads(body)["id"] == camp, body[:200])
+        st, _, _ = node.req("GET", f"/api/v1/campaigns/{camp}", token=tb)
+        check("another organisation cannot see the campaign", st == 404)
+        st, _, body = node.req("GET", "/metrics")
+        check("Prometheus metrics", st == 200 and b"lapis_reports_received_total" in body)
         st, _, _ = node.req("GET", "/api/v1/reports?limit=0", token=ta)
         check("bad limit: 400", st == 400)
         st, _, _ = node.req("GET", "/api/v1/reports?cursor=garbage", token=ta)
@@ -192,10 +205,11 @@ def main():
         doc = json.loads(body)
         documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
         used = {("POST", "/api/v1/reports"), ("GET", "/api/v1/reports"), ("GET", "/api/v1/reports/{id}"),
-                ("GET", "/api/v1/indicators"), ("GET", "/api/v1/openapi.json")}
+                ("GET", "/api/v1/reports/{id}/raw"), ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/campaigns/{id}"),
+                ("GET", "/api/v1/indicators"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json")}
         check("OpenAPI documents exactly the routes the server has", documented == used, documented ^ used)
         for method, path in sorted(documented):
-            p = path.replace("{id}", rid)
+            p = path.replace("{id}", str(camp) if "campaigns" in path else rid)
             st, ct, body = node.req(method, p, b"x" if method == "POST" else None, ta, "text/plain")
             check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
         st, _, body = node.req("GET", "/api/v1/nothing", token=ta)

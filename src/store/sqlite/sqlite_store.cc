@@ -489,6 +489,30 @@ class SqliteStore : public Store {
     return out;
   }
 
+  Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(org);
+    if (!org_id) return Fail(org_id.error());
+    if (*org_id == 0) return std::optional<CampaignRow>();
+    {
+      Stmt own(db_, "SELECT 1 FROM campaigns WHERE id = ? AND org_id = ?");
+      own.Bind(1, id).Bind(2, *org_id);
+      if (own.Step() != SQLITE_ROW) return std::optional<CampaignRow>();
+    }
+    SqliteCampaignOps ops(db_, *org_id);
+    auto root = FindRoot(ops, id);
+    if (!root) return Fail(root.error());
+    Stmt q(db_, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE id = ?");
+    q.Bind(1, *root);
+    if (q.Step() != SQLITE_ROW) return Fail(Error("reading campaign"));
+    CampaignRow c;
+    c.id = q.Int(0);
+    c.reports = q.Int(1);
+    c.first_seen = q.Int(2);
+    c.last_seen = q.Int(3);
+    return std::optional<CampaignRow>(std::move(c));
+  }
+
   Status ClearCampaigns(const std::string& org) override {
     std::lock_guard<std::mutex> l(mu_);
     auto org_id = FindOrgLocked(org);
