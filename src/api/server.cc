@@ -148,16 +148,29 @@ struct Server::Impl {
     Json(res, 202, w.str());
   }
 
-  void GetReport(const httplib::Request& req, httplib::Response& res) {
+  // The caller's report named by the first path parameter, or nullopt with the error written.
+  std::optional<store::ReportRow> OwnReport(const httplib::Request& req, httplib::Response& res) {
     auto who = Authenticate(req, res);
-    if (!who) return;
+    if (!who) return std::nullopt;
     std::string id = req.matches[1];
-    if (!store::IsSha256Hex(id)) return Problem(res, 404, "Not Found", "no such report");
+    if (!store::IsSha256Hex(id)) {
+      Problem(res, 404, "Not Found", "no such report");
+      return std::nullopt;
+    }
     auto row = store->GetReport(who->org, id);
-    if (!row) return Problem(res, 503, "Service Unavailable", row.error().message());
-    if (!*row) return Problem(res, 404, "Not Found", "no such report");
+    if (!row) {
+      Problem(res, 503, "Service Unavailable", row.error().message());
+      return std::nullopt;
+    }
+    if (!*row) Problem(res, 404, "Not Found", "no such report");
+    return *row;
+  }
+
+  void GetReport(const httplib::Request& req, httplib::Response& res) {
+    auto row = OwnReport(req, res);
+    if (!row) return;
     JsonWriter w;
-    ReportJson(w, **row, true);
+    ReportJson(w, *row, true);
     Json(res, 200, w.str());
   }
 
@@ -251,18 +264,14 @@ struct Server::Impl {
   }
 
   void GetRaw(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
-    if (!who) return;
-    std::string id = req.matches[1];
-    if (!store::IsSha256Hex(id)) return Problem(res, 404, "Not Found", "no such report");
-    auto row = store->GetReport(who->org, id);
-    if (!row) return Problem(res, 503, "Service Unavailable", row.error().message());
-    if (!*row) return Problem(res, 404, "Not Found", "no such report");
+    auto row = OwnReport(req, res);
+    if (!row) return;
+    const std::string& id = row->sha256;
     auto bytes = intake->evidence().Get(id);
     if (!bytes) return Problem(res, 500, "Internal Server Error", "evidence unreadable: " + bytes.error().message());
-    res.set_header("Content-Disposition", "attachment; filename=\"" + id + ((*row)->kind == "sms" ? ".json" : ".eml") + "\"");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + id + (row->kind == "sms" ? ".json" : ".eml") + "\"");
     res.set_header("Digest", "sha-256=" + id);
-    res.set_content(*bytes, (*row)->kind == "sms" ? "application/json" : "message/rfc822");
+    res.set_content(*bytes, row->kind == "sms" ? "application/json" : "message/rfc822");
   }
 
   static void CampaignJson(JsonWriter& w, const store::CampaignRow& c) {

@@ -15,6 +15,7 @@
 #include "analysis/report_json.h"
 #include "analysis/summary.h"
 #include "cli/commands.h"
+#include "cli/sms_input.h"
 #include "common/ip.h"
 #include "enrich/ipdb.h"
 #include "mail/sources.h"
@@ -125,40 +126,14 @@ int RunSms(const AnalyzeOptions& o, const analysis::Analyzer& a, const enrich::I
   OrderedWriter out(o);
   int errors = 0;
   uint64_t seq = 0;
-  for (const auto& path : o.paths) {
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (path != "-") {
-      file.open(path);
-      if (!file) {
-        std::fprintf(stderr, "lapis: %s: cannot open\n", path.c_str());
-        ++errors;
-        continue;
-      }
-      in = &file;
-    }
-    std::string line;
-    int64_t lineno = 0;
-    while (std::getline(*in, line)) {
-      ++lineno;
-      if (line.size() > 64 * 1024) line.resize(64 * 1024);
-      analysis::SmsReport sms;
-      std::string err;
-      if (!analysis::ParseSmsLine(line, &sms, &err)) {
-        if (err != "empty line") {
-          std::fprintf(stderr, "lapis: %s:%lld: %s\n", path.c_str(), static_cast<long long>(lineno),
-                       err.c_str());
-          ++errors;
-        }
-        continue;
-      }
-      Report r = a.AnalyzeSms(sms);
-      r.source_path = path;
-      r.source_index = lineno - 1;
-      if (db) enrich::Enrich(*db, &r);
-      out.Put(seq++, std::move(r));
-    }
-  }
+  errors += static_cast<int>(ReadSmsReports(
+      o.paths, [&](analysis::SmsReport&& sms, const std::string& path, int64_t line) {
+        Report r = a.AnalyzeSms(sms);
+        r.source_path = path;
+        r.source_index = line - 1;
+        if (db) enrich::Enrich(*db, &r);
+        out.Put(seq++, std::move(r));
+      }));
   if (o.summary) {
     std::string s = o.summary_json ? out.summary().ToJson(o.top) : out.summary().ToText(o.top);
     std::fputs(s.c_str(), stdout);

@@ -7,6 +7,7 @@
 
 #include "analysis/analyzer.h"
 #include "cli/commands.h"
+#include "cli/sms_input.h"
 #include "common/json_writer.h"
 #include "common/strings.h"
 #include "enrich/ipdb.h"
@@ -100,34 +101,9 @@ int RunIngest(const IngestOptions& o, const store::StoreOpener& open_store) {
     progress.Show("recorded", submitted);
   };
   if (o.sms) {
-    for (const auto& path : o.paths) {
-      std::ifstream file;
-      std::istream* in = &std::cin;
-      if (path != "-") {
-        file.open(path);
-        if (!file) {
-          std::fprintf(stderr, "lapis: %s: cannot open\n", path.c_str());
-          ++errors;
-          continue;
-        }
-        in = &file;
-      }
-      std::string line;
-      int64_t lineno = 0;
-      while (std::getline(*in, line)) {
-        ++lineno;
-        analysis::SmsReport sms;
-        std::string err;
-        if (!analysis::ParseSmsLine(line, &sms, &err)) {
-          if (err != "empty line") {
-            std::fprintf(stderr, "lapis: %s:%lld: %s\n", path.c_str(), static_cast<long long>(lineno), err.c_str());
-            ++errors;
-          }
-          continue;
-        }
-        submit(analysis::CanonicalSmsJson(sms), "sms", path + ":" + std::to_string(lineno));
-      }
-    }
+    errors += ReadSmsReports(o.paths, [&](analysis::SmsReport&& sms, const std::string& path, int64_t line) {
+      submit(analysis::CanonicalSmsJson(sms), "sms", path + ":" + std::to_string(line));
+    });
   } else {
     mail::SourceStats stats;
     // The whole message is kept as evidence; the size limit applies to analysis only.
