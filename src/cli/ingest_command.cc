@@ -19,6 +19,8 @@ namespace lapis::cli {
 namespace {
 
 constexpr size_t kAnalyzeBatch = 512;
+constexpr size_t kIngestBatch = 256;                 // complaints recorded per sync and commit
+constexpr size_t kIngestBatchBytes = 64 << 20;
 
 using Clock = std::chrono::steady_clock;
 
@@ -89,16 +91,26 @@ int RunIngest(const IngestOptions& o, const store::StoreOpener& open_store) {
 
   uint64_t submitted = 0, fresh = 0, errors = 0;
   Progress progress(o.progress);
-  auto submit = [&](std::string_view bytes, const char* kind, const std::string& source) {
-    auto r = intake.Submit(o.org, bytes, kind, "ingest", source, "");
+  std::vector<service::Intake::Item> batch;
+  size_t batch_bytes = 0;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    auto r = intake.SubmitBatch(o.org, "ingest", batch);
     if (!r) {
-      std::fprintf(stderr, "lapis: %s: %s\n", source.c_str(), r.error().ToString().c_str());
-      ++errors;
-      return;
+      std::fprintf(stderr, "lapis: %zu complaints not recorded: %s\n", batch.size(), r.error().ToString().c_str());
+      errors += batch.size();
+    } else {
+      submitted += r->size();
+      for (const auto& x : *r) fresh += x.new_report;
     }
-    ++submitted;
-    fresh += r->new_report;
+    batch.clear();
+    batch_bytes = 0;
     progress.Show("recorded", submitted);
+  };
+  auto submit = [&](std::string_view bytes, const char* kind, const std::string& source) {
+    batch.push_back({std::string(bytes), kind, source});
+    batch_bytes += bytes.size();
+    if (batch.size() >= kIngestBatch || batch_bytes >= kIngestBatchBytes) flush();
   };
   if (o.sms) {
     errors += ReadSmsReports(o.paths, [&](analysis::SmsReport&& sms, const std::string& path, int64_t line) {
@@ -118,6 +130,7 @@ int RunIngest(const IngestOptions& o, const store::StoreOpener& open_store) {
         },
         &stats);
   }
+  flush();
   progress.Done();
   std::fprintf(stderr, "lapis: recorded %llu complaints (%llu new reports) for %s\n",
                static_cast<unsigned long long>(submitted), static_cast<unsigned long long>(fresh),

@@ -34,6 +34,28 @@ Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_v
   return store_->RecordSubmission(s);
 }
 
+Result<std::vector<store::SubmitResult>> Intake::SubmitBatch(const std::string& org, const std::string& channel,
+                                                             const std::vector<Item>& items) {
+  std::vector<store::Submission> subs;
+  int64_t now = static_cast<int64_t>(time(nullptr));
+  for (const auto& it : items) {
+    if (it.kind != "email" && it.kind != "sms") return Fail(Status::InvalidArgument("unknown report kind " + it.kind));
+    auto put = evidence_->Put(it.bytes, /*sync=*/false);
+    if (!put) return Fail(put.error());
+    store::Submission s;
+    s.org = org;
+    s.sha256 = put->sha256;
+    s.size = it.bytes.size();
+    s.kind = it.kind;
+    s.channel = channel;
+    s.source = it.source;
+    s.received_at = now;
+    subs.push_back(std::move(s));
+  }
+  if (Status s = evidence_->Sync(); !s.ok()) return Fail(s);
+  return store_->RecordSubmissions(subs);
+}
+
 Result<store::AnalysisRecord> Intake::AnalyzeEvidence(const store::PendingReport& p) const {
   auto bytes = evidence_->Get(p.sha256);
   if (!bytes) return Fail(bytes.error());
@@ -118,13 +140,19 @@ Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {
   for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(work);
   work();
   for (auto& t : threads) t.join();
+  std::vector<store::Store::Outcome> outcomes(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    Status s = results[i] ? store_->SaveAnalysis(items[i].org_id, items[i].sha256, *results[i])
-                          : store_->MarkFailed(items[i].org_id, items[i].sha256, results[i].error().ToString());
-    if (!s.ok()) return Fail(s);
-    if (results[i]) ++stats.analysed;
-    else ++stats.failed;
+    outcomes[i].org_id = items[i].org_id;
+    outcomes[i].sha256 = items[i].sha256;
+    if (results[i]) {
+      outcomes[i].record = std::move(*results[i]);
+      ++stats.analysed;
+    } else {
+      outcomes[i].error = results[i].error().ToString();
+      ++stats.failed;
+    }
   }
+  if (Status s = store_->SaveOutcomes(outcomes); !s.ok()) return Fail(s);
   return stats;
 }
 

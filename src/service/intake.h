@@ -30,6 +30,16 @@ class Intake {
                                      const std::string& channel, const std::string& source,
                                      const std::string& personal_json, std::string* sha256 = nullptr);
 
+  struct Item {
+    std::string bytes;
+    std::string kind;     // "email" or "sms"
+    std::string source;
+  };
+  // Records several complaints with one sync of the evidence and one commit (for bulk import);
+  // all are durable when it returns.
+  Result<std::vector<store::SubmitResult>> SubmitBatch(const std::string& org, const std::string& channel,
+                                                       const std::vector<Item>& items);
+
   // Analyses waiting reports, up to `limit`, with `jobs` threads. A report whose analysis fails is
   // marked and retried on a later call (store::kMaxAnalysisAttempts times).
   Result<AnalyzeStats> AnalyzePending(size_t limit, int jobs);

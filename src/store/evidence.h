@@ -27,7 +27,11 @@ class EvidenceStore {
   // Creates DIR if needed.
   static Result<EvidenceStore> Open(const std::string& dir);
 
-  Result<PutResult> Put(std::string_view bytes) const;
+  // With `sync` false the blob is written and renamed into place but not yet synced: call Sync()
+  // before acknowledging it (one Sync() covers many blobs).
+  Result<PutResult> Put(std::string_view bytes, bool sync = true) const;
+  // Flushes every blob written so far, and the renames that put them in place, to disk.
+  Status Sync() const;
   Result<std::string> Get(const std::string& sha256) const;
   bool Contains(const std::string& sha256) const;
   std::string PathOf(const std::string& sha256) const;

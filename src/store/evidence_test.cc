@@ -65,3 +65,20 @@ TEST(Evidence, VerifyFindsCorruption) {
 }
 
 }  // namespace lapis::store
+
+namespace lapis::store {
+
+TEST(Evidence, UnsyncedPutsAreReadableAndSyncSucceeds) {
+  auto ev = EvidenceStore::Open(TempDir("batch"));
+  ASSERT_TRUE(ev);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    auto r = ev->Put("message " + std::to_string(i), /*sync=*/false);
+    ASSERT_TRUE(r);
+    ids.push_back(r->sha256);
+  }
+  EXPECT_TRUE(ev->Sync().ok());
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(*ev->Get(ids[i]), "message " + std::to_string(i));
+}
+
+}  // namespace lapis::store

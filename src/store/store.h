@@ -124,10 +124,20 @@ class Store {
   virtual Result<int64_t> EnsureOrganisation(const std::string& name) = 0;
   // Records one complaint; creates the report when this organisation has not seen the bytes.
   virtual Result<SubmitResult> RecordSubmission(const Submission& s) = 0;
+  // Several at once, in one transaction (all or none).
+  virtual Result<std::vector<SubmitResult>> RecordSubmissions(const std::vector<Submission>& s) = 0;
   // Reports waiting for analysis (pending, or failed fewer than kMaxAnalysisAttempts times).
   virtual Result<std::vector<PendingReport>> NextPending(size_t limit) = 0;
   virtual Status SaveAnalysis(int64_t org_id, const std::string& sha256, const AnalysisRecord& a) = 0;
   virtual Status MarkFailed(int64_t org_id, const std::string& sha256, const std::string& error) = 0;
+  // The results of a batch of analyses in one transaction: a record, or the error that failed it.
+  struct Outcome {
+    int64_t org_id = 0;
+    std::string sha256;
+    std::optional<AnalysisRecord> record;
+    std::string error;
+  };
+  virtual Status SaveOutcomes(const std::vector<Outcome>& outcomes) = 0;
   virtual Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha256) = 0;
   virtual Result<Counts> Count(const std::string& org) = 0;
   // Root campaigns of an organisation, largest first, with up to `members` member ids each.

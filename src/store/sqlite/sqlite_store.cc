@@ -100,14 +100,21 @@ CREATE INDEX reports_org_page ON reports(org_id, last_seen DESC, sha256 DESC);
 )sql",
     // 4: full-text search and indicator index.
     R"sql(
-CREATE VIRTUAL TABLE report_text USING fts5(subject, body, org_id UNINDEXED, sha256 UNINDEXED);
+CREATE TABLE report_search_ids (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  UNIQUE (org_id, sha256)
+);
+CREATE VIRTUAL TABLE report_text USING fts5(subject, body);  -- rowid = report_search_ids.id
 CREATE TABLE report_indicators (
   org_id INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
   type TEXT NOT NULL,
   value TEXT NOT NULL,
-  sha256 TEXT NOT NULL,
-  PRIMARY KEY (org_id, type, value, sha256)
+  PRIMARY KEY (org_id, sha256, type, value)
 ) WITHOUT ROWID;
+CREATE INDEX report_indicators_value ON report_indicators(org_id, type, value);
 CREATE INDEX reports_org_asn ON reports(org_id, origin_asn);
 CREATE INDEX reports_org_country ON reports(org_id, origin_country);
 )sql",
@@ -299,95 +306,74 @@ class SqliteStore : public Store {
   }
 
   Result<SubmitResult> RecordSubmission(const Submission& s) override {
+    auto r = RecordSubmissions({s});
+    if (!r) return Fail(r.error());
+    return r->front();
+  }
+
+  Result<std::vector<SubmitResult>> RecordSubmissions(const std::vector<Submission>& subs) override {
     std::lock_guard<std::mutex> l(mu_);
     if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return Fail(st);
-    auto result = [&]() -> Result<SubmitResult> {
-      auto org = EnsureOrgLocked(s.org);
-      if (!org) return Fail(org.error());
-      SubmitResult r;
-      Stmt ins(db_,
-               "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
-               "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(org_id, sha256) DO UPDATE SET "
-               "complaints = complaints + 1, last_seen = MAX(last_seen, excluded.last_seen)");
-      ins.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.kind).Bind(4, static_cast<int64_t>(s.size));
-      ins.Bind(5, s.received_at).Bind(6, s.received_at);
-      if (ins.Step() != SQLITE_DONE) return Fail(Error("recording report"));
-      {
-        Stmt c(db_, "SELECT complaints FROM reports WHERE org_id = ? AND sha256 = ?");
-        c.Bind(1, *org).Bind(2, s.sha256);
-        if (c.Step() != SQLITE_ROW) return Fail(Error("reading report"));
-        r.new_report = c.Int(0) == 1;
+    std::vector<SubmitResult> out;
+    for (const auto& s : subs) {
+      auto r = RecordLocked(s);
+      if (!r) {
+        Exec("ROLLBACK");
+        return Fail(r.error());
       }
-      Stmt cp(db_, "INSERT INTO complaints(org_id, sha256, channel, source, received_at) VALUES (?, ?, ?, ?, ?)");
-      cp.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.channel).BindOrNull(4, s.source).Bind(5, s.received_at);
-      if (cp.Step() != SQLITE_DONE) return Fail(Error("recording complaint"));
-      r.complaint_id = sqlite3_last_insert_rowid(db_);
-      if (!s.personal_json.empty()) {
-        Stmt pd(db_, "INSERT INTO complaint_personal_data(complaint_id, data) VALUES (?, ?)");
-        pd.Bind(1, r.complaint_id).Bind(2, s.personal_json);
-        if (pd.Step() != SQLITE_DONE) return Fail(Error("recording personal data"));
-      }
-      return r;
-    }();
-    if (!result) {
-      Exec("ROLLBACK");
-      return result;
+      out.push_back(*r);
     }
     if (Status st = Exec("COMMIT"); !st.ok()) return Fail(st);
-    return result;
+    return out;
   }
 
   Result<std::vector<PendingReport>> NextPending(size_t limit) override {
     std::lock_guard<std::mutex> l(mu_);
     std::vector<PendingReport> out;
-    Stmt q(db_,
-           "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' OR "
-           "(status = 'failed' AND attempts < ?) ORDER BY attempts, first_seen LIMIT ?");
-    q.Bind(1, int64_t{kMaxAnalysisAttempts}).Bind(2, static_cast<int64_t>(limit));
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW)
-      out.push_back({q.Int(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3))});
-    if (rc != SQLITE_DONE) return Fail(Error("listing pending reports"));
+    // Two index range scans (reports_status): the cost does not depend on how many reports are
+    // already analysed.
+    const char* kQueries[] = {
+        "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' LIMIT ?2",
+        "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'failed' AND attempts < ?1 LIMIT ?2"};
+    for (const char* sql : kQueries) {
+      if (out.size() >= limit) break;
+      Stmt q(db_, sql);
+      q.Bind(1, int64_t{kMaxAnalysisAttempts}).Bind(2, static_cast<int64_t>(limit - out.size()));
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW)
+        out.push_back({q.Int(0), q.Text(1), q.Text(2), static_cast<int>(q.Int(3))});
+      if (rc != SQLITE_DONE) return Fail(Error("listing pending reports"));
+    }
     return out;
   }
 
   Status SaveAnalysis(int64_t org_id, const std::string& sha, const AnalysisRecord& a) override {
-    std::lock_guard<std::mutex> l(mu_);
-    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
-    Stmt u(db_,
-           "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
-           "analysis = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
-           "origin_asn = ?, message_date = ?, analysed_at = ? WHERE org_id = ? AND sha256 = ?");
-    u.Bind(1, a.analysis_json).BindOrNull(2, a.category).BindOrNull(3, a.subject);
-    u.BindOrNull(4, a.origin_ip).BindOrNull(5, a.origin_country);
-    if (a.origin_asn) u.Bind(6, int64_t{a.origin_asn});
-    if (a.date) u.Bind(7, *a.date);
-    u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
-    Status s = u.Step() == SQLITE_DONE ? Status::Ok() : Error("saving analysis");
-    if (s.ok()) s = IndexLocked(org_id, sha, a);
-    if (s.ok() && a.campaign) {
-      auto c = ClusterLocked(org_id, sha, *a.campaign);
-      if (!c) s = c.error();
-    }
-    if (s.ok()) {
-      Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
-                  "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
-      p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
-      if (p.Step() != SQLITE_DONE) s = Error("saving personal data");
-    }
-    if (!s.ok()) {
-      Exec("ROLLBACK");
-      return s;
-    }
-    return Exec("COMMIT");
+    Outcome o;
+    o.org_id = org_id;
+    o.sha256 = sha;
+    o.record = a;
+    return SaveOutcomes({o});
   }
 
   Status MarkFailed(int64_t org_id, const std::string& sha, const std::string& error) override {
+    Outcome o;
+    o.org_id = org_id;
+    o.sha256 = sha;
+    o.error = error;
+    return SaveOutcomes({o});
+  }
+
+  Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
     std::lock_guard<std::mutex> l(mu_);
-    Stmt u(db_, "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = ? "
-                "WHERE org_id = ? AND sha256 = ?");
-    u.Bind(1, error).Bind(2, org_id).Bind(3, sha);
-    return u.Step() == SQLITE_DONE ? Status::Ok() : Error("marking failure");
+    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    for (const auto& o : outcomes) {
+      Status s = o.record ? SaveLocked(o.org_id, o.sha256, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
+      if (!s.ok()) {
+        Exec("ROLLBACK");
+        return s;
+      }
+    }
+    return Exec("COMMIT");
   }
 
   Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
@@ -614,7 +600,8 @@ class SqliteStore : public Store {
         "AND (?8 IS NULL OR last_seen >= ?8) AND (?9 IS NULL OR last_seen <= ?9) "
         "AND (?10 = 0 OR origin_asn = ?10) ";
     if (!rq.text.empty())
-      sql += "AND sha256 IN (SELECT sha256 FROM report_text WHERE report_text MATCH ?11 AND org_id = ?1) ";
+      sql += "AND sha256 IN (SELECT m.sha256 FROM report_text t JOIN report_search_ids m ON m.id = t.rowid "
+             "WHERE report_text MATCH ?11 AND m.org_id = ?1) ";
     if (!rq.indicator_type.empty())
       sql += "AND EXISTS (SELECT 1 FROM report_indicators i WHERE i.org_id = r.org_id AND i.type = ?12 "
              "AND i.value = ?13 AND i.sha256 = r.sha256) ";
@@ -697,21 +684,96 @@ class SqliteStore : public Store {
   }
 
  private:
+  Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+    Stmt u(db_,
+           "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
+           "analysis = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
+           "origin_asn = ?, message_date = ?, analysed_at = ? WHERE org_id = ? AND sha256 = ?");
+    u.Bind(1, a.analysis_json).BindOrNull(2, a.category).BindOrNull(3, a.subject);
+    u.BindOrNull(4, a.origin_ip).BindOrNull(5, a.origin_country);
+    if (a.origin_asn) u.Bind(6, int64_t{a.origin_asn});
+    if (a.date) u.Bind(7, *a.date);
+    u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
+    if (u.Step() != SQLITE_DONE) return Error("saving analysis");
+    if (Status s = IndexLocked(org_id, sha, a); !s.ok()) return s;
+    if (a.campaign) {
+      auto c = ClusterLocked(org_id, sha, *a.campaign);
+      if (!c) return c.error();
+    }
+    Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
+                "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
+    p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
+    if (p.Step() != SQLITE_DONE) return Error("saving personal data");
+    return Status::Ok();
+  }
+
+  Status FailLocked(int64_t org_id, const std::string& sha, const std::string& error) {
+    Stmt u(db_, "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE org_id = ? AND sha256 = ?");
+    u.Bind(1, error).Bind(2, org_id).Bind(3, sha);
+    return u.Step() == SQLITE_DONE ? Status::Ok() : Error("marking failure");
+  }
+
+  Result<SubmitResult> RecordLocked(const Submission& s) {
+    auto org = EnsureOrgLocked(s.org);
+    if (!org) return Fail(org.error());
+    SubmitResult r;
+    Stmt ins(db_,
+             "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
+             "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(org_id, sha256) DO UPDATE SET "
+             "complaints = complaints + 1, last_seen = MAX(last_seen, excluded.last_seen)");
+    ins.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.kind).Bind(4, static_cast<int64_t>(s.size));
+    ins.Bind(5, s.received_at).Bind(6, s.received_at);
+    if (ins.Step() != SQLITE_DONE) return Fail(Error("recording report"));
+    {
+      Stmt c(db_, "SELECT complaints FROM reports WHERE org_id = ? AND sha256 = ?");
+      c.Bind(1, *org).Bind(2, s.sha256);
+      if (c.Step() != SQLITE_ROW) return Fail(Error("reading report"));
+      r.new_report = c.Int(0) == 1;
+    }
+    Stmt cp(db_, "INSERT INTO complaints(org_id, sha256, channel, source, received_at) VALUES (?, ?, ?, ?, ?)");
+    cp.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.channel).BindOrNull(4, s.source).Bind(5, s.received_at);
+    if (cp.Step() != SQLITE_DONE) return Fail(Error("recording complaint"));
+    r.complaint_id = sqlite3_last_insert_rowid(db_);
+    if (!s.personal_json.empty()) {
+      Stmt pd(db_, "INSERT INTO complaint_personal_data(complaint_id, data) VALUES (?, ?)");
+      pd.Bind(1, r.complaint_id).Bind(2, s.personal_json);
+      if (pd.Step() != SQLITE_DONE) return Fail(Error("recording personal data"));
+    }
+    return r;
+  }
+
   // Replaces the report's full-text row and indicator rows.
   Status IndexLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
-    for (const char* sql : {"DELETE FROM report_text WHERE org_id = ? AND sha256 = ?",
-                            "DELETE FROM report_indicators WHERE org_id = ? AND sha256 = ?"}) {
-      Stmt d(db_, sql);
-      d.Bind(1, org_id).Bind(2, sha);
-      if (d.Step() != SQLITE_DONE) return Error("clearing search index");
+    // Every statement here is an indexed lookup: re-indexing a report costs the same whatever the
+    // size of the store.
+    {
+      Stmt m(db_, "INSERT OR IGNORE INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
+      m.Bind(1, org_id).Bind(2, sha);
+      if (m.Step() != SQLITE_DONE) return Error("indexing text");
     }
-    Stmt t(db_, "INSERT INTO report_text(subject, body, org_id, sha256) VALUES (?, ?, ?, ?)");
-    t.Bind(1, a.subject).Bind(2, a.body_text).Bind(3, org_id).Bind(4, sha);
+    int64_t text_id = 0;
+    {
+      Stmt q(db_, "SELECT id FROM report_search_ids WHERE org_id = ? AND sha256 = ?");
+      q.Bind(1, org_id).Bind(2, sha);
+      if (q.Step() != SQLITE_ROW) return Error("indexing text");
+      text_id = q.Int(0);
+    }
+    {
+      Stmt d(db_, "DELETE FROM report_text WHERE rowid = ?");
+      d.Bind(1, text_id);
+      if (d.Step() != SQLITE_DONE) return Error("clearing search index");
+      Stmt di(db_, "DELETE FROM report_indicators WHERE org_id = ? AND sha256 = ?");
+      di.Bind(1, org_id).Bind(2, sha);
+      if (di.Step() != SQLITE_DONE) return Error("clearing search index");
+    }
+    Stmt t(db_, "INSERT INTO report_text(rowid, subject, body) VALUES (?, ?, ?)");
+    t.Bind(1, text_id).Bind(2, a.subject).Bind(3, a.body_text);
     if (t.Step() != SQLITE_DONE) return Error("indexing text");
-    Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, type, value, sha256) VALUES (?, ?, ?, ?)");
+    Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, sha256, type, value) VALUES (?, ?, ?, ?)");
     for (const auto& [type, value] : a.indicators) {
       sqlite3_reset(i.raw());
-      i.Bind(1, org_id).Bind(2, type).Bind(3, value).Bind(4, sha);
+      i.Bind(1, org_id).Bind(2, sha).Bind(3, type).Bind(4, value);
       if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
     }
     return Status::Ok();

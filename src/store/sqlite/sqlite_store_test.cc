@@ -116,3 +116,26 @@ TEST(SqliteStore, SavedAnalysisAndPersonalDataAreKeptApart) {
 }
 
 }  // namespace lapis::store
+
+namespace lapis::store {
+
+TEST(SqliteStore, BatchOfSubmissionsIsOneTransaction) {
+  auto s = OpenSqliteStore(TempDb("batch"));
+  ASSERT_TRUE(s);
+  std::vector<Submission> subs;
+  for (char c : std::string("abcdef")) subs.push_back(Sub("org", std::string(64, c), 5));
+  subs.push_back(Sub("org", std::string(64, 'a'), 6));  // duplicate inside the batch
+  auto r = (*s)->RecordSubmissions(subs);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 7u);
+  EXPECT_TRUE((*r)[0].new_report);
+  EXPECT_FALSE((*r)[6].new_report);
+  EXPECT_EQ((*s)->Count("org")->reports, 6);
+  EXPECT_EQ((*s)->Count("org")->complaints, 7);
+  // A batch with an invalid submission leaves nothing behind.
+  std::vector<Submission> bad = {Sub("org", std::string(64, '1'), 7), Sub("", std::string(64, '2'), 7)};
+  EXPECT_FALSE((*s)->RecordSubmissions(bad));
+  EXPECT_EQ((*s)->Count("org")->reports, 6);
+}
+
+}  // namespace lapis::store
