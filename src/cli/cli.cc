@@ -30,7 +30,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   app.fallthrough();
   std::string config = DefaultConfigPath();
   app.set_config("--config", config,
-                 "TOML config file; keys are option names, in a [analyze] or [ipdata] section "
+                 "TOML config file; keys are option names, in a section named after the verb ([analyze], [ingest], [serve], ...) "
                  "(default: $LAPIS_CONFIG, else ~/.config/lapis/lapis.toml)");
   app.footer("Exit status: 0 success, 1 some inputs could not be read (each reported on stderr), "
              "2 usage error.\nRun `lapis VERB --help` for the options of a verb; docs/cli.md has "
