@@ -327,9 +327,7 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
           r->wrapper = std::move(w);
           r->inner_sha256 = Sha256Hex(inner);
         }
-        size_t before = r->defects.size();
         AnalyzeMessage(inner, depth + 1, r);
-        (void)before;
         if (r->wrapper && !r->wrapper->source_ip.empty()) {
           IndicatorBuilder(&r->indicators).Ip(r->wrapper->source_ip, "arf");
           if (!r->origin) {

@@ -113,8 +113,8 @@ struct Server::Impl {
   void PostReport(const httplib::Request& req, httplib::Response& res) {
     auto who = Authenticate(req, res);
     if (!who) return;
-    std::string type = ToLower(Trim(req.get_header_value("Content-Type").substr(
-        0, req.get_header_value("Content-Type").find(';'))));
+    const std::string content_type = req.get_header_value("Content-Type");
+    std::string type = ToLower(Trim(std::string_view(content_type).substr(0, content_type.find(';'))));
     if (req.body.empty()) return Problem(res, 400, "Bad Request", "the request has no body");
     std::string kind, bytes;
     if (type == "message/rfc822" || type == "message/global") {

@@ -14,12 +14,15 @@ namespace {
 constexpr size_t kMaxIndexedText = 64 * 1024;  // body text kept for full-text search
 }  // namespace
 
-Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_view bytes,
-                                           const std::string& kind, const std::string& channel,
-                                           const std::string& source, const std::string& personal_json,
-                                           std::string* sha256) {
+namespace {
+
+// Stores the bytes as evidence (synced now, or by a later EvidenceStore::Sync()) and describes
+// the complaint for the store.
+Result<store::Submission> PutEvidence(const store::EvidenceStore& evidence, const std::string& org,
+                                      std::string_view bytes, const std::string& kind,
+                                      const std::string& channel, const std::string& source, bool sync) {
   if (kind != "email" && kind != "sms") return Fail(Status::InvalidArgument("unknown report kind " + kind));
-  auto put = evidence_->Put(bytes);
+  auto put = evidence.Put(bytes, sync);
   if (!put) return Fail(put.error());
   store::Submission s;
   s.org = org;
@@ -29,30 +32,31 @@ Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_v
   s.channel = channel;
   s.source = source;
   s.received_at = static_cast<int64_t>(time(nullptr));
-  s.personal_json = personal_json;
-  if (sha256) *sha256 = put->sha256;
-  return store_->RecordSubmission(s);
+  return s;
+}
+
+}  // namespace
+
+Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_view bytes,
+                                           const std::string& kind, const std::string& channel,
+                                           const std::string& source, const std::string& personal_json,
+                                           std::string* sha256) {
+  auto s = PutEvidence(*evidence_, org, bytes, kind, channel, source, /*sync=*/true);
+  if (!s) return Fail(s.error());
+  s->personal_json = personal_json;
+  if (sha256) *sha256 = s->sha256;
+  return store_->RecordSubmission(*s);
 }
 
 Result<std::vector<store::SubmitResult>> Intake::SubmitBatch(const std::string& org, const std::string& channel,
                                                              const std::vector<Item>& items) {
   std::vector<store::Submission> subs;
-  int64_t now = static_cast<int64_t>(time(nullptr));
   for (const auto& it : items) {
-    if (it.kind != "email" && it.kind != "sms") return Fail(Status::InvalidArgument("unknown report kind " + it.kind));
-    auto put = evidence_->Put(it.bytes, /*sync=*/false);
-    if (!put) return Fail(put.error());
-    store::Submission s;
-    s.org = org;
-    s.sha256 = put->sha256;
-    s.size = it.bytes.size();
-    s.kind = it.kind;
-    s.channel = channel;
-    s.source = it.source;
-    s.received_at = now;
-    subs.push_back(std::move(s));
+    auto s = PutEvidence(*evidence_, org, it.bytes, it.kind, channel, it.source, /*sync=*/false);
+    if (!s) return Fail(s.error());
+    subs.push_back(std::move(*s));
   }
-  if (Status s = evidence_->Sync(); !s.ok()) return Fail(s);
+  if (Status st = evidence_->Sync(); !st.ok()) return Fail(st);
   return store_->RecordSubmissions(subs);
 }
 

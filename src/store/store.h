@@ -99,7 +99,6 @@ struct ReportQuery {
   std::string org;
   std::string category;        // "" = any
   std::string origin_country;  // "" = any
-  std::string subject_contains;  // case-insensitive substring of the subject; "" = any
   std::string text;            // full-text search over subject and body (words, all required)
   std::optional<int64_t> since, until;  // on last_seen, inclusive
   uint32_t origin_asn = 0;     // 0 = any

@@ -176,6 +176,12 @@ std::string FtsQuery(const std::string& text) {
 
 constexpr int64_t kMaxCampaignsPerKey = 50;
 
+// The report columns every read shares; ReadReportColumns() reads them from column `first` on.
+constexpr const char* kReportColumns =
+    "r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), r.first_seen, r.last_seen, "
+    "r.complaints, r.size, COALESCE(r.category, ''), COALESCE(r.subject, ''), COALESCE(r.campaign_id, 0)";
+constexpr int kReportColumnCount = 12;
+
 std::string EncodeMinhash(const std::vector<uint32_t>& v) {
   std::string s;
   char buf[9];
@@ -378,39 +384,20 @@ class SqliteStore : public Store {
 
   Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
     std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_,
-           "SELECT o.name, r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), "
-           "r.first_seen, r.last_seen, r.complaints, r.size, COALESCE(r.analysis, ''), "
-           "COALESCE(p.data, ''), COALESCE(r.category, ''), COALESCE(r.subject, ''), "
-           "COALESCE(r.campaign_id, 0), r.org_id "
-           "FROM reports r JOIN organisations o ON o.id = r.org_id "
-           "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
-           "WHERE o.name = ? AND r.sha256 = ?");
+    std::string sql = std::string("SELECT ") + kReportColumns +
+                      ", COALESCE(r.analysis, ''), COALESCE(p.data, ''), r.org_id "
+                      "FROM reports r JOIN organisations o ON o.id = r.org_id "
+                      "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
+                      "WHERE o.name = ? AND r.sha256 = ?";
+    Stmt q(db_, sql.c_str());
     q.Bind(1, org).Bind(2, sha);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<ReportRow>();
     if (rc != SQLITE_ROW) return Fail(Error("reading report"));
-    ReportRow r;
-    r.org = q.Text(0);
-    r.sha256 = q.Text(1);
-    r.kind = q.Text(2);
-    r.status = q.Text(3);
-    r.attempts = static_cast<int>(q.Int(4));
-    r.last_error = q.Text(5);
-    r.first_seen = q.Int(6);
-    r.last_seen = q.Int(7);
-    r.complaints = q.Int(8);
-    r.size = static_cast<uint64_t>(q.Int(9));
-    r.analysis_json = q.Text(10);
-    r.personal_json = q.Text(11);
-    r.category = q.Text(12);
-    r.subject = q.Text(13);
-    if (int64_t c = q.Int(14)) {
-      SqliteCampaignOps ops(db_, q.Int(15));
-      auto root = FindRoot(ops, c);
-      if (!root) return Fail(root.error());
-      r.campaign = *root;
-    }
+    ReportRow r = ReadReportColumns(q, org);
+    r.analysis_json = q.Text(kReportColumnCount);
+    r.personal_json = q.Text(kReportColumnCount + 1);
+    if (Status st = ResolveCampaign(q.Int(kReportColumnCount + 2), &r); !st.ok()) return Fail(st);
     return std::optional<ReportRow>(std::move(r));
   }
 
@@ -591,12 +578,9 @@ class SqliteStore : public Store {
       }
       cur_sha = rq.cursor.substr(colon + 1);
     }
-    std::string sql =
-        "SELECT sha256, kind, status, attempts, COALESCE(last_error, ''), first_seen, last_seen, complaints, "
-        "size, COALESCE(category, ''), COALESCE(subject, ''), COALESCE(campaign_id, 0) FROM reports r "
+    std::string sql = std::string("SELECT ") + kReportColumns + " FROM reports r "
         "WHERE org_id = ?1 AND (last_seen < ?2 OR (last_seen = ?2 AND sha256 < ?3)) "
         "AND (?4 = '' OR category = ?4) AND (?5 = '' OR origin_country = ?5) "
-        "AND (?6 = '' OR instr(lower(COALESCE(subject, '')), lower(?6)) > 0) "
         "AND (?8 IS NULL OR last_seen >= ?8) AND (?9 IS NULL OR last_seen <= ?9) "
         "AND (?10 = 0 OR origin_asn = ?10) ";
     if (!rq.text.empty())
@@ -612,7 +596,7 @@ class SqliteStore : public Store {
     Stmt q(db_, sql.c_str());
     if (!q.ok()) return Fail(Error("preparing report query"));
     q.Bind(1, *org_id).Bind(2, cur_seen).Bind(3, cur_sha).Bind(4, rq.category).Bind(5, rq.origin_country);
-    q.Bind(6, rq.subject_contains).Bind(7, static_cast<int64_t>(rq.limit + 1));
+    q.Bind(7, static_cast<int64_t>(rq.limit + 1));
     if (rq.since) q.Bind(8, *rq.since);
     if (rq.until) q.Bind(9, *rq.until);
     q.Bind(10, int64_t{rq.origin_asn});
@@ -620,31 +604,10 @@ class SqliteStore : public Store {
     if (!rq.indicator_type.empty()) q.Bind(12, rq.indicator_type).Bind(13, rq.indicator_value);
     if (rq.campaign) q.Bind(14, rq.campaign);
     int rc;
-    SqliteCampaignOps ops(db_, *org_id);
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      ReportRow r;
-      r.org = rq.org;
-      r.sha256 = q.Text(0);
-      r.kind = q.Text(1);
-      r.status = q.Text(2);
-      r.attempts = static_cast<int>(q.Int(3));
-      r.last_error = q.Text(4);
-      r.first_seen = q.Int(5);
-      r.last_seen = q.Int(6);
-      r.complaints = q.Int(7);
-      r.size = static_cast<uint64_t>(q.Int(8));
-      r.category = q.Text(9);
-      r.subject = q.Text(10);
-      r.campaign = q.Int(11);
-      page.rows.push_back(std::move(r));
-    }
+    while ((rc = q.Step()) == SQLITE_ROW) page.rows.push_back(ReadReportColumns(q, rq.org));
     if (rc != SQLITE_DONE) return Fail(Error("listing reports"));
-    for (auto& r : page.rows) {
-      if (!r.campaign) continue;
-      auto root = FindRoot(ops, r.campaign);
-      if (!root) return Fail(root.error());
-      r.campaign = *root;
-    }
+    for (auto& r : page.rows)
+      if (Status st = ResolveCampaign(*org_id, &r); !st.ok()) return Fail(st);
     if (page.rows.size() > rq.limit) {
       page.rows.pop_back();
       page.next_cursor = std::to_string(page.rows.back().last_seen) + ":" + page.rows.back().sha256;
@@ -684,6 +647,34 @@ class SqliteStore : public Store {
   }
 
  private:
+  static ReportRow ReadReportColumns(Stmt& q, const std::string& org) {
+    ReportRow r;
+    r.org = org;
+    r.sha256 = q.Text(0);
+    r.kind = q.Text(1);
+    r.status = q.Text(2);
+    r.attempts = static_cast<int>(q.Int(3));
+    r.last_error = q.Text(4);
+    r.first_seen = q.Int(5);
+    r.last_seen = q.Int(6);
+    r.complaints = q.Int(7);
+    r.size = static_cast<uint64_t>(q.Int(8));
+    r.category = q.Text(9);
+    r.subject = q.Text(10);
+    r.campaign = q.Int(11);
+    return r;
+  }
+
+  // Replaces the report's stored campaign id (possibly merged since) by its root.
+  Status ResolveCampaign(int64_t org_id, ReportRow* r) {
+    if (!r->campaign) return Status::Ok();
+    SqliteCampaignOps ops(db_, org_id);
+    auto root = FindRoot(ops, r->campaign);
+    if (!root) return root.error();
+    r->campaign = *root;
+    return Status::Ok();
+  }
+
   Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
     Stmt u(db_,
            "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
