@@ -22,3 +22,4 @@ target_link_libraries(lapis_phonenumber INTERFACE ${PHONENUMBER_LIB} protobuf::l
 if(LAPIS_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)

@@ -1,23 +1,40 @@
 #include "api/server.h"
 
 #include <httplib.h>
-#include <openssl/rand.h>
 
+#include <cctype>
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "analysis/analyzer.h"
+#include "api/access.h"
 #include "common/json_writer.h"
+#include "common/log.h"
 #include "common/sha256.h"
 #include "common/strings.h"
+#include "service/accounts.h"
 #include "store/evidence.h"
 
 namespace lapis::api {
 namespace {
 
+using Clock = std::chrono::steady_clock;
 constexpr auto kIdleAnalysisWait = std::chrono::seconds(1);
 constexpr size_t kAnalysisBatch = 256;
+constexpr const char* kSessionCookie = "lapis_session";
+constexpr const char* kRequestHeader = "X-Lapis-Request";  // required with the cookie on changes
+// Sign-in throttling: this many failures for one user name or one address within the window
+// answer 429 until the window ends.
+constexpr int kMaxSignInFailures = 5;
+constexpr int64_t kSignInWindowSeconds = 15 * 60;
+constexpr size_t kMaxThrottleEntries = 100000;
+constexpr double kLatencyBuckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+const char* const kIndicatorTypes[] = {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"};
+
+int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
 
 void Problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
   JsonWriter w;
@@ -31,12 +48,29 @@ void Problem(httplib::Response& res, int status, const std::string& title, const
   res.set_content(w.str(), "application/problem+json");
 }
 
+void BadRequest(httplib::Response& res, const std::string& detail) { Problem(res, 400, "Bad Request", detail); }
+void NotFound(httplib::Response& res, const std::string& detail) { Problem(res, 404, "Not Found", detail); }
+
+// A store failure as the response that fits it.
+void StoreProblem(httplib::Response& res, const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kInvalidArgument: return BadRequest(res, s.message());
+    case Status::Code::kNotFound: return NotFound(res, s.message());
+    case Status::Code::kAlreadyExists: return Problem(res, 409, "Conflict", s.message());
+    case Status::Code::kPermissionDenied: return Problem(res, 403, "Forbidden", s.message());
+    default:
+      log::Error("store.error", {{"detail", s.ToString()}});
+      res.set_header("Retry-After", "5");
+      return Problem(res, 503, "Service Unavailable", s.message());
+  }
+}
+
 void Json(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
   res.set_content(body, "application/json");
 }
 
-void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis) {
+void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal) {
   w.BeginObject();
   w.Key("id").String(r.sha256);
   w.Key("kind").String(r.kind);
@@ -55,9 +89,11 @@ void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis) {
     w.Key("analysis");
     if (r.analysis_json.empty()) w.Null();
     else w.Raw(r.analysis_json);
-    w.Key("personal_data");
-    if (r.personal_json.empty()) w.Null();
-    else w.Raw(r.personal_json);
+    if (with_personal) {
+      w.Key("personal_data");
+      if (r.personal_json.empty()) w.Null();
+      else w.Raw(r.personal_json);
+    }
   }
   w.EndObject();
 }
@@ -69,13 +105,82 @@ std::optional<int64_t> ParseTime(const std::string& v) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
+// since/until query parameters; false with the error written.
+bool ParseTimeRange(const httplib::Request& req, httplib::Response& res, std::optional<int64_t>* since,
+                    std::optional<int64_t>* until) {
+  for (const char* t : {"since", "until"}) {
+    if (!req.has_param(t)) continue;
+    auto v = ParseTime(req.get_param_value(t));
+    if (!v) {
+      BadRequest(res, std::string(t) + " must be an RFC 3339 time in UTC, e.g. 2026-01-31T00:00:00Z");
+      return false;
+    }
+    (std::string(t) == "since" ? *since : *until) = v;
+  }
+  return true;
+}
+
+// The limit query parameter (default `def`); false with the error written.
+bool ParseLimit(const httplib::Request& req, httplib::Response& res, size_t def, size_t* out) {
+  *out = def;
+  if (!req.has_param("limit")) return true;
+  const std::string v = req.get_param_value("limit");
+  size_t n = 0;
+  bool ok = !v.empty() && v.size() <= 6 && v.find_first_not_of("0123456789") == std::string::npos;
+  if (ok) n = std::stoul(v);
+  if (!ok || n == 0 || n > kMaxPageSize) {
+    BadRequest(res, "limit must be 1 to " + std::to_string(kMaxPageSize));
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+std::string CookieValue(const httplib::Request& req, const std::string& name) {
+  std::string header = req.get_header_value("Cookie");
+  for (std::string_view part : Split(header, ';')) {
+    part = Trim(part);
+    size_t eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+  }
+  return "";
+}
+
+// The request body as a JSON object, or nullopt with the error written.
+std::optional<nlohmann::json> JsonBody(const httplib::Request& req, httplib::Response& res) {
+  auto j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    BadRequest(res, "the body must be a JSON object");
+    return std::nullopt;
+  }
+  return j;
+}
+
+// A string member of a JSON object: "" when absent; false when present but not a string.
+bool StringMember(const nlohmann::json& j, const char* key, std::string* out) {
+  out->clear();
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return true;
+  if (!it->is_string()) return false;
+  *out = it->get<std::string>();
+  return true;
+}
+
+// Per-thread context of the request being served, for the access log.
+thread_local Clock::time_point t_request_start;
+thread_local std::string t_actor;
+thread_local std::string t_org;
+
 }  // namespace
 
-std::string NewToken() {
-  unsigned char buf[32];
-  if (RAND_bytes(buf, sizeof buf) != 1) return "";
-  return "lapis_" + HexEncode(buf, sizeof buf);
-}
+std::string NewToken() { return service::NewSecret("lapis_"); }
+
+struct Principal {
+  std::string org, role;
+  std::string actor;  // "user:NAME" or "token:ID"
+  std::string user;   // "" for API tokens
+  std::string session_hash;  // when signed in
+};
 
 struct Server::Impl {
   store::Store* store;
@@ -86,36 +191,234 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
-  std::atomic<uint64_t> received{0}, analysed{0}, failed{0}, intake_errors{0};
-  std::atomic<double> last_batch_seconds{0};
+  std::atomic<uint64_t> received{0}, analysed{0}, failed{0}, intake_errors{0}, overload_rejections{0};
+  std::atomic<uint64_t> audit_errors{0}, sign_in_failures{0};
+  std::atomic<int64_t> queue_depth{0};
+  std::atomic<int> inflight{0};
+  std::atomic<double> last_batch_seconds{0}, analysis_seconds_sum{0};
+  // HTTP request durations: a histogram over kLatencyBuckets, and responses by status class.
+  std::atomic<uint64_t> latency_buckets[std::size(kLatencyBuckets)] = {};
+  std::atomic<uint64_t> latency_count{0}, status_classes[6] = {};
+  std::atomic<double> latency_sum{0};
 
-  // The caller's organisation, or an error response already written.
-  std::optional<store::TokenInfo> Authenticate(const httplib::Request& req, httplib::Response& res) {
-    std::string auth = req.get_header_value("Authorization");
-    if (!StartsWithIgnoreCase(auth, "Bearer ")) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      Problem(res, 401, "Unauthorized", "send an API token as Authorization: Bearer TOKEN");
+  std::mutex throttle_mu;
+  struct Failures {
+    int count = 0;
+    int64_t window_start = 0;
+  };
+  std::map<std::string, Failures> throttle;
+
+  // --- authentication and audit ---------------------------------------------------------------
+
+  // The caller, allowed `perm`, or nullopt with the error response written.
+  std::optional<Principal> Authenticate(const httplib::Request& req, httplib::Response& res, Permission perm) {
+    auto who = Identify(req, res);
+    if (!who) return std::nullopt;
+    if (!Allowed(who->role, perm)) {
+      Problem(res, 403, "Forbidden", "the role " + who->role + " may not " + PermissionName(perm));
       return std::nullopt;
     }
-    auto t = store->FindToken(Sha256Hex(std::string(Trim(std::string_view(auth).substr(7)))));
-    if (!t) {
-      Problem(res, 503, "Service Unavailable", "the store cannot be read");
-      return std::nullopt;
-    }
-    if (!*t) {
-      res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      Problem(res, 401, "Unauthorized", "unknown or revoked token");
-      return std::nullopt;
-    }
-    return **t;
+    return who;
   }
 
-  void PostReport(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
+  std::optional<Principal> Identify(const httplib::Request& req, httplib::Response& res) {
+    std::string auth = req.get_header_value("Authorization");
+    std::string secret;
+    bool cookie = false;
+    if (StartsWithIgnoreCase(auth, "Bearer ")) {
+      secret = std::string(Trim(std::string_view(auth).substr(7)));
+    } else if (!auth.empty()) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      Problem(res, 401, "Unauthorized", "only Bearer tokens are accepted");
+      return std::nullopt;
+    } else {
+      secret = CookieValue(req, kSessionCookie);
+      cookie = true;
+    }
+    if (secret.empty()) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      Problem(res, 401, "Unauthorized", "sign in, or send an API token as Authorization: Bearer TOKEN");
+      return std::nullopt;
+    }
+    const std::string hash = Sha256Hex(secret);
+    Principal p;
+    if (!cookie) {
+      auto t = store->FindToken(hash);
+      if (!t) {
+        StoreProblem(res, t.error());
+        return std::nullopt;
+      }
+      if (*t) {
+        p.org = (*t)->org;
+        p.role = (*t)->role;
+        p.actor = "token:" + std::to_string((*t)->id);
+      }
+    }
+    if (p.org.empty()) {
+      auto s = store->FindSession(hash, Now());
+      if (!s) {
+        StoreProblem(res, s.error());
+        return std::nullopt;
+      }
+      if (!*s) {
+        res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        Problem(res, 401, "Unauthorized", cookie ? "the session has ended; sign in again" : "unknown or revoked token");
+        return std::nullopt;
+      }
+      // A cookie is sent by the browser whatever page asks; changes need a header that another
+      // site's page cannot add without this server's consent (no CORS is granted).
+      if (cookie && req.method != "GET" && req.method != "HEAD" && !req.has_header(kRequestHeader)) {
+        Problem(res, 403, "Forbidden", std::string("changes made with the session cookie need the ") + kRequestHeader +
+                                           " header");
+        return std::nullopt;
+      }
+      p.org = (*s)->org;
+      p.role = (*s)->role;
+      p.user = (*s)->user;
+      p.actor = "user:" + (*s)->user;
+      p.session_hash = hash;
+    }
+    t_actor = p.actor;
+    t_org = p.org;
+    return p;
+  }
+
+  // Records an event; false (with 503 written) when the log cannot be written — reads of evidence
+  // are then refused rather than left unrecorded.
+  bool Audit(httplib::Response* res, const std::string& org, const std::string& actor, const std::string& action,
+             const std::string& target, const std::string& detail = "") {
+    store::AuditEvent e;
+    e.org = org;
+    e.actor = actor;
+    e.action = action;
+    e.target = target;
+    e.detail = detail;
+    auto r = store->AppendAudit(e);
+    if (r) return true;
+    ++audit_errors;
+    log::Error("audit.error", {{"action", action}, {"detail", r.error().ToString()}});
+    if (res) Problem(*res, 503, "Service Unavailable", "the audit log cannot be written");
+    return false;
+  }
+
+  // --- sessions -------------------------------------------------------------------------------
+
+  // Seconds until `key` may try again, or 0.
+  int64_t Throttled(const std::string& key) {
+    std::lock_guard<std::mutex> l(throttle_mu);
+    auto it = throttle.find(key);
+    if (it == throttle.end()) return 0;
+    int64_t end = it->second.window_start + kSignInWindowSeconds;
+    if (Now() >= end) {
+      throttle.erase(it);
+      return 0;
+    }
+    return it->second.count >= kMaxSignInFailures ? end - Now() : 0;
+  }
+
+  void CountFailure(const std::string& key) {
+    std::lock_guard<std::mutex> l(throttle_mu);
+    if (throttle.size() >= kMaxThrottleEntries) {
+      for (auto it = throttle.begin(); it != throttle.end();)
+        it = Now() >= it->second.window_start + kSignInWindowSeconds ? throttle.erase(it) : std::next(it);
+      if (throttle.size() >= kMaxThrottleEntries) throttle.clear();
+    }
+    auto& f = throttle[key];
+    if (f.count == 0 || Now() >= f.window_start + kSignInWindowSeconds) f = Failures{0, Now()};
+    ++f.count;
+  }
+
+  void SignIn(const httplib::Request& req, httplib::Response& res) {
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    std::string name, password;
+    if (!StringMember(*body, "user", &name) || !StringMember(*body, "password", &password) || name.empty() ||
+        password.empty())
+      return BadRequest(res, "give user and password");
+    if (password.size() > service::kMaxPasswordLength) return BadRequest(res, "password too long");
+    for (const std::string& key : {"user:" + name, "addr:" + req.remote_addr}) {
+      if (int64_t wait = Throttled(key)) {
+        res.set_header("Retry-After", std::to_string(wait));
+        return Problem(res, 429, "Too Many Requests", "too many failed sign-ins; try again later");
+      }
+    }
+    auto user = store->FindUser(name);
+    if (!user) return StoreProblem(res, user.error());
+    bool ok = false;
+    if (*user) ok = service::VerifyPassword((*user)->password_hash, password) && !(*user)->disabled;
+    else service::VerifyDummyPassword(password);
+    if (!ok) {
+      ++sign_in_failures;
+      CountFailure("user:" + name);
+      CountFailure("addr:" + req.remote_addr);
+      Audit(nullptr, *user ? (*user)->org : "", "anonymous", "session.denied", name, "from " + req.remote_addr);
+      return Problem(res, 401, "Unauthorized", "wrong user name or password");
+    }
+    std::string secret = service::NewSecret("lapis_s_");
+    if (secret.empty()) return Problem(res, 503, "Service Unavailable", "no random bytes available");
+    int64_t expires = Now() + opt.session_seconds;
+    if (Status s = store->CreateSession(Sha256Hex(secret), (*user)->id, expires); !s.ok()) return StoreProblem(res, s);
+    if (!Audit(&res, (*user)->org, "user:" + name, "session.create", name, "from " + req.remote_addr)) return;
+    std::string cookie = std::string(kSessionCookie) + "=" + secret + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                         std::to_string(opt.session_seconds);
+    if (opt.secure_cookies) cookie += "; Secure";
+    res.set_header("Set-Cookie", cookie);
+    res.set_header("Cache-Control", "no-store");
+    JsonWriter w;
+    w.BeginObject().Key("user").String(name).Key("organisation").String((*user)->org);
+    w.Key("role").String((*user)->role).Key("expires_at").String(FormatRfc3339(expires));
+    // The token also works as a Bearer token, for scripts that sign in as a user.
+    w.Key("token").String(secret).EndObject();
+    Json(res, 201, w.str());
+  }
+
+  void WhoAmI(const httplib::Request& req, httplib::Response& res) {
+    auto who = Identify(req, res);
     if (!who) return;
+    JsonWriter w;
+    w.BeginObject().Key("organisation").String(who->org).Key("role").String(who->role);
+    w.Key("user").StringOrNull(who->user).Key("actor").String(who->actor);
+    w.Key("permissions").BeginArray();
+    for (auto p : {Permission::kSubmit, Permission::kLookup, Permission::kReadReports, Permission::kReadEvidence,
+                   Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers})
+      if (Allowed(who->role, p)) w.String(PermissionName(p));
+    w.EndArray().EndObject();
+    Json(res, 200, w.str());
+  }
+
+  void SignOut(const httplib::Request& req, httplib::Response& res) {
+    auto who = Identify(req, res);
+    if (!who) return;
+    if (who->session_hash.empty()) return BadRequest(res, "an API token is not a session; revoke it instead");
+    if (Status s = store->DeleteSession(who->session_hash); !s.ok()) return StoreProblem(res, s);
+    Audit(nullptr, who->org, who->actor, "session.delete", who->user);
+    res.set_header("Set-Cookie", std::string(kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    res.status = 204;
+  }
+
+  // --- reports --------------------------------------------------------------------------------
+
+  void PostReport(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kSubmit);
+    if (!who) return;
+    struct Inflight {
+      std::atomic<int>& n;
+      ~Inflight() { --n; }
+    } guard{inflight};
+    if (++inflight > opt.max_inflight_submissions) {
+      ++overload_rejections;
+      res.set_header("Retry-After", "1");
+      return Problem(res, 503, "Service Unavailable", "too many submissions at once; retry shortly");
+    }
+    if (int64_t depth = queue_depth.load(); depth >= opt.max_pending) {
+      ++overload_rejections;
+      res.set_header("Retry-After", "30");
+      return Problem(res, 503, "Service Unavailable",
+                     "analysis is behind (" + std::to_string(depth) + " reports waiting); retry later");
+    }
     const std::string content_type = req.get_header_value("Content-Type");
     std::string type = ToLower(Trim(std::string_view(content_type).substr(0, content_type.find(';'))));
-    if (req.body.empty()) return Problem(res, 400, "Bad Request", "the request has no body");
+    if (req.body.empty()) return BadRequest(res, "the request has no body");
     std::string kind, bytes;
     if (type == "message/rfc822" || type == "message/global") {
       kind = "email";
@@ -123,10 +426,8 @@ struct Server::Impl {
     } else if (type == "application/json") {
       analysis::SmsReport sms;
       std::string err;
-      if (req.body.find('\n') != std::string::npos && Trim(req.body).find('\n') != std::string::npos)
-        return Problem(res, 400, "Bad Request", "one SMS report per request");
-      if (!analysis::ParseSmsLine(req.body, &sms, &err))
-        return Problem(res, 400, "Bad Request", "not an SMS report: " + err);
+      if (Trim(req.body).find('\n') != std::string_view::npos) return BadRequest(res, "one SMS report per request");
+      if (!analysis::ParseSmsLine(req.body, &sms, &err)) return BadRequest(res, "not an SMS report: " + err);
       kind = "sms";
       bytes = analysis::CanonicalSmsJson(sms);
     } else {
@@ -137,11 +438,15 @@ struct Server::Impl {
     auto r = intake->Submit(who->org, bytes, kind, "api", req.remote_addr, "", &sha);
     if (!r) {
       ++intake_errors;
+      log::Error("intake.error", {{"channel", "api"}, {"detail", r.error().ToString()}});
       res.set_header("Retry-After", "5");
       return Problem(res, 503, "Service Unavailable", "the report could not be stored: " + r.error().message());
     }
     ++received;
-    wake.notify_one();
+    if (r->new_report) {
+      ++queue_depth;
+      wake.notify_one();
+    }
     JsonWriter w;
     w.BeginObject().Key("id").String(sha).Key("new_report").Bool(r->new_report).EndObject();
     res.set_header("Location", "/api/v1/reports/" + sha);
@@ -149,34 +454,53 @@ struct Server::Impl {
   }
 
   // The caller's report named by the first path parameter, or nullopt with the error written.
-  std::optional<store::ReportRow> OwnReport(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
-    if (!who) return std::nullopt;
+  std::optional<store::ReportRow> OwnReport(const Principal& who, const httplib::Request& req, httplib::Response& res) {
     std::string id = req.matches[1];
     if (!store::IsSha256Hex(id)) {
-      Problem(res, 404, "Not Found", "no such report");
+      NotFound(res, "no such report");
       return std::nullopt;
     }
-    auto row = store->GetReport(who->org, id);
+    auto row = store->GetReport(who.org, id);
     if (!row) {
-      Problem(res, 503, "Service Unavailable", row.error().message());
+      StoreProblem(res, row.error());
       return std::nullopt;
     }
-    if (!*row) Problem(res, 404, "Not Found", "no such report");
+    if (!*row) NotFound(res, "no such report");
     return *row;
   }
 
   void GetReport(const httplib::Request& req, httplib::Response& res) {
-    auto row = OwnReport(req, res);
+    auto who = Authenticate(req, res, Permission::kReadReports);
+    if (!who) return;
+    auto row = OwnReport(*who, req, res);
     if (!row) return;
+    bool personal = Allowed(who->role, Permission::kReadPersonalData);
+    if (!Audit(&res, who->org, who->actor, "report.read", row->sha256, personal ? "with personal data" : "")) return;
     JsonWriter w;
-    ReportJson(w, *row, true);
+    ReportJson(w, *row, true, personal);
     Json(res, 200, w.str());
   }
 
-  void ListReports(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
+  void GetRaw(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kReadEvidence);
     if (!who) return;
+    auto row = OwnReport(*who, req, res);
+    if (!row) return;
+    const std::string& id = row->sha256;
+    auto bytes = intake->evidence().Get(id);
+    if (!bytes) return Problem(res, 500, "Internal Server Error", "evidence unreadable: " + bytes.error().message());
+    if (!Audit(&res, who->org, who->actor, "report.download", id)) return;
+    res.set_header("Content-Disposition", "attachment; filename=\"" + id + (row->kind == "sms" ? ".json" : ".eml") + "\"");
+    res.set_header("Digest", "sha-256=" + id);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(*bytes, row->kind == "sms" ? "application/json" : "message/rfc822");
+  }
+
+  void ListReports(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kReadReports);
+    if (!who) return;
+    if (req.has_param("organisation") && req.get_param_value("organisation") != who->org)
+      return Problem(res, 403, "Forbidden", "you can list only your own organisation's reports");
     store::ReportQuery q;
     q.org = who->org;
     q.category = req.get_param_value("category");
@@ -187,7 +511,7 @@ struct Server::Impl {
       try {
         q.campaign = std::stoll(req.get_param_value("campaign"));
       } catch (...) {
-        return Problem(res, 400, "Bad Request", "campaign must be a number");
+        return BadRequest(res, "campaign must be a number");
       }
     }
     if (req.has_param("asn")) {
@@ -196,41 +520,23 @@ struct Server::Impl {
       try {
         q.origin_asn = static_cast<uint32_t>(std::stoul(v));
       } catch (...) {
-        return Problem(res, 400, "Bad Request", "asn must be a number");
+        return BadRequest(res, "asn must be a number");
       }
     }
-    for (const char* t : {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"}) {
+    for (const char* t : kIndicatorTypes) {
       if (!req.has_param(t)) continue;
-      if (!q.indicator_type.empty())
-        return Problem(res, 400, "Bad Request", "filter on one indicator at a time");
+      if (!q.indicator_type.empty()) return BadRequest(res, "filter on one indicator at a time");
       q.indicator_type = t;
       q.indicator_value = req.get_param_value(t);
     }
-    for (const char* t : {"since", "until"}) {
-      if (!req.has_param(t)) continue;
-      auto v = ParseTime(req.get_param_value(t));
-      if (!v) return Problem(res, 400, "Bad Request", std::string(t) + " must be an RFC 3339 time in UTC");
-      (std::string(t) == "since" ? q.since : q.until) = v;
-    }
+    if (!ParseTimeRange(req, res, &q.since, &q.until)) return;
     q.cursor = req.get_param_value("cursor");
-    if (req.has_param("limit")) {
-      try {
-        q.limit = std::stoul(req.get_param_value("limit"));
-      } catch (...) {
-        return Problem(res, 400, "Bad Request", "limit must be a number");
-      }
-      if (q.limit == 0 || q.limit > kMaxPageSize)
-        return Problem(res, 400, "Bad Request", "limit must be 1 to " + std::to_string(kMaxPageSize));
-    }
+    if (!ParseLimit(req, res, 50, &q.limit)) return;
     auto page = store->ListReports(q);
-    if (!page) {
-      if (page.error().code() == Status::Code::kInvalidArgument)
-        return Problem(res, 400, "Bad Request", page.error().message());
-      return Problem(res, 503, "Service Unavailable", page.error().message());
-    }
+    if (!page) return StoreProblem(res, page.error());
     JsonWriter w;
     w.BeginObject().Key("items").BeginArray();
-    for (const auto& r : page->rows) ReportJson(w, r, false);
+    for (const auto& r : page->rows) ReportJson(w, r, false, false);
     w.EndArray();
     w.Key("next_cursor").StringOrNull(page->next_cursor);
     w.EndObject();
@@ -238,17 +544,17 @@ struct Server::Impl {
   }
 
   void LookupIndicator(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
+    auto who = Authenticate(req, res, Permission::kLookup);
     if (!who) return;
     std::string type = req.get_param_value("type"), value = req.get_param_value("value");
-    static const char* kTypes[] = {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"};
     bool known = false;
-    for (const char* t : kTypes) known = known || type == t;
+    for (const char* t : kIndicatorTypes) known = known || type == t;
     if (!known || value.empty())
-      return Problem(res, 400, "Bad Request",
-                     "give type (ip, domain, host, url, email, phone, payment, attachment) and value");
-    auto s = store->LookupIndicator(who->org, type, value, 50);
-    if (!s) return Problem(res, 503, "Service Unavailable", s.error().message());
+      return BadRequest(res, "give type (ip, domain, host, url, email, phone, payment, attachment) and value");
+    // Partners learn whether and when an indicator was seen, not which reports hold it.
+    bool ids = Allowed(who->role, Permission::kReadReports);
+    auto s = store->LookupIndicator(who->org, type, value, ids ? 50 : 0);
+    if (!s) return StoreProblem(res, s.error());
     JsonWriter w;
     w.BeginObject().Key("type").String(type).Key("value").String(value).Key("reports").Int(s->reports);
     w.Key("first_seen");
@@ -257,97 +563,377 @@ struct Server::Impl {
     w.Key("last_seen");
     if (s->reports) w.String(FormatRfc3339(s->last_seen));
     else w.Null();
-    w.Key("report_ids").BeginArray();
-    for (const auto& id : s->report_ids) w.String(id);
-    w.EndArray().EndObject();
+    if (ids) {
+      w.Key("report_ids").BeginArray();
+      for (const auto& id : s->report_ids) w.String(id);
+      w.EndArray();
+    }
+    w.EndObject();
     Json(res, 200, w.str());
   }
 
-  void GetRaw(const httplib::Request& req, httplib::Response& res) {
-    auto row = OwnReport(req, res);
-    if (!row) return;
-    const std::string& id = row->sha256;
-    auto bytes = intake->evidence().Get(id);
-    if (!bytes) return Problem(res, 500, "Internal Server Error", "evidence unreadable: " + bytes.error().message());
-    res.set_header("Content-Disposition", "attachment; filename=\"" + id + (row->kind == "sms" ? ".json" : ".eml") + "\"");
-    res.set_header("Digest", "sha-256=" + id);
-    res.set_content(*bytes, row->kind == "sms" ? "application/json" : "message/rfc822");
+  // --- campaigns and aggregates ---------------------------------------------------------------
+
+  static void FacetsJson(JsonWriter& w, const char* key, const std::vector<store::Facet>& facets) {
+    w.Key(key).BeginArray();
+    for (const auto& f : facets) w.BeginObject().Key("value").String(f.value).Key("reports").Int(f.count).EndObject();
+    w.EndArray();
   }
 
-  static void CampaignJson(JsonWriter& w, const store::CampaignRow& c) {
+  static void CampaignJson(JsonWriter& w, const store::CampaignRow& c, bool detail) {
     w.BeginObject().Key("id").Int(c.id).Key("reports").Int(c.reports);
     w.Key("first_seen").String(FormatRfc3339(c.first_seen)).Key("last_seen").String(FormatRfc3339(c.last_seen));
+    if (detail) {
+      FacetsJson(w, "categories", c.categories);
+      FacetsJson(w, "origin_countries", c.origin_countries);
+      FacetsJson(w, "origin_asns", c.origin_asns);
+      w.Key("top_indicators").BeginArray();
+      for (const auto& i : c.top_indicators)
+        w.BeginObject().Key("type").String(i.type).Key("value").String(i.value).Key("reports").Int(i.count).EndObject();
+      w.EndArray();
+      w.Key("reports_url").String("/api/v1/reports?campaign=" + std::to_string(c.id));
+    }
     w.EndObject();
   }
 
   void ListCampaigns(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
+    auto who = Authenticate(req, res, Permission::kReadReports);
     if (!who) return;
     size_t limit = 50;
-    if (req.has_param("limit")) {
-      try {
-        limit = std::stoul(req.get_param_value("limit"));
-      } catch (...) {
-        limit = 0;
-      }
-      if (limit == 0 || limit > kMaxPageSize)
-        return Problem(res, 400, "Bad Request", "limit must be 1 to " + std::to_string(kMaxPageSize));
-    }
+    if (!ParseLimit(req, res, 50, &limit)) return;
     auto list = store->ListCampaigns(who->org, limit, 0);
-    if (!list) return Problem(res, 503, "Service Unavailable", list.error().message());
+    if (!list) return StoreProblem(res, list.error());
     JsonWriter w;
     w.BeginObject().Key("items").BeginArray();
-    for (const auto& c : *list) CampaignJson(w, c);
+    for (const auto& c : *list) CampaignJson(w, c, false);
     w.EndArray().EndObject();
     Json(res, 200, w.str());
   }
 
   void GetCampaign(const httplib::Request& req, httplib::Response& res) {
-    auto who = Authenticate(req, res);
+    auto who = Authenticate(req, res, Permission::kReadReports);
     if (!who) return;
     int64_t id = 0;
     try {
       id = std::stoll(std::string(req.matches[1]));
     } catch (...) {
-      return Problem(res, 404, "Not Found", "no such campaign");
+      return NotFound(res, "no such campaign");
     }
     auto c = store->GetCampaign(who->org, id);
-    if (!c) return Problem(res, 503, "Service Unavailable", c.error().message());
-    if (!*c) return Problem(res, 404, "Not Found", "no such campaign");
+    if (!c) return StoreProblem(res, c.error());
+    if (!*c) return NotFound(res, "no such campaign");
     JsonWriter w;
-    CampaignJson(w, **c);
+    CampaignJson(w, **c, true);
     Json(res, 200, w.str());
   }
 
+  void Stats(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kLookup);
+    if (!who) return;
+    store::AggregateQuery q;
+    q.org = who->org;
+    q.dimension = req.has_param("dimension") ? req.get_param_value("dimension") : "total";
+    if (q.dimension != "total" && q.dimension != "category" && q.dimension != "origin_country" &&
+        q.dimension != "origin_asn" && q.dimension != "domain")
+      return BadRequest(res, "dimension is one of total, category, origin_country, origin_asn, domain");
+    std::string by = req.get_param_value("by");
+    if (!by.empty() && by != "day") return BadRequest(res, "by takes the value day");
+    q.by_day = by == "day";
+    if (!ParseTimeRange(req, res, &q.since, &q.until)) return;
+    if (!ParseLimit(req, res, 20, &q.limit)) return;
+    auto rows = store->Aggregate(q);
+    if (!rows) return StoreProblem(res, rows.error());
+    JsonWriter w;
+    w.BeginObject().Key("dimension").String(q.dimension).Key("items").BeginArray();
+    for (const auto& r : *rows) {
+      w.BeginObject();
+      if (q.by_day) w.Key("day").String(FormatRfc3339(r.day).substr(0, 10));
+      w.Key("value").String(r.value).Key("reports").Int(r.count).EndObject();
+    }
+    w.EndArray().EndObject();
+    Json(res, 200, w.str());
+  }
+
+  // --- administration -------------------------------------------------------------------------
+
+  static void UserJson(JsonWriter& w, const store::User& u) {
+    w.BeginObject().Key("name").String(u.name).Key("role").String(u.role).Key("disabled").Bool(u.disabled);
+    w.Key("created_at").String(FormatRfc3339(u.created_at)).EndObject();
+  }
+
+  void ListUsers(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kManageUsers);
+    if (!who) return;
+    auto users = store->ListUsers(who->org);
+    if (!users) return StoreProblem(res, users.error());
+    JsonWriter w;
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& u : *users) UserJson(w, u);
+    w.EndArray().EndObject();
+    Json(res, 200, w.str());
+  }
+
+  void CreateUser(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kManageUsers);
+    if (!who) return;
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    std::string name, role, password;
+    if (!StringMember(*body, "name", &name) || !StringMember(*body, "role", &role) ||
+        !StringMember(*body, "password", &password))
+      return BadRequest(res, "name, role and password are strings");
+    if (!ValidUserName(name)) return BadRequest(res, "a user name is 1 to 64 characters: letters, digits, . _ @ -");
+    if (!store::IsRole(role)) return BadRequest(res, "role is one of admin, coordinator, analyst, partner, reporter");
+    bool generated = password.empty();
+    if (generated) password = service::NewPassword();
+    if (Status s = service::CheckNewPassword(password); !s.ok()) return BadRequest(res, s.message());
+    auto hash = service::HashPassword(password);
+    if (!hash) return StoreProblem(res, hash.error());
+    auto id = store->CreateUser(who->org, name, role, *hash);
+    if (!id) return StoreProblem(res, id.error());
+    Audit(nullptr, who->org, who->actor, "user.create", name, "role " + role);
+    JsonWriter w;
+    w.BeginObject().Key("name").String(name).Key("role").String(role).Key("organisation").String(who->org);
+    if (generated) w.Key("password").String(password);
+    w.EndObject();
+    res.set_header("Cache-Control", "no-store");
+    Json(res, 201, w.str());
+  }
+
+  static bool ValidUserName(const std::string& n) {
+    if (n.empty() || n.size() > 64) return false;
+    for (char c : n)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '@' && c != '-') return false;
+    return true;
+  }
+
+  void UpdateUser(const httplib::Request& req, httplib::Response& res) {
+    auto who = Identify(req, res);
+    if (!who) return;
+    const std::string name = req.matches[1];
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    bool admin = Allowed(who->role, Permission::kManageUsers);
+    bool self = !who->user.empty() && who->user == name;
+    store::UserChange change;
+    std::string role, password, current;
+    if (!StringMember(*body, "role", &role) || !StringMember(*body, "password", &password) ||
+        !StringMember(*body, "current_password", &current))
+      return BadRequest(res, "role, password and current_password are strings");
+    if (body->contains("disabled")) {
+      if (!(*body)["disabled"].is_boolean()) return BadRequest(res, "disabled is true or false");
+      change.disabled = (*body)["disabled"].get<bool>();
+    }
+    if (!role.empty()) {
+      if (!store::IsRole(role)) return BadRequest(res, "role is one of admin, coordinator, analyst, partner, reporter");
+      change.role = role;
+    }
+    if (!password.empty()) {
+      if (Status s = service::CheckNewPassword(password); !s.ok()) return BadRequest(res, s.message());
+      auto hash = service::HashPassword(password);
+      if (!hash) return StoreProblem(res, hash.error());
+      change.password_hash = *hash;
+    }
+    if (!admin) {
+      // Anyone may change their own password, proving they know the current one.
+      if (!self || change.role || change.disabled || !change.password_hash)
+        return Problem(res, 403, "Forbidden", "the role " + who->role + " may only change its own password");
+      auto me = store->FindUser(name);
+      if (!me) return StoreProblem(res, me.error());
+      if (!*me || !service::VerifyPassword((*me)->password_hash, current))
+        return Problem(res, 403, "Forbidden", "current_password is wrong");
+    }
+    if (admin && ((change.role && *change.role != "admin") || (change.disabled && *change.disabled))) {
+      if (Status s = KeepAnAdmin(who->org, name); !s.ok()) return StoreProblem(res, s);
+    }
+    if (Status s = store->UpdateUser(who->org, name, change); !s.ok()) return StoreProblem(res, s);
+    std::string what;
+    if (change.role) what += "role " + *change.role + "; ";
+    if (change.disabled) what += *change.disabled ? "disabled; " : "enabled; ";
+    if (change.password_hash) what += "password changed; ";
+    Audit(nullptr, who->org, who->actor, "user.update", name, what);
+    auto users = store->ListUsers(who->org);
+    if (!users) return StoreProblem(res, users.error());
+    for (const auto& u : *users) {
+      if (u.name != name) continue;
+      JsonWriter w;
+      UserJson(w, u);
+      return Json(res, 200, w.str());
+    }
+    NotFound(res, "no user " + name);
+  }
+
+  // PermissionDenied when taking away `name`'s administration would leave none in `org`.
+  Status KeepAnAdmin(const std::string& org, const std::string& name) {
+    auto users = store->ListUsers(org);
+    if (!users) return users.error();
+    for (const auto& u : *users)
+      if (u.name != name && u.role == "admin" && !u.disabled) return Status::Ok();
+    return Status::PermissionDenied("the organisation would have no administrator left");
+  }
+
+  void ListTokens(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kManageUsers);
+    if (!who) return;
+    auto tokens = store->ListTokens(who->org);
+    if (!tokens) return StoreProblem(res, tokens.error());
+    JsonWriter w;
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& t : *tokens) {
+      w.BeginObject().Key("id").Int(t.id).Key("role").String(t.role).Key("label").String(t.label);
+      w.Key("created_at").String(FormatRfc3339(t.created_at)).EndObject();
+    }
+    w.EndArray().EndObject();
+    Json(res, 200, w.str());
+  }
+
+  void CreateToken(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kManageUsers);
+    if (!who) return;
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    std::string role, label;
+    if (!StringMember(*body, "role", &role) || !StringMember(*body, "label", &label))
+      return BadRequest(res, "role and label are strings");
+    if (!store::IsRole(role)) return BadRequest(res, "role is one of admin, coordinator, analyst, partner, reporter");
+    if (label.size() > 200) return BadRequest(res, "label is at most 200 characters");
+    std::string token = NewToken();
+    if (token.empty()) return Problem(res, 503, "Service Unavailable", "no random bytes available");
+    auto id = store->AddToken(who->org, role, Sha256Hex(token), label);
+    if (!id) return StoreProblem(res, id.error());
+    Audit(nullptr, who->org, who->actor, "token.create", std::to_string(*id), "role " + role);
+    JsonWriter w;
+    w.BeginObject().Key("id").Int(*id).Key("token").String(token).Key("role").String(role);
+    w.Key("label").String(label).EndObject();
+    res.set_header("Cache-Control", "no-store");
+    Json(res, 201, w.str());
+  }
+
+  void RevokeToken(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kManageUsers);
+    if (!who) return;
+    int64_t id = 0;
+    try {
+      id = std::stoll(std::string(req.matches[1]));
+    } catch (...) {
+      return NotFound(res, "no such token");
+    }
+    if (Status s = store->RevokeToken(who->org, id); !s.ok()) return StoreProblem(res, s);
+    Audit(nullptr, who->org, who->actor, "token.revoke", std::to_string(id));
+    res.status = 204;
+  }
+
+  void ListAudit(const httplib::Request& req, httplib::Response& res) {
+    auto who = Authenticate(req, res, Permission::kReadAudit);
+    if (!who) return;
+    size_t limit = 100;
+    if (!ParseLimit(req, res, 100, &limit)) return;
+    int64_t before = 0;
+    if (req.has_param("before")) {
+      try {
+        before = std::stoll(req.get_param_value("before"));
+      } catch (...) {
+        return BadRequest(res, "before must be a number");
+      }
+    }
+    auto events = store->ListAudit(who->org, before, limit + 1);
+    if (!events) return StoreProblem(res, events.error());
+    bool more = events->size() > limit;
+    if (more) events->pop_back();
+    JsonWriter w;
+    w.BeginObject().Key("items").BeginArray();
+    for (const auto& e : *events) {
+      w.BeginObject().Key("seq").Int(e.seq).Key("at").String(FormatRfc3339(e.at)).Key("actor").String(e.actor);
+      w.Key("action").String(e.action).Key("target").String(e.target).Key("detail").String(e.detail);
+      w.Key("hash").String(e.hash).EndObject();
+    }
+    w.EndArray().Key("next_before");
+    if (more) w.Int(events->back().seq);
+    else w.Null();
+    w.EndObject();
+    Json(res, 200, w.str());
+  }
+
+  // --- operations -----------------------------------------------------------------------------
+
   void Metrics(const httplib::Request&, httplib::Response& res) {
     std::string out;
-    out += "# HELP lapis_reports_received_total Complaints acknowledged through the API.\n";
-    out += "# TYPE lapis_reports_received_total counter\n";
-    out += "lapis_reports_received_total " + std::to_string(received.load()) + "\n";
-    out += "# HELP lapis_reports_analysed_total Reports analysed by this server.\n";
-    out += "# TYPE lapis_reports_analysed_total counter\n";
-    out += "lapis_reports_analysed_total " + std::to_string(analysed.load()) + "\n";
-    out += "# HELP lapis_analysis_failures_total Analyses that failed (the reports are kept and retried).\n";
-    out += "# TYPE lapis_analysis_failures_total counter\n";
-    out += "lapis_analysis_failures_total " + std::to_string(failed.load()) + "\n";
-    out += "# HELP lapis_intake_errors_total Complaints that could not be stored (not acknowledged).\n";
-    out += "# TYPE lapis_intake_errors_total counter\n";
-    out += "lapis_intake_errors_total " + std::to_string(intake_errors.load()) + "\n";
-    out += "# HELP lapis_analysis_batch_seconds Time of the last analysis batch.\n";
-    out += "# TYPE lapis_analysis_batch_seconds gauge\n";
-    out += "lapis_analysis_batch_seconds " + std::to_string(last_batch_seconds.load()) + "\n";
+    auto metric = [&](const char* name, const char* type, const char* help, const std::string& value) {
+      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " + value + "\n";
+    };
+    metric("lapis_reports_received_total", "counter", "Complaints acknowledged through the API.",
+           std::to_string(received.load()));
+    metric("lapis_reports_analysed_total", "counter", "Reports analysed by this server.", std::to_string(analysed.load()));
+    metric("lapis_analysis_failures_total", "counter", "Analyses that failed (the reports are kept and retried).",
+           std::to_string(failed.load()));
+    metric("lapis_intake_errors_total", "counter", "Complaints that could not be stored (not acknowledged).",
+           std::to_string(intake_errors.load()));
+    metric("lapis_overload_rejections_total", "counter", "Submissions answered 503 because the node was overloaded.",
+           std::to_string(overload_rejections.load()));
+    metric("lapis_audit_errors_total", "counter", "Audit log entries that could not be written.",
+           std::to_string(audit_errors.load()));
+    metric("lapis_sign_in_failures_total", "counter", "Failed sign-ins.", std::to_string(sign_in_failures.load()));
+    metric("lapis_analysis_queue_depth", "gauge", "Reports waiting for analysis.", std::to_string(queue_depth.load()));
+    metric("lapis_analysis_batch_seconds", "gauge", "Time of the last analysis batch.",
+           std::to_string(last_batch_seconds.load()));
+    metric("lapis_analysis_seconds_total", "counter", "Time spent analysing reports.",
+           std::to_string(analysis_seconds_sum.load()));
+    out += "# HELP lapis_http_request_duration_seconds Time to answer an HTTP request.\n";
+    out += "# TYPE lapis_http_request_duration_seconds histogram\n";
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < std::size(kLatencyBuckets); ++i) {
+      cumulative += latency_buckets[i].load();
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", kLatencyBuckets[i]);
+      out += "lapis_http_request_duration_seconds_bucket{le=\"" + std::string(le) + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += "lapis_http_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(latency_count.load()) + "\n";
+    out += "lapis_http_request_duration_seconds_sum " + std::to_string(latency_sum.load()) + "\n";
+    out += "lapis_http_request_duration_seconds_count " + std::to_string(latency_count.load()) + "\n";
+    out += "# HELP lapis_http_responses_total HTTP responses by status class.\n";
+    out += "# TYPE lapis_http_responses_total counter\n";
+    for (int c = 1; c <= 5; ++c)
+      out += "lapis_http_responses_total{code=\"" + std::to_string(c) + "xx\"} " + std::to_string(status_classes[c].load()) + "\n";
     res.set_content(out, "text/plain; version=0.0.4");
   }
 
+  void AccessLog(const httplib::Request& req, const httplib::Response& res) {
+    double seconds = std::chrono::duration<double>(Clock::now() - t_request_start).count();
+    size_t bucket = 0;
+    while (bucket < std::size(kLatencyBuckets) && seconds > kLatencyBuckets[bucket]) ++bucket;
+    if (bucket < std::size(kLatencyBuckets)) ++latency_buckets[bucket];
+    ++latency_count;
+    latency_sum = latency_sum.load() + seconds;
+    if (res.status >= 100 && res.status < 600) ++status_classes[res.status / 100];
+    if (req.path == "/metrics") return;
+    // The path only: query strings can hold what an analyst searched for.
+    log::Info("http.request", {{"method", req.method},
+                               {"path", req.path},
+                               {"status", res.status},
+                               {"ms", static_cast<int64_t>(seconds * 1000)},
+                               {"bytes", static_cast<int64_t>(res.body.size())},
+                               {"remote", req.remote_addr},
+                               {"org", t_org},
+                               {"actor", t_actor}});
+  }
+
   void AnalysisLoop() {
+    if (auto n = store->CountPending()) queue_depth = *n;
     while (true) {
-      auto t0 = std::chrono::steady_clock::now();
+      auto t0 = Clock::now();
       auto st = intake->AnalyzePending(kAnalysisBatch, opt.analysis_jobs);
+      if (!st) log::Error("analysis.error", {{"detail", st.error().ToString()}});
       bool idle = !st || st->analysed + st->failed == 0;
       if (st && !idle) {
         analysed += st->analysed;
         failed += st->failed;
-        last_batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        last_batch_seconds = s;
+        analysis_seconds_sum = analysis_seconds_sum.load() + s;
+        if (st->failed) log::Warn("analysis.failures", {{"failed", static_cast<int64_t>(st->failed)}});
+        if (auto n = store->CountPending()) queue_depth = *n;
+      } else if (st) {
+        queue_depth = 0;
       }
       std::unique_lock<std::mutex> l(mu);
       if (stopping) return;
@@ -364,19 +950,43 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   impl_->opt = options;
   auto& http = impl_->http;
   Impl* p = impl_.get();
+  const size_t threads = static_cast<size_t>(std::max(2, options.http_threads));
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_payload_max_length(kMaxRequestBody);
   http.set_read_timeout(30);
-  http.Post("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->PostReport(q, r); });
-  http.Get(R"(/api/v1/reports/([^/]+))", [p](const httplib::Request& q, httplib::Response& r) { p->GetReport(q, r); });
-  http.Get(R"(/api/v1/reports/([^/]+)/raw)", [p](const httplib::Request& q, httplib::Response& r) { p->GetRaw(q, r); });
-  http.Get("/api/v1/campaigns", [p](const httplib::Request& q, httplib::Response& r) { p->ListCampaigns(q, r); });
-  http.Get(R"(/api/v1/campaigns/([^/]+))", [p](const httplib::Request& q, httplib::Response& r) { p->GetCampaign(q, r); });
-  http.Get("/metrics", [p](const httplib::Request& q, httplib::Response& r) { p->Metrics(q, r); });
-  http.Get("/api/v1/reports", [p](const httplib::Request& q, httplib::Response& r) { p->ListReports(q, r); });
-  http.Get("/api/v1/indicators", [p](const httplib::Request& q, httplib::Response& r) { p->LookupIndicator(q, r); });
+  using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
+  auto route = [p](Handler h) {
+    return [p, h](const httplib::Request& q, httplib::Response& r) { (p->*h)(q, r); };
+  };
+  http.Post("/api/v1/reports", route(&Impl::PostReport));
+  http.Get("/api/v1/reports", route(&Impl::ListReports));
+  http.Get(R"(/api/v1/reports/([^/]+))", route(&Impl::GetReport));
+  http.Get(R"(/api/v1/reports/([^/]+)/raw)", route(&Impl::GetRaw));
+  http.Get("/api/v1/indicators", route(&Impl::LookupIndicator));
+  http.Get("/api/v1/campaigns", route(&Impl::ListCampaigns));
+  http.Get(R"(/api/v1/campaigns/([^/]+))", route(&Impl::GetCampaign));
+  http.Get("/api/v1/stats", route(&Impl::Stats));
+  http.Post("/api/v1/session", route(&Impl::SignIn));
+  http.Get("/api/v1/session", route(&Impl::WhoAmI));
+  http.Delete("/api/v1/session", route(&Impl::SignOut));
+  http.Get("/api/v1/users", route(&Impl::ListUsers));
+  http.Post("/api/v1/users", route(&Impl::CreateUser));
+  http.Patch(R"(/api/v1/users/([^/]+))", route(&Impl::UpdateUser));
+  http.Get("/api/v1/tokens", route(&Impl::ListTokens));
+  http.Post("/api/v1/tokens", route(&Impl::CreateToken));
+  http.Delete(R"(/api/v1/tokens/([^/]+))", route(&Impl::RevokeToken));
+  http.Get("/api/v1/audit", route(&Impl::ListAudit));
+  http.Get("/metrics", route(&Impl::Metrics));
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });
+  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    t_request_start = Clock::now();
+    t_actor.clear();
+    t_org.clear();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_logger([p](const httplib::Request& q, const httplib::Response& r) { p->AccessLog(q, r); });
   http.set_error_handler([](const httplib::Request&, httplib::Response& r) {
     if (r.get_header_value("Content-Type") == "application/problem+json") return;
     const char* title = r.status == 404 ? "Not Found" : r.status == 413 ? "Payload Too Large" : "Error";

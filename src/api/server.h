@@ -1,6 +1,7 @@
 // The node's HTTP/JSON API under /api/v1 (docs/api.md, OpenAPI at /api/v1/openapi.json).
-// Errors are RFC 9457 problem+json. Every request is authenticated with an API token
-// (Authorization: Bearer) and scoped to the token's organisation.
+// Errors are RFC 9457 problem+json. Every request is authenticated — an API token or a session
+// token as Authorization: Bearer, or the session cookie of a signed-in user — checked against
+// the caller's role (api/access.h) and scoped to the caller's organisation.
 #pragma once
 
 #include <atomic>
@@ -22,6 +23,12 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;        // 0 = any free port
   int analysis_jobs = 1;  // threads analysing what was received
+  int http_threads = 64;  // requests served at once
+  // Overload: submissions beyond these answer 503 with Retry-After (nothing is half-accepted).
+  int max_inflight_submissions = 256;
+  int64_t max_pending = 500000;  // reports waiting for analysis
+  int64_t session_seconds = 12 * 3600;
+  bool secure_cookies = false;  // mark the session cookie Secure (behind HTTPS)
 };
 
 class Server {
@@ -45,7 +52,7 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// A new random API token (printable) and the SHA-256 that the store keeps.
+// A new random API token (printable); the store keeps its SHA-256.
 std::string NewToken();
 
 }  // namespace lapis::api

@@ -117,6 +117,23 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   serve->add_option("--max-message-size", so.max_message_size, "Bytes of a message that are analysed")
       ->capture_default_str();
   serve->add_option("--ip-db", so.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");
+  serve->add_option("--log-format", so.log_format, "Log lines on stderr: logfmt or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  serve->add_option("--http-threads", so.http_threads, "HTTP requests served at once")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1024));
+  serve->add_option("--max-inflight", so.max_inflight,
+                    "Submissions being stored at once; more answer 503 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  serve->add_option("--max-pending", so.max_pending,
+                    "Reports waiting for analysis beyond which submissions answer 503 with Retry-After")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve->add_option("--session-hours", so.session_hours, "Lifetime of a sign-in session")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 30));
 
   TokenOptions to;
   auto* token = app.add_subcommand("token", "Manage API tokens");
@@ -129,6 +146,38 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   token_create->add_option("--role", to.role, "Role")
       ->required()
       ->check(CLI::IsMember({"admin", "coordinator", "analyst", "partner", "reporter"}));
+  token_create->add_option("--label", to.label, "What the token is for (shown in lists)");
+
+  UserOptions uo;
+  auto* user = app.add_subcommand("user", "Manage users who sign in to the node");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand(
+      "create", "Create a user of an organisation (created if needed); prints a generated password unless one is given");
+  auto* user_list = user->add_subcommand("list", "List the users of an organisation");
+  for (auto* c : {user_create, user_list}) {
+    c->add_option("--data", uo.data_dir, "Data directory of the node")->required();
+    c->add_option("--database", uo.database, "Database URL (default: SQLite in the data directory)");
+    c->add_option("--org", uo.org, "Organisation")->required();
+  }
+  user_create->add_option("--name", uo.name, "User name (signs in with it)")->required();
+  user_create->add_option("--role", uo.role, "Role")
+      ->required()
+      ->check(CLI::IsMember({"admin", "coordinator", "analyst", "partner", "reporter"}));
+  user_create->add_option("--password-file", uo.password_file,
+                          "Read the password from the first line of this file (- for stdin)");
+
+  AuditOptions auo;
+  auto* audit = app.add_subcommand("audit", "The append-only, hash-chained audit log");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand(
+      "verify", "Re-walk the hash chain; print the number of entries and the head hash, or where it is broken");
+  auto* audit_list = audit->add_subcommand("list", "Print an organisation's latest entries");
+  for (auto* c : {audit_verify, audit_list}) {
+    c->add_option("--data", auo.data_dir, "Data directory of the node")->required();
+    c->add_option("--database", auo.database, "Database URL (default: SQLite in the data directory)");
+  }
+  audit_list->add_option("--org", auo.org, "Organisation")->required();
+  audit_list->add_option("--limit", auo.limit, "Entries")->capture_default_str();
 
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
@@ -165,6 +214,10 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
     if (campaigns->parsed()) return RunCampaigns(co, open_store);
     if (serve->parsed()) return RunServe(so, open_store);
     if (token_create->parsed()) return RunTokenCreate(to, open_store);
+    if (user_create->parsed()) return RunUserCreate(uo, open_store);
+    if (user_list->parsed()) return RunUserList(uo, open_store);
+    if (audit_verify->parsed()) return RunAuditVerify(auo, open_store);
+    if (audit_list->parsed()) return RunAuditList(auo, open_store);
     if (recluster->parsed()) return RunRecluster(co, open_store);
     if (update->parsed()) return RunIpDataUpdate(io);
     if (build->parsed()) return RunIpDataBuild(io);

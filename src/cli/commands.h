@@ -82,6 +82,11 @@ struct ServeOptions {
   int jobs = 1;
   size_t max_message_size = 32 * 1024 * 1024;
   std::string ip_db;
+  std::string log_format = "logfmt";
+  int http_threads = 64;
+  int max_inflight = 256;
+  int64_t max_pending = 500000;
+  int session_hours = 12;
 };
 
 int RunServe(const ServeOptions& o, const store::StoreOpener& open_store);
@@ -91,9 +96,32 @@ struct TokenOptions {
   std::string database;
   std::string org;
   std::string role;
+  std::string label;
 };
 
 int RunTokenCreate(const TokenOptions& o, const store::StoreOpener& open_store);
+
+struct UserOptions {
+  std::string data_dir;
+  std::string database;
+  std::string org;
+  std::string name;
+  std::string role;
+  std::string password_file;  // "" = generate and print; "-" = read a line from stdin
+};
+
+int RunUserCreate(const UserOptions& o, const store::StoreOpener& open_store);
+int RunUserList(const UserOptions& o, const store::StoreOpener& open_store);
+
+struct AuditOptions {
+  std::string data_dir;
+  std::string database;
+  std::string org;
+  size_t limit = 50;
+};
+
+int RunAuditVerify(const AuditOptions& o, const store::StoreOpener& open_store);
+int RunAuditList(const AuditOptions& o, const store::StoreOpener& open_store);
 
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);

@@ -5,7 +5,7 @@
 
 #include "api/server.h"
 #include "cli/commands.h"
-#include "common/sha256.h"
+#include "common/log.h"
 #include "enrich/ipdb.h"
 #include "service/intake.h"
 #include "store/evidence.h"
@@ -28,6 +28,16 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     return kExitUsage;
   }
   so.analysis_jobs = o.jobs;
+  so.http_threads = o.http_threads;
+  so.max_inflight_submissions = o.max_inflight;
+  so.max_pending = o.max_pending;
+  so.session_seconds = int64_t{o.session_hours} * 3600;
+  log::Format format;
+  if (!log::ParseFormat(o.log_format, &format)) {
+    std::fprintf(stderr, "lapis: --log-format is logfmt or json\n");
+    return kExitUsage;
+  }
+  log::SetFormat(format);
   auto ev = store::EvidenceStore::Open(o.data_dir + "/evidence");
   if (!ev) {
     std::fprintf(stderr, "lapis: %s\n", ev.error().ToString().c_str());
@@ -65,28 +75,11 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   });
   std::fprintf(stderr, "lapis: listening on http://%s:%d\n", so.host.c_str(), *port);
   std::fflush(stderr);
+  log::Info("node.start", {{"url", "http://" + so.host + ":" + std::to_string(*port)},
+                           {"schema_version", (*st)->SchemaVersion()}, {"analysis_threads", o.jobs}});
   server.Run();
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
-  return kExitOk;
-}
-
-int RunTokenCreate(const TokenOptions& o, const store::StoreOpener& open_store) {
-  auto st = open_store(o.database, o.data_dir);
-  if (!st) {
-    std::fprintf(stderr, "lapis: %s\n", st.error().ToString().c_str());
-    return kExitPartial;
-  }
-  std::string token = api::NewToken();
-  if (token.empty()) {
-    std::fprintf(stderr, "lapis: no random bytes available\n");
-    return kExitPartial;
-  }
-  if (Status s = (*st)->AddToken(o.org, o.role, Sha256Hex(token)); !s.ok()) {
-    std::fprintf(stderr, "lapis: %s\n", s.ToString().c_str());
-    return kExitPartial;
-  }
-  std::printf("%s\n", token.c_str());
   return kExitOk;
 }
 

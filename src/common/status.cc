@@ -8,6 +8,8 @@ std::string Status::ToString() const {
     case Code::kOk: return "OK";
     case Code::kInvalidArgument: name = "invalid argument"; break;
     case Code::kNotFound: name = "not found"; break;
+    case Code::kAlreadyExists: name = "already exists"; break;
+    case Code::kPermissionDenied: name = "permission denied"; break;
     case Code::kIoError: name = "I/O error"; break;
     case Code::kCorruption: name = "corruption"; break;
     case Code::kUnavailable: name = "unavailable"; break;

@@ -10,12 +10,17 @@ namespace lapis {
 
 class Status {
  public:
-  enum class Code { kOk = 0, kInvalidArgument, kNotFound, kIoError, kCorruption, kUnavailable, kInternal };
+  enum class Code {
+    kOk = 0, kInvalidArgument, kNotFound, kAlreadyExists, kPermissionDenied, kIoError, kCorruption,
+    kUnavailable, kInternal
+  };
 
   Status() = default;
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
+  static Status AlreadyExists(std::string m) { return Status(Code::kAlreadyExists, std::move(m)); }
+  static Status PermissionDenied(std::string m) { return Status(Code::kPermissionDenied, std::move(m)); }
   static Status IoError(std::string m) { return Status(Code::kIoError, std::move(m)); }
   static Status Corruption(std::string m) { return Status(Code::kCorruption, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }

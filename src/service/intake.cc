@@ -37,15 +37,59 @@ Result<store::Submission> PutEvidence(const store::EvidenceStore& evidence, cons
 
 }  // namespace
 
+struct Intake::Waiting {
+  store::Submission submission;
+  Result<store::SubmitResult> result = Fail(Status::Internal("not committed"));
+  bool done = false;
+};
+
 Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_view bytes,
                                            const std::string& kind, const std::string& channel,
                                            const std::string& source, const std::string& personal_json,
                                            std::string* sha256) {
-  auto s = PutEvidence(*evidence_, org, bytes, kind, channel, source, /*sync=*/true);
+  if (org.empty()) return Fail(Status::InvalidArgument("organisation name is empty"));
+  auto s = PutEvidence(*evidence_, org, bytes, kind, channel, source, /*sync=*/false);
   if (!s) return Fail(s.error());
   s->personal_json = personal_json;
   if (sha256) *sha256 = s->sha256;
-  return store_->RecordSubmission(*s);
+  Waiting w{std::move(*s)};
+  GroupCommit(&w);
+  return w.result;
+}
+
+void Intake::GroupCommit(Waiting* w) {
+  constexpr size_t kMaxGroup = 512;
+  std::unique_lock<std::mutex> l(commit_mu_);
+  queue_.push_back(w);
+  while (!w->done) {
+    if (committing_) {
+      committed_.wait(l);
+      continue;
+    }
+    committing_ = true;
+    std::vector<Waiting*> group;
+    while (!queue_.empty() && group.size() < kMaxGroup) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    l.unlock();
+    std::vector<store::Submission> subs;
+    subs.reserve(group.size());
+    for (Waiting* g : group) subs.push_back(g->submission);
+    Status synced = evidence_->Sync();
+    if (!synced.ok()) {
+      for (Waiting* g : group) g->result = Fail(synced);
+    } else if (auto r = store_->RecordSubmissions(subs)) {
+      for (size_t i = 0; i < group.size(); ++i) group[i]->result = (*r)[i];
+    } else {
+      // One bad submission must not fail the others: record them one by one.
+      for (Waiting* g : group) g->result = store_->RecordSubmission(g->submission);
+    }
+    l.lock();
+    for (Waiting* g : group) g->done = true;
+    committing_ = false;
+    committed_.notify_all();
+  }
 }
 
 Result<std::vector<store::SubmitResult>> Intake::SubmitBatch(const std::string& org, const std::string& channel,

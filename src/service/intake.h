@@ -1,8 +1,13 @@
 // Intake: the one pipeline every channel ends in. Submit() makes a complaint durable (evidence
 // bytes synced to disk, then the report and complaint committed) before it returns; analysis runs
 // afterwards over whatever is waiting, so a crash between the two loses nothing. Thread-safe.
+// Concurrent Submit() calls share one sync and one commit (group commit): the first caller to find
+// no commit running commits everything queued meanwhile, the others wait for its result.
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -53,11 +58,19 @@ class Intake {
   Result<store::AnalysisRecord> AnalyzeEvidence(const store::PendingReport& p) const;
 
  private:
+  struct Waiting;
+  // Makes `w` durable together with whatever else is queued.
+  void GroupCommit(Waiting* w);
+
   store::Store* store_;
   const store::EvidenceStore* evidence_;
   const analysis::Analyzer* analyzer_;
   const enrich::IpDb* ipdb_;
   size_t max_size_;
+  std::mutex commit_mu_;
+  std::condition_variable committed_;
+  std::deque<Waiting*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace lapis::service

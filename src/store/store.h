@@ -62,12 +62,26 @@ struct IndicatorSighting {
   std::vector<std::string> report_ids;  // most recent first, up to the requested number
 };
 
+// A value and how many reports have it.
+struct Facet {
+  std::string value;
+  int64_t count = 0;
+};
+
+struct IndicatorCount {
+  std::string type, value;
+  int64_t count = 0;
+};
+
 struct CampaignRow {
   int64_t id = 0;
   int64_t reports = 0;
   int64_t first_seen = 0, last_seen = 0;
   std::vector<std::string> members;  // evidence ids, up to the requested number
   std::vector<std::string> subjects;  // of those members
+  // Filled by GetCampaign only, largest first: over every member report.
+  std::vector<Facet> categories, origin_countries, origin_asns;
+  std::vector<IndicatorCount> top_indicators;
 };
 
 struct ReportRow {
@@ -90,9 +104,64 @@ struct Counts {
   int64_t reports = 0, complaints = 0, pending = 0, analysed = 0, failed = 0;
 };
 
+// Roles, from most to least powerful. What each may do is decided by the API (docs/api.md).
+inline constexpr const char* kRoles[] = {"admin", "coordinator", "analyst", "partner", "reporter"};
+bool IsRole(const std::string& role);
+
 struct TokenInfo {
   std::string org;
   std::string role;
+  int64_t id = 0;
+  std::string label;
+  int64_t created_at = 0;
+};
+
+struct User {
+  int64_t id = 0;
+  std::string org, name, role;
+  std::string password_hash;  // argon2id, in libsodium's crypto_pwhash_str form
+  bool disabled = false;
+  int64_t created_at = 0;
+};
+
+struct UserChange {
+  std::optional<std::string> role, password_hash;
+  std::optional<bool> disabled;
+};
+
+struct SessionInfo {
+  std::string org, user, role;
+  int64_t expires_at = 0;
+};
+
+// One entry of the append-only audit log. The store assigns `seq`, `prev_hash` and `hash`
+// (store/audit.h: SHA-256 over the entry and the previous hash), so that changing, removing or
+// reordering an entry breaks the chain.
+struct AuditEvent {
+  int64_t seq = 0;
+  int64_t at = 0;       // seconds since the epoch
+  std::string org;      // "" for node-wide events
+  std::string actor;    // "user:NAME", "token:ID", "cli", "node"
+  std::string action;   // e.g. "session.create", "report.read", "report.download", "user.create"
+  std::string target;   // what was acted on (a report id, a user name)
+  std::string detail;   // free text or JSON
+  std::string prev_hash, hash;
+};
+
+// Dashboard aggregates, counted by the day a report was first received (UTC).
+struct AggregateQuery {
+  std::string org;
+  // "total", "category", "origin_country", "origin_asn", "domain" (registrable domains in links)
+  std::string dimension;
+  std::optional<int64_t> since, until;  // seconds; whole days containing them
+  bool by_day = false;                  // one row per day and value instead of totals
+  size_t limit = 20;                    // values (largest first); by_day: all days of those values
+};
+
+struct AggregateRow {
+  int64_t day = 0;  // start of the day (seconds); 0 when not by day
+  std::string value;
+  int64_t count = 0;
 };
 
 struct ReportQuery {
@@ -139,6 +208,8 @@ class Store {
   virtual Status SaveOutcomes(const std::vector<Outcome>& outcomes) = 0;
   virtual Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha256) = 0;
   virtual Result<Counts> Count(const std::string& org) = 0;
+  // Reports of every organisation waiting for analysis (as NextPending would return them).
+  virtual Result<int64_t> CountPending() = 0;
   // Root campaigns of an organisation, largest first, with up to `members` member ids each.
   virtual Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) = 0;
   // One campaign (any id of it; merged ids resolve to the root), or nullopt.
@@ -152,9 +223,39 @@ class Store {
       const std::function<void(const std::string&, const std::string&, int64_t)>& fn) = 0;
   // Assigns an analysed report to a campaign (as SaveAnalysis does with AnalysisRecord::campaign).
   virtual Result<int64_t> Cluster(const std::string& org, const std::string& sha256, const CampaignKeys& keys) = 0;
-  // API tokens: only a hash of the token is stored.
-  virtual Status AddToken(const std::string& org, const std::string& role, const std::string& token_sha256) = 0;
+  // API tokens: only a hash of the token is stored. Creates the organisation if needed.
+  virtual Result<int64_t> AddToken(const std::string& org, const std::string& role, const std::string& token_sha256,
+                                   const std::string& label) = 0;
   virtual Result<std::optional<TokenInfo>> FindToken(const std::string& token_sha256) = 0;
+  virtual Result<std::vector<TokenInfo>> ListTokens(const std::string& org) = 0;  // not revoked
+  virtual Status RevokeToken(const std::string& org, int64_t id) = 0;             // NotFound
+
+  // Users sign in with a name (unique on the node) and a password. Creates the organisation if
+  // needed; AlreadyExists when the name is taken.
+  virtual Result<int64_t> CreateUser(const std::string& org, const std::string& name, const std::string& role,
+                                     const std::string& password_hash) = 0;
+  virtual Result<std::optional<User>> FindUser(const std::string& name) = 0;
+  virtual Result<std::vector<User>> ListUsers(const std::string& org) = 0;
+  // NotFound when the organisation has no such user. Disabling a user or changing the password
+  // ends the user's sessions.
+  virtual Status UpdateUser(const std::string& org, const std::string& name, const UserChange& change) = 0;
+
+  // Sessions: only a hash of the session token is stored.
+  virtual Status CreateSession(const std::string& token_sha256, int64_t user_id, int64_t expires_at) = 0;
+  // The session's user when it exists, has not expired at `now` and the user is not disabled.
+  virtual Result<std::optional<SessionInfo>> FindSession(const std::string& token_sha256, int64_t now) = 0;
+  virtual Status DeleteSession(const std::string& token_sha256) = 0;
+
+  // Appends to the audit log (durable when it returns); fills seq, at (when 0) and the hashes.
+  virtual Result<AuditEvent> AppendAudit(const AuditEvent& e) = 0;
+  // Every entry from `from_seq` on, in order; `fn` returns false to stop.
+  virtual Status ForEachAudit(int64_t from_seq, const std::function<bool(const AuditEvent&)>& fn) = 0;
+  // The organisation's entries, newest first, with seq < before_seq (0 = from the newest).
+  virtual Result<std::vector<AuditEvent>> ListAudit(const std::string& org, int64_t before_seq, size_t limit) = 0;
+
+  // Dashboard aggregates; the cost depends on the days and values asked for, not on the number
+  // of reports.
+  virtual Result<std::vector<AggregateRow>> Aggregate(const AggregateQuery& q) = 0;
   virtual Result<ReportPage> ListReports(const ReportQuery& q) = 0;
   // Where and when an indicator was seen in the organisation's reports.
   virtual Result<IndicatorSighting> LookupIndicator(const std::string& org, const std::string& type,

@@ -1,8 +1,12 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include "store/audit.h"
+
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <climits>
+#include <set>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -117,6 +121,74 @@ CREATE TABLE report_indicators (
 CREATE INDEX report_indicators_value ON report_indicators(org_id, type, value);
 CREATE INDEX reports_org_asn ON reports(org_id, origin_asn);
 CREATE INDEX reports_org_country ON reports(org_id, origin_country);
+)sql",
+    // 5: users, sessions, token ids and labels, the audit log, dashboard aggregates.
+    R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  name TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX users_org ON users(org_id);
+CREATE TABLE sessions (
+  token_sha256 TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  role TEXT NOT NULL,
+  label TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+INSERT INTO tokens(token_sha256, org_id, role, created_at, revoked_at)
+  SELECT token_sha256, org_id, role, created_at, revoked_at FROM api_tokens;
+DROP TABLE api_tokens;
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  org TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_org ON audit_log(org, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- Counts of analysed reports per organisation, dimension, day first received and value.
+CREATE TABLE report_stats (
+  org_id INTEGER NOT NULL,
+  dimension TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  value TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (org_id, dimension, day, value)
+) WITHOUT ROWID;
+INSERT INTO report_stats SELECT org_id, 'total', first_seen / 86400 * 86400, '', COUNT(*)
+  FROM reports WHERE status = 'analysed' GROUP BY 1, 3;
+INSERT INTO report_stats SELECT org_id, 'category', first_seen / 86400 * 86400, category, COUNT(*)
+  FROM reports WHERE status = 'analysed' AND category IS NOT NULL GROUP BY 1, 3, 4;
+INSERT INTO report_stats SELECT org_id, 'origin_country', first_seen / 86400 * 86400, origin_country, COUNT(*)
+  FROM reports WHERE status = 'analysed' AND origin_country IS NOT NULL GROUP BY 1, 3, 4;
+INSERT INTO report_stats SELECT org_id, 'origin_asn', first_seen / 86400 * 86400, CAST(origin_asn AS TEXT), COUNT(*)
+  FROM reports WHERE status = 'analysed' AND origin_asn IS NOT NULL GROUP BY 1, 3, 4;
+INSERT INTO report_stats SELECT r.org_id, 'domain', r.first_seen / 86400 * 86400, i.value, COUNT(*)
+  FROM reports r JOIN report_indicators i ON i.org_id = r.org_id AND i.sha256 = r.sha256 AND i.type = 'domain'
+  WHERE r.status = 'analysed' GROUP BY 1, 3, 4;
 )sql",
 };
 
@@ -419,6 +491,15 @@ class SqliteStore : public Store {
     return c;
   }
 
+  Result<int64_t> CountPending() override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, "SELECT (SELECT COUNT(*) FROM reports WHERE status = 'pending') + "
+                "(SELECT COUNT(*) FROM reports WHERE status = 'failed' AND attempts < ?)");
+    q.Bind(1, int64_t{kMaxAnalysisAttempts});
+    if (q.Step() != SQLITE_ROW) return Fail(Error("counting pending reports"));
+    return q.Int(0);
+  }
+
   Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) override {
     std::lock_guard<std::mutex> l(mu_);
     auto org_id = FindOrgLocked(org);
@@ -483,7 +564,38 @@ class SqliteStore : public Store {
     c.reports = q.Int(1);
     c.first_seen = q.Int(2);
     c.last_seen = q.Int(3);
+    if (Status st = CampaignFacetsLocked(*org_id, &c); !st.ok()) return Fail(st);
     return std::optional<CampaignRow>(std::move(c));
+  }
+
+  // Categories, origins and top indicators over every member of campaign `c->id` (a root).
+  Status CampaignFacetsLocked(int64_t org_id, CampaignRow* c) {
+    constexpr int64_t kTop = 20;
+    const std::string members =
+        "WITH RECURSIVE tree(id) AS (SELECT ?1 UNION SELECT c.id FROM campaigns c JOIN tree t "
+        "ON c.parent = t.id AND c.id != c.parent) ";
+    const std::pair<const char*, std::vector<Facet>*> facets[] = {
+        {"category", &c->categories}, {"origin_country", &c->origin_countries}, {"origin_asn", &c->origin_asns}};
+    for (const auto& [column, out] : facets) {
+      std::string sql = members + "SELECT CAST(" + column + " AS TEXT), COUNT(*) FROM reports WHERE org_id = ?2 " +
+                        "AND campaign_id IN (SELECT id FROM tree) AND " + column +
+                        " IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?3";
+      Stmt q(db_, sql.c_str());
+      q.Bind(1, c->id).Bind(2, org_id).Bind(3, kTop);
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) out->push_back(Facet{q.Text(0), q.Int(1)});
+      if (rc != SQLITE_DONE) return Error("summarising campaign");
+    }
+    std::string sql = members +
+                      "SELECT i.type, i.value, COUNT(*) FROM reports r JOIN report_indicators i "
+                      "ON i.org_id = r.org_id AND i.sha256 = r.sha256 WHERE r.org_id = ?2 "
+                      "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3";
+    Stmt q(db_, sql.c_str());
+    q.Bind(1, c->id).Bind(2, org_id).Bind(3, kTop);
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) c->top_indicators.push_back(IndicatorCount{q.Text(0), q.Text(1), q.Int(2)});
+    if (rc != SQLITE_DONE) return Error("summarising campaign");
+    return Status::Ok();
   }
 
   Status ClearCampaigns(const std::string& org) override {
@@ -540,24 +652,236 @@ class SqliteStore : public Store {
     return c;
   }
 
-  Status AddToken(const std::string& org, const std::string& role, const std::string& hash) override {
+  Result<int64_t> AddToken(const std::string& org, const std::string& role, const std::string& hash,
+                           const std::string& label) override {
     std::lock_guard<std::mutex> l(mu_);
     auto org_id = EnsureOrgLocked(org);
-    if (!org_id) return org_id.error();
-    Stmt i(db_, "INSERT INTO api_tokens(token_sha256, org_id, role, created_at) VALUES (?, ?, ?, ?)");
-    i.Bind(1, hash).Bind(2, *org_id).Bind(3, role).Bind(4, Now());
-    return i.Step() == SQLITE_DONE ? Status::Ok() : Error("storing token");
+    if (!org_id) return Fail(org_id.error());
+    Stmt i(db_, "INSERT INTO tokens(token_sha256, org_id, role, label, created_at) VALUES (?, ?, ?, ?, ?)");
+    i.Bind(1, hash).Bind(2, *org_id).Bind(3, role).Bind(4, label).Bind(5, Now());
+    if (i.Step() != SQLITE_DONE) return Fail(Error("storing token"));
+    return sqlite3_last_insert_rowid(db_);
   }
 
   Result<std::optional<TokenInfo>> FindToken(const std::string& hash) override {
     std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, "SELECT o.name, t.role FROM api_tokens t JOIN organisations o ON o.id = t.org_id "
-                "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
+    Stmt q(db_, "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
+                "JOIN organisations o ON o.id = t.org_id WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
     q.Bind(1, hash);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<TokenInfo>();
     if (rc != SQLITE_ROW) return Fail(Error("reading token"));
-    return std::optional<TokenInfo>(TokenInfo{q.Text(0), q.Text(1)});
+    return std::optional<TokenInfo>(TokenInfo{q.Text(0), q.Text(1), q.Int(2), q.Text(3), q.Int(4)});
+  }
+
+  Result<std::vector<TokenInfo>> ListTokens(const std::string& org) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
+                "JOIN organisations o ON o.id = t.org_id WHERE o.name = ? AND t.revoked_at IS NULL ORDER BY t.id");
+    q.Bind(1, org);
+    std::vector<TokenInfo> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(TokenInfo{q.Text(0), q.Text(1), q.Int(2), q.Text(3), q.Int(4)});
+    if (rc != SQLITE_DONE) return Fail(Error("listing tokens"));
+    return out;
+  }
+
+  Status RevokeToken(const std::string& org, int64_t id) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt u(db_, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL "
+                "AND org_id = (SELECT id FROM organisations WHERE name = ?)");
+    u.Bind(1, Now()).Bind(2, id).Bind(3, org);
+    if (u.Step() != SQLITE_DONE) return Error("revoking token");
+    if (sqlite3_changes(db_) == 0) return Status::NotFound("no token " + std::to_string(id));
+    return Status::Ok();
+  }
+
+  Result<int64_t> CreateUser(const std::string& org, const std::string& name, const std::string& role,
+                             const std::string& password_hash) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (name.empty()) return Fail(Status::InvalidArgument("user name is empty"));
+    auto org_id = EnsureOrgLocked(org);
+    if (!org_id) return Fail(org_id.error());
+    Stmt i(db_, "INSERT INTO users(org_id, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO NOTHING");
+    i.Bind(1, *org_id).Bind(2, name).Bind(3, role).Bind(4, password_hash).Bind(5, Now());
+    if (i.Step() != SQLITE_DONE) return Fail(Error("creating user"));
+    if (sqlite3_changes(db_) == 0) return Fail(Status::AlreadyExists("user " + name + " exists"));
+    return sqlite3_last_insert_rowid(db_);
+  }
+
+  Result<std::optional<User>> FindUser(const std::string& name) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, std::string("SELECT ").append(kUserColumns).append(" WHERE u.name = ?").c_str());
+    q.Bind(1, name);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<User>();
+    if (rc != SQLITE_ROW) return Fail(Error("reading user"));
+    return std::optional<User>(ReadUser(q));
+  }
+
+  Result<std::vector<User>> ListUsers(const std::string& org) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, std::string("SELECT ").append(kUserColumns).append(" WHERE o.name = ? ORDER BY u.name").c_str());
+    q.Bind(1, org);
+    std::vector<User> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadUser(q));
+    if (rc != SQLITE_DONE) return Fail(Error("listing users"));
+    return out;
+  }
+
+  Status UpdateUser(const std::string& org, const std::string& name, const UserChange& c) override {
+    std::lock_guard<std::mutex> l(mu_);
+    int64_t user_id = 0;
+    {
+      Stmt q(db_, "SELECT u.id FROM users u JOIN organisations o ON o.id = u.org_id WHERE o.name = ? AND u.name = ?");
+      q.Bind(1, org).Bind(2, name);
+      int rc = q.Step();
+      if (rc == SQLITE_DONE) return Status::NotFound("no user " + name);
+      if (rc != SQLITE_ROW) return Error("reading user");
+      user_id = q.Int(0);
+    }
+    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+    Stmt u(db_, "UPDATE users SET role = COALESCE(?1, role), password_hash = COALESCE(?2, password_hash), "
+                "disabled = COALESCE(?3, disabled) WHERE id = ?4");
+    if (c.role) u.Bind(1, *c.role);
+    if (c.password_hash) u.Bind(2, *c.password_hash);
+    if (c.disabled) u.Bind(3, int64_t{*c.disabled ? 1 : 0});
+    u.Bind(4, user_id);
+    Status s = u.Step() == SQLITE_DONE ? Status::Ok() : Error("updating user");
+    if (s.ok() && (c.password_hash || (c.disabled && *c.disabled))) {
+      Stmt d(db_, "DELETE FROM sessions WHERE user_id = ?");
+      d.Bind(1, user_id);
+      if (d.Step() != SQLITE_DONE) s = Error("ending sessions");
+    }
+    if (!s.ok()) {
+      Exec("ROLLBACK");
+      return s;
+    }
+    return Exec("COMMIT");
+  }
+
+  Status CreateSession(const std::string& hash, int64_t user_id, int64_t expires_at) override {
+    std::lock_guard<std::mutex> l(mu_);
+    // Expired sessions go when new ones come: the table holds only live sessions and a few dead.
+    Stmt d(db_, "DELETE FROM sessions WHERE expires_at < ?");
+    d.Bind(1, Now());
+    if (d.Step() != SQLITE_DONE) return Error("expiring sessions");
+    Stmt i(db_, "INSERT INTO sessions(token_sha256, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
+    i.Bind(1, hash).Bind(2, user_id).Bind(3, Now()).Bind(4, expires_at);
+    return i.Step() == SQLITE_DONE ? Status::Ok() : Error("creating session");
+  }
+
+  Result<std::optional<SessionInfo>> FindSession(const std::string& hash, int64_t now) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, "SELECT o.name, u.name, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                "JOIN organisations o ON o.id = u.org_id WHERE s.token_sha256 = ? AND s.expires_at > ? "
+                "AND u.disabled = 0");
+    q.Bind(1, hash).Bind(2, now);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<SessionInfo>();
+    if (rc != SQLITE_ROW) return Fail(Error("reading session"));
+    return std::optional<SessionInfo>(SessionInfo{q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
+  }
+
+  Status DeleteSession(const std::string& hash) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt d(db_, "DELETE FROM sessions WHERE token_sha256 = ?");
+    d.Bind(1, hash);
+    return d.Step() == SQLITE_DONE ? Status::Ok() : Error("ending session");
+  }
+
+  Result<AuditEvent> AppendAudit(const AuditEvent& in) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return Fail(st);
+    AuditEvent e = in;
+    e.seq = 1;
+    e.prev_hash = kAuditGenesis;
+    if (e.at == 0) e.at = Now();
+    {
+      Stmt q(db_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+      int rc = q.Step();
+      if (rc == SQLITE_ROW) {
+        e.seq = q.Int(0) + 1;
+        e.prev_hash = q.Text(1);
+      } else if (rc != SQLITE_DONE) {
+        Exec("ROLLBACK");
+        return Fail(Error("reading audit log"));
+      }
+    }
+    e.hash = AuditHash(e);
+    Stmt i(db_, "INSERT INTO audit_log(seq, at, org, actor, action, target, detail, prev_hash, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    i.Bind(1, e.seq).Bind(2, e.at).Bind(3, e.org).Bind(4, e.actor).Bind(5, e.action).Bind(6, e.target);
+    i.Bind(7, e.detail).Bind(8, e.prev_hash).Bind(9, e.hash);
+    if (i.Step() != SQLITE_DONE) {
+      Status s = Error("appending to audit log");
+      Exec("ROLLBACK");
+      return Fail(s);
+    }
+    if (Status st = Exec("COMMIT"); !st.ok()) return Fail(st);
+    return e;
+  }
+
+  Status ForEachAudit(int64_t from_seq, const std::function<bool(const AuditEvent&)>& fn) override {
+    // In pages, so that the lock is not held while the caller works and memory stays bounded.
+    int64_t next = from_seq;
+    for (;;) {
+      std::vector<AuditEvent> page;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        Stmt q(db_, std::string("SELECT ").append(kAuditColumns).append(" WHERE seq >= ? ORDER BY seq LIMIT 1000").c_str());
+        q.Bind(1, next);
+        int rc;
+        while ((rc = q.Step()) == SQLITE_ROW) page.push_back(ReadAudit(q));
+        if (rc != SQLITE_DONE) return Error("reading audit log");
+      }
+      if (page.empty()) return Status::Ok();
+      for (const auto& e : page)
+        if (!fn(e)) return Status::Ok();
+      next = page.back().seq + 1;
+    }
+  }
+
+  Result<std::vector<AuditEvent>> ListAudit(const std::string& org, int64_t before_seq, size_t limit) override {
+    std::lock_guard<std::mutex> l(mu_);
+    Stmt q(db_, std::string("SELECT ").append(kAuditColumns)
+                    .append(" WHERE org = ? AND seq < ? ORDER BY seq DESC LIMIT ?").c_str());
+    q.Bind(1, org).Bind(2, before_seq > 0 ? before_seq : INT64_MAX).Bind(3, static_cast<int64_t>(limit));
+    std::vector<AuditEvent> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadAudit(q));
+    if (rc != SQLITE_DONE) return Fail(Error("reading audit log"));
+    return out;
+  }
+
+  Result<std::vector<AggregateRow>> Aggregate(const AggregateQuery& aq) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto org_id = FindOrgLocked(aq.org);
+    if (!org_id) return Fail(org_id.error());
+    std::vector<AggregateRow> out;
+    if (*org_id == 0) return out;
+    int64_t from = aq.since ? *aq.since / kDay * kDay : INT64_MIN;
+    int64_t to = aq.until ? *aq.until / kDay * kDay : INT64_MAX;
+    Stmt top(db_, "SELECT value, SUM(count) FROM report_stats WHERE org_id = ? AND dimension = ? AND day >= ? "
+                  "AND day <= ? GROUP BY value ORDER BY 2 DESC, value LIMIT ?");
+    top.Bind(1, *org_id).Bind(2, aq.dimension).Bind(3, from).Bind(4, to).Bind(5, static_cast<int64_t>(aq.limit));
+    int rc;
+    while ((rc = top.Step()) == SQLITE_ROW) out.push_back(AggregateRow{0, top.Text(0), top.Int(1)});
+    if (rc != SQLITE_DONE) return Fail(Error("aggregating"));
+    if (!aq.by_day) return out;
+    std::vector<AggregateRow> days;
+    Stmt q(db_, "SELECT day, count FROM report_stats WHERE org_id = ? AND dimension = ? AND value = ? "
+                "AND day >= ? AND day <= ? ORDER BY day");
+    for (const auto& v : out) {
+      sqlite3_reset(q.raw());
+      q.Bind(1, *org_id).Bind(2, aq.dimension).Bind(3, v.value).Bind(4, from).Bind(5, to);
+      while ((rc = q.Step()) == SQLITE_ROW) days.push_back(AggregateRow{q.Int(0), v.value, q.Int(1)});
+      if (rc != SQLITE_DONE) return Fail(Error("aggregating"));
+    }
+    std::stable_sort(days.begin(), days.end(), [](const AggregateRow& a, const AggregateRow& b) { return a.day < b.day; });
+    return days;
   }
 
   Result<ReportPage> ListReports(const ReportQuery& rq) override {
@@ -647,6 +971,39 @@ class SqliteStore : public Store {
   }
 
  private:
+  static constexpr int64_t kDay = 86400;
+  static constexpr const char* kUserColumns =
+      "u.id, o.name, u.name, u.role, u.password_hash, u.disabled, u.created_at FROM users u "
+      "JOIN organisations o ON o.id = u.org_id";
+  static constexpr const char* kAuditColumns =
+      "seq, at, org, actor, action, target, detail, prev_hash, hash FROM audit_log";
+
+  static User ReadUser(Stmt& q) {
+    User u;
+    u.id = q.Int(0);
+    u.org = q.Text(1);
+    u.name = q.Text(2);
+    u.role = q.Text(3);
+    u.password_hash = q.Text(4);
+    u.disabled = q.Int(5) != 0;
+    u.created_at = q.Int(6);
+    return u;
+  }
+
+  static AuditEvent ReadAudit(Stmt& q) {
+    AuditEvent e;
+    e.seq = q.Int(0);
+    e.at = q.Int(1);
+    e.org = q.Text(2);
+    e.actor = q.Text(3);
+    e.action = q.Text(4);
+    e.target = q.Text(5);
+    e.detail = q.Text(6);
+    e.prev_hash = q.Text(7);
+    e.hash = q.Text(8);
+    return e;
+  }
+
   static ReportRow ReadReportColumns(Stmt& q, const std::string& org) {
     ReportRow r;
     r.org = org;
@@ -676,6 +1033,18 @@ class SqliteStore : public Store {
   }
 
   Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+    bool first_analysis = false;
+    int64_t day = 0;
+    {
+      Stmt q(db_, "SELECT status, first_seen FROM reports WHERE org_id = ? AND sha256 = ?");
+      q.Bind(1, org_id).Bind(2, sha);
+      if (q.Step() != SQLITE_ROW) return Error("reading report");
+      first_analysis = q.Text(0) != "analysed";
+      day = q.Int(1) / kDay * kDay;
+    }
+    if (first_analysis) {
+      if (Status s = CountLocked(org_id, day, a); !s.ok()) return s;
+    }
     Stmt u(db_,
            "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
            "analysis = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
@@ -695,6 +1064,26 @@ class SqliteStore : public Store {
                 "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
     p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
     if (p.Step() != SQLITE_DONE) return Error("saving personal data");
+    return Status::Ok();
+  }
+
+  // Adds an analysed report to the dashboard counts of its day.
+  Status CountLocked(int64_t org_id, int64_t day, const AnalysisRecord& a) {
+    std::vector<std::pair<const char*, std::string>> values = {{"total", ""}};
+    if (!a.category.empty()) values.emplace_back("category", a.category);
+    if (!a.origin_country.empty()) values.emplace_back("origin_country", a.origin_country);
+    if (a.origin_asn) values.emplace_back("origin_asn", std::to_string(a.origin_asn));
+    std::set<std::string> domains;
+    for (const auto& [type, value] : a.indicators)
+      if (type == "domain") domains.insert(value);
+    for (const auto& d : domains) values.emplace_back("domain", d);
+    Stmt i(db_, "INSERT INTO report_stats(org_id, dimension, day, value, count) VALUES (?, ?, ?, ?, 1) "
+                "ON CONFLICT(org_id, dimension, day, value) DO UPDATE SET count = count + 1");
+    for (const auto& [dim, value] : values) {
+      sqlite3_reset(i.raw());
+      i.Bind(1, org_id).Bind(2, std::string(dim)).Bind(3, day).Bind(4, value);
+      if (i.Step() != SQLITE_DONE) return Error("counting report");
+    }
     return Status::Ok();
   }
 

@@ -1,0 +1,22 @@
+// What each role may do (docs/api.md, "Roles"). Every route checks one permission; every query is
+// also scoped to the caller's organisation.
+#pragma once
+
+#include <string>
+
+namespace lapis::api {
+
+enum class Permission {
+  kSubmit,             // send reports
+  kLookup,             // indicator lookups and dashboard aggregates
+  kReadReports,        // list, search and read reports and campaigns
+  kReadEvidence,       // download raw evidence
+  kReadPersonalData,   // see who complained and the recipients of the spam
+  kReadAudit,          // the organisation's audit log
+  kManageUsers,        // users and API tokens of the organisation
+};
+
+bool Allowed(const std::string& role, Permission p);
+const char* PermissionName(Permission p);
+
+}  // namespace lapis::api

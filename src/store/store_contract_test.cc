@@ -1,0 +1,386 @@
+// The behaviour every Store backend must have. Runs on SQLite always and on PostgreSQL when
+// LAPIS_TEST_POSTGRES_URL names a server (scripts/test.sh starts one).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/audit.h"
+#include "store/store_test_support.h"
+
+namespace lapis::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  // A new, empty store of the backend under test.
+  std::unique_ptr<Store> Fresh(const char* name) {
+    auto s = OpenFreshStore(GetParam(), name);
+    if (!s) {
+      ADD_FAILURE() << s.error().ToString();
+      return nullptr;
+    }
+    return std::move(*s);
+  }
+};
+
+Submission Sub(const std::string& org, const std::string& sha, int64_t t) {
+  Submission s;
+  s.org = org;
+  s.sha256 = sha;
+  s.size = 10;
+  s.kind = "email";
+  s.channel = "ingest";
+  s.received_at = t;
+  return s;
+}
+
+}  // namespace
+
+TEST_P(StoreContract, MigratesAndReopens) {
+  auto s = Fresh("migrate");
+  ASSERT_TRUE(s);
+  EXPECT_GE(s->SchemaVersion(), 5);
+  auto again = ReopenStore(GetParam(), "migrate");
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ((*again)->SchemaVersion(), s->SchemaVersion());
+}
+
+TEST_P(StoreContract, SameBytesAreOneReportWithMoreComplaints) {
+  auto s = Fresh("dup");
+  ASSERT_TRUE(s);
+  Store& st = *s;
+  std::string sha(64, 'a');
+  auto a = st.RecordSubmission(Sub("agency-a", sha, 100));
+  auto b = st.RecordSubmission(Sub("agency-a", sha, 200));
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(a->new_report);
+  EXPECT_FALSE(b->new_report);
+  auto row = st.GetReport("agency-a", sha);
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->complaints, 2);
+  EXPECT_EQ((*row)->first_seen, 100);
+  EXPECT_EQ((*row)->last_seen, 200);
+  EXPECT_EQ((*row)->status, "pending");
+}
+
+TEST_P(StoreContract, OrganisationsSeeOnlyTheirOwnReports) {
+  auto s = Fresh("tenants");
+  ASSERT_TRUE(s);
+  Store& st = *s;
+  std::string sha(64, 'b');
+  ASSERT_TRUE(st.RecordSubmission(Sub("agency-a", sha, 1)));
+  auto other = st.GetReport("agency-b", sha);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->has_value());
+  EXPECT_EQ(st.Count("agency-b")->reports, 0);
+  EXPECT_EQ(st.Count("agency-a")->reports, 1);
+  // The same bytes from another organisation are that organisation's own report.
+  auto b = st.RecordSubmission(Sub("agency-b", sha, 2));
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->new_report);
+}
+
+TEST_P(StoreContract, AnalysisFailureIsRetriedThenGivenUp) {
+  auto s = Fresh("retry");
+  ASSERT_TRUE(s);
+  Store& st = *s;
+  std::string sha(64, 'c');
+  ASSERT_TRUE(st.RecordSubmission(Sub("a", sha, 1)));
+  for (int i = 0; i < kMaxAnalysisAttempts; ++i) {
+    auto p = st.NextPending(10);
+    ASSERT_TRUE(p);
+    ASSERT_EQ(p->size(), 1u) << "attempt " << i;
+    ASSERT_TRUE(st.MarkFailed(p->at(0).org_id, sha, "boom").ok());
+  }
+  EXPECT_TRUE(st.NextPending(10)->empty());
+  auto row = st.GetReport("a", sha);
+  EXPECT_EQ((*row)->status, "failed");
+  EXPECT_EQ((*row)->last_error, "boom");
+  EXPECT_EQ(st.Count("a")->failed, 1);
+}
+
+TEST_P(StoreContract, SavedAnalysisAndPersonalDataAreKeptApart) {
+  auto s = Fresh("analysis");
+  ASSERT_TRUE(s);
+  Store& st = *s;
+  std::string sha(64, 'd');
+  ASSERT_TRUE(st.RecordSubmission(Sub("a", sha, 1)));
+  auto p = st.NextPending(10);
+  AnalysisRecord rec;
+  rec.analysis_json = R"({"id":"x"})";
+  rec.personal_json = R"({"to":[{"name":null,"address":"anna@example.org"}]})";
+  rec.category = "phishing";
+  ASSERT_TRUE(st.SaveAnalysis(p->at(0).org_id, sha, rec).ok());
+  auto row = st.GetReport("a", sha);
+  EXPECT_EQ((*row)->status, "analysed");
+  EXPECT_EQ((*row)->analysis_json, rec.analysis_json);
+  EXPECT_EQ((*row)->personal_json, rec.personal_json);
+  EXPECT_EQ((*row)->category, "phishing");
+  EXPECT_TRUE(st.NextPending(10)->empty());
+}
+
+
+TEST_P(StoreContract, BatchOfSubmissionsIsOneTransaction) {
+  auto s = Fresh("batch");
+  ASSERT_TRUE(s);
+  std::vector<Submission> subs;
+  for (char c : std::string("abcdef")) subs.push_back(Sub("org", std::string(64, c), 5));
+  subs.push_back(Sub("org", std::string(64, 'a'), 6));  // duplicate inside the batch
+  auto r = s->RecordSubmissions(subs);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->size(), 7u);
+  EXPECT_TRUE((*r)[0].new_report);
+  EXPECT_FALSE((*r)[6].new_report);
+  EXPECT_EQ(s->Count("org")->reports, 6);
+  EXPECT_EQ(s->Count("org")->complaints, 7);
+  // A batch with an invalid submission leaves nothing behind.
+  std::vector<Submission> bad = {Sub("org", std::string(64, '1'), 7), Sub("", std::string(64, '2'), 7)};
+  EXPECT_FALSE(s->RecordSubmissions(bad));
+  EXPECT_EQ(s->Count("org")->reports, 6);
+}
+
+
+TEST_P(StoreContract, TokensAreFoundByHashListedAndRevoked) {
+  auto s = Fresh("tokens");
+  ASSERT_TRUE(s);
+  auto id = s->AddToken("agency-a", "analyst", std::string(64, '1'), "mail gateway");
+  ASSERT_TRUE(id) << id.error().ToString();
+  auto t = s->FindToken(std::string(64, '1'));
+  ASSERT_TRUE(t && *t);
+  EXPECT_EQ((*t)->org, "agency-a");
+  EXPECT_EQ((*t)->role, "analyst");
+  EXPECT_EQ((*t)->id, *id);
+  EXPECT_EQ((*t)->label, "mail gateway");
+  EXPECT_EQ(s->ListTokens("agency-a")->size(), 1u);
+  EXPECT_TRUE(s->ListTokens("agency-b")->empty());
+  EXPECT_EQ(s->RevokeToken("agency-b", *id).code(), Status::Code::kNotFound);  // not theirs
+  ASSERT_TRUE(s->RevokeToken("agency-a", *id).ok());
+  EXPECT_FALSE(*s->FindToken(std::string(64, '1')));
+  EXPECT_TRUE(s->ListTokens("agency-a")->empty());
+  EXPECT_EQ(s->RevokeToken("agency-a", *id).code(), Status::Code::kNotFound);
+}
+
+TEST_P(StoreContract, UsersHaveUniqueNamesAndBelongToOneOrganisation) {
+  auto s = Fresh("users");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->CreateUser("agency-a", "alice", "admin", "$argon2id$h1"));
+  auto dup = s->CreateUser("agency-b", "alice", "analyst", "$argon2id$h2");
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code(), Status::Code::kAlreadyExists);
+  ASSERT_TRUE(s->CreateUser("agency-b", "bob", "analyst", "$argon2id$h3"));
+  auto u = s->FindUser("alice");
+  ASSERT_TRUE(u && *u);
+  EXPECT_EQ((*u)->org, "agency-a");
+  EXPECT_EQ((*u)->role, "admin");
+  EXPECT_EQ((*u)->password_hash, "$argon2id$h1");
+  EXPECT_FALSE(*s->FindUser("carol"));
+  auto list = s->ListUsers("agency-a");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().name, "alice");
+  // Another organisation's admin cannot change alice.
+  UserChange c;
+  c.role = "reporter";
+  EXPECT_EQ(s->UpdateUser("agency-b", "alice", c).code(), Status::Code::kNotFound);
+  ASSERT_TRUE(s->UpdateUser("agency-a", "alice", c).ok());
+  EXPECT_EQ((*s->FindUser("alice"))->role, "reporter");
+}
+
+TEST_P(StoreContract, SessionsExpireAndEndWhenTheUserIsDisabledOrChangesPassword) {
+  auto s = Fresh("sessions");
+  ASSERT_TRUE(s);
+  auto uid = s->CreateUser("agency-a", "alice", "analyst", "$argon2id$h");
+  ASSERT_TRUE(uid);
+  const int64_t now = 2000000000;
+  ASSERT_TRUE(s->CreateSession(std::string(64, 's'), *uid, now + 100).ok());
+  auto live = s->FindSession(std::string(64, 's'), now);
+  ASSERT_TRUE(live && *live);
+  EXPECT_EQ((*live)->user, "alice");
+  EXPECT_EQ((*live)->org, "agency-a");
+  EXPECT_EQ((*live)->role, "analyst");
+  EXPECT_FALSE(*s->FindSession(std::string(64, 's'), now + 100));  // expired
+  UserChange off;
+  off.disabled = true;
+  ASSERT_TRUE(s->UpdateUser("agency-a", "alice", off).ok());
+  EXPECT_FALSE(*s->FindSession(std::string(64, 's'), now));
+  UserChange on;
+  on.disabled = false;
+  ASSERT_TRUE(s->UpdateUser("agency-a", "alice", on).ok());
+  ASSERT_TRUE(s->CreateSession(std::string(64, 't'), *uid, now + 100).ok());
+  UserChange pw;
+  pw.password_hash = "$argon2id$new";
+  ASSERT_TRUE(s->UpdateUser("agency-a", "alice", pw).ok());
+  EXPECT_FALSE(*s->FindSession(std::string(64, 't'), now));
+  ASSERT_TRUE(s->CreateSession(std::string(64, 'u'), *uid, now + 100).ok());
+  ASSERT_TRUE(s->DeleteSession(std::string(64, 'u')).ok());
+  EXPECT_FALSE(*s->FindSession(std::string(64, 'u'), now));
+}
+
+TEST_P(StoreContract, AuditLogIsAHashChainThatVerifies) {
+  auto s = Fresh("audit");
+  ASSERT_TRUE(s);
+  auto empty = VerifyAudit(*s);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->entries, 0);
+  EXPECT_EQ(empty->head, kAuditGenesis);
+  for (int i = 0; i < 5; ++i) {
+    AuditEvent e;
+    e.org = i % 2 ? "agency-a" : "agency-b";
+    e.actor = "user:alice";
+    e.action = "report.read";
+    e.target = std::to_string(i);
+    auto r = s->AppendAudit(e);
+    ASSERT_TRUE(r) << r.error().ToString();
+    EXPECT_EQ(r->seq, i + 1);
+    EXPECT_EQ(r->hash, AuditHash(*r));
+  }
+  auto v = VerifyAudit(*s);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->entries, 5);
+  EXPECT_EQ(v->first_bad_seq, 0);
+  auto a = s->ListAudit("agency-a", 0, 10);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[0].seq, 4);  // newest first
+  EXPECT_EQ((*a)[1].seq, 2);
+  EXPECT_EQ(s->ListAudit("agency-a", 4, 10)->size(), 1u);
+  EXPECT_EQ(v->head, s->ListAudit("agency-b", 0, 1)->at(0).hash);  // entry 5
+}
+
+TEST(Audit, ChangedEntryBreaksTheHash) {
+  AuditEvent e;
+  e.seq = 1;
+  e.at = 100;
+  e.actor = "user:alice";
+  e.action = "report.download";
+  e.target = "abc";
+  e.prev_hash = kAuditGenesis;
+  std::string h = AuditHash(e);
+  e.target = "abd";
+  EXPECT_NE(AuditHash(e), h);
+  e.target = "abc";
+  e.prev_hash = std::string(64, '1');
+  EXPECT_NE(AuditHash(e), h);
+  // Field boundaries are part of the hash.
+  AuditEvent f = e, g = e;
+  f.actor = "ab";
+  f.action = "c";
+  g.actor = "a";
+  g.action = "bc";
+  EXPECT_NE(AuditHash(f), AuditHash(g));
+}
+
+// Saves an analysis for a pending report of `org`.
+void Analyse(Store& st, const std::string& org, const std::string& sha, int64_t at, AnalysisRecord rec) {
+  ASSERT_TRUE(st.RecordSubmission(Sub(org, sha, at)));
+  auto pending = st.NextPending(100);
+  ASSERT_TRUE(pending);
+  for (const auto& p : *pending)
+    if (p.sha256 == sha) ASSERT_TRUE(st.SaveAnalysis(p.org_id, sha, rec).ok());
+}
+
+TEST_P(StoreContract, AggregatesCountAnalysedReportsByDayAndValue) {
+  auto s = Fresh("aggregates");
+  ASSERT_TRUE(s);
+  const int64_t day1 = 1700000000 / 86400 * 86400, day2 = day1 + 86400;
+  AnalysisRecord phish;
+  phish.analysis_json = "{}";
+  phish.category = "phishing";
+  phish.origin_country = "NL";
+  phish.origin_asn = 1136;
+  phish.indicators = {{"domain", "bank-login.example"}, {"domain", "bank-login.example"}, {"host", "x.bank-login.example"}};
+  AnalysisRecord spam = phish;
+  spam.category = "commercial-spam";
+  spam.origin_country = "US";
+  spam.origin_asn = 7018;
+  spam.indicators = {{"domain", "shop.example"}};
+  Analyse(*s, "a", std::string(64, '1'), day1 + 10, phish);
+  Analyse(*s, "a", std::string(64, '2'), day1 + 20, phish);
+  Analyse(*s, "a", std::string(64, '3'), day2 + 5, spam);
+  Analyse(*s, "b", std::string(64, '4'), day2 + 5, spam);
+  ASSERT_TRUE(s->RecordSubmission(Sub("a", std::string(64, '5'), day2)));  // pending: not counted
+  AggregateQuery q;
+  q.org = "a";
+  q.dimension = "category";
+  auto cats = s->Aggregate(q);
+  ASSERT_TRUE(cats) << cats.error().ToString();
+  ASSERT_EQ(cats->size(), 2u);
+  EXPECT_EQ((*cats)[0].value, "phishing");
+  EXPECT_EQ((*cats)[0].count, 2);
+  EXPECT_EQ((*cats)[1].value, "commercial-spam");
+  EXPECT_EQ((*cats)[1].count, 1);
+  q.dimension = "domain";
+  auto doms = s->Aggregate(q);
+  ASSERT_TRUE(doms);
+  ASSERT_EQ(doms->size(), 2u);
+  EXPECT_EQ((*doms)[0].value, "bank-login.example");
+  EXPECT_EQ((*doms)[0].count, 2);  // reports, not mentions
+  q.dimension = "origin_asn";
+  EXPECT_EQ(s->Aggregate(q)->at(0).value, "1136");
+  q.dimension = "total";
+  q.by_day = true;
+  auto days = s->Aggregate(q);
+  ASSERT_TRUE(days);
+  ASSERT_EQ(days->size(), 2u);
+  EXPECT_EQ((*days)[0].day, day1);
+  EXPECT_EQ((*days)[0].count, 2);
+  EXPECT_EQ((*days)[1].day, day2);
+  EXPECT_EQ((*days)[1].count, 1);
+  q.since = day2 + 100;  // whole days: the day containing `since` is included
+  auto later = s->Aggregate(q);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ((*later)[0].day, day2);
+  q.org = "nobody";
+  EXPECT_TRUE(s->Aggregate(q)->empty());
+}
+
+TEST_P(StoreContract, CampaignDetailSummarisesItsMembers) {
+  auto s = Fresh("campaign_detail");
+  ASSERT_TRUE(s);
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.category = "phishing";
+  rec.origin_country = "BR";
+  rec.origin_asn = 28573;
+  rec.indicators = {{"domain", "pay-fee.example"}, {"phone", "+447700900123"}};
+  CampaignKeys keys;
+  keys.strong = {"p:+447700900123"};
+  for (char c : std::string("123")) {
+    rec.campaign = keys;
+    rec.campaign->seen = 100;
+    if (c == '3') rec.origin_country = "AR";
+    Analyse(*s, "a", std::string(64, c), 100, rec);
+  }
+  auto row = s->GetReport("a", std::string(64, '1'));
+  ASSERT_TRUE(row && *row);
+  ASSERT_NE((*row)->campaign, 0);
+  auto c = s->GetCampaign("a", (*row)->campaign);
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->reports, 3);
+  ASSERT_EQ((*c)->categories.size(), 1u);
+  EXPECT_EQ((*c)->categories[0].value, "phishing");
+  EXPECT_EQ((*c)->categories[0].count, 3);
+  ASSERT_EQ((*c)->origin_countries.size(), 2u);
+  EXPECT_EQ((*c)->origin_countries[0].value, "BR");
+  EXPECT_EQ((*c)->origin_countries[0].count, 2);
+  EXPECT_EQ((*c)->origin_asns.at(0).value, "28573");
+  ASSERT_EQ((*c)->top_indicators.size(), 2u);
+  EXPECT_EQ((*c)->top_indicators[0].count, 3);
+  EXPECT_FALSE(*s->GetCampaign("b", (*row)->campaign));
+}
+
+TEST_P(StoreContract, PendingCountCoversEveryOrganisation) {
+  auto s = Fresh("pending");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->RecordSubmission(Sub("a", std::string(64, '1'), 1)));
+  ASSERT_TRUE(s->RecordSubmission(Sub("b", std::string(64, '2'), 1)));
+  ASSERT_TRUE(s->RecordSubmission(Sub("b", std::string(64, '2'), 2)));  // duplicate
+  EXPECT_EQ(*s->CountPending(), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(TestBackends()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace lapis::store

@@ -1,0 +1,19 @@
+// Store backends for tests: the contract tests run on each of them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace lapis::store {
+
+// "sqlite", and "postgresql" when LAPIS_TEST_POSTGRES_URL names a server.
+std::vector<std::string> TestBackends();
+// A new, empty store named `name` (anything left by an earlier run is removed).
+Result<std::unique_ptr<Store>> OpenFreshStore(const std::string& backend, const std::string& name);
+// The store `name` again, as it was left.
+Result<std::unique_ptr<Store>> ReopenStore(const std::string& backend, const std::string& name);
+
+}  // namespace lapis::store
