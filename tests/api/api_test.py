@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -50,6 +51,9 @@ class Node:
             m = re.search(r"listening on (http://\S+)", line)
             if m:
                 self.base = m.group(1)
+                # Keep reading the log so that the server never blocks on a full pipe.
+                self.log = []
+                threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True).start()
                 return
         raise RuntimeError("server did not start")
 
@@ -57,17 +61,38 @@ class Node:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=30)
 
-    def req(self, method, path, body=None, token=None, ctype=None):
+    def req(self, method, path, body=None, token=None, ctype=None, headers=None, full=False):
         r = urllib.request.Request(self.base + path, data=body, method=method)
         if token:
             r.add_header("Authorization", "Bearer " + token)
         if ctype:
             r.add_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            r.add_header(k, v)
         try:
             with urllib.request.urlopen(r, timeout=30) as resp:
-                return resp.status, resp.headers.get("Content-Type", ""), resp.read()
+                out = resp.status, resp.headers.get("Content-Type", ""), resp.read(), resp.headers
         except urllib.error.HTTPError as e:
-            return e.code, e.headers.get("Content-Type", ""), e.read()
+            out = e.code, e.headers.get("Content-Type", ""), e.read(), e.headers
+        return out if full else out[:3]
+
+    def json(self, method, path, obj=None, token=None, headers=None):
+        body = json.dumps(obj).encode() if obj is not None else None
+        st, _, raw, hdrs = self.req(method, path, body, token, "application/json" if body else None, headers, full=True)
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        return st, parsed, hdrs
+
+    def user(self, org, name, role):
+        p = subprocess.run([self.lapis, "user", "create", *self.args(), "--org", org, "--name", name, "--role", role],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        return dict(line.split(" ", 1) for line in p.stdout.strip().splitlines())["password"]
+
+    def run(self, *argv):
+        return subprocess.run([self.lapis, *argv, *self.args()], capture_output=True, text=True, timeout=120)
 
 
 def msg(i, recipient="anna@example.org"):
@@ -85,6 +110,190 @@ def wait_analysed(node, token, rid, timeout=30):
             return json.loads(body)
         time.sleep(0.2)
     return None
+
+
+def sign_in(node, user, password):
+    st, body, hdrs = node.json("POST", "/api/v1/session", {"user": user, "password": password})
+    cookie = None
+    for k, v in hdrs.items():
+        if k.lower() == "set-cookie" and v.startswith("lapis_session="):
+            cookie = v.split(";", 1)[0]
+    return st, body, cookie
+
+
+def users_roles_and_isolation(node, ta, rid, camp):
+    """Sign-in, sessions, roles, administration, aggregates and the audit log; and that agency-b
+    cannot read, list, count or download agency-a's reports by any route."""
+    alice_pw = node.user("agency-a", "alice", "admin")
+    bob_pw = node.user("agency-b", "bob", "admin")
+    st, body, cookie = sign_in(node, "alice", alice_pw)
+    check("sign-in answers 201 and sets an HttpOnly session cookie", st == 201 and cookie is not None
+          and body["organisation"] == "agency-a" and body["role"] == "admin", (st, body))
+    st, _, raw, hdrs = node.req("POST", "/api/v1/session", json.dumps({"user": "alice", "password": alice_pw}).encode(),
+                                ctype="application/json", full=True)
+    check("the session cookie is HttpOnly and SameSite=Strict",
+          "HttpOnly" in hdrs.get("Set-Cookie", "") and "SameSite=Strict" in hdrs.get("Set-Cookie", ""))
+    st, me, _ = node.json("GET", "/api/v1/session", headers={"Cookie": cookie})
+    check("the cookie identifies the user, organisation and role",
+          st == 200 and me["user"] == "alice" and me["organisation"] == "agency-a" and me["role"] == "admin", me)
+    st, _, _ = node.json("GET", f"/api/v1/reports/{rid}", headers={"Cookie": cookie})
+    check("a signed-in user reads the organisation's report", st == 200)
+    m = msg(40)
+    st, _, _ = node.req("POST", "/api/v1/reports", m, ctype="message/rfc822", headers={"Cookie": cookie})
+    check("a change with the cookie but without X-Lapis-Request is refused (CSRF)", st == 403, st)
+    st, _, _ = node.req("POST", "/api/v1/reports", m, ctype="message/rfc822",
+                        headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("with X-Lapis-Request the cookie may submit", st == 202, st)
+    st, body, _ = sign_in(node, "alice", "wrong password!")
+    check("a wrong password: 401", st == 401, st)
+    st, body, _ = sign_in(node, "nobody-here", "whatever password")
+    check("an unknown user: 401, the same answer", st == 401, st)
+    st, _, _ = node.json("POST", "/api/v1/session", {"user": 5})
+    check("a malformed sign-in: 400", st == 400, st)
+    st, _, _ = node.req("POST", "/api/v1/session", b"{garbage", ctype="application/json")
+    check("bad JSON: 400", st == 400, st)
+
+    # Users of every role, created by the admin through the API.
+    tokens = {}
+    for role in ["coordinator", "analyst", "partner", "reporter"]:
+        st, body, _ = node.json("POST", "/api/v1/users", {"name": f"a-{role}", "role": role}, headers={
+            "Cookie": cookie, "X-Lapis-Request": "1"})
+        check(f"the admin creates a {role} (a password is generated)", st == 201 and len(body.get("password", "")) >= 12,
+              (st, body))
+        st2, s, _ = sign_in(node, f"a-{role}", body["password"])
+        tokens[role] = s["token"] if st2 == 201 else None
+    st, body, _ = node.json("POST", "/api/v1/users", {"name": "alice", "role": "analyst"}, token=tokens["coordinator"])
+    check("a coordinator may not create users", st == 403, st)
+    st, body, _ = node.json("POST", "/api/v1/users", {"name": "alice", "role": "analyst", "password": "x" * 12},
+                            headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("a taken user name: 409", st == 409, st)
+    st, body, _ = node.json("POST", "/api/v1/users", {"name": "a b", "role": "analyst"},
+                            headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("a bad user name: 400", st == 400, st)
+    st, body, _ = node.json("POST", "/api/v1/users", {"name": "short", "role": "analyst", "password": "short"},
+                            headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("a short password: 400", st == 400, st)
+    matrix = [  # (role, method, path, allowed)
+        ("reporter", "POST", "/api/v1/reports", True), ("reporter", "GET", "/api/v1/reports", False),
+        ("reporter", "GET", "/api/v1/indicators?type=domain&value=shop-deals.com", False),
+        ("partner", "POST", "/api/v1/reports", True), ("partner", "GET", "/api/v1/reports", False),
+        ("partner", "GET", f"/api/v1/reports/{rid}", False), ("partner", "GET", f"/api/v1/reports/{rid}/raw", False),
+        ("partner", "GET", "/api/v1/indicators?type=domain&value=shop-deals.com", True),
+        ("partner", "GET", "/api/v1/stats", True), ("partner", "GET", "/api/v1/campaigns", False),
+        ("analyst", "GET", f"/api/v1/reports/{rid}/raw", True), ("analyst", "GET", "/api/v1/audit", False),
+        ("analyst", "GET", "/api/v1/users", False), ("coordinator", "GET", "/api/v1/audit", True),
+        ("coordinator", "GET", "/api/v1/tokens", False)]
+    for role, method, path, allowed in matrix:
+        body = msg(50 + len(role)) if method == "POST" else None
+        st, _, _ = node.req(method, path, body, tokens[role], "message/rfc822" if body else None)
+        check(f"{role} {method} {path.split('?')[0]}: {'allowed' if allowed else '403'}",
+              (st in (200, 202)) if allowed else st == 403, st)
+    st, s, _ = node.json("GET", "/api/v1/indicators?type=domain&value=shop-deals.com", token=tokens["partner"])
+    check("a partner learns when an indicator was seen, not which reports hold it",
+          st == 200 and s["reports"] >= 1 and "report_ids" not in s, s)
+
+    # API tokens managed through the API.
+    st, t, _ = node.json("POST", "/api/v1/tokens", {"role": "reporter", "label": "mail gateway"},
+                         headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("the admin creates an API token", st == 201 and t["token"].startswith("lapis_"), (st, t))
+    st, _, _ = node.req("POST", "/api/v1/reports", msg(60), t["token"], "message/rfc822")
+    check("the new token works", st == 202, st)
+    st, lst, _ = node.json("GET", "/api/v1/tokens", headers={"Cookie": cookie})
+    check("the token is listed with its label, without its secret", st == 200 and any(
+        x["id"] == t["id"] and x["label"] == "mail gateway" and "token" not in x for x in lst["items"]), lst)
+    st, _, _ = node.req("DELETE", f"/api/v1/tokens/{t['id']}", headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("the admin revokes it", st == 204, st)
+    st, _, _ = node.req("POST", "/api/v1/reports", msg(61), t["token"], "message/rfc822")
+    check("a revoked token: 401", st == 401, st)
+
+    # Aggregates and campaign detail.
+    st, agg, _ = node.json("GET", "/api/v1/stats?dimension=total", token=ta)
+    total = agg["items"][0]["reports"] if st == 200 and agg["items"] else 0
+    check("stats: total analysed reports", st == 200 and total >= 8, agg)
+    st, agg, _ = node.json("GET", "/api/v1/stats?dimension=domain&by=day", token=ta)
+    check("stats: registrable domains by day", st == 200 and any(
+        x["value"] == "shop-deals.com" and len(x["day"]) == 10 for x in agg["items"]), agg)
+    st, _, _ = node.json("GET", "/api/v1/stats?dimension=colour", token=ta)
+    check("stats: unknown dimension 400", st == 400)
+    st, c, _ = node.json("GET", f"/api/v1/campaigns/{camp}", token=ta)
+    check("campaign detail names categories, origins and top indicators",
+          st == 200 and c["categories"] and c["top_indicators"] and "origin_countries" in c, c)
+
+    # Isolation: bob (agency-b, admin) and agency-b's token see nothing of agency-a by any route.
+    st, _, bcookie = sign_in(node, "bob", bob_pw)
+    b = {"Cookie": bcookie, "X-Lapis-Request": "1"}
+    for method, path in [("GET", f"/api/v1/reports/{rid}"), ("GET", f"/api/v1/reports/{rid}/raw"),
+                         ("GET", f"/api/v1/campaigns/{camp}")]:
+        st, _, _ = node.req(method, path, headers=b)
+        check(f"another organisation's admin: {method} {path.split('/')[3]}/... 404", st == 404, st)
+    st, lst, _ = node.json("GET", "/api/v1/reports?limit=500", headers=b)
+    check("another organisation lists none of the reports", st == 200 and lst["items"] == [], st)
+    st, lst, _ = node.json("GET", "/api/v1/reports?organisation=agency-a", headers=b)
+    check("naming another organisation in a filter: 403", st == 403, st)
+    st, lst, _ = node.json("GET", "/api/v1/campaigns", headers=b)
+    check("another organisation lists none of the campaigns", st == 200 and lst["items"] == [], lst)
+    st, agg, _ = node.json("GET", "/api/v1/stats", headers=b)
+    check("another organisation counts none of the reports", st == 200 and agg["items"] == [], agg)
+    st, s, _ = node.json("GET", "/api/v1/indicators?type=ip&value=81.2.69.1", headers=b)
+    check("another organisation's indicator lookup finds nothing", st == 200 and s["reports"] == 0, s)
+    st, lst, _ = node.json("GET", "/api/v1/users", headers=b)
+    check("another organisation's admin sees only its own users",
+          st == 200 and [u["name"] for u in lst["items"]] == ["bob"], lst)
+    st, _, _ = node.json("PATCH", "/api/v1/users/alice", {"role": "reporter"}, headers=b)
+    check("another organisation's admin cannot change alice", st == 404, st)
+    st, lst, _ = node.json("GET", "/api/v1/tokens", headers=b)
+    check("another organisation's admin sees only its own token", st == 200 and len(lst["items"]) == 1
+          and lst["items"][0]["id"] != t["id"], lst)
+    st, lst, _ = node.json("GET", "/api/v1/audit?limit=500", headers=b)
+    check("another organisation's audit log holds none of agency-a's reads",
+          st == 200 and not any(e["target"] == rid for e in lst["items"]), st)
+
+    # User administration: roles, disabling, own password.
+    st, u, _ = node.json("PATCH", "/api/v1/users/a-analyst", {"disabled": True},
+                         headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("the admin disables a user", st == 200 and u["disabled"] is True, (st, u))
+    st, _, _ = node.req("GET", "/api/v1/reports", token=tokens["analyst"])
+    check("a disabled user's session ends at once", st == 401, st)
+    st, _, _ = node.json("PATCH", "/api/v1/users/alice", {"role": "analyst"},
+                         headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("the last administrator cannot be demoted", st == 403, st)
+    st, _, _ = node.json("PATCH", "/api/v1/users/a-reporter", {"password": "a new password 1", "current_password": "no"},
+                         token=tokens["reporter"])
+    check("changing one's own password needs the current one", st == 403, st)
+    st, _, _ = node.json("PATCH", "/api/v1/users/a-partner", {"role": "admin"}, token=tokens["reporter"])
+    check("a reporter cannot change other users", st == 403, st)
+
+    # Audit log.
+    st, lst, _ = node.json("GET", "/api/v1/audit?limit=500", headers={"Cookie": cookie})
+    actions = {e["action"] for e in lst["items"]} if st == 200 else set()
+    check("the audit log records sign-ins, reads and downloads of evidence and changes",
+          {"session.create", "session.denied", "report.read", "report.download", "user.create", "user.update",
+           "token.create", "token.revoke"} <= actions, actions)
+    st, _, _ = node.req("DELETE", "/api/v1/session", headers={"Cookie": cookie, "X-Lapis-Request": "1"})
+    check("sign-out: 204", st == 204, st)
+    st, _, _ = node.req("GET", "/api/v1/session", headers={"Cookie": cookie})
+    check("the session has ended", st == 401, st)
+    # Throttling of guessing (last: it blocks this client's address for a while).
+    codes = [sign_in(node, "bob", f"guess number {i}")[0] for i in range(7)]
+    st, _, raw, hdrs = node.req("POST", "/api/v1/session", json.dumps({"user": "bob", "password": bob_pw}).encode(),
+                                ctype="application/json", full=True)
+    check("repeated failed sign-ins are throttled with 429 and Retry-After, even with the right password",
+          codes[0] == 401 and codes[-1] == 429 and st == 429 and int(hdrs.get("Retry-After", "0")) > 0, (codes, st))
+
+
+def tamper_audit(node, database):
+    """Changes one audit entry behind the node's back, as someone with database access could."""
+    if database:
+        sql = ("ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET target = 'forged' WHERE seq = 2; "
+               "ALTER TABLE audit_log ENABLE TRIGGER USER;")
+        subprocess.run(["psql", database, "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
+    else:
+        import sqlite3
+        db = sqlite3.connect(os.path.join(node.data, "lapis.db"))
+        db.execute("DROP TRIGGER audit_log_no_update")
+        db.execute("UPDATE audit_log SET target = 'forged' WHERE seq = 2")
+        db.commit()
+        db.close()
 
 
 def main():
@@ -206,14 +415,26 @@ def main():
         documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
         used = {("POST", "/api/v1/reports"), ("GET", "/api/v1/reports"), ("GET", "/api/v1/reports/{id}"),
                 ("GET", "/api/v1/reports/{id}/raw"), ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/campaigns/{id}"),
-                ("GET", "/api/v1/indicators"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json")}
+                ("GET", "/api/v1/indicators"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json"),
+                ("GET", "/api/v1/stats"), ("POST", "/api/v1/session"), ("GET", "/api/v1/session"),
+                ("DELETE", "/api/v1/session"), ("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
+                ("PATCH", "/api/v1/users/{name}"), ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"),
+                ("DELETE", "/api/v1/tokens/{id}"), ("GET", "/api/v1/audit")}
         check("OpenAPI documents exactly the routes the server has", documented == used, documented ^ used)
         for method, path in sorted(documented):
-            p = path.replace("{id}", str(camp) if "campaigns" in path else rid)
-            st, ct, body = node.req(method, p, b"x" if method == "POST" else None, ta, "text/plain")
+            p = path.replace("{id}", str(camp) if "campaigns" in path else "1" if "tokens" in path else rid)
+            p = p.replace("{name}", "nobody")
+            st, ct, body = node.req(method, p, b"x" if method in ("POST", "PATCH") else None, ta, "text/plain")
             check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
+        users_roles_and_isolation(node, ta, rid, camp)
         st, _, body = node.req("GET", "/api/v1/nothing", token=ta)
         check("unknown route: 404 problem+json", st == 404 and json.loads(body)["status"] == 404)
+        time.sleep(0.2)
+        check("every request is logged as a structured line (logfmt)", any(
+            "event=http.request" in l and "method=GET" in l and "status=200" in l and "org=agency-a" in l
+            for l in node.log), node.log[-3:])
+        check("query strings (what analysts searched for) stay out of the log",
+              not any("watches" in l for l in node.log))
         # Clean shutdown; what was acknowledged is there after a restart.
         m9 = msg(9)
         st, _, _ = node.req("POST", "/api/v1/reports", m9, ta, "message/rfc822")
@@ -223,6 +444,12 @@ def main():
         st, _, body = node.req("GET", f"/api/v1/reports/{hashlib.sha256(m9).hexdigest()}", token=ta)
         check("a report acknowledged before the stop is there after the restart", st == 200)
         node.stop()
+        p = node.run("audit", "verify")
+        check("lapis audit verify: the chain is intact", p.returncode == 0 and "intact" in p.stdout, p.stdout + p.stderr)
+        tamper_audit(node, a.database)
+        p = node.run("audit", "verify")
+        check("lapis audit verify finds a changed entry", p.returncode == 1 and "BROKEN at entry 2" in p.stdout,
+              p.stdout + p.stderr)
     print(f"{len(FAILURES)} failure(s)")
     return 1 if FAILURES else 0
 
