@@ -50,6 +50,7 @@ bool Parse(int argc, char** argv, Args* a) {
 std::unique_ptr<httplib::Client> NewClient(const Args& a) {
   auto c = std::make_unique<httplib::Client>(a.url);
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);
   c->set_read_timeout(120, 0);
   c->set_write_timeout(120, 0);
   c->set_default_headers({{"Authorization", "Bearer " + a.token}});
