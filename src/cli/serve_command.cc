@@ -49,6 +49,11 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     std::fprintf(stderr, "lapis: invalid port in --listen %s\n", o.listen.c_str());
     return kExitUsage;
   }
+  const bool mail_on = !o.smtp.empty() || !o.lmtp.empty();
+  if (Status s = smtp::MailService::Validate(MailOptions(o, nullptr)); mail_on && !s.ok()) {
+    std::fprintf(stderr, "lapis: %s\n", s.ToString().c_str());
+    return kExitUsage;
+  }
   so.analysis_jobs = o.jobs;
   so.http_threads = o.http_threads;
   so.max_inflight_submissions = o.max_inflight;
@@ -92,9 +97,9 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::unique_ptr<smtp::MailService> mail;
-  if (o.smtp.empty() && o.lmtp.empty() && !o.smtp_routes.empty())
+  if (!mail_on && !o.smtp_routes.empty())
     std::fprintf(stderr, "lapis: warning: --smtp-route without --smtp or --lmtp has no effect\n");
-  if (!o.smtp.empty() || !o.lmtp.empty()) {
+  if (mail_on) {
     auto m = smtp::MailService::Start(MailOptions(o, [&server] { server.Wake(); }), &intake);
     if (!m) {
       std::fprintf(stderr, "lapis: %s\n", m.error().ToString().c_str());

@@ -22,6 +22,8 @@ struct MailServiceOptions {
 
 class MailService {
  public:
+  // The checks Start() makes before it binds anything: addresses and routes.
+  static Status Validate(const MailServiceOptions& options);
   // Binds the listeners and starts accepting. Bad addresses or routes, or a listener without
   // routes, are InvalidArgument; a port that cannot be bound is Unavailable. `intake` is not
   // owned and must outlive the service.

@@ -87,6 +87,7 @@ void Session::Feed(std::string_view in, std::string* out) {
 }
 
 void Session::Reply(std::string* out, std::string_view text, bool counted) {
+  if (closed_) return;
   out->append(text).append("\r\n");
   if (counted && (text.front() == '4' || text.front() == '5') && ++errors_ >= kMaxErrors)
     Close(out, "421 4.7.0 Too many errors, closing connection");
