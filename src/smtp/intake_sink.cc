@@ -1,9 +1,9 @@
 #include "smtp/intake_sink.h"
 
-#include <cstdio>
 #include <exception>
 
 #include "common/json_writer.h"
+#include "common/log.h"
 
 namespace lapis::smtp {
 
@@ -24,13 +24,23 @@ Result<std::string> IntakeSink::Deliver(const Envelope& e, const std::string& or
     std::string sha;
     auto r = intake_->Submit(org, bytes, "email", ProtocolName(e.protocol), e.peer_ip,
                              PersonalJson(e), &sha);
-    if (r) return sha;
+    if (r) {
+      log::Info("smtp.message", {{"protocol", ProtocolName(e.protocol)},
+                                 {"remote", e.peer_ip},
+                                 {"org", org},
+                                 {"id", sha},
+                                 {"bytes", static_cast<int64_t>(bytes.size())},
+                                 {"new_report", r->new_report}});
+      return sha;
+    }
     error = r.error();
   } catch (const std::exception& ex) {
     error = Status::Internal(ex.what());
   }
-  std::fprintf(stderr, "lapis: %s: cannot store a message from %s for %s: %s\n",
-               ProtocolName(e.protocol), e.peer_ip.c_str(), org.c_str(), error.ToString().c_str());
+  log::Error("intake.error", {{"channel", ProtocolName(e.protocol)},
+                              {"remote", e.peer_ip},
+                              {"org", org},
+                              {"detail", error.ToString()}});
   return Fail(error);
 }
 

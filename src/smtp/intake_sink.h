@@ -11,7 +11,8 @@ class IntakeSink : public Sink {
  public:
   // `intake` is not owned and must outlive the sink.
   explicit IntakeSink(service::Intake* intake) : intake_(intake) {}
-  // Returns once the message is durable; failures are also logged on stderr.
+  // Returns once the message is durable; logs the message (smtp.message) or the failure
+  // (intake.error).
   Result<std::string> Deliver(const Envelope& envelope, const std::string& org,
                               std::string_view bytes) override;
 

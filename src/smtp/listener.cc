@@ -10,8 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+
+#include "common/log.h"
 
 namespace lapis::smtp {
 namespace {
@@ -194,7 +195,7 @@ void Listener::AcceptLoop() {
   while (true) {
     int n = poll(fds.data(), fds.size(), kAcceptPollMs);
     if (n < 0 && errno != EINTR) {
-      std::fprintf(stderr, "lapis: mail listener: poll: %s\n", std::strerror(errno));
+      log::Error("smtp.error", {{"detail", std::string("poll: ") + std::strerror(errno)}});
       return;
     }
     if (fds[0].revents) return;
@@ -211,6 +212,7 @@ void Listener::AcceptLoop() {
         if (c < 0) break;  // EAGAIN, or out of descriptors: try again at the next poll
         if (open_.load() >= opt_.max_connections) {
           ++counters.refused;
+          log::Warn("smtp.busy", {{"protocol", ProtocolName(protocol)}, {"remote", PeerIp(ss)}});
           ssize_t w = send(c, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
           (void)w;
           close(c);
@@ -286,7 +288,7 @@ void Listener::Serve(int fd, Protocol protocol, std::string peer_ip) {
       ok = WriteAll(fd, out, opt_.idle_timeout, stop_fd);
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "lapis: mail listener: connection dropped: %s\n", e.what());
+    log::Error("smtp.error", {{"protocol", ProtocolName(protocol)}, {"detail", e.what()}});
   }
   CloseGracefully(fd);
 }

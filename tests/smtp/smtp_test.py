@@ -562,7 +562,7 @@ def main():
         finally:
             if node.proc.poll() is None:
                 node.stop()
-        check("no message was refused for lack of storage", not any("cannot store" in x for x in node.log),
+        check("no message was refused for lack of storage", not any("intake.error" in x for x in node.log),
               "".join(node.log)[-500:])
         node.start()
         r = node.report(ta, ids[-1][1])
