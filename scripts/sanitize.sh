@@ -43,8 +43,8 @@ if [ -f "$SHARED/sms-spam-collection/split-shared.tsv" ]; then
   cut -f2- "$SHARED/sms-spam-collection/split-shared.tsv" | sed 's/^/\t/' >"$B/sms.tsv"
   run sms --sms "$B/sms.tsv"
 fi
-# The node under the sanitizers: HTTP API and ingest. A sanitizer report makes the server's exit
-# status non-zero, which the tests check.
+# The node under the sanitizers: HTTP API, mail listener and ingest. A sanitizer report makes the
+# server's exit status non-zero, which the tests check.
 run_py() {
   local name="$1"; shift
   local log="$B/sanitize-$name.log"
@@ -56,5 +56,6 @@ run_py() {
   fi
 }
 run_py api "$ROOT/tests/api/api_test.py"
+run_py smtp "$ROOT/tests/smtp/smtp_test.py" --sa "$SA" --shared "${LAPIS_SHARED:-$ROOT/../shared}"
 run_py ingest "$ROOT/tests/cli/ingest_test.py" --sa "$SA" --shared "${LAPIS_SHARED:-$ROOT/../shared}"
 exit $status

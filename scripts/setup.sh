@@ -21,6 +21,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libexpected-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-jsonschema nodejs npm
+  swaks postfix libsodium-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -35,6 +36,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix is only run by the tests, with their own configuration: install it unconfigured.
+  if printf '%s\n' "${missing[@]}" | grep -qx postfix; then
+    echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  fi
   $SUDO apt-get update -q || true
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

@@ -894,6 +894,7 @@ struct Server::Impl {
     out += "# TYPE lapis_http_responses_total counter\n";
     for (int c = 1; c <= 5; ++c)
       out += "lapis_http_responses_total{code=\"" + std::to_string(c) + "xx\"} " + std::to_string(status_classes[c].load()) + "\n";
+    if (opt.extra_metrics) out += opt.extra_metrics();
     res.set_content(out, "text/plain; version=0.0.4");
   }
 
@@ -1019,6 +1020,8 @@ void Server::Run() {
   impl_->http.listen_after_bind();
   Stop();
 }
+
+void Server::Wake() { impl_->wake.notify_one(); }
 
 void Server::Stop() {
   std::thread worker;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,6 +30,8 @@ struct ServerOptions {
   int64_t max_pending = 500000;  // reports waiting for analysis
   int64_t session_seconds = 12 * 3600;
   bool secure_cookies = false;  // mark the session cookie Secure (behind HTTPS)
+  // More Prometheus text appended to /metrics (other intake channels); called from HTTP threads.
+  std::function<std::string()> extra_metrics;
 };
 
 class Server {
@@ -43,6 +46,8 @@ class Server {
   void Run();
   // Stops accepting requests and the worker; in-flight requests finish. Thread-safe.
   void Stop();
+  // Tells the analysis worker that something arrived through another channel. Thread-safe.
+  void Wake();
 
   // The OpenAPI 3 document describing the routes.
   static std::string OpenApiDocument();

@@ -107,8 +107,9 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   campaigns->add_flag("--json", co.json, "One JSON object per campaign");
 
   ServeOptions so;
-  auto* serve = app.add_subcommand("serve", "Run the node: the HTTP/JSON API under /api/v1 and the analysis of "
-                                            "what it receives");
+  auto* serve = app.add_subcommand("serve", "Run the node: the HTTP/JSON API under /api/v1, optionally SMTP and "
+                                            "LMTP listeners that take forwarded spam, and the analysis of what it "
+                                            "receives");
   serve->add_option("--data", so.data_dir, "Data directory of the node")->required();
   serve->add_option("--database", so.database, "Database URL (default: SQLite in the data directory)");
   serve->add_option("--listen", so.listen, "Address and port to listen on (port 0: any free port)")
@@ -134,6 +135,26 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   serve->add_option("--session-hours", so.session_hours, "Lifetime of a sign-in session")
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 30));
+  serve->add_option("--smtp", so.smtp, "Also take spam by SMTP on this address and port (port 0: any free port)")
+      ->type_name("HOST:PORT");
+  serve->add_option("--lmtp", so.lmtp, "Also take spam by LMTP (from a mail server) on this address and port")
+      ->type_name("HOST:PORT");
+  serve->add_option("--smtp-route", so.smtp_routes,
+                    "Recipient address and the organisation its mail belongs to; *@DOMAIN=ORG for the rest of "
+                    "a domain (repeatable; other recipients are refused)")
+      ->type_name("ADDRESS=ORG");
+  serve->add_option("--smtp-max-connections", so.smtp_max_connections,
+                    "SMTP and LMTP connections at once; more are answered 421")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  serve->add_option("--smtp-timeout", so.smtp_timeout, "Seconds a mail client may stay silent")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  serve->add_option("--smtp-max-message-size", so.smtp_max_message_size,
+                    "Largest message taken by SMTP or LMTP (advertised as SIZE; larger ones get 552)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
+  serve->add_option("--smtp-hostname", so.smtp_hostname, "Name in the SMTP greeting (default: this host's name)");
 
   TokenOptions to;
   auto* token = app.add_subcommand("token", "Manage API tokens");

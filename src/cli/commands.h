@@ -87,6 +87,13 @@ struct ServeOptions {
   int max_inflight = 256;
   int64_t max_pending = 500000;
   int session_hours = 12;
+  // The mail listener (src/smtp): HOST:PORT of SMTP and LMTP ("" = off) and its routes.
+  std::string smtp, lmtp;
+  std::vector<std::string> smtp_routes;  // ADDRESS=ORG or *@DOMAIN=ORG
+  size_t smtp_max_connections = 32;
+  int smtp_timeout = 300;  // seconds a client may stay silent
+  size_t smtp_max_message_size = 32 * 1024 * 1024;
+  std::string smtp_hostname;  // in the greeting; "" = this host's name
 };
 
 int RunServe(const ServeOptions& o, const store::StoreOpener& open_store);

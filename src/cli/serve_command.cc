@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <thread>
@@ -8,9 +9,30 @@
 #include "common/log.h"
 #include "enrich/ipdb.h"
 #include "service/intake.h"
+#include "smtp/mail_service.h"
 #include "store/evidence.h"
 
 namespace lapis::cli {
+namespace {
+
+smtp::MailServiceOptions MailOptions(const ServeOptions& o, std::function<void()> on_accepted) {
+  smtp::MailServiceOptions m;
+  m.smtp = o.smtp;
+  m.lmtp = o.lmtp;
+  m.routes = o.smtp_routes;
+  m.listener.hostname = o.smtp_hostname;
+  if (m.listener.hostname.empty()) {
+    char name[256] = {};
+    m.listener.hostname = gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
+  }
+  m.listener.max_connections = o.smtp_max_connections;
+  m.listener.idle_timeout = std::chrono::seconds(o.smtp_timeout);
+  m.listener.max_message_size = o.smtp_max_message_size;
+  m.listener.on_accepted = std::move(on_accepted);
+  return m;
+}
+
+}  // namespace
 
 int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   size_t colon = o.listen.rfind(':');
@@ -27,6 +49,11 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     std::fprintf(stderr, "lapis: invalid port in --listen %s\n", o.listen.c_str());
     return kExitUsage;
   }
+  const bool mail_on = !o.smtp.empty() || !o.lmtp.empty();
+  if (Status s = smtp::MailService::Validate(MailOptions(o, nullptr)); mail_on && !s.ok()) {
+    std::fprintf(stderr, "lapis: %s\n", s.ToString().c_str());
+    return kExitUsage;
+  }
   so.analysis_jobs = o.jobs;
   so.http_threads = o.http_threads;
   so.max_inflight_submissions = o.max_inflight;
@@ -38,6 +65,8 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     return kExitUsage;
   }
   log::SetFormat(format);
+  smtp::MailService* mail_metrics = nullptr;  // set before the server answers requests
+  so.extra_metrics = [&mail_metrics] { return mail_metrics ? mail_metrics->MetricsText() : std::string(); };
   auto ev = store::EvidenceStore::Open(o.data_dir + "/evidence");
   if (!ev) {
     std::fprintf(stderr, "lapis: %s\n", ev.error().ToString().c_str());
@@ -67,10 +96,25 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::unique_ptr<smtp::MailService> mail;
+  if (!mail_on && !o.smtp_routes.empty())
+    std::fprintf(stderr, "lapis: warning: --smtp-route without --smtp or --lmtp has no effect\n");
+  if (mail_on) {
+    auto m = smtp::MailService::Start(MailOptions(o, [&server] { server.Wake(); }), &intake);
+    if (!m) {
+      std::fprintf(stderr, "lapis: %s\n", m.error().ToString().c_str());
+      return m.error().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitPartial;
+    }
+    mail = std::move(*m);
+    mail_metrics = mail.get();
+    for (const auto& [protocol, where] : mail->endpoints())
+      std::fprintf(stderr, "lapis: %s listening on %s\n", protocol.c_str(), where.c_str());
+  }
   std::thread signals([&] {
     int sig = 0;
     sigwait(&set, &sig);
     std::fprintf(stderr, "lapis: stopping (signal %d)\n", sig);
+    if (mail) mail->Stop();
     server.Stop();
   });
   std::fprintf(stderr, "lapis: listening on http://%s:%d\n", so.host.c_str(), *port);
