@@ -58,8 +58,8 @@ struct AnalysisRecord {
 
 struct IndicatorSighting {
   int64_t reports = 0;
-  int64_t first_seen = 0, last_seen = 0;
-  std::vector<std::string> report_ids;  // most recent first, up to the requested number
+  int64_t first_seen = 0, last_seen = 0;  // first receipt of the earliest and of the latest report
+  std::vector<std::string> report_ids;    // most recent first, up to the requested number
 };
 
 // A value and how many reports have it.
@@ -169,7 +169,7 @@ struct ReportQuery {
   std::string category;        // "" = any
   std::string origin_country;  // "" = any
   std::string text;            // full-text search over subject and body (words, all required)
-  std::optional<int64_t> since, until;  // on last_seen, inclusive
+  std::optional<int64_t> since, until;  // on first_seen (when first received), inclusive
   uint32_t origin_asn = 0;     // 0 = any
   std::string indicator_type, indicator_value;  // "" = any
   int64_t campaign = 0;        // root campaign id; 0 = any
@@ -177,8 +177,11 @@ struct ReportQuery {
   size_t limit = 50;
 };
 
+// Newest first: by first_seen (then id, descending); with `text`, by the order reports were
+// indexed for search, newest first. Every filter is served by an index, so a page costs about the
+// same whatever the size of the store.
 struct ReportPage {
-  std::vector<ReportRow> rows;  // newest first; analysis_json and personal_json are left empty
+  std::vector<ReportRow> rows;  // analysis_json and personal_json are left empty
   std::string next_cursor;      // "" when there is no further page
 };
 

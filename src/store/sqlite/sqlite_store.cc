@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <set>
+#include <stdexcept>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -189,6 +190,35 @@ INSERT INTO report_stats SELECT org_id, 'origin_asn', first_seen / 86400 * 86400
 INSERT INTO report_stats SELECT r.org_id, 'domain', r.first_seen / 86400 * 86400, i.value, COUNT(*)
   FROM reports r JOIN report_indicators i ON i.org_id = r.org_id AND i.sha256 = r.sha256 AND i.type = 'domain'
   WHERE r.status = 'analysed' GROUP BY 1, 3, 4;
+)sql",
+    // 6: every report filter served by an index in page order (first_seen DESC, sha256 DESC);
+    // indicator sightings counted as reports are analysed.
+    R"sql(
+ALTER TABLE report_indicators ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;
+UPDATE report_indicators SET seen = (SELECT r.first_seen FROM reports r
+  WHERE r.org_id = report_indicators.org_id AND r.sha256 = report_indicators.sha256);
+DROP INDEX report_indicators_value;
+CREATE INDEX report_indicators_value ON report_indicators(org_id, type, value, seen DESC, sha256 DESC);
+CREATE TABLE indicator_stats (
+  org_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  reports INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  PRIMARY KEY (org_id, type, value)
+) WITHOUT ROWID;
+INSERT INTO indicator_stats SELECT org_id, type, value, COUNT(*), MIN(seen), MAX(seen)
+  FROM report_indicators GROUP BY 1, 2, 3;
+DROP INDEX reports_org_page;
+CREATE INDEX reports_org_page ON reports(org_id, first_seen DESC, sha256 DESC);
+DROP INDEX reports_org_asn;
+CREATE INDEX reports_org_asn ON reports(org_id, origin_asn, first_seen DESC, sha256 DESC);
+DROP INDEX reports_org_country;
+CREATE INDEX reports_org_country ON reports(org_id, origin_country, first_seen DESC, sha256 DESC);
+CREATE INDEX reports_org_category ON reports(org_id, category, first_seen DESC, sha256 DESC);
+DROP INDEX reports_campaign;
+CREATE INDEX reports_campaign ON reports(org_id, campaign_id, first_seen DESC, sha256 DESC);
 )sql",
 };
 
@@ -890,33 +920,54 @@ class SqliteStore : public Store {
     if (!org_id) return Fail(org_id.error());
     ReportPage page;
     if (*org_id == 0) return page;
-    int64_t cur_seen = INT64_MAX;
+    // Keyset cursor: "SEEN:SHA" (page order first_seen, sha256), or "tROWID" for text search.
+    int64_t cur_seen = INT64_MAX, cur_text = INT64_MAX;
     std::string cur_sha = "g";  // sorts after every hex id
     if (!rq.cursor.empty()) {
-      size_t colon = rq.cursor.find(':');
-      if (colon == std::string::npos) return Fail(Status::InvalidArgument("malformed cursor"));
       try {
-        cur_seen = std::stoll(rq.cursor.substr(0, colon));
+        if (!rq.text.empty()) {
+          if (rq.cursor[0] != 't') throw std::invalid_argument("cursor");
+          cur_text = std::stoll(rq.cursor.substr(1));
+        } else {
+          size_t colon = rq.cursor.find(':');
+          if (colon == std::string::npos) throw std::invalid_argument("cursor");
+          cur_seen = std::stoll(rq.cursor.substr(0, colon));
+          cur_sha = rq.cursor.substr(colon + 1);
+        }
       } catch (...) {
         return Fail(Status::InvalidArgument("malformed cursor"));
       }
-      cur_sha = rq.cursor.substr(colon + 1);
     }
-    std::string sql = std::string("SELECT ") + kReportColumns + " FROM reports r "
-        "WHERE org_id = ?1 AND (last_seen < ?2 OR (last_seen = ?2 AND sha256 < ?3)) "
-        "AND (?4 = '' OR category = ?4) AND (?5 = '' OR origin_country = ?5) "
-        "AND (?8 IS NULL OR last_seen >= ?8) AND (?9 IS NULL OR last_seen <= ?9) "
-        "AND (?10 = 0 OR origin_asn = ?10) ";
-    if (!rq.text.empty())
-      sql += "AND sha256 IN (SELECT m.sha256 FROM report_text t JOIN report_search_ids m ON m.id = t.rowid "
-             "WHERE report_text MATCH ?11 AND m.org_id = ?1) ";
-    if (!rq.indicator_type.empty())
+    // The table that drives the scan decides the order: the full-text index (newest indexed
+    // first), an indicator's sightings, or the reports themselves; each has an index in that order.
+    std::string sql = std::string("SELECT ") + kReportColumns;
+    std::string order;
+    if (!rq.text.empty()) {
+      sql += ", t.rowid FROM report_text t JOIN report_search_ids m ON m.id = t.rowid "
+             "JOIN reports r ON r.org_id = m.org_id AND r.sha256 = m.sha256 "
+             "WHERE report_text MATCH ?11 AND m.org_id = ?1 AND t.rowid < ?15 ";
+      order = "ORDER BY t.rowid DESC";
+    } else if (!rq.indicator_type.empty()) {
+      sql += " FROM report_indicators i JOIN reports r ON r.org_id = i.org_id AND r.sha256 = i.sha256 "
+             "WHERE i.org_id = ?1 AND i.type = ?12 AND i.value = ?13 "
+             "AND (i.seen < ?2 OR (i.seen = ?2 AND i.sha256 < ?3)) ";
+      order = "ORDER BY i.seen DESC, i.sha256 DESC";
+    } else {
+      sql += " FROM reports r WHERE r.org_id = ?1 AND (r.first_seen < ?2 OR (r.first_seen = ?2 AND r.sha256 < ?3)) ";
+      order = "ORDER BY r.first_seen DESC, r.sha256 DESC";
+    }
+    if (!rq.text.empty() && !rq.indicator_type.empty())
       sql += "AND EXISTS (SELECT 1 FROM report_indicators i WHERE i.org_id = r.org_id AND i.type = ?12 "
              "AND i.value = ?13 AND i.sha256 = r.sha256) ";
+    if (!rq.category.empty()) sql += "AND r.category = ?4 ";
+    if (!rq.origin_country.empty()) sql += "AND r.origin_country = ?5 ";
+    if (rq.since) sql += "AND r.first_seen >= ?8 ";
+    if (rq.until) sql += "AND r.first_seen <= ?9 ";
+    if (rq.origin_asn) sql += "AND r.origin_asn = ?10 ";
     if (rq.campaign)
-      sql += "AND campaign_id IN (WITH RECURSIVE tree(id) AS (SELECT ?14 UNION SELECT c.id FROM campaigns c "
+      sql += "AND r.campaign_id IN (WITH RECURSIVE tree(id) AS (SELECT ?14 UNION SELECT c.id FROM campaigns c "
              "JOIN tree t ON c.parent = t.id AND c.id != c.parent) SELECT id FROM tree) ";
-    sql += "ORDER BY last_seen DESC, sha256 DESC LIMIT ?7";
+    sql += order + " LIMIT ?7";
     Stmt q(db_, sql.c_str());
     if (!q.ok()) return Fail(Error("preparing report query"));
     q.Bind(1, *org_id).Bind(2, cur_seen).Bind(3, cur_sha).Bind(4, rq.category).Bind(5, rq.origin_country);
@@ -924,18 +975,24 @@ class SqliteStore : public Store {
     if (rq.since) q.Bind(8, *rq.since);
     if (rq.until) q.Bind(9, *rq.until);
     q.Bind(10, int64_t{rq.origin_asn});
-    if (!rq.text.empty()) q.Bind(11, FtsQuery(rq.text));
+    if (!rq.text.empty()) q.Bind(11, FtsQuery(rq.text)).Bind(15, cur_text);
     if (!rq.indicator_type.empty()) q.Bind(12, rq.indicator_type).Bind(13, rq.indicator_value);
     if (rq.campaign) q.Bind(14, rq.campaign);
     int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) page.rows.push_back(ReadReportColumns(q, rq.org));
+    std::vector<int64_t> text_ids;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+      page.rows.push_back(ReadReportColumns(q, rq.org));
+      if (!rq.text.empty()) text_ids.push_back(q.Int(kReportColumnCount));
+    }
     if (rc != SQLITE_DONE) return Fail(Error("listing reports"));
-    for (auto& r : page.rows)
-      if (Status st = ResolveCampaign(*org_id, &r); !st.ok()) return Fail(st);
     if (page.rows.size() > rq.limit) {
       page.rows.pop_back();
-      page.next_cursor = std::to_string(page.rows.back().last_seen) + ":" + page.rows.back().sha256;
+      page.next_cursor = rq.text.empty()
+                             ? std::to_string(page.rows.back().first_seen) + ":" + page.rows.back().sha256
+                             : "t" + std::to_string(text_ids[rq.limit - 1]);
     }
+    for (auto& r : page.rows)
+      if (Status st = ResolveCampaign(*org_id, &r); !st.ok()) return Fail(st);
     return page;
   }
 
@@ -946,18 +1003,18 @@ class SqliteStore : public Store {
     if (!org_id) return Fail(org_id.error());
     IndicatorSighting out;
     if (*org_id == 0) return out;
-    Stmt q(db_, "SELECT r.sha256, r.first_seen, r.last_seen FROM report_indicators i JOIN reports r "
-                "ON r.org_id = i.org_id AND r.sha256 = i.sha256 WHERE i.org_id = ? AND i.type = ? AND i.value = ? "
-                "ORDER BY r.last_seen DESC");
-    q.Bind(1, *org_id).Bind(2, type).Bind(3, value);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) {
-      ++out.reports;
-      int64_t first = q.Int(1), last = q.Int(2);
-      if (out.reports == 1 || first < out.first_seen) out.first_seen = first;
-      if (last > out.last_seen) out.last_seen = last;
-      if (out.report_ids.size() < max_ids) out.report_ids.push_back(q.Text(0));
-    }
+    Stmt st(db_, "SELECT reports, first_seen, last_seen FROM indicator_stats WHERE org_id = ? AND type = ? AND value = ?");
+    st.Bind(1, *org_id).Bind(2, type).Bind(3, value);
+    int rc = st.Step();
+    if (rc == SQLITE_DONE) return out;
+    if (rc != SQLITE_ROW) return Fail(Error("looking up indicator"));
+    out.reports = st.Int(0);
+    out.first_seen = st.Int(1);
+    out.last_seen = st.Int(2);
+    Stmt q(db_, "SELECT sha256 FROM report_indicators WHERE org_id = ? AND type = ? AND value = ? "
+                "ORDER BY seen DESC, sha256 DESC LIMIT ?");
+    q.Bind(1, *org_id).Bind(2, type).Bind(3, value).Bind(4, static_cast<int64_t>(max_ids));
+    while ((rc = q.Step()) == SQLITE_ROW) out.report_ids.push_back(q.Text(0));
     if (rc != SQLITE_DONE) return Fail(Error("looking up indicator"));
     return out;
   }
@@ -1034,14 +1091,15 @@ class SqliteStore : public Store {
 
   Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
     bool first_analysis = false;
-    int64_t day = 0;
+    int64_t seen = 0;
     {
       Stmt q(db_, "SELECT status, first_seen FROM reports WHERE org_id = ? AND sha256 = ?");
       q.Bind(1, org_id).Bind(2, sha);
       if (q.Step() != SQLITE_ROW) return Error("reading report");
       first_analysis = q.Text(0) != "analysed";
-      day = q.Int(1) / kDay * kDay;
+      seen = q.Int(1);
     }
+    const int64_t day = seen / kDay * kDay;
     if (first_analysis) {
       if (Status s = CountLocked(org_id, day, a); !s.ok()) return s;
     }
@@ -1055,7 +1113,7 @@ class SqliteStore : public Store {
     if (a.date) u.Bind(7, *a.date);
     u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
-    if (Status s = IndexLocked(org_id, sha, a); !s.ok()) return s;
+    if (Status s = IndexLocked(org_id, sha, seen, first_analysis, a); !s.ok()) return s;
     if (a.campaign) {
       auto c = ClusterLocked(org_id, sha, *a.campaign);
       if (!c) return c.error();
@@ -1123,8 +1181,10 @@ class SqliteStore : public Store {
     return r;
   }
 
-  // Replaces the report's full-text row and indicator rows.
-  Status IndexLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+  // Replaces the report's full-text row and indicator rows; `first_analysis` also counts the
+  // report's indicators in indicator_stats.
+  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t seen, bool first_analysis,
+                     const AnalysisRecord& a) {
     // Every statement here is an indexed lookup: re-indexing a report costs the same whatever the
     // size of the store.
     {
@@ -1150,11 +1210,18 @@ class SqliteStore : public Store {
     Stmt t(db_, "INSERT INTO report_text(rowid, subject, body) VALUES (?, ?, ?)");
     t.Bind(1, text_id).Bind(2, a.subject).Bind(3, a.body_text);
     if (t.Step() != SQLITE_DONE) return Error("indexing text");
-    Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, sha256, type, value) VALUES (?, ?, ?, ?)");
+    Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, sha256, type, value, seen) VALUES (?, ?, ?, ?, ?)");
+    Stmt c(db_, "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
+                "VALUES (?1, ?2, ?3, 1, ?4, ?4) ON CONFLICT(org_id, type, value) DO UPDATE SET "
+                "reports = reports + 1, first_seen = MIN(first_seen, ?4), last_seen = MAX(last_seen, ?4)");
     for (const auto& [type, value] : a.indicators) {
       sqlite3_reset(i.raw());
-      i.Bind(1, org_id).Bind(2, sha).Bind(3, type).Bind(4, value);
+      i.Bind(1, org_id).Bind(2, sha).Bind(3, type).Bind(4, value).Bind(5, seen);
       if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
+      if (!first_analysis || sqlite3_changes(db_) == 0) continue;  // a repeated indicator counts once
+      sqlite3_reset(c.raw());
+      c.Bind(1, org_id).Bind(2, type).Bind(3, value).Bind(4, seen);
+      if (c.Step() != SQLITE_DONE) return Error("counting indicators");
     }
     return Status::Ok();
   }
