@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 
 namespace lapis::store {
 namespace {
@@ -222,10 +223,66 @@ CREATE INDEX reports_campaign ON reports(org_id, campaign_id, first_seen DESC, s
 )sql",
 };
 
+// Prepared statements of one connection, kept for reuse: preparing costs more than running most
+// of the statements here. A connection is only used under its store's mutex.
+struct StatementCache {
+  struct Entry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+  std::unordered_map<std::string, Entry> entries;
+  ~StatementCache() {
+    for (auto& [sql, e] : entries) sqlite3_finalize(e.stmt);
+  }
+};
+
+std::mutex g_caches_mu;
+std::unordered_map<sqlite3*, std::unique_ptr<StatementCache>>& Caches() {
+  static auto* caches = new std::unordered_map<sqlite3*, std::unique_ptr<StatementCache>>();
+  return *caches;
+}
+
+StatementCache* CacheFor(sqlite3* db) {
+  std::lock_guard<std::mutex> l(g_caches_mu);
+  auto& c = Caches()[db];
+  if (!c) c = std::make_unique<StatementCache>();
+  return c.get();
+}
+
+// Finalizes the connection's cached statements (before it is closed).
+void DropCache(sqlite3* db) {
+  std::lock_guard<std::mutex> l(g_caches_mu);
+  Caches().erase(db);
+}
+
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt(sqlite3* db, const char* sql) {
+    StatementCache* cache = CacheFor(db);
+    auto it = cache->entries.find(sql);
+    if (it != cache->entries.end() && !it->second.in_use) {
+      entry_ = &it->second;
+    } else if (it == cache->entries.end()) {
+      rc_ = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+      if (rc_ != SQLITE_OK) return;
+      entry_ = &cache->entries.emplace(sql, StatementCache::Entry{s_, false}).first->second;
+    } else {  // the same statement is running further up the stack: use a private one
+      rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
+      return;
+    }
+    entry_->in_use = true;
+    s_ = entry_->stmt;
+    rc_ = SQLITE_OK;
+  }
+  ~Stmt() {
+    if (entry_) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+      entry_->in_use = false;
+    } else {
+      sqlite3_finalize(s_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   bool ok() const { return rc_ == SQLITE_OK; }
@@ -252,7 +309,8 @@ class Stmt {
 
  private:
   sqlite3_stmt* s_ = nullptr;
-  int rc_;
+  StatementCache::Entry* entry_ = nullptr;  // when cached
+  int rc_ = SQLITE_ERROR;
 };
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
@@ -368,12 +426,15 @@ class SqliteCampaignOps : public CampaignOps {
 class SqliteStore : public Store {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
+  ~SqliteStore() override {
+    DropCache(db_);
+    sqlite3_close(db_);
+  }
 
   Status Init() {
     const char* pragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-        "PRAGMA busy_timeout=10000;";
+        "PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536;";
     if (Status s = Exec(pragmas); !s.ok()) return s;
     if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                         "applied_at INTEGER NOT NULL)");
