@@ -279,7 +279,9 @@ void Analyse(Store& st, const std::string& org, const std::string& sha, int64_t 
   auto pending = st.NextPending(100);
   ASSERT_TRUE(pending);
   for (const auto& p : *pending)
-    if (p.sha256 == sha) ASSERT_TRUE(st.SaveAnalysis(p.org_id, sha, rec).ok());
+    if (p.sha256 == sha) {
+      ASSERT_TRUE(st.SaveAnalysis(p.org_id, sha, rec).ok());
+    }
 }
 
 TEST_P(StoreContract, AggregatesCountAnalysedReportsByDayAndValue) {
