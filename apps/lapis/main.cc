@@ -2,6 +2,7 @@
 #include <system_error>
 
 #include "cli/cli.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -16,7 +17,11 @@ lapis::Result<std::unique_ptr<lapis::store::Store>> OpenStore(const std::string&
     return lapis::store::OpenSqliteStore(data_dir + "/lapis.db");
   }
   if (url.rfind("sqlite:", 0) == 0) return lapis::store::OpenSqliteStore(url.substr(7));
-  return lapis::Fail(lapis::Status::InvalidArgument("unsupported database URL: " + url));
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 || url.rfind("host=", 0) == 0)
+    return lapis::store::OpenPostgresStore(url);
+  // Only the scheme is repeated: the rest may hold a password.
+  return lapis::Fail(lapis::Status::InvalidArgument("unsupported database URL " + url.substr(0, url.find(':')) +
+                                                    ":... (sqlite:PATH, postgresql://... or host=... key=value)"));
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 #include "store/store_test_support.h"
 
+#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace lapis::store {
@@ -17,11 +19,46 @@ std::string SqlitePath(const std::string& name) {
   return (d / "lapis.db").string();
 }
 
+std::string PostgresUrl() {
+  const char* url = std::getenv("LAPIS_TEST_POSTGRES_URL");
+  return url ? url : "";
+}
+
+// Each PostgreSQL test store is a schema of its own in the test database.
+std::string PostgresSchema(const std::string& name) { return "lapis_test_" + name; }
+
+// The test database's URL with the store's schema first on the search path.
+std::string PostgresStoreUrl(const std::string& name) {
+  std::string url = PostgresUrl();
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + PostgresSchema(name);
+}
+
+Status ResetPostgresSchema(const std::string& name) {
+  PGconn* c = PQconnectdb(PostgresUrl().c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    std::string m = PQerrorMessage(c);
+    PQfinish(c);
+    return Status::Unavailable("cannot connect to the test database: " + m);
+  }
+  std::string schema = PostgresSchema(name);
+  char* id = PQescapeIdentifier(c, schema.data(), schema.size());
+  std::string sql = std::string("SET client_min_messages = warning; DROP SCHEMA IF EXISTS ") + id +
+                    " CASCADE; CREATE SCHEMA " + id;
+  PQfreemem(id);
+  PGresult* r = PQexec(c, sql.c_str());
+  Status s = PQresultStatus(r) == PGRES_COMMAND_OK ? Status::Ok()
+                                                   : Status::IoError(std::string("resetting ") + schema + ": " +
+                                                                     PQresultErrorMessage(r));
+  PQclear(r);
+  PQfinish(c);
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::string> TestBackends() {
   std::vector<std::string> out = {"sqlite"};
-  if (const char* url = std::getenv("LAPIS_TEST_POSTGRES_URL"); url && *url) out.push_back("postgresql");
+  if (!PostgresUrl().empty()) out.push_back("postgresql");
   return out;
 }
 
@@ -32,11 +69,16 @@ Result<std::unique_ptr<Store>> OpenFreshStore(const std::string& backend, const 
     fs::create_directories(p.parent_path());
     return OpenSqliteStore(p.string());
   }
+  if (backend == "postgresql" && !PostgresUrl().empty()) {
+    if (Status s = ResetPostgresSchema(name); !s.ok()) return Fail(s);
+    return OpenPostgresStore(PostgresStoreUrl(name));
+  }
   return Fail(Status::InvalidArgument("no test support for backend " + backend));
 }
 
 Result<std::unique_ptr<Store>> ReopenStore(const std::string& backend, const std::string& name) {
   if (backend == "sqlite") return OpenSqliteStore(SqlitePath(name));
+  if (backend == "postgresql" && !PostgresUrl().empty()) return OpenPostgresStore(PostgresStoreUrl(name));
   return Fail(Status::InvalidArgument("no test support for backend " + backend));
 }
 
