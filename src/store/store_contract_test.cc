@@ -2,8 +2,11 @@
 // LAPIS_TEST_POSTGRES_URL names a server (scripts/test.sh starts one).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "store/audit.h"
 #include "store/store_test_support.h"
@@ -381,6 +384,245 @@ TEST_P(StoreContract, PendingCountCoversEveryOrganisation) {
   ASSERT_TRUE(s->RecordSubmission(Sub("b", std::string(64, '2'), 1)));
   ASSERT_TRUE(s->RecordSubmission(Sub("b", std::string(64, '2'), 2)));  // duplicate
   EXPECT_EQ(*s->CountPending(), 2);
+}
+
+TEST_P(StoreContract, ConcurrentWritersKeepCountsAndALinearAuditChain) {
+  auto s = Fresh("concurrent");
+  ASSERT_TRUE(s);
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        // Every thread submits the same 20 reports (duplicates race) and appends to the log.
+        std::string sha(64, "0123456789abcdef"[i % 16]);
+        sha[0] = "ab"[(i / 16) % 2];
+        if (!s->RecordSubmissions({Sub(t % 2 ? "a" : "b", sha, 100 + i), Sub("a", sha, 100 + i)})) ++failures;
+        AuditEvent e;
+        e.org = "a";
+        e.actor = "user:t" + std::to_string(t);
+        e.action = "report.read";
+        if (!s->AppendAudit(e)) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto a = s->Count("a");
+  auto b = s->Count("b");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->reports, 32);
+  EXPECT_EQ(a->complaints + b->complaints, 2 * kThreads * kEach);
+  auto v = VerifyAudit(*s);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->entries, kThreads * kEach);
+  EXPECT_EQ(v->first_bad_seq, 0) << v->problem;
+}
+
+TEST_P(StoreContract, FailedCallsChangeNothingAndLeaveTheStoreUsable) {
+  auto s = Fresh("failures");
+  ASSERT_TRUE(s);
+  std::string sha(64, 'e');
+  ASSERT_TRUE(s->RecordSubmission(Sub("a", sha, 1)));
+  auto p = s->NextPending(10);
+  ASSERT_TRUE(p && p->size() == 1);
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.category = "phishing";
+  // A batch that names a report that does not exist fails as a whole.
+  Store::Outcome good{p->at(0).org_id, sha, rec, ""}, unknown{p->at(0).org_id, std::string(64, 'f'), rec, ""};
+  EXPECT_FALSE(s->SaveOutcomes({good, unknown}).ok());
+  EXPECT_EQ((*s->GetReport("a", sha))->status, "pending");
+  AggregateQuery q;
+  q.org = "a";
+  q.dimension = "total";
+  EXPECT_TRUE(s->Aggregate(q)->empty());
+  ASSERT_TRUE(s->AddToken("a", "analyst", std::string(64, '1'), ""));
+  EXPECT_FALSE(s->AddToken("a", "analyst", std::string(64, '1'), ""));  // the same hash twice
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(s->FindToken(std::string(64, '1')));
+  ASSERT_TRUE(s->SaveOutcomes({good}).ok());
+  EXPECT_EQ((*s->GetReport("a", sha))->status, "analysed");
+  EXPECT_EQ(s->Aggregate(q)->at(0).count, 1);
+}
+
+TEST_P(StoreContract, HostileTextIsStoredWithoutFailure) {
+  auto s = Fresh("hostile");
+  ASSERT_TRUE(s);
+  const std::string org = std::string("agency\0x\xff", 9);
+  std::string sha(64, '7');
+  Submission sub = Sub(org, sha, 1);
+  sub.source = std::string("dir/\xc3\x28\0name", 11);
+  sub.personal_json = "{\"reporter\":\"\xed\xa0\x80\"}";
+  auto r = s->RecordSubmission(sub);
+  ASSERT_TRUE(r) << r.error().ToString();
+  auto p = s->NextPending(10);
+  ASSERT_TRUE(p && p->size() == 1);
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.subject = std::string("Win\0 \xfe\xfe prize", 15);
+  rec.body_text = "\"(* NEAR OR AND ' ; -- \\";
+  rec.indicators = {{"domain", std::string("x\0.example", 10)}};
+  ASSERT_TRUE(s->SaveAnalysis(p->at(0).org_id, sha, rec).ok());
+  auto row = s->GetReport(org, sha);
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->status, "analysed");
+  ReportQuery q;
+  q.org = org;
+  q.text = "\"(* NEAR OR";
+  auto page = s->ListReports(q);
+  ASSERT_TRUE(page) << page.error().ToString();
+  q.text = "' ; --";
+  EXPECT_TRUE(s->ListReports(q));
+  q.text = "";
+  q.cursor = "garbage";
+  EXPECT_FALSE(s->ListReports(q));
+}
+
+TEST_P(StoreContract, ReportListsPageFilterAndSearch) {
+  auto s = Fresh("listing");
+  ASSERT_TRUE(s);
+  const char* subjects[] = {"Cheap watches", "Cheap pills", "Your parcel is held", "Cheap watches again"};
+  for (int i = 0; i < 4; ++i) {
+    AnalysisRecord rec;
+    rec.analysis_json = "{}";
+    rec.subject = subjects[i];
+    rec.body_text = i == 2 ? "Pay the customs fee" : "Buy replica watches now";
+    rec.category = i == 2 ? "phishing" : "commercial-spam";
+    rec.origin_country = i % 2 ? "US" : "NL";
+    rec.origin_asn = i % 2 ? 7018 : 1136;
+    rec.indicators = {{"domain", i == 2 ? "parcel-fee.example" : "shop.example"}};
+    if (i != 2) {
+      CampaignKeys keys;
+      keys.strong = {"p:+447700900123"};
+      keys.seen = 100 + i;
+      rec.campaign = keys;
+    }
+    Analyse(*s, "a", std::string(64, "1234"[i]), 100 + i, rec);
+  }
+  ASSERT_TRUE(s->RecordSubmission(Sub("a", std::string(64, '4'), 100)));  // last_seen ties with '1'
+  ReportQuery q;
+  q.org = "a";
+  q.limit = 2;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = s->ListReports(q);
+    ASSERT_TRUE(page) << page.error().ToString();
+    for (const auto& r : page->rows) seen.push_back(r.sha256);
+    if (page->next_cursor.empty()) break;
+    q.cursor = page->next_cursor;
+  }
+  ASSERT_EQ(seen.size(), 4u);  // newest first; equal times by id, descending
+  EXPECT_EQ(seen[0], std::string(64, '4'));
+  EXPECT_EQ(seen[1], std::string(64, '3'));
+  EXPECT_EQ(seen[2], std::string(64, '2'));
+  EXPECT_EQ(seen[3], std::string(64, '1'));
+  auto ids = [&](ReportQuery rq) {
+    rq.org = "a";
+    std::vector<char> out;
+    auto page = s->ListReports(rq);
+    EXPECT_TRUE(page);
+    if (page)
+      for (const auto& r : page->rows) out.push_back(r.sha256[0]);
+    return out;
+  };
+  ReportQuery t;
+  t.text = "WATCHES cheap";  // every word, any case, in subject or body
+  EXPECT_EQ(ids(t), (std::vector<char>{'4', '2', '1'}));
+  t.text = "watches again";
+  EXPECT_EQ(ids(t), (std::vector<char>{'4'}));
+  t.text = "cheap parcel";
+  EXPECT_TRUE(ids(t).empty());
+  ReportQuery c;
+  c.category = "phishing";
+  EXPECT_EQ(ids(c), (std::vector<char>{'3'}));
+  ReportQuery asn;
+  asn.origin_asn = 7018;
+  asn.origin_country = "US";
+  EXPECT_EQ(ids(asn), (std::vector<char>{'4', '2'}));
+  ReportQuery ind;
+  ind.indicator_type = "domain";
+  ind.indicator_value = "shop.example";
+  EXPECT_EQ(ids(ind), (std::vector<char>{'4', '2', '1'}));
+  ReportQuery time;
+  time.since = 101;
+  time.until = 102;
+  EXPECT_EQ(ids(time), (std::vector<char>{'3', '2'}));
+  auto row = s->GetReport("a", std::string(64, '1'));
+  ASSERT_TRUE(row && *row && (*row)->campaign);
+  ReportQuery camp;
+  camp.campaign = (*row)->campaign;
+  EXPECT_EQ(ids(camp), (std::vector<char>{'4', '2', '1'}));
+  auto sighting = s->LookupIndicator("a", "domain", "shop.example", 2);
+  ASSERT_TRUE(sighting);
+  EXPECT_EQ(sighting->reports, 3);
+  EXPECT_EQ(sighting->first_seen, 100);
+  EXPECT_EQ(sighting->last_seen, 103);
+  EXPECT_EQ(sighting->report_ids, (std::vector<std::string>{std::string(64, '4'), std::string(64, '2')}));
+  EXPECT_EQ(s->LookupIndicator("b", "domain", "shop.example", 2)->reports, 0);
+}
+
+TEST_P(StoreContract, CampaignsAreRebuiltFromTheStoredAnalyses) {
+  auto s = Fresh("recluster");
+  ASSERT_TRUE(s);
+  // Reports 1 and 2 share a phone number, 3 and 4 a payment id; 5 links both groups.
+  const std::vector<std::vector<std::string>> keys = {
+      {"p:+447700900001"}, {"p:+447700900001"}, {"$:NL91ABNA0417164300"}, {"$:NL91ABNA0417164300"},
+      {"p:+447700900001", "$:NL91ABNA0417164300"}};
+  std::map<std::string, CampaignKeys> by_sha;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    AnalysisRecord rec;
+    rec.analysis_json = "{}";
+    rec.subject = "s" + std::to_string(i);
+    CampaignKeys k;
+    k.strong = keys[i];
+    k.seen = 100 + static_cast<int64_t>(i);
+    rec.campaign = k;
+    std::string sha(64, static_cast<char>('1' + i));
+    by_sha[sha] = k;
+    Analyse(*s, "a", sha, 100 + static_cast<int64_t>(i), rec);
+    if (i == 3) {
+      auto before = s->ListCampaigns("a", 10, 10);
+      ASSERT_TRUE(before);
+      EXPECT_EQ(before->size(), 2u);
+    }
+  }
+  auto check = [&] {
+    auto list = s->ListCampaigns("a", 10, 3);
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ(list->at(0).reports, 5);
+    EXPECT_EQ(list->at(0).first_seen, 100);
+    EXPECT_EQ(list->at(0).last_seen, 104);
+    EXPECT_EQ(list->at(0).members, (std::vector<std::string>{std::string(64, '1'), std::string(64, '2'),
+                                                             std::string(64, '3')}));
+    EXPECT_EQ(list->at(0).subjects, (std::vector<std::string>{"s0", "s1", "s2"}));
+    for (char c : std::string("12345")) {
+      auto row = s->GetReport("a", std::string(64, c));
+      ASSERT_TRUE(row && *row);
+      EXPECT_EQ((*row)->campaign, list->at(0).id);
+      auto camp = s->GetCampaign("a", (*row)->campaign);
+      ASSERT_TRUE(camp && *camp);
+      EXPECT_EQ((*camp)->id, list->at(0).id);
+    }
+  };
+  check();
+  ASSERT_TRUE(s->ClearCampaigns("a").ok());
+  EXPECT_TRUE(s->ListCampaigns("a", 10, 3)->empty());
+  EXPECT_EQ((*s->GetReport("a", std::string(64, '1')))->campaign, 0);
+  std::vector<std::string> order;
+  ASSERT_TRUE(s->ForEachAnalysed("a", [&](const std::string& sha, const std::string& json, int64_t seen) {
+                 order.push_back(sha);
+                 EXPECT_EQ(json, "{}");
+                 ASSERT_TRUE(s->Cluster("a", sha, by_sha[sha]));  // the store is usable from the callback
+               }).ok());
+  EXPECT_EQ(order.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));  // first seen in this order
+  check();
+  std::set<std::string> evidence;
+  ASSERT_TRUE(s->ForEachEvidenceId([&](const std::string& id) { evidence.insert(id); }).ok());
+  EXPECT_EQ(evidence.size(), 5u);
+  EXPECT_FALSE(s->Cluster("nobody", std::string(64, '1'), by_sha.begin()->second));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(TestBackends()),

@@ -345,7 +345,7 @@ struct Statement {
   std::string what;  // names the step in error messages
   std::string sql;
   Params params;
-  bool must_affect = false;  // an error when the statement changed no row
+  bool must_affect = false;  // an error when no row changed (checked here: use in transactions only)
   bool prepare = true;       // false for statements run once (DECLARE, FETCH)
 };
 
@@ -368,6 +368,11 @@ class Conn {
 
   void Defer(Statement s) { deferred_.push_back(std::move(s)); }
   void DiscardDeferred() { deferred_.clear(); }
+  // Whether a deferred statement is checked here rather than by the server (must_affect): those
+  // must have run before a COMMIT is sent.
+  bool DeferredChecks() const {
+    return std::any_of(deferred_.begin(), deferred_.end(), [](const Statement& s) { return s.must_affect; });
+  }
 
   // Runs the deferred statements and then `stmts` in one round trip; the rows of `stmts`.
   Result<std::vector<Rows>> Batch(std::vector<Statement> stmts) {
@@ -1516,6 +1521,9 @@ class PgStore : public Store {
   }
 
   static Status Commit(Conn& c) {
+    if (c.DeferredChecks()) {
+      if (Status s = c.Flush(); !s.ok()) return s;
+    }
     auto r = c.Query({"committing", "COMMIT", {}});
     if (!r) return r.error();
     if (r->Command() != "COMMIT") return Status::IoError("committing: the transaction was rolled back");
