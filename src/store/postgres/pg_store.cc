@@ -713,34 +713,52 @@ std::string IndexedText(const AnalysisRecord& a) {
 }
 
 // Campaign operations for one organisation inside the caller's transaction, which holds the
-// organisation's lock. Parents and representatives are cached (every change goes through this
-// object), writes are deferred to the next round trip, and the keys of a report are looked up
-// together by Prefetch, so that assigning a report costs one or two round trips.
+// organisation's lock, so every change to its campaigns goes through this object. Prefetch reads
+// in one round trip the campaigns every key of a batch of reports leads to (with their parent
+// chains) and reserves ids for new campaigns; from then on reads are served from memory and
+// writes are deferred, so that clustering a whole batch costs a few round trips.
 class PgCampaignOps : public CampaignOps {
  public:
   PgCampaignOps(Conn& c, int64_t org) : c_(c), org_(org) {}
 
-  Status Prefetch(const CampaignKeys& k) {
-    std::vector<std::string> keys = k.strong;
-    keys.insert(keys.end(), k.bands.begin(), k.bands.end());
+  Status Prefetch(const std::vector<const CampaignKeys*>& reports) {
+    std::vector<std::string> keys;
+    for (const CampaignKeys* k : reports) {
+      keys.insert(keys.end(), k->strong.begin(), k->strong.end());
+      keys.insert(keys.end(), k->bands.begin(), k->bands.end());
+    }
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    keys_.clear();
+    std::vector<Statement> q;
+    q.push_back({"reading campaign keys",
+                 "WITH RECURSIVE found AS (SELECT k.key, ck.campaign_id FROM unnest($2::text[]) AS k(key) "
+                 "CROSS JOIN LATERAL (SELECT campaign_id FROM campaign_keys WHERE org_id = $1 AND key = k.key "
+                 "ORDER BY campaign_id LIMIT $3) ck), "
+                 "chain(id, parent, representative) AS (SELECT c.id, c.parent, c.representative FROM campaigns c "
+                 "WHERE c.id IN (SELECT campaign_id FROM found) UNION SELECT c.id, c.parent, c.representative "
+                 "FROM campaigns c JOIN chain ON c.id = chain.parent WHERE chain.id <> chain.parent) "
+                 "SELECT key, campaign_id, NULL, NULL FROM found UNION ALL "
+                 "SELECT NULL, id, parent, representative FROM chain",
+                 P(org_, TextArray(keys), kMaxCampaignsPerKey)});
+    q.push_back({"reserving campaign ids",
+                 "SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) FROM generate_series(1, $1)",
+                 P(static_cast<int64_t>(reports.size()))});
+    auto rows = c_.Batch(std::move(q));
+    if (!rows) return rows.error();
     for (const auto& key : keys) keys_[key];
-    if (keys.empty()) return Status::Ok();
-    auto q = c_.Query({"reading campaign keys",
-                       "SELECT k.key, ck.campaign_id, c.parent, c.representative FROM unnest($2::text[]) AS k(key) "
-                       "CROSS JOIN LATERAL (SELECT campaign_id FROM campaign_keys WHERE org_id = $1 AND key = k.key "
-                       "ORDER BY campaign_id LIMIT $3) ck JOIN campaigns c ON c.id = ck.campaign_id "
-                       "ORDER BY k.key, ck.campaign_id",
-                       P(org_, TextArray(keys), kMaxCampaignsPerKey)});
-    if (!q) return q.error();
-    for (int i = 0; i < q->size(); ++i) {
-      int64_t id = q->Int(i, 1);
-      keys_[q->Text(i, 0)].push_back(id);
-      parent_.emplace(id, q->Int(i, 2));
-      if (!representative_.count(id)) representative_.emplace(id, DecodeMinhash(q->Text(i, 3)));
+    const Rows& r = (*rows)[0];
+    for (int i = 0; i < r.size(); ++i) {
+      int64_t id = r.Int(i, 1);
+      if (!r.Null(i, 0)) {
+        keys_[r.Text(i, 0)].push_back(id);
+      } else {
+        parent_.emplace(id, r.Int(i, 2));
+        if (!representative_.count(id)) representative_.emplace(id, DecodeMinhash(r.Text(i, 3)));
+      }
     }
+    for (auto& [key, ids] : keys_) std::sort(ids.begin(), ids.end());
+    for (int i = 0; i < (*rows)[1].size(); ++i) reserved_.push_back((*rows)[1].Int(i, 0));
+    std::sort(reserved_.rbegin(), reserved_.rend());  // taken from the back, smallest first
     return Status::Ok();
   }
 
@@ -756,15 +774,17 @@ class PgCampaignOps : public CampaignOps {
   }
 
   Result<std::vector<int64_t>> CampaignsWithKey(const std::string& key) override {
-    if (auto it = keys_.find(key); it != keys_.end()) return it->second;
-    auto q = c_.Query({"reading campaign keys",
-                       "SELECT campaign_id FROM campaign_keys WHERE org_id = $1 AND key = $2 "
-                       "ORDER BY campaign_id LIMIT $3",
-                       P(org_, key, kMaxCampaignsPerKey)});
-    if (!q) return Fail(q.error());
-    std::vector<int64_t> out;
-    for (int i = 0; i < q->size(); ++i) out.push_back(q->Int(i, 0));
-    return out;
+    auto it = keys_.find(key);
+    if (it == keys_.end()) {
+      auto q = c_.Query({"reading campaign keys",
+                         "SELECT campaign_id FROM campaign_keys WHERE org_id = $1 AND key = $2 "
+                         "ORDER BY campaign_id LIMIT $3",
+                         P(org_, key, kMaxCampaignsPerKey)});
+      if (!q) return Fail(q.error());
+      it = keys_.emplace(key, std::vector<int64_t>()).first;
+      for (int i = 0; i < q->size(); ++i) it->second.push_back(q->Int(i, 0));
+    }
+    return it->second;
   }
   Result<int64_t> Parent(int64_t c) override {
     if (auto it = parent_.find(c); it != parent_.end()) return it->second;
@@ -775,7 +795,7 @@ class PgCampaignOps : public CampaignOps {
     auto it = parent_.find(c);
     if (it != parent_.end() && it->second == p) return Status::Ok();
     parent_[c] = p;
-    c_.Defer({"setting campaign parent", "UPDATE campaigns SET parent = $2 WHERE id = $1", P(c, p), true});
+    c_.Defer({"setting campaign parent", "UPDATE campaigns SET parent = $2 WHERE id = $1", P(c, p)});
     return Status::Ok();
   }
   Result<std::vector<uint32_t>> Representative(int64_t c) override {
@@ -784,14 +804,23 @@ class PgCampaignOps : public CampaignOps {
     return representative_[c];
   }
   Result<int64_t> Create(const CampaignKeys& k) override {
-    auto q = c_.Query({"creating campaign",
-                       "WITH n AS (SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) AS id) "
-                       "INSERT INTO campaigns(id, org_id, parent, reports, first_seen, last_seen, representative) "
-                       "SELECT id, $1, id, 0, $2, $2, $3 FROM n RETURNING id",
-                       P(org_, k.seen, EncodeMinhash(k.minhash))});
-    if (!q) return Fail(q.error());
-    if (q->size() != 1) return Fail(Status::Internal("creating campaign: no id"));
-    int64_t id = q->Int(0, 0);
+    int64_t id = 0;
+    const std::string insert =
+        "INSERT INTO campaigns(id, org_id, parent, reports, first_seen, last_seen, representative) ";
+    if (!reserved_.empty()) {
+      id = reserved_.back();
+      reserved_.pop_back();
+      c_.Defer({"creating campaign", insert + "VALUES ($1, $2, $1, 0, $3, $3, $4)",
+                P(id, org_, k.seen, EncodeMinhash(k.minhash))});
+    } else {
+      auto q = c_.Query({"creating campaign",
+                         "WITH n AS (SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) AS id) " + insert +
+                             "SELECT id, $1, id, 0, $2, $2, $3 FROM n RETURNING id",
+                         P(org_, k.seen, EncodeMinhash(k.minhash))});
+      if (!q) return Fail(q.error());
+      if (q->size() != 1) return Fail(Status::Internal("creating campaign: no id"));
+      id = q->Int(0, 0);
+    }
     parent_[id] = id;
     representative_[id] = k.minhash;
     return id;
@@ -800,17 +829,23 @@ class PgCampaignOps : public CampaignOps {
     c_.Defer({"adding campaign member",
               "UPDATE campaigns SET reports = reports + 1, first_seen = LEAST(first_seen, $2), "
               "last_seen = GREATEST(last_seen, $2) WHERE id = $1",
-              P(root, seen), true});
+              P(root, seen)});
     return Status::Ok();
   }
   Status Absorb(int64_t root, int64_t other) override {
     c_.Defer({"merging campaigns",
               "UPDATE campaigns r SET reports = r.reports + o.reports, first_seen = LEAST(r.first_seen, o.first_seen), "
               "last_seen = GREATEST(r.last_seen, o.last_seen) FROM campaigns o WHERE r.id = $1 AND o.id = $2",
-              P(root, other), true});
+              P(root, other)});
     return Status::Ok();
   }
   Status AddKey(const std::string& key, int64_t c) override {
+    // What a lookup of the key would now return: the smallest kMaxCampaignsPerKey ids.
+    auto& ids = keys_[key];
+    auto at = std::lower_bound(ids.begin(), ids.end(), c);
+    if (at != ids.end() && *at == c) return Status::Ok();
+    ids.insert(at, c);
+    if (ids.size() > static_cast<size_t>(kMaxCampaignsPerKey)) ids.resize(kMaxCampaignsPerKey);
     new_keys_.push_back(key);
     new_key_campaigns_.push_back(c);
     return Status::Ok();
@@ -829,9 +864,10 @@ class PgCampaignOps : public CampaignOps {
 
   Conn& c_;
   int64_t org_;
-  std::map<std::string, std::vector<int64_t>> keys_;  // of the current report
+  std::map<std::string, std::vector<int64_t>> keys_;  // key -> campaign ids, ascending
   std::unordered_map<int64_t, int64_t> parent_;
   std::unordered_map<int64_t, std::vector<uint32_t>> representative_;
+  std::vector<int64_t> reserved_;  // ids for new campaigns, largest first
   std::vector<std::string> new_keys_;
   std::vector<int64_t> new_key_campaigns_;
 };
@@ -990,21 +1026,34 @@ class PgStore : public Store {
       std::set<int64_t> orgs;
       for (const auto& o : outcomes) orgs.insert(o.org_id);
       for (int64_t org : orgs) LockOrg(c, org);  // in id order: no two batches wait for each other
+      // The campaigns every key of the batch leads to, organisation by organisation.
+      std::map<int64_t, std::vector<const CampaignKeys*>> keys;
+      for (const auto& o : outcomes)
+        if (o.record && o.record->campaign) keys[o.org_id].push_back(&*o.record->campaign);
+      std::map<int64_t, std::unique_ptr<PgCampaignOps>> ops;
+      for (const auto& [org_id, list] : keys) {
+        auto& op = ops[org_id];
+        op = std::make_unique<PgCampaignOps>(c, org_id);
+        if (Status s = op->Prefetch(list); !s.ok()) return s;
+      }
+      // In the order given; a report's campaign is known when its analysis is written.
       for (const auto& o : outcomes) {
-        if (o.record) DeferSave(c, o.org_id, o.sha256, *o.record);
-        else
+        if (!o.record) {
           c.Defer({"marking failure",
                    "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = $3 "
                    "WHERE org_id = $1 AND sha256 = $2",
                    P(o.org_id, o.sha256, o.error)});
+          continue;
+        }
+        std::optional<int64_t> campaign;
+        if (o.record->campaign) {
+          auto root = AssignCampaign(*ops[o.org_id], *o.record->campaign);
+          if (!root) return root.error();
+          campaign = *root;
+        }
+        DeferSave(c, o.org_id, o.sha256, *o.record, campaign);
       }
-      std::map<int64_t, std::unique_ptr<PgCampaignOps>> ops;
-      for (const auto& o : outcomes) {
-        if (!o.record || !o.record->campaign) continue;
-        auto& op = ops[o.org_id];
-        if (!op) op = std::make_unique<PgCampaignOps>(c, o.org_id);
-        if (auto r = ClusterIn(c, *op, o.org_id, o.sha256, *o.record->campaign); !r) return r.error();
-      }
+      for (auto& [org_id, op] : ops) op->Finish();
       return Status::Ok();
     });
   }
@@ -1176,8 +1225,12 @@ class PgStore : public Store {
       if (*org_id == 0) return Status::NotFound("no organisation " + org);
       LockOrg(c, *org_id);
       PgCampaignOps ops(c, *org_id);
-      auto r = ClusterIn(c, ops, *org_id, sha, keys);
+      if (Status e = ops.Prefetch({&keys}); !e.ok()) return e;
+      auto r = AssignCampaign(ops, keys);
       if (!r) return r.error();
+      ops.Finish();
+      c.Defer({"setting campaign", "UPDATE reports SET campaign_id = $1 WHERE org_id = $2 AND sha256 = $3",
+               P(*r, *org_id, sha)});
       root = *r;
       return Status::Ok();
     });
@@ -1560,8 +1613,9 @@ class PgStore : public Store {
     c.Defer({"locking organisation", "SELECT pg_advisory_xact_lock($1)", P(kOrgLockBase + org_id)});
   }
 
-  // Queues the statements that save an analysis (not its campaign).
-  static void DeferSave(Conn& c, int64_t org, const std::string& sha, const AnalysisRecord& a) {
+  // Queues the statements that save an analysis and, when given, the report's campaign.
+  static void DeferSave(Conn& c, int64_t org, const std::string& sha, const AnalysisRecord& a,
+                        std::optional<int64_t> campaign) {
     // Dashboard counts, when the report is analysed for the first time.
     std::vector<std::string> dims = {"total"}, values = {""};
     auto add = [&](const char* d, const std::string& v) {
@@ -1585,10 +1639,11 @@ class PgStore : public Store {
     c.Defer({"saving analysis",
              "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, analysis = $3, "
              "category = $4, subject = $5, origin_ip = $6, origin_country = $7, origin_asn = $8, "
-             "message_date = $9, analysed_at = $10 WHERE org_id = $1 AND sha256 = $2",
+             "message_date = $9, analysed_at = $10, campaign_id = COALESCE($11, campaign_id) "
+             "WHERE org_id = $1 AND sha256 = $2",
              P(org, sha, a.analysis_json, OrNull{a.category}, OrNull{a.subject}, OrNull{a.origin_ip},
                OrNull{a.origin_country}, a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt, a.date,
-               Now()),
+               Now(), campaign),
              true});
     c.Defer({"indexing text",
              "INSERT INTO report_text(org_id, sha256, search) VALUES ($1, $2, to_tsvector('simple', $3)) "
@@ -1610,18 +1665,6 @@ class PgStore : public Store {
              "INSERT INTO report_personal_data(org_id, sha256, data) VALUES ($1, $2, $3) "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET data = EXCLUDED.data",
              P(org, sha, a.personal_json.empty() ? std::string("{}") : a.personal_json)});
-  }
-
-  // Assigns a report to a campaign; the caller holds the organisation's lock.
-  static Result<int64_t> ClusterIn(Conn& c, PgCampaignOps& ops, int64_t org_id, const std::string& sha,
-                                   const CampaignKeys& keys) {
-    if (Status s = ops.Prefetch(keys); !s.ok()) return Fail(s);
-    auto root = AssignCampaign(ops, keys);
-    if (!root) return root;
-    ops.Finish();
-    c.Defer({"setting campaign", "UPDATE reports SET campaign_id = $1 WHERE org_id = $2 AND sha256 = $3",
-             P(*root, org_id, sha)});
-    return root;
   }
 
   int64_t CachedOrg(const std::string& clean_name) {
