@@ -12,6 +12,9 @@ namespace lapis::cli {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+constexpr const char* kDatabaseHelp =
+    "Database: sqlite:PATH, or PostgreSQL as postgresql://USER:PASSWORD@HOST:PORT/DB or host=... key=value "
+    "(default: SQLite in the data directory)";
 
 std::string DefaultConfigPath() {
   if (const char* c = std::getenv("LAPIS_CONFIG"); c && *c) return c;
@@ -76,7 +79,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
                 "stdin. Each is kept as evidence, recorded, then analysed.");
   ingest->add_option("paths", ing.paths, "Inputs")->required()->type_name("PATH...");
   ingest->add_option("--data", ing.data_dir, "Data directory of the node (database and evidence)")->required();
-  ingest->add_option("--database", ing.database, "Database URL (default: SQLite in the data directory)");
+  ingest->add_option("--database", ing.database, kDatabaseHelp);
   ingest->add_option("--org", ing.org, "Organisation the complaints belong to")->capture_default_str();
   ingest->add_option("-j,--jobs", ing.jobs, "Analysis threads")->capture_default_str()->check(CLI::Range(1, 256));
   ingest->add_flag("--sms", ing.sms, "Inputs are SMS reports, one per line (as for analyze --sms)");
@@ -91,7 +94,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
       "verify", "Re-hash every piece of evidence in a node's store and check that every report's "
                 "evidence is present; exit 1 on any corruption");
   verify->add_option("--data", vo.data_dir, "Data directory of the node")->required();
-  verify->add_option("--database", vo.database, "Database URL (default: SQLite in the data directory)");
+  verify->add_option("--database", vo.database, kDatabaseHelp);
 
   CampaignOptions co;
   auto* campaigns = app.add_subcommand("campaigns", "List an organisation's campaigns, largest first");
@@ -99,7 +102,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
       "recluster", "Rebuild an organisation's campaigns from scratch from the stored analyses");
   for (auto* c : {campaigns, recluster}) {
     c->add_option("--data", co.data_dir, "Data directory of the node")->required();
-    c->add_option("--database", co.database, "Database URL (default: SQLite in the data directory)");
+    c->add_option("--database", co.database, kDatabaseHelp);
     c->add_option("--org", co.org, "Organisation")->capture_default_str();
   }
   campaigns->add_option("--top", co.top, "Campaigns to list")->capture_default_str();
@@ -111,7 +114,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
                                             "LMTP listeners that take forwarded spam, and the analysis of what it "
                                             "receives");
   serve->add_option("--data", so.data_dir, "Data directory of the node")->required();
-  serve->add_option("--database", so.database, "Database URL (default: SQLite in the data directory)");
+  serve->add_option("--database", so.database, kDatabaseHelp);
   serve->add_option("--listen", so.listen, "Address and port to listen on (port 0: any free port)")
       ->capture_default_str();
   serve->add_option("-j,--jobs", so.jobs, "Analysis threads")->capture_default_str()->check(CLI::Range(1, 256));
@@ -162,7 +165,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   auto* token_create = token->add_subcommand(
       "create", "Create an API token for an organisation (created if needed) and print it");
   token_create->add_option("--data", to.data_dir, "Data directory of the node")->required();
-  token_create->add_option("--database", to.database, "Database URL (default: SQLite in the data directory)");
+  token_create->add_option("--database", to.database, kDatabaseHelp);
   token_create->add_option("--org", to.org, "Organisation")->required();
   token_create->add_option("--role", to.role, "Role")
       ->required()
@@ -177,7 +180,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   auto* user_list = user->add_subcommand("list", "List the users of an organisation");
   for (auto* c : {user_create, user_list}) {
     c->add_option("--data", uo.data_dir, "Data directory of the node")->required();
-    c->add_option("--database", uo.database, "Database URL (default: SQLite in the data directory)");
+    c->add_option("--database", uo.database, kDatabaseHelp);
     c->add_option("--org", uo.org, "Organisation")->required();
   }
   user_create->add_option("--name", uo.name, "User name (signs in with it)")->required();
@@ -195,7 +198,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   auto* audit_list = audit->add_subcommand("list", "Print an organisation's latest entries");
   for (auto* c : {audit_verify, audit_list}) {
     c->add_option("--data", auo.data_dir, "Data directory of the node")->required();
-    c->add_option("--database", auo.database, "Database URL (default: SQLite in the data directory)");
+    c->add_option("--database", auo.database, kDatabaseHelp);
   }
   audit_list->add_option("--org", auo.org, "Organisation")->required();
   audit_list->add_option("--limit", auo.limit, "Entries")->capture_default_str();
