@@ -420,6 +420,28 @@ TEST_P(StoreContract, ConcurrentWritersKeepCountsAndALinearAuditChain) {
   EXPECT_EQ(v->first_bad_seq, 0) << v->problem;
 }
 
+TEST_P(StoreContract, BatchesOfTheSameReportsInOppositeOrdersAllCommit) {
+  auto s = Fresh("opposite");
+  ASSERT_TRUE(s);
+  std::vector<Submission> forward;
+  for (int i = 0; i < 16; ++i) forward.push_back(Sub("a", std::string(63, 'c') + "0123456789abcdef"[i], 1));
+  std::vector<Submission> backward(forward.rbegin(), forward.rend());
+  constexpr int kThreads = 6, kRounds = 15;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i)
+        if (!s->RecordSubmissions(t % 2 ? forward : backward)) ++failures;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto c = s->Count("a");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->reports, 16);
+  EXPECT_EQ(c->complaints, 16 * kThreads * kRounds);
+}
+
 TEST_P(StoreContract, FailedCallsChangeNothingAndLeaveTheStoreUsable) {
   auto s = Fresh("failures");
   ASSERT_TRUE(s);

@@ -235,12 +235,16 @@ std::string Clean(std::string_view s) {
 }
 
 // A text[] literal: every element quoted, so that no character of a value is array syntax.
-std::string TextArray(const std::vector<std::string>& v) {
+std::string TextArray(const std::vector<std::string>& v, bool empty_is_null = false) {
   std::string out = "{";
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) out += ",";
+    if (empty_is_null && v[i].empty()) {
+      out += "NULL";
+      continue;
+    }
     out += "\"";
-    for (char c : v[i]) {
+    for (char c : Clean(v[i])) {
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }
@@ -952,31 +956,88 @@ class PgStore : public Store {
         if (!id) return id.error();
         ids[name] = created[name] = *id;
       }
-      // One statement per complaint: the report (created, or one more complaint), the complaint
-      // and who complained; all of them in one round trip.
-      std::vector<Statement> stmts;
-      stmts.reserve(subs.size());
+      // The batch's reports, each once, in (organisation, id) order: every batch takes the row
+      // locks in the same order, so two batches never wait for each other. A report first seen in
+      // this batch takes kind, size and first_seen from its first complaint.
+      struct Report {
+        const Submission* first;
+        int64_t last_seen, complaints = 0;
+      };
+      std::map<std::pair<int64_t, std::string>, Report> reports;
+      std::vector<std::pair<int64_t, std::string>> keys;  // of each submission
       for (const auto& s : subs) {
-        stmts.push_back(
-            {"recording complaint",
-             "WITH r AS (INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
-             "VALUES ($1, $2, $3, $4, $5, $5, 1) ON CONFLICT (org_id, sha256) DO UPDATE SET "
-             "complaints = reports.complaints + 1, last_seen = GREATEST(reports.last_seen, EXCLUDED.last_seen) "
-             "RETURNING complaints), "
-             "c AS (INSERT INTO complaints(org_id, sha256, channel, source, received_at) "
-             "VALUES ($1, $2, $6, $7, $5) RETURNING id), "
-             "p AS (INSERT INTO complaint_personal_data(complaint_id, data) SELECT id, $8 FROM c "
-             "WHERE $8::text IS NOT NULL) "
-             "SELECT r.complaints, c.id FROM r, c",
-             P(ids[Clean(s.org)], s.sha256, s.kind, static_cast<int64_t>(s.size), s.received_at, s.channel,
-               OrNull{s.source}, OrNull{s.personal_json})});
+        keys.emplace_back(ids[Clean(s.org)], Clean(s.sha256));
+        auto [it, fresh] = reports.try_emplace(keys.back(), Report{&s, s.received_at});
+        it->second.last_seen = std::max(it->second.last_seen, s.received_at);
+        ++it->second.complaints;
       }
-      auto rows = c.Batch(std::move(stmts));
+      std::vector<std::string> shas, kinds;
+      std::vector<int64_t> orgs, sizes, first_seen, last_seen, counts;
+      for (const auto& [key, r] : reports) {
+        orgs.push_back(key.first);
+        shas.push_back(key.second);
+        kinds.push_back(r.first->kind);
+        sizes.push_back(static_cast<int64_t>(r.first->size));
+        first_seen.push_back(r.first->received_at);
+        last_seen.push_back(r.last_seen);
+        counts.push_back(r.complaints);
+      }
+      std::vector<Statement> q;
+      q.push_back({"recording reports",
+                   "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
+                   "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
+                   "$6::bigint[], $7::bigint[]) AS x(o, s, k, z, f, l, n) ORDER BY o, s COLLATE \"C\" "
+                   "ON CONFLICT (org_id, sha256) DO UPDATE SET complaints = reports.complaints + EXCLUDED.complaints, "
+                   "last_seen = GREATEST(reports.last_seen, EXCLUDED.last_seen) "
+                   "RETURNING org_id, sha256, complaints",
+                   P(IntArray(orgs), TextArray(shas), TextArray(kinds), IntArray(sizes), IntArray(first_seen),
+                     IntArray(last_seen), IntArray(counts))});
+      q.push_back({"recording complaints",
+                   "SELECT nextval(pg_get_serial_sequence('complaints', 'id')) FROM generate_series(1, $1)",
+                   P(static_cast<int64_t>(subs.size()))});
+      auto rows = c.Batch(std::move(q));
       if (!rows) return rows.error();
-      for (const Rows& r : *rows) {
-        if (r.size() != 1) return Status::Internal("recording complaint: no result");
-        out.push_back(SubmitResult{r.Int(0, 1), r.Int(0, 0) == 1});
+      // A report is new when all its complaints are this batch's: then its first one made it.
+      std::map<std::pair<int64_t, std::string>, bool> inserted;
+      const Rows& r = (*rows)[0];
+      for (int i = 0; i < r.size(); ++i) {
+        std::pair<int64_t, std::string> key(r.Int(i, 0), r.Text(i, 1));
+        auto it = reports.find(key);
+        if (it != reports.end()) inserted[key] = r.Int(i, 2) == it->second.complaints;
       }
+      std::vector<int64_t> complaint_ids;
+      for (int i = 0; i < (*rows)[1].size(); ++i) complaint_ids.push_back((*rows)[1].Int(i, 0));
+      std::sort(complaint_ids.begin(), complaint_ids.end());
+      if (complaint_ids.size() != subs.size() || inserted.size() != reports.size())
+        return Status::Internal("recording complaints: unexpected result");
+      // The complaints, in the order given, and who complained.
+      std::vector<std::string> channels, sources, people;
+      std::vector<int64_t> c_orgs, received, people_ids;
+      shas.clear();
+      for (size_t i = 0; i < subs.size(); ++i) {
+        const Submission& s = subs[i];
+        c_orgs.push_back(keys[i].first);
+        shas.push_back(keys[i].second);
+        channels.push_back(s.channel);
+        sources.push_back(s.source);
+        received.push_back(s.received_at);
+        if (!s.personal_json.empty()) {
+          people_ids.push_back(complaint_ids[i]);
+          people.push_back(s.personal_json);
+        }
+        bool& first = inserted[keys[i]];
+        out.push_back(SubmitResult{complaint_ids[i], first});
+        first = false;
+      }
+      c.Defer({"recording complaints",
+               "INSERT INTO complaints(id, org_id, sha256, channel, source, received_at) "
+               "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])",
+               P(IntArray(complaint_ids), IntArray(c_orgs), TextArray(shas), TextArray(channels),
+                 TextArray(sources, /*empty_is_null=*/true), IntArray(received))});
+      if (!people.empty())
+        c.Defer({"recording personal data",
+                 "INSERT INTO complaint_personal_data(complaint_id, data) SELECT * FROM unnest($1::bigint[], $2::text[])",
+                 P(IntArray(people_ids), TextArray(people))});
       return Status::Ok();
     });
     if (!st.ok()) return Fail(st);
@@ -1036,22 +1097,33 @@ class PgStore : public Store {
         op = std::make_unique<PgCampaignOps>(c, org_id);
         if (Status s = op->Prefetch(list); !s.ok()) return s;
       }
-      // In the order given; a report's campaign is known when its analysis is written.
-      for (const auto& o : outcomes) {
-        if (!o.record) {
-          c.Defer({"marking failure",
-                   "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = $3 "
-                   "WHERE org_id = $1 AND sha256 = $2",
-                   P(o.org_id, o.sha256, o.error)});
+      // Campaigns in the order given (the order decides which campaign a report founds).
+      std::vector<std::optional<int64_t>> campaigns(outcomes.size());
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        const Outcome& o = outcomes[i];
+        if (!o.record || !o.record->campaign) continue;
+        auto root = AssignCampaign(*ops[o.org_id], *o.record->campaign);
+        if (!root) return root.error();
+        campaigns[i] = *root;
+      }
+      // Report rows in (organisation, id) order, as RecordSubmissions locks them: the two never
+      // wait for each other.
+      std::vector<size_t> order(outcomes.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return std::make_pair(outcomes[a].org_id, Clean(outcomes[a].sha256)) <
+               std::make_pair(outcomes[b].org_id, Clean(outcomes[b].sha256));
+      });
+      for (size_t i : order) {
+        const Outcome& o = outcomes[i];
+        if (o.record) {
+          DeferSave(c, o.org_id, o.sha256, *o.record, campaigns[i]);
           continue;
         }
-        std::optional<int64_t> campaign;
-        if (o.record->campaign) {
-          auto root = AssignCampaign(*ops[o.org_id], *o.record->campaign);
-          if (!root) return root.error();
-          campaign = *root;
-        }
-        DeferSave(c, o.org_id, o.sha256, *o.record, campaign);
+        c.Defer({"marking failure",
+                 "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = $3 "
+                 "WHERE org_id = $1 AND sha256 = $2",
+                 P(o.org_id, o.sha256, o.error)});
       }
       for (auto& [org_id, op] : ops) op->Finish();
       return Status::Ok();
@@ -1566,9 +1638,10 @@ class PgStore : public Store {
       Status s = fn(c);
       if (s.ok()) s = Commit(c);
       if (s.ok()) return s;
+      const bool retry = c.Retryable() && attempt < kMaxTransactionAttempts;
       c.DiscardDeferred();
       if (c.Usable() && c.TransactionStatus() != PQTRANS_IDLE) c.Exec("rolling back", "ROLLBACK");
-      if (!c.Retryable() || attempt == kMaxTransactionAttempts) return s;
+      if (!retry) return s;
       std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
     }
   }
