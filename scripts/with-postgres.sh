@@ -102,8 +102,13 @@ PGPASSWORD="$(cat "$pwfile")" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -h "$sock" -p
   -c "CREATE DATABASE $db OWNER $user ENCODING 'UTF8'" >/dev/null
 
 export LAPIS_TEST_POSTGRES_URL="postgresql://$user:$password@127.0.0.1:$port/$db"
+# In the background, so that a signal to this script stops the command and the server at once.
+"$@" <&0 &
+child=$!
+trap 'kill -INT "$child" 2>/dev/null; wait "$child"; exit 130' INT
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
 set +e
-"$@"
+wait "$child"
 status=$?
 set -e
 exit "$status"
