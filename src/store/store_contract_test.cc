@@ -522,7 +522,7 @@ TEST_P(StoreContract, ReportListsPageFilterAndSearch) {
     }
     Analyse(*s, "a", std::string(64, "1234"[i]), 100 + i, rec);
   }
-  ASSERT_TRUE(s->RecordSubmission(Sub("a", std::string(64, '4'), 100)));  // last_seen ties with '1'
+  ASSERT_TRUE(s->RecordSubmission(Sub("a", std::string(64, '1'), 200)));  // a later complaint: same place
   ReportQuery q;
   q.org = "a";
   q.limit = 2;
@@ -534,7 +534,7 @@ TEST_P(StoreContract, ReportListsPageFilterAndSearch) {
     if (page->next_cursor.empty()) break;
     q.cursor = page->next_cursor;
   }
-  ASSERT_EQ(seen.size(), 4u);  // newest first; equal times by id, descending
+  ASSERT_EQ(seen.size(), 4u);  // newest first received first
   EXPECT_EQ(seen[0], std::string(64, '4'));
   EXPECT_EQ(seen[1], std::string(64, '3'));
   EXPECT_EQ(seen[2], std::string(64, '2'));
@@ -579,7 +579,7 @@ TEST_P(StoreContract, ReportListsPageFilterAndSearch) {
   ASSERT_TRUE(sighting);
   EXPECT_EQ(sighting->reports, 3);
   EXPECT_EQ(sighting->first_seen, 100);
-  EXPECT_EQ(sighting->last_seen, 103);
+  EXPECT_EQ(sighting->last_seen, 103);  // first received, not the last complaint
   EXPECT_EQ(sighting->report_ids, (std::vector<std::string>{std::string(64, '4'), std::string(64, '2')}));
   EXPECT_EQ(s->LookupIndicator("b", "domain", "shop.example", 2)->reports, 0);
 }
