@@ -13,15 +13,18 @@ lapis::Result<std::unique_ptr<lapis::store::Store>> OpenStore(const std::string&
   if (url.empty() || url == "sqlite:") {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
-    if (ec) return lapis::Fail(lapis::Status::IoError("cannot create " + data_dir + ": " + ec.message()));
+    if (ec)
+      return lapis::Fail(lapis::Status::IoError("cannot create " + data_dir + ": " + ec.message()));
     return lapis::store::OpenSqliteStore(data_dir + "/lapis.db");
   }
   if (url.rfind("sqlite:", 0) == 0) return lapis::store::OpenSqliteStore(url.substr(7));
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 || url.rfind("host=", 0) == 0)
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0 ||
+      url.rfind("host=", 0) == 0)
     return lapis::store::OpenPostgresStore(url);
   // Only the scheme is repeated: the rest may hold a password.
-  return lapis::Fail(lapis::Status::InvalidArgument("unsupported database URL " + url.substr(0, url.find(':')) +
-                                                    ":... (sqlite:PATH, postgresql://... or host=... key=value)"));
+  return lapis::Fail(
+      lapis::Status::InvalidArgument("unsupported database URL " + url.substr(0, url.find(':')) +
+                                     ":... (sqlite:PATH, postgresql://... or host=... key=value)"));
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string SqlitePath(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("lapis_store_" + name + "_" + std::to_string(::getpid()));
+  fs::path d =
+      fs::temp_directory_path() / ("lapis_store_" + name + "_" + std::to_string(::getpid()));
   return (d / "lapis.db").string();
 }
 
@@ -30,7 +31,8 @@ std::string PostgresSchema(const std::string& name) { return "lapis_test_" + nam
 // The test database's URL with the store's schema first on the search path.
 std::string PostgresStoreUrl(const std::string& name) {
   std::string url = PostgresUrl();
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + PostgresSchema(name);
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         PostgresSchema(name);
 }
 
 Status ResetPostgresSchema(const std::string& name) {
@@ -46,9 +48,10 @@ Status ResetPostgresSchema(const std::string& name) {
                     " CASCADE; CREATE SCHEMA " + id;
   PQfreemem(id);
   PGresult* r = PQexec(c, sql.c_str());
-  Status s = PQresultStatus(r) == PGRES_COMMAND_OK ? Status::Ok()
-                                                   : Status::IoError(std::string("resetting ") + schema + ": " +
-                                                                     PQresultErrorMessage(r));
+  Status s =
+      PQresultStatus(r) == PGRES_COMMAND_OK
+          ? Status::Ok()
+          : Status::IoError(std::string("resetting ") + schema + ": " + PQresultErrorMessage(r));
   PQclear(r);
   PQfinish(c);
   return s;
@@ -78,7 +81,8 @@ Result<std::unique_ptr<Store>> OpenFreshStore(const std::string& backend, const 
 
 Result<std::unique_ptr<Store>> ReopenStore(const std::string& backend, const std::string& name) {
   if (backend == "sqlite") return OpenSqliteStore(SqlitePath(name));
-  if (backend == "postgresql" && !PostgresUrl().empty()) return OpenPostgresStore(PostgresStoreUrl(name));
+  if (backend == "postgresql" && !PostgresUrl().empty())
+    return OpenPostgresStore(PostgresStoreUrl(name));
   return Fail(Status::InvalidArgument("no test support for backend " + backend));
 }
 

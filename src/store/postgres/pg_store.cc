@@ -23,15 +23,15 @@
 namespace lapis::store {
 namespace {
 
-constexpr size_t kPoolSize = 8;                    // connections open at once, at most
-constexpr int kMaxTransactionAttempts = 5;         // a deadlock or serialization failure is retried
+constexpr size_t kPoolSize = 8;             // connections open at once, at most
+constexpr int kMaxTransactionAttempts = 5;  // a deadlock or serialization failure is retried
 constexpr size_t kMaxIndexedTextBytes = 256 * 1024;  // of subject and body, in the full-text index
 constexpr int kMinServerVersion = 110000;
 constexpr int64_t kMaxCampaignsPerKey = 50;
 constexpr int64_t kDay = 86400;
-constexpr int kScanBatch = 500;    // rows fetched at a time by ForEachAnalysed and ForEachEvidenceId
-constexpr int kAuditPage = 1000;   // entries read at a time by ForEachAudit
-constexpr int kMaxRootWalk = 64;   // parent links followed to find a campaign's root
+constexpr int kScanBatch = 500;   // rows fetched at a time by ForEachAnalysed and ForEachEvidenceId
+constexpr int kAuditPage = 1000;  // entries read at a time by ForEachAudit
+constexpr int kMaxRootWalk = 64;  // parent links followed to find a campaign's root
 // Keys of pg_advisory_xact_lock: schema migrations, and the analysis results and campaigns of
 // one organisation (kOrgLockBase + id).
 constexpr int64_t kMigrationLock = 0x4c4150494d494752;
@@ -357,7 +357,9 @@ class Rows {
     std::from_chars(v, v + PQgetlength(r_.get(), row, col), x);
     return x;
   }
-  bool Bool(int row, int col) const { return In(row, col) && PQgetvalue(r_.get(), row, col)[0] == 't'; }
+  bool Bool(int row, int col) const {
+    return In(row, col) && PQgetvalue(r_.get(), row, col)[0] == 't';
+  }
   int64_t Affected() const {
     const char* n = r_ ? PQcmdTuples(r_.get()) : "";
     int64_t x = 0;
@@ -380,8 +382,9 @@ struct Statement {
   std::string what;  // names the step in error messages
   std::string sql;
   Params params;
-  bool must_affect = false;  // an error when no row changed (checked here: use in transactions only)
-  bool prepare = true;       // false for statements run once (DECLARE, FETCH)
+  bool must_affect =
+      false;            // an error when no row changed (checked here: use in transactions only)
+  bool prepare = true;  // false for statements run once (DECLARE, FETCH)
 };
 
 // One connection. Statements are prepared once per connection (by their text) and sent in a
@@ -406,7 +409,8 @@ class Conn {
   // Whether a deferred statement is checked here rather than by the server (must_affect): those
   // must have run before a COMMIT is sent.
   bool DeferredChecks() const {
-    return std::any_of(deferred_.begin(), deferred_.end(), [](const Statement& s) { return s.must_affect; });
+    return std::any_of(deferred_.begin(), deferred_.end(),
+                       [](const Statement& s) { return s.must_affect; });
   }
 
   // Runs the deferred statements and then `stmts` in one round trip; the rows of `stmts`.
@@ -417,7 +421,8 @@ class Conn {
     for (auto& s : stmts) all.push_back(std::move(s));
     auto rows = Run(all);
     if (!rows) return rows;
-    return std::vector<Rows>(std::make_move_iterator(rows->begin() + first), std::make_move_iterator(rows->end()));
+    return std::vector<Rows>(std::make_move_iterator(rows->begin() + first),
+                             std::make_move_iterator(rows->end()));
   }
   Result<Rows> Query(Statement s) {
     std::vector<Statement> one;
@@ -488,12 +493,16 @@ class Conn {
           }
           sent.push_back({i, true, name});
         }
-        ok = PQsendQueryPrepared(c_, it->second.c_str(), s.params.size(), values.data(), nullptr, nullptr, 0);
+        ok = PQsendQueryPrepared(c_, it->second.c_str(), s.params.size(), values.data(), nullptr,
+                                 nullptr, 0);
       } else {
-        ok = PQsendQueryParams(c_, s.sql.c_str(), s.params.size(), nullptr, values.data(), nullptr, nullptr, 0);
+        ok = PQsendQueryParams(c_, s.sql.c_str(), s.params.size(), nullptr, values.data(), nullptr,
+                               nullptr, 0);
       }
-      if (!ok) status = Error(s.what, nullptr);
-      else sent.push_back({i, false, ""});
+      if (!ok)
+        status = Error(s.what, nullptr);
+      else
+        sent.push_back({i, false, ""});
     }
     if (status.ok() && !PQpipelineSync(c_)) status = Error(stmts[0].what, nullptr);
     if (!status.ok()) {
@@ -594,7 +603,8 @@ class Pool {
   // A new connection of the caller's own, outside the pool.
   Result<std::unique_ptr<Conn>> Connect() const {
     // Later keywords override what the URL says; earlier ones are defaults.
-    const char* keys[] = {"connect_timeout", "dbname", "client_encoding", "fallback_application_name", nullptr};
+    const char* keys[] = {"connect_timeout", "dbname", "client_encoding",
+                          "fallback_application_name", nullptr};
     const char* values[] = {"10", url_.c_str(), "UTF8", "lapis", nullptr};
     PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (!raw) return Fail(Status::Unavailable("cannot connect to PostgreSQL: out of memory"));
@@ -605,16 +615,21 @@ class Pool {
       while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
       return fail("cannot connect: " + m);
     }
-    PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
-    if (PQserverVersion(raw) < kMinServerVersion) return fail("the server is older than version 11");
+    PQsetNoticeProcessor(
+        raw, [](void*, const char*) {}, nullptr);
+    if (PQserverVersion(raw) < kMinServerVersion)
+      return fail("the server is older than version 11");
     const char* encoding = PQparameterStatus(raw, "server_encoding");
     if (!encoding || std::string_view(encoding) != "UTF8")
-      return fail("the database must use the UTF8 encoding (it uses " + std::string(encoding ? encoding : "?") + ")");
+      return fail("the database must use the UTF8 encoding (it uses " +
+                  std::string(encoding ? encoding : "?") + ")");
     // Durable on success: never run with synchronous_commit off, whatever the server's default.
-    auto sync = c->Query({"reading settings", "SELECT current_setting('synchronous_commit')", {}, false, false});
+    auto sync = c->Query(
+        {"reading settings", "SELECT current_setting('synchronous_commit')", {}, false, false});
     if (!sync) return Fail(sync.error());
     if (sync->Text(0, 0) == "off") {
-      if (Status s = c->Exec("setting synchronous_commit", "SET synchronous_commit = on"); !s.ok()) return Fail(s);
+      if (Status s = c->Exec("setting synchronous_commit", "SET synchronous_commit = on"); !s.ok())
+        return Fail(s);
     }
     return c;
   }
@@ -666,8 +681,9 @@ std::vector<uint32_t> DecodeMinhash(const std::string& s) {
 // The campaign ids of campaign `$1` and every campaign merged into it (a recursive CTE `tree`);
 // `org` is the placeholder of the organisation id.
 std::string CampaignTree(const std::string& root, const std::string& org) {
-  return "WITH RECURSIVE tree(id) AS (SELECT " + root + "::bigint UNION SELECT c.id FROM campaigns c " +
-         "JOIN tree t ON c.org_id = " + org + " AND c.parent = t.id AND c.id <> c.parent) ";
+  return "WITH RECURSIVE tree(id) AS (SELECT " + root +
+         "::bigint UNION SELECT c.id FROM campaigns c " + "JOIN tree t ON c.org_id = " + org +
+         " AND c.parent = t.id AND c.id <> c.parent) ";
 }
 
 // The root campaign of reports.campaign_id (r), 0 when the report is not clustered.
@@ -675,13 +691,17 @@ const std::string kCampaignRoot =
     "COALESCE((WITH RECURSIVE up(id, parent, depth) AS ("
     "SELECT c.id, c.parent, 0 FROM campaigns c WHERE c.id = r.campaign_id "
     "UNION ALL SELECT c.id, c.parent, up.depth + 1 FROM campaigns c JOIN up ON c.id = up.parent "
-    "WHERE up.id <> up.parent AND up.depth < " + std::to_string(kMaxRootWalk) + ") "
+    "WHERE up.id <> up.parent AND up.depth < " +
+    std::to_string(kMaxRootWalk) +
+    ") "
     "SELECT id FROM up ORDER BY depth DESC LIMIT 1), 0)";
 
 // The report columns every read shares; ReadReport() reads them from column 0 on.
 const std::string kReportColumns =
-    "r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), r.first_seen, r.last_seen, "
-    "r.complaints, r.size, COALESCE(r.category, ''), COALESCE(r.subject, ''), " + kCampaignRoot;
+    "r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), r.first_seen, "
+    "r.last_seen, "
+    "r.complaints, r.size, COALESCE(r.category, ''), COALESCE(r.subject, ''), " +
+    kCampaignRoot;
 constexpr int kReportColumnCount = 12;
 
 ReportRow ReadReport(const Rows& q, int i, const std::string& org) {
@@ -765,19 +785,24 @@ class PgCampaignOps : public CampaignOps {
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     std::vector<Statement> q;
-    q.push_back({"reading campaign keys",
-                 "WITH RECURSIVE found AS (SELECT k.key, ck.campaign_id FROM unnest($2::text[]) AS k(key) "
-                 "CROSS JOIN LATERAL (SELECT campaign_id FROM campaign_keys WHERE org_id = $1 AND key = k.key "
-                 "ORDER BY campaign_id LIMIT $3) ck), "
-                 "chain(id, parent, representative) AS (SELECT c.id, c.parent, c.representative FROM campaigns c "
-                 "WHERE c.id IN (SELECT campaign_id FROM found) UNION SELECT c.id, c.parent, c.representative "
-                 "FROM campaigns c JOIN chain ON c.id = chain.parent WHERE chain.id <> chain.parent) "
-                 "SELECT key, campaign_id, NULL, NULL FROM found UNION ALL "
-                 "SELECT NULL, id, parent, representative FROM chain",
-                 P(org_, TextArray(keys), kMaxCampaignsPerKey)});
-    q.push_back({"reserving campaign ids",
-                 "SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) FROM generate_series(1, $1)",
-                 P(static_cast<int64_t>(reports.size()))});
+    q.push_back(
+        {"reading campaign keys",
+         "WITH RECURSIVE found AS (SELECT k.key, ck.campaign_id FROM unnest($2::text[]) AS k(key) "
+         "CROSS JOIN LATERAL (SELECT campaign_id FROM campaign_keys WHERE org_id = $1 AND key = "
+         "k.key "
+         "ORDER BY campaign_id LIMIT $3) ck), "
+         "chain(id, parent, representative) AS (SELECT c.id, c.parent, c.representative FROM "
+         "campaigns c "
+         "WHERE c.id IN (SELECT campaign_id FROM found) UNION SELECT c.id, c.parent, "
+         "c.representative "
+         "FROM campaigns c JOIN chain ON c.id = chain.parent WHERE chain.id <> chain.parent) "
+         "SELECT key, campaign_id, NULL, NULL FROM found UNION ALL "
+         "SELECT NULL, id, parent, representative FROM chain",
+         P(org_, TextArray(keys), kMaxCampaignsPerKey)});
+    q.push_back(
+        {"reserving campaign ids",
+         "SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) FROM generate_series(1, $1)",
+         P(static_cast<int64_t>(reports.size()))});
     auto rows = c_.Batch(std::move(q));
     if (!rows) return rows.error();
     for (const auto& key : keys) keys_[key];
@@ -830,7 +855,8 @@ class PgCampaignOps : public CampaignOps {
     auto it = parent_.find(c);
     if (it != parent_.end() && it->second == p) return Status::Ok();
     parent_[c] = p;
-    c_.Defer({"setting campaign parent", "UPDATE campaigns SET parent = $2 WHERE id = $1", P(c, p)});
+    c_.Defer(
+        {"setting campaign parent", "UPDATE campaigns SET parent = $2 WHERE id = $1", P(c, p)});
     return Status::Ok();
   }
   Result<std::vector<uint32_t>> Representative(int64_t c) override {
@@ -841,17 +867,19 @@ class PgCampaignOps : public CampaignOps {
   Result<int64_t> Create(const CampaignKeys& k) override {
     int64_t id = 0;
     const std::string insert =
-        "INSERT INTO campaigns(id, org_id, parent, reports, first_seen, last_seen, representative) ";
+        "INSERT INTO campaigns(id, org_id, parent, reports, first_seen, last_seen, "
+        "representative) ";
     if (!reserved_.empty()) {
       id = reserved_.back();
       reserved_.pop_back();
       c_.Defer({"creating campaign", insert + "VALUES ($1, $2, $1, 0, $3, $3, $4)",
                 P(id, org_, k.seen, EncodeMinhash(k.minhash))});
     } else {
-      auto q = c_.Query({"creating campaign",
-                         "WITH n AS (SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) AS id) " + insert +
-                             "SELECT id, $1, id, 0, $2, $2, $3 FROM n RETURNING id",
-                         P(org_, k.seen, EncodeMinhash(k.minhash))});
+      auto q =
+          c_.Query({"creating campaign",
+                    "WITH n AS (SELECT nextval(pg_get_serial_sequence('campaigns', 'id')) AS id) " +
+                        insert + "SELECT id, $1, id, 0, $2, $2, $3 FROM n RETURNING id",
+                    P(org_, k.seen, EncodeMinhash(k.minhash))});
       if (!q) return Fail(q.error());
       if (q->size() != 1) return Fail(Status::Internal("creating campaign: no id"));
       id = q->Int(0, 0);
@@ -869,8 +897,10 @@ class PgCampaignOps : public CampaignOps {
   }
   Status Absorb(int64_t root, int64_t other) override {
     c_.Defer({"merging campaigns",
-              "UPDATE campaigns r SET reports = r.reports + o.reports, first_seen = LEAST(r.first_seen, o.first_seen), "
-              "last_seen = GREATEST(r.last_seen, o.last_seen) FROM campaigns o WHERE r.id = $1 AND o.id = $2",
+              "UPDATE campaigns r SET reports = r.reports + o.reports, first_seen = "
+              "LEAST(r.first_seen, o.first_seen), "
+              "last_seen = GREATEST(r.last_seen, o.last_seen) FROM campaigns o WHERE r.id = $1 AND "
+              "o.id = $2",
               P(root, other)});
     return Status::Ok();
   }
@@ -888,10 +918,12 @@ class PgCampaignOps : public CampaignOps {
 
  private:
   Status Load(int64_t c) {
-    auto q = c_.Query({"reading campaign", "SELECT parent, representative FROM campaigns WHERE id = $1 AND org_id = $2",
+    auto q = c_.Query({"reading campaign",
+                       "SELECT parent, representative FROM campaigns WHERE id = $1 AND org_id = $2",
                        P(c, org_)});
     if (!q) return q.error();
-    if (q->size() != 1) return Status::Corruption("campaign " + std::to_string(c) + " does not exist");
+    if (q->size() != 1)
+      return Status::Corruption("campaign " + std::to_string(c) + " does not exist");
     parent_[c] = q->Int(0, 0);
     representative_[c] = DecodeMinhash(q->Text(0, 1));
     return Status::Ok();
@@ -923,21 +955,26 @@ class PgStore : public Store {
       int have = 0;
       Status s = [&]() -> Status {
         c.Defer({"migrating", "SELECT pg_advisory_xact_lock($1)", P(kMigrationLock)});
-        if (Status e = c.Exec("migrating",
-                              "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                              "applied_at BIGINT NOT NULL)");
+        if (Status e =
+                c.Exec("migrating",
+                       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                       "applied_at BIGINT NOT NULL)");
             !e.ok())
           return e;
-        auto q = c.Query({"migrating", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}});
+        auto q =
+            c.Query({"migrating", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}});
         if (!q) return q.error();
         have = static_cast<int>(q->Int(0, 0));
         if (have > want)
           return Status::InvalidArgument("database schema version " + std::to_string(have) +
-                                         " is newer than this program (" + std::to_string(want) + ")");
+                                         " is newer than this program (" + std::to_string(want) +
+                                         ")");
         if (have == want) return Status::Ok();
         if (Status e = c.Exec("migration " + std::to_string(have + 1), kMigrations[have]); !e.ok())
-          return Status::Internal("migration " + std::to_string(have + 1) + " failed: " + e.message());
-        c.Defer({"recording migration", "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)",
+          return Status::Internal("migration " + std::to_string(have + 1) +
+                                  " failed: " + e.message());
+        c.Defer({"recording migration",
+                 "INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)",
                  P(int64_t{have + 1}, Now())});
         return Status::Ok();
       }();
@@ -967,7 +1004,8 @@ class PgStore : public Store {
     return r->front();
   }
 
-  Result<std::vector<SubmitResult>> RecordSubmissions(const std::vector<Submission>& subs) override {
+  Result<std::vector<SubmitResult>> RecordSubmissions(
+      const std::vector<Submission>& subs) override {
     for (const auto& s : subs)
       if (s.org.empty()) return Fail(Status::InvalidArgument("organisation name is empty"));
     std::vector<SubmitResult> out;
@@ -1014,18 +1052,21 @@ class PgStore : public Store {
         counts.push_back(r.complaints);
       }
       std::vector<Statement> q;
-      q.push_back({"recording reports",
-                   "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
-                   "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
-                   "$6::bigint[], $7::bigint[]) AS x(o, s, k, z, f, l, n) ORDER BY o, s COLLATE \"C\" "
-                   "ON CONFLICT (org_id, sha256) DO UPDATE SET complaints = reports.complaints + EXCLUDED.complaints, "
-                   "last_seen = GREATEST(reports.last_seen, EXCLUDED.last_seen) "
-                   "RETURNING org_id, sha256, complaints",
-                   P(IntArray(orgs), TextArray(shas), TextArray(kinds), IntArray(sizes), IntArray(first_seen),
-                     IntArray(last_seen), IntArray(counts))});
-      q.push_back({"recording complaints",
-                   "SELECT nextval(pg_get_serial_sequence('complaints', 'id')) FROM generate_series(1, $1)",
-                   P(static_cast<int64_t>(subs.size()))});
+      q.push_back(
+          {"recording reports",
+           "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
+           "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
+           "$6::bigint[], $7::bigint[]) AS x(o, s, k, z, f, l, n) ORDER BY o, s COLLATE \"C\" "
+           "ON CONFLICT (org_id, sha256) DO UPDATE SET complaints = reports.complaints + "
+           "EXCLUDED.complaints, "
+           "last_seen = GREATEST(reports.last_seen, EXCLUDED.last_seen) "
+           "RETURNING org_id, sha256, complaints",
+           P(IntArray(orgs), TextArray(shas), TextArray(kinds), IntArray(sizes),
+             IntArray(first_seen), IntArray(last_seen), IntArray(counts))});
+      q.push_back(
+          {"recording complaints",
+           "SELECT nextval(pg_get_serial_sequence('complaints', 'id')) FROM generate_series(1, $1)",
+           P(static_cast<int64_t>(subs.size()))});
       auto rows = c.Batch(std::move(q));
       if (!rows) return rows.error();
       // A report is new when all its complaints are this batch's: then its first one made it.
@@ -1062,12 +1103,14 @@ class PgStore : public Store {
       }
       c.Defer({"recording complaints",
                "INSERT INTO complaints(id, org_id, sha256, channel, source, received_at) "
-               "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[])",
+               "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], "
+               "$5::text[], $6::bigint[])",
                P(IntArray(complaint_ids), IntArray(c_orgs), TextArray(shas), TextArray(channels),
                  TextArray(sources, /*empty_is_null=*/true), IntArray(received))});
       if (!people.empty())
         c.Defer({"recording personal data",
-                 "INSERT INTO complaint_personal_data(complaint_id, data) SELECT * FROM unnest($1::bigint[], $2::text[])",
+                 "INSERT INTO complaint_personal_data(complaint_id, data) SELECT * FROM "
+                 "unnest($1::bigint[], $2::text[])",
                  P(IntArray(people_ids), TextArray(people))});
       return Status::Ok();
     });
@@ -1082,11 +1125,13 @@ class PgStore : public Store {
     // Two index range scans (reports_status): the cost does not depend on how many reports are
     // already analysed.
     std::vector<Statement> q;
+    q.push_back(
+        {"listing pending reports",
+         "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' LIMIT $1",
+         P(static_cast<int64_t>(limit))});
     q.push_back({"listing pending reports",
-                 "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' LIMIT $1",
-                 P(static_cast<int64_t>(limit))});
-    q.push_back({"listing pending reports",
-                 "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'failed' AND attempts < $1 LIMIT $2",
+                 "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'failed' AND "
+                 "attempts < $1 LIMIT $2",
                  P(int64_t{kMaxAnalysisAttempts}, static_cast<int64_t>(limit))});
     auto rows = (*l)->Batch(std::move(q));
     if (!rows) return Fail(rows.error());
@@ -1161,14 +1206,16 @@ class PgStore : public Store {
     });
   }
 
-  Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
-    auto q = Read({"reading report",
-                   "SELECT " + kReportColumns +
-                       ", COALESCE(r.analysis, ''), COALESCE(p.data, '') "
-                       "FROM reports r JOIN organisations o ON o.id = r.org_id "
-                       "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
-                       "WHERE o.name = $1 AND r.sha256 = $2",
-                   P(org, sha)});
+  Result<std::optional<ReportRow>> GetReport(const std::string& org,
+                                             const std::string& sha) override {
+    auto q =
+        Read({"reading report",
+              "SELECT " + kReportColumns +
+                  ", COALESCE(r.analysis, ''), COALESCE(p.data, '') "
+                  "FROM reports r JOIN organisations o ON o.id = r.org_id "
+                  "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
+                  "WHERE o.name = $1 AND r.sha256 = $2",
+              P(org, sha)});
     if (!q) return Fail(q.error());
     if (q->size() == 0) return std::optional<ReportRow>();
     ReportRow r = ReadReport(*q, 0, org);
@@ -1179,8 +1226,10 @@ class PgStore : public Store {
 
   Result<Counts> Count(const std::string& org) override {
     auto q = Read({"counting reports",
-                   "SELECT COUNT(*), COALESCE(SUM(r.complaints), 0), COUNT(*) FILTER (WHERE r.status = 'pending'), "
-                   "COUNT(*) FILTER (WHERE r.status = 'analysed'), COUNT(*) FILTER (WHERE r.status = 'failed') "
+                   "SELECT COUNT(*), COALESCE(SUM(r.complaints), 0), COUNT(*) FILTER (WHERE "
+                   "r.status = 'pending'), "
+                   "COUNT(*) FILTER (WHERE r.status = 'analysed'), COUNT(*) FILTER (WHERE r.status "
+                   "= 'failed') "
                    "FROM reports r JOIN organisations o ON o.id = r.org_id WHERE o.name = $1",
                    P(org)});
     if (!q) return Fail(q.error());
@@ -1202,7 +1251,8 @@ class PgStore : public Store {
     return q->Int(0, 0);
   }
 
-  Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) override {
+  Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit,
+                                                 size_t members) override {
     auto l = pool_.Get();
     if (!l) return Fail(l.error());
     Conn& c = **l;
@@ -1211,7 +1261,8 @@ class PgStore : public Store {
     std::vector<CampaignRow> out;
     if (*org_id == 0) return out;
     auto q = c.Query({"listing campaigns",
-                      "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE org_id = $1 AND parent = id "
+                      "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE org_id = $1 "
+                      "AND parent = id "
                       "ORDER BY reports DESC, id LIMIT $2",
                       P(*org_id, static_cast<int64_t>(limit))});
     if (!q) return Fail(q.error());
@@ -1229,15 +1280,18 @@ class PgStore : public Store {
     }
     if (members == 0 || out.empty()) return out;
     // The first members of each root (by first seen), over every campaign merged into it.
-    auto m = c.Query({"listing members",
-                      "WITH RECURSIVE tree(root, id) AS (SELECT x, x FROM unnest($2::bigint[]) AS x "
-                      "UNION SELECT t.root, c.id FROM campaigns c JOIN tree t ON c.org_id = $1 AND c.parent = t.id "
-                      "AND c.id <> c.parent) "
-                      "SELECT x.root, m.sha256, m.subject FROM unnest($2::bigint[]) AS x(root) CROSS JOIN LATERAL "
-                      "(SELECT r.sha256, COALESCE(r.subject, '') AS subject FROM reports r WHERE r.org_id = $1 "
-                      "AND r.campaign_id IN (SELECT id FROM tree WHERE tree.root = x.root) "
-                      "ORDER BY r.first_seen, r.sha256 LIMIT $3) m",
-                      P(*org_id, IntArray(roots), static_cast<int64_t>(members))});
+    auto m = c.Query(
+        {"listing members",
+         "WITH RECURSIVE tree(root, id) AS (SELECT x, x FROM unnest($2::bigint[]) AS x "
+         "UNION SELECT t.root, c.id FROM campaigns c JOIN tree t ON c.org_id = $1 AND c.parent = "
+         "t.id "
+         "AND c.id <> c.parent) "
+         "SELECT x.root, m.sha256, m.subject FROM unnest($2::bigint[]) AS x(root) CROSS JOIN "
+         "LATERAL "
+         "(SELECT r.sha256, COALESCE(r.subject, '') AS subject FROM reports r WHERE r.org_id = $1 "
+         "AND r.campaign_id IN (SELECT id FROM tree WHERE tree.root = x.root) "
+         "ORDER BY r.first_seen, r.sha256 LIMIT $3) m",
+         P(*org_id, IntArray(roots), static_cast<int64_t>(members))});
     if (!m) return Fail(m.error());
     for (int i = 0; i < m->size(); ++i) {
       auto it = index.find(m->Int(i, 0));
@@ -1255,13 +1309,15 @@ class PgStore : public Store {
     auto org_id = FindOrg(c, org);
     if (!org_id) return Fail(org_id.error());
     if (*org_id == 0) return std::optional<CampaignRow>();
-    auto q = c.Query({"reading campaign",
-                      "WITH RECURSIVE up(id, parent, depth) AS (SELECT id, parent, 0 FROM campaigns "
-                      "WHERE id = $1 AND org_id = $2 UNION ALL SELECT c.id, c.parent, up.depth + 1 FROM campaigns c "
-                      "JOIN up ON c.id = up.parent WHERE up.id <> up.parent AND up.depth < $3) "
-                      "SELECT c.id, c.reports, c.first_seen, c.last_seen FROM campaigns c "
-                      "WHERE c.id = (SELECT id FROM up ORDER BY depth DESC LIMIT 1)",
-                      P(id, *org_id, int64_t{kMaxRootWalk})});
+    auto q =
+        c.Query({"reading campaign",
+                 "WITH RECURSIVE up(id, parent, depth) AS (SELECT id, parent, 0 FROM campaigns "
+                 "WHERE id = $1 AND org_id = $2 UNION ALL SELECT c.id, c.parent, up.depth + 1 FROM "
+                 "campaigns c "
+                 "JOIN up ON c.id = up.parent WHERE up.id <> up.parent AND up.depth < $3) "
+                 "SELECT c.id, c.reports, c.first_seen, c.last_seen FROM campaigns c "
+                 "WHERE c.id = (SELECT id FROM up ORDER BY depth DESC LIMIT 1)",
+                 P(id, *org_id, int64_t{kMaxRootWalk})});
     if (!q) return Fail(q.error());
     if (q->size() == 0) return std::optional<CampaignRow>();
     CampaignRow row;
@@ -1275,21 +1331,25 @@ class PgStore : public Store {
     std::vector<Statement> facets;
     for (const char* column : {"category", "origin_country", "origin_asn"}) {
       facets.push_back({"summarising campaign",
-                        tree + "SELECT CAST(" + column + " AS TEXT) COLLATE \"C\" AS v, COUNT(*) AS n FROM reports " +
-                            "WHERE org_id = $2 AND campaign_id IN (SELECT id FROM tree) AND " + column +
-                            " IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT $3",
+                        tree + "SELECT CAST(" + column +
+                            " AS TEXT) COLLATE \"C\" AS v, COUNT(*) AS n FROM reports " +
+                            "WHERE org_id = $2 AND campaign_id IN (SELECT id FROM tree) AND " +
+                            column + " IS NOT NULL GROUP BY 1 ORDER BY n DESC, v LIMIT $3",
                         P(row.id, *org_id, kTop)});
     }
-    facets.push_back({"summarising campaign",
-                      tree + "SELECT i.type, i.value, COUNT(*) AS n FROM reports r JOIN report_indicators i "
-                             "ON i.org_id = r.org_id AND i.sha256 = r.sha256 WHERE r.org_id = $2 "
-                             "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT $3",
-                      P(row.id, *org_id, kTop)});
+    facets.push_back(
+        {"summarising campaign",
+         tree + "SELECT i.type, i.value, COUNT(*) AS n FROM reports r JOIN report_indicators i "
+                "ON i.org_id = r.org_id AND i.sha256 = r.sha256 WHERE r.org_id = $2 "
+                "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY n DESC, 1, 2 "
+                "LIMIT $3",
+         P(row.id, *org_id, kTop)});
     auto f = c.Batch(std::move(facets));
     if (!f) return Fail(f.error());
     std::vector<Facet>* lists[] = {&row.categories, &row.origin_countries, &row.origin_asns};
     for (int k = 0; k < 3; ++k)
-      for (int i = 0; i < (*f)[k].size(); ++i) lists[k]->push_back(Facet{(*f)[k].Text(i, 0), (*f)[k].Int(i, 1)});
+      for (int i = 0; i < (*f)[k].size(); ++i)
+        lists[k]->push_back(Facet{(*f)[k].Text(i, 0), (*f)[k].Int(i, 1)});
     const Rows& top = (*f)[3];
     for (int i = 0; i < top.size(); ++i)
       row.top_indicators.push_back(IndicatorCount{top.Text(i, 0), top.Text(i, 1), top.Int(i, 2)});
@@ -1303,8 +1363,10 @@ class PgStore : public Store {
       LockOrg(c, *org_id);
       c.Defer({"clearing campaigns", "DELETE FROM campaign_keys WHERE org_id = $1", P(*org_id)});
       c.Defer({"clearing campaigns", "DELETE FROM campaigns WHERE org_id = $1", P(*org_id)});
-      c.Defer({"clearing campaigns",
-               "UPDATE reports SET campaign_id = NULL WHERE org_id = $1 AND campaign_id IS NOT NULL", P(*org_id)});
+      c.Defer(
+          {"clearing campaigns",
+           "UPDATE reports SET campaign_id = NULL WHERE org_id = $1 AND campaign_id IS NOT NULL",
+           P(*org_id)});
       return Status::Ok();
     });
   }
@@ -1313,14 +1375,17 @@ class PgStore : public Store {
       const std::string& org,
       const std::function<void(const std::string&, const std::string&, int64_t)>& fn) override {
     return Scan("listing analysed reports",
-                "SELECT r.sha256, r.analysis, r.first_seen FROM reports r JOIN organisations o ON o.id = r.org_id "
+                "SELECT r.sha256, r.analysis, r.first_seen FROM reports r JOIN organisations o ON "
+                "o.id = r.org_id "
                 "WHERE o.name = $1 AND r.status = 'analysed' ORDER BY r.first_seen, r.sha256",
                 P(org), [&](const Rows& rows) {
-                  for (int i = 0; i < rows.size(); ++i) fn(rows.Text(i, 0), rows.Text(i, 1), rows.Int(i, 2));
+                  for (int i = 0; i < rows.size(); ++i)
+                    fn(rows.Text(i, 0), rows.Text(i, 1), rows.Int(i, 2));
                 });
   }
 
-  Result<int64_t> Cluster(const std::string& org, const std::string& sha, const CampaignKeys& keys) override {
+  Result<int64_t> Cluster(const std::string& org, const std::string& sha,
+                          const CampaignKeys& keys) override {
     int64_t root = 0;
     Status s = Transact([&](Conn& c) -> Status {
       auto org_id = FindOrg(c, org);
@@ -1332,7 +1397,8 @@ class PgStore : public Store {
       auto r = AssignCampaign(ops, keys);
       if (!r) return r.error();
       ops.Finish();
-      c.Defer({"setting campaign", "UPDATE reports SET campaign_id = $1 WHERE org_id = $2 AND sha256 = $3",
+      c.Defer({"setting campaign",
+               "UPDATE reports SET campaign_id = $1 WHERE org_id = $2 AND sha256 = $3",
                P(*r, *org_id, sha)});
       root = *r;
       return Status::Ok();
@@ -1348,7 +1414,8 @@ class PgStore : public Store {
     auto org_id = EnsureOrg(**l, org);
     if (!org_id) return Fail(org_id.error());
     auto q = (*l)->Query({"storing token",
-                          "INSERT INTO tokens(token_sha256, org_id, role, label, created_at) VALUES ($1, $2, $3, $4, $5) "
+                          "INSERT INTO tokens(token_sha256, org_id, role, label, created_at) "
+                          "VALUES ($1, $2, $3, $4, $5) "
                           "RETURNING id",
                           P(hash, *org_id, role, label, Now())});
     if (!q) return Fail(q.error());
@@ -1358,22 +1425,26 @@ class PgStore : public Store {
   Result<std::optional<TokenInfo>> FindToken(const std::string& hash) override {
     auto q = Read({"reading token",
                    "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
-                   "JOIN organisations o ON o.id = t.org_id WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL",
+                   "JOIN organisations o ON o.id = t.org_id WHERE t.token_sha256 = $1 AND "
+                   "t.revoked_at IS NULL",
                    P(hash)});
     if (!q) return Fail(q.error());
     if (q->size() == 0) return std::optional<TokenInfo>();
-    return std::optional<TokenInfo>(TokenInfo{q->Text(0, 0), q->Text(0, 1), q->Int(0, 2), q->Text(0, 3), q->Int(0, 4)});
+    return std::optional<TokenInfo>(
+        TokenInfo{q->Text(0, 0), q->Text(0, 1), q->Int(0, 2), q->Text(0, 3), q->Int(0, 4)});
   }
 
   Result<std::vector<TokenInfo>> ListTokens(const std::string& org) override {
     auto q = Read({"listing tokens",
                    "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
-                   "JOIN organisations o ON o.id = t.org_id WHERE o.name = $1 AND t.revoked_at IS NULL ORDER BY t.id",
+                   "JOIN organisations o ON o.id = t.org_id WHERE o.name = $1 AND t.revoked_at IS "
+                   "NULL ORDER BY t.id",
                    P(org)});
     if (!q) return Fail(q.error());
     std::vector<TokenInfo> out;
     for (int i = 0; i < q->size(); ++i)
-      out.push_back(TokenInfo{q->Text(i, 0), q->Text(i, 1), q->Int(i, 2), q->Text(i, 3), q->Int(i, 4)});
+      out.push_back(
+          TokenInfo{q->Text(i, 0), q->Text(i, 1), q->Int(i, 2), q->Text(i, 3), q->Int(i, 4)});
     return out;
   }
 
@@ -1387,15 +1458,16 @@ class PgStore : public Store {
     return Status::Ok();
   }
 
-  Result<int64_t> CreateUser(const std::string& org, const std::string& name, const std::string& role,
-                             const std::string& password_hash) override {
+  Result<int64_t> CreateUser(const std::string& org, const std::string& name,
+                             const std::string& role, const std::string& password_hash) override {
     if (name.empty()) return Fail(Status::InvalidArgument("user name is empty"));
     auto l = pool_.Get();
     if (!l) return Fail(l.error());
     auto org_id = EnsureOrg(**l, org);
     if (!org_id) return Fail(org_id.error());
     auto q = (*l)->Query({"creating user",
-                          "INSERT INTO users(org_id, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) "
+                          "INSERT INTO users(org_id, name, role, password_hash, created_at) VALUES "
+                          "($1, $2, $3, $4, $5) "
                           "ON CONFLICT (name) DO NOTHING RETURNING id",
                           P(*org_id, name, role, password_hash, Now())});
     if (!q) return Fail(q.error());
@@ -1411,14 +1483,16 @@ class PgStore : public Store {
   }
 
   Result<std::vector<User>> ListUsers(const std::string& org) override {
-    auto q = Read({"listing users", std::string(kUserColumns) + "WHERE o.name = $1 ORDER BY u.name", P(org)});
+    auto q = Read(
+        {"listing users", std::string(kUserColumns) + "WHERE o.name = $1 ORDER BY u.name", P(org)});
     if (!q) return Fail(q.error());
     std::vector<User> out;
     for (int i = 0; i < q->size(); ++i) out.push_back(ReadUser(*q, i));
     return out;
   }
 
-  Status UpdateUser(const std::string& org, const std::string& name, const UserChange& change) override {
+  Status UpdateUser(const std::string& org, const std::string& name,
+                    const UserChange& change) override {
     return Transact([&](Conn& c) -> Status {
       auto q = c.Query({"reading user",
                         "SELECT u.id FROM users u JOIN organisations o ON o.id = u.org_id "
@@ -1428,15 +1502,22 @@ class PgStore : public Store {
       if (q->size() == 0) return Status::NotFound("no user " + name);
       int64_t user_id = q->Int(0, 0);
       Params p;
-      if (change.role) p.Add(*change.role);
-      else p.AddNull();
-      if (change.password_hash) p.Add(*change.password_hash);
-      else p.AddNull();
-      if (change.disabled) p.Add(std::string_view(*change.disabled ? "true" : "false"));
-      else p.AddNull();
+      if (change.role)
+        p.Add(*change.role);
+      else
+        p.AddNull();
+      if (change.password_hash)
+        p.Add(*change.password_hash);
+      else
+        p.AddNull();
+      if (change.disabled)
+        p.Add(std::string_view(*change.disabled ? "true" : "false"));
+      else
+        p.AddNull();
       p.Add(user_id);
       c.Defer({"updating user",
-               "UPDATE users SET role = COALESCE($1::text, role), password_hash = COALESCE($2::text, password_hash), "
+               "UPDATE users SET role = COALESCE($1::text, role), password_hash = "
+               "COALESCE($2::text, password_hash), "
                "disabled = COALESCE($3::boolean, disabled) WHERE id = $4",
                std::move(p)});
       if (change.password_hash || (change.disabled && *change.disabled))
@@ -1453,21 +1534,25 @@ class PgStore : public Store {
     std::vector<Statement> q;
     q.push_back({"expiring sessions", "DELETE FROM sessions WHERE expires_at < $1", P(Now())});
     q.push_back({"creating session",
-                 "INSERT INTO sessions(token_sha256, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                 "INSERT INTO sessions(token_sha256, user_id, created_at, expires_at) VALUES ($1, "
+                 "$2, $3, $4)",
                  P(hash, user_id, Now(), expires_at)});
     auto r = (*l)->Batch(std::move(q));
     return r ? Status::Ok() : r.error();
   }
 
   Result<std::optional<SessionInfo>> FindSession(const std::string& hash, int64_t now) override {
-    auto q = Read({"reading session",
-                   "SELECT o.name, u.name, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
-                   "JOIN organisations o ON o.id = u.org_id WHERE s.token_sha256 = $1 AND s.expires_at > $2 "
-                   "AND NOT u.disabled",
-                   P(hash, now)});
+    auto q = Read(
+        {"reading session",
+         "SELECT o.name, u.name, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = "
+         "s.user_id "
+         "JOIN organisations o ON o.id = u.org_id WHERE s.token_sha256 = $1 AND s.expires_at > $2 "
+         "AND NOT u.disabled",
+         P(hash, now)});
     if (!q) return Fail(q.error());
     if (q->size() == 0) return std::optional<SessionInfo>();
-    return std::optional<SessionInfo>(SessionInfo{q->Text(0, 0), q->Text(0, 1), q->Text(0, 2), q->Int(0, 3)});
+    return std::optional<SessionInfo>(
+        SessionInfo{q->Text(0, 0), q->Text(0, 1), q->Text(0, 2), q->Int(0, 3)});
   }
 
   Status DeleteSession(const std::string& hash) override {
@@ -1480,7 +1565,8 @@ class PgStore : public Store {
     Status s = Transact([&](Conn& c) -> Status {
       // The chain stays linear: appends take turns (readers are not blocked).
       c.Defer({"locking audit log", "LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE", {}});
-      auto q = c.Query({"reading audit log", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}});
+      auto q = c.Query(
+          {"reading audit log", "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {}});
       if (!q) return q.error();
       e = in;
       e.org = Clean(e.org);
@@ -1496,10 +1582,11 @@ class PgStore : public Store {
         e.prev_hash = q->Text(0, 1);
       }
       e.hash = AuditHash(e);
-      c.Defer({"appending to audit log",
-               "INSERT INTO audit_log(seq, at, org, actor, action, target, detail, prev_hash, hash) "
-               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-               P(e.seq, e.at, e.org, e.actor, e.action, e.target, e.detail, e.prev_hash, e.hash)});
+      c.Defer(
+          {"appending to audit log",
+           "INSERT INTO audit_log(seq, at, org, actor, action, target, detail, prev_hash, hash) "
+           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+           P(e.seq, e.at, e.org, e.actor, e.action, e.target, e.detail, e.prev_hash, e.hash)});
       return Status::Ok();
     });
     if (!s.ok()) return Fail(s);
@@ -1510,7 +1597,8 @@ class PgStore : public Store {
     // In pages, so that no connection is held while the caller works and memory stays bounded.
     int64_t next = from_seq;
     for (;;) {
-      auto q = Read({"reading audit log", std::string(kAuditColumns) + "WHERE seq >= $1 ORDER BY seq LIMIT $2",
+      auto q = Read({"reading audit log",
+                     std::string(kAuditColumns) + "WHERE seq >= $1 ORDER BY seq LIMIT $2",
                      P(next, int64_t{kAuditPage})});
       if (!q) return q.error();
       if (q->size() == 0) return Status::Ok();
@@ -1522,9 +1610,12 @@ class PgStore : public Store {
     }
   }
 
-  Result<std::vector<AuditEvent>> ListAudit(const std::string& org, int64_t before_seq, size_t limit) override {
-    auto q = Read({"reading audit log", std::string(kAuditColumns) + "WHERE org = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
-                   P(org, before_seq > 0 ? before_seq : INT64_MAX, static_cast<int64_t>(limit))});
+  Result<std::vector<AuditEvent>> ListAudit(const std::string& org, int64_t before_seq,
+                                            size_t limit) override {
+    auto q =
+        Read({"reading audit log",
+              std::string(kAuditColumns) + "WHERE org = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+              P(org, before_seq > 0 ? before_seq : INT64_MAX, static_cast<int64_t>(limit))});
     if (!q) return Fail(q.error());
     std::vector<AuditEvent> out;
     for (int i = 0; i < q->size(); ++i) out.push_back(ReadAudit(*q, i));
@@ -1541,10 +1632,11 @@ class PgStore : public Store {
     if (*org_id == 0) return out;
     int64_t from = aq.since ? *aq.since / kDay * kDay : INT64_MIN;
     int64_t to = aq.until ? *aq.until / kDay * kDay : INT64_MAX;
-    auto top = c.Query({"aggregating",
-                        "SELECT value, SUM(count) AS n FROM report_stats WHERE org_id = $1 AND dimension = $2 "
-                        "AND day >= $3 AND day <= $4 GROUP BY value ORDER BY n DESC, value LIMIT $5",
-                        P(*org_id, aq.dimension, from, to, static_cast<int64_t>(aq.limit))});
+    auto top = c.Query(
+        {"aggregating",
+         "SELECT value, SUM(count) AS n FROM report_stats WHERE org_id = $1 AND dimension = $2 "
+         "AND day >= $3 AND day <= $4 GROUP BY value ORDER BY n DESC, value LIMIT $5",
+         P(*org_id, aq.dimension, from, to, static_cast<int64_t>(aq.limit))});
     if (!top) return Fail(top.error());
     std::vector<std::string> values;
     for (int i = 0; i < top->size(); ++i) {
@@ -1552,17 +1644,19 @@ class PgStore : public Store {
       values.push_back(top->Text(i, 0));
     }
     if (!aq.by_day || values.empty()) return out;
-    auto q = c.Query({"aggregating",
-                      "SELECT day, value, count FROM report_stats WHERE org_id = $1 AND dimension = $2 "
-                      "AND value = ANY($3::text[]) AND day >= $4 AND day <= $5",
-                      P(*org_id, aq.dimension, TextArray(values), from, to)});
+    auto q =
+        c.Query({"aggregating",
+                 "SELECT day, value, count FROM report_stats WHERE org_id = $1 AND dimension = $2 "
+                 "AND value = ANY($3::text[]) AND day >= $4 AND day <= $5",
+                 P(*org_id, aq.dimension, TextArray(values), from, to)});
     if (!q) return Fail(q.error());
     // By day, and within a day in the order of the totals.
     std::map<std::string, size_t> rank;
     for (size_t i = 0; i < values.size(); ++i) rank.emplace(values[i], i);
     std::vector<std::pair<size_t, AggregateRow>> days;
     for (int i = 0; i < q->size(); ++i)
-      days.emplace_back(rank[q->Text(i, 1)], AggregateRow{q->Int(i, 0), q->Text(i, 1), q->Int(i, 2)});
+      days.emplace_back(rank[q->Text(i, 1)],
+                        AggregateRow{q->Int(i, 0), q->Text(i, 1), q->Int(i, 2)});
     std::sort(days.begin(), days.end(), [](const auto& a, const auto& b) {
       return a.second.day != b.second.day ? a.second.day < b.second.day : a.first < b.first;
     });
@@ -1585,7 +1679,8 @@ class PgStore : public Store {
         ok = rq.cursor[0] == 't' && number(std::string_view(rq.cursor).substr(1), &cur_text);
       } else {
         size_t colon = rq.cursor.find(':');
-        ok = colon != std::string::npos && number(std::string_view(rq.cursor).substr(0, colon), &cur_seen);
+        ok = colon != std::string::npos &&
+             number(std::string_view(rq.cursor).substr(0, colon), &cur_seen);
         if (ok) cur_sha = rq.cursor.substr(colon + 1);
       }
       if (!ok) return Fail(Status::InvalidArgument("malformed cursor"));
@@ -1604,25 +1699,30 @@ class PgStore : public Store {
     const std::string org = p.Ref(*org_id);
     std::string sql = "SELECT " + kReportColumns, order;
     if (!rq.text.empty()) {
-      sql += ", t.id FROM report_text t JOIN reports r ON r.org_id = t.org_id AND r.sha256 = t.sha256 "
-             "WHERE t.org_id = " + org + " AND t.search @@ plainto_tsquery('simple', " + p.Ref(rq.text) +
-             ") AND t.id < " + p.Ref(cur_text);
+      sql +=
+          ", t.id FROM report_text t JOIN reports r ON r.org_id = t.org_id AND r.sha256 = t.sha256 "
+          "WHERE t.org_id = " +
+          org + " AND t.search @@ plainto_tsquery('simple', " + p.Ref(rq.text) + ") AND t.id < " +
+          p.Ref(cur_text);
       order = " ORDER BY t.id DESC";
     } else if (!rq.indicator_type.empty()) {
       std::string type = p.Ref(rq.indicator_type), value = p.Ref(rq.indicator_value);
-      sql += " FROM report_indicators i JOIN reports r ON r.org_id = i.org_id AND r.sha256 = i.sha256 "
-             "WHERE i.org_id = " + org + " AND i.type = " + type + " AND i.value = " + value +
-             " AND (i.seen, i.sha256) < (" + p.Ref(cur_seen) + ", " + p.Ref(cur_sha) + ")";
+      sql +=
+          " FROM report_indicators i JOIN reports r ON r.org_id = i.org_id AND r.sha256 = i.sha256 "
+          "WHERE i.org_id = " +
+          org + " AND i.type = " + type + " AND i.value = " + value +
+          " AND (i.seen, i.sha256) < (" + p.Ref(cur_seen) + ", " + p.Ref(cur_sha) + ")";
       order = " ORDER BY i.seen DESC, i.sha256 DESC";
     } else {
-      sql += " FROM reports r WHERE r.org_id = " + org + " AND (r.first_seen, r.sha256) < (" + p.Ref(cur_seen) +
-             ", " + p.Ref(cur_sha) + ")";
+      sql += " FROM reports r WHERE r.org_id = " + org + " AND (r.first_seen, r.sha256) < (" +
+             p.Ref(cur_seen) + ", " + p.Ref(cur_sha) + ")";
       order = " ORDER BY r.first_seen DESC, r.sha256 DESC";
     }
     if (!rq.text.empty() && !rq.indicator_type.empty()) {
       std::string type = p.Ref(rq.indicator_type);
-      sql += " AND EXISTS (SELECT 1 FROM report_indicators i WHERE i.org_id = r.org_id AND i.type = " + type +
-             " AND i.value = " + p.Ref(rq.indicator_value) + " AND i.sha256 = r.sha256)";
+      sql +=
+          " AND EXISTS (SELECT 1 FROM report_indicators i WHERE i.org_id = r.org_id AND i.type = " +
+          type + " AND i.value = " + p.Ref(rq.indicator_value) + " AND i.sha256 = r.sha256)";
     }
     if (!rq.category.empty()) sql += " AND r.category = " + p.Ref(rq.category);
     if (!rq.origin_country.empty()) sql += " AND r.origin_country = " + p.Ref(rq.origin_country);
@@ -1639,9 +1739,10 @@ class PgStore : public Store {
     for (int i = 0; i < q->size(); ++i) page.rows.push_back(ReadReport(*q, i, rq.org));
     if (page.rows.size() > rq.limit) {
       page.rows.pop_back();
-      page.next_cursor = rq.text.empty()
-                             ? std::to_string(page.rows.back().first_seen) + ":" + page.rows.back().sha256
-                             : "t" + std::to_string(q->Int(static_cast<int>(rq.limit) - 1, kReportColumnCount));
+      page.next_cursor =
+          rq.text.empty()
+              ? std::to_string(page.rows.back().first_seen) + ":" + page.rows.back().sha256
+              : "t" + std::to_string(q->Int(static_cast<int>(rq.limit) - 1, kReportColumnCount));
     }
     return page;
   }
@@ -1658,13 +1759,15 @@ class PgStore : public Store {
     // Counted as reports are analysed: one index read however common the indicator is.
     std::vector<Statement> q;
     q.push_back({"looking up indicator",
-                 "SELECT reports, first_seen, last_seen FROM indicator_stats WHERE org_id = $1 AND type = $2 "
+                 "SELECT reports, first_seen, last_seen FROM indicator_stats WHERE org_id = $1 AND "
+                 "type = $2 "
                  "AND value = $3",
                  P(*org_id, type, value)});
-    q.push_back({"looking up indicator",
-                 "SELECT sha256 FROM report_indicators WHERE org_id = $1 AND type = $2 AND value = $3 "
-                 "ORDER BY seen DESC, sha256 DESC LIMIT $4",
-                 P(*org_id, type, value, static_cast<int64_t>(max_ids))});
+    q.push_back(
+        {"looking up indicator",
+         "SELECT sha256 FROM report_indicators WHERE org_id = $1 AND type = $2 AND value = $3 "
+         "ORDER BY seen DESC, sha256 DESC LIMIT $4",
+         P(*org_id, type, value, static_cast<int64_t>(max_ids))});
     auto rows = c.Batch(std::move(q));
     if (!rows) return Fail(rows.error());
     if ((*rows)[0].size() == 0) return out;
@@ -1676,9 +1779,10 @@ class PgStore : public Store {
   }
 
   Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {
-    return Scan("listing evidence", "SELECT DISTINCT sha256 FROM reports", {}, [&](const Rows& rows) {
-      for (int i = 0; i < rows.size(); ++i) fn(rows.Text(i, 0));
-    });
+    return Scan("listing evidence", "SELECT DISTINCT sha256 FROM reports", {},
+                [&](const Rows& rows) {
+                  for (int i = 0; i < rows.size(); ++i) fn(rows.Text(i, 0));
+                });
   }
 
  private:
@@ -1708,7 +1812,8 @@ class PgStore : public Store {
     }
     auto r = c.Query({"committing", "COMMIT", {}});
     if (!r) return r.error();
-    if (r->Command() != "COMMIT") return Status::IoError("committing: the transaction was rolled back");
+    if (r->Command() != "COMMIT")
+      return Status::IoError("committing: the transaction was rolled back");
     return Status::Ok();
   }
 
@@ -1721,12 +1826,15 @@ class PgStore : public Store {
 
   // Runs `query` in a cursor on a connection of its own, so that `fn` may use the store while
   // it is called with each batch of rows; the rows are those of one snapshot.
-  Status Scan(const char* what, const std::string& query, Params params, const std::function<void(const Rows&)>& fn) {
+  Status Scan(const char* what, const std::string& query, Params params,
+              const std::function<void(const Rows&)>& fn) {
     auto conn = pool_.Connect();
     if (!conn) return conn.error();
     Conn& c = **conn;
-    if (Status s = c.Exec(what, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s.ok()) return s;
-    auto d = c.Query({what, "DECLARE lapis_scan NO SCROLL CURSOR FOR " + query, std::move(params), false, false});
+    if (Status s = c.Exec(what, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s.ok())
+      return s;
+    auto d = c.Query({what, "DECLARE lapis_scan NO SCROLL CURSOR FOR " + query, std::move(params),
+                      false, false});
     if (!d) return d.error();
     const std::string fetch = "FETCH " + std::to_string(kScanBatch) + " FROM lapis_scan";
     for (;;) {
@@ -1758,13 +1866,14 @@ class PgStore : public Store {
     for (const auto& [type, value] : a.indicators)
       if (type == "domain") domains.insert(Clean(value));
     for (const auto& d : domains) add("domain", d);
-    c.Defer({"counting report",
-             "INSERT INTO report_stats(org_id, dimension, day, value, count) "
-             "SELECT r.org_id, x.d, r.first_seen / 86400 * 86400, x.v, 1 "
-             "FROM reports r, unnest($3::text[], $4::text[]) AS x(d, v) "
-             "WHERE r.org_id = $1 AND r.sha256 = $2 AND r.status <> 'analysed' "
-             "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count + 1",
-             P(org, sha, TextArray(dims), TextArray(values))});
+    c.Defer(
+        {"counting report",
+         "INSERT INTO report_stats(org_id, dimension, day, value, count) "
+         "SELECT r.org_id, x.d, r.first_seen / 86400 * 86400, x.v, 1 "
+         "FROM reports r, unnest($3::text[], $4::text[]) AS x(d, v) "
+         "WHERE r.org_id = $1 AND r.sha256 = $2 AND r.status <> 'analysed' "
+         "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count + 1",
+         P(org, sha, TextArray(dims), TextArray(values))});
     // Indicator sightings, each distinct indicator once, also on the first analysis only.
     std::vector<std::string> indicator_types, indicator_values;
     for (const auto& [type, value] : a.indicators) {
@@ -1772,33 +1881,40 @@ class PgStore : public Store {
       indicator_values.push_back(value);
     }
     if (!indicator_types.empty())
-      c.Defer({"counting indicators",
-               "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
-               "SELECT r.org_id, x.t, x.v, 1, r.first_seen, r.first_seen FROM reports r, "
-               "(SELECT DISTINCT t, v FROM unnest($3::text[], $4::text[]) AS u(t, v)) x "
-               "WHERE r.org_id = $1 AND r.sha256 = $2 AND r.status <> 'analysed' "
-               "ON CONFLICT (org_id, type, value) DO UPDATE SET reports = indicator_stats.reports + 1, "
-               "first_seen = LEAST(indicator_stats.first_seen, EXCLUDED.first_seen), "
-               "last_seen = GREATEST(indicator_stats.last_seen, EXCLUDED.last_seen)",
-               P(org, sha, TextArray(indicator_types), TextArray(indicator_values))});
+      c.Defer(
+          {"counting indicators",
+           "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
+           "SELECT r.org_id, x.t, x.v, 1, r.first_seen, r.first_seen FROM reports r, "
+           "(SELECT DISTINCT t, v FROM unnest($3::text[], $4::text[]) AS u(t, v)) x "
+           "WHERE r.org_id = $1 AND r.sha256 = $2 AND r.status <> 'analysed' "
+           "ON CONFLICT (org_id, type, value) DO UPDATE SET reports = indicator_stats.reports + 1, "
+           "first_seen = LEAST(indicator_stats.first_seen, EXCLUDED.first_seen), "
+           "last_seen = GREATEST(indicator_stats.last_seen, EXCLUDED.last_seen)",
+           P(org, sha, TextArray(indicator_types), TextArray(indicator_values))});
     c.Defer({"saving analysis",
-             "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, analysis = $3, "
+             "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
+             "analysis = $3, "
              "category = $4, subject = $5, origin_ip = $6, origin_country = $7, origin_asn = $8, "
              "message_date = $9, analysed_at = $10, campaign_id = COALESCE($11, campaign_id) "
              "WHERE org_id = $1 AND sha256 = $2",
-             P(org, sha, a.analysis_json, OrNull{a.category}, OrNull{a.subject}, OrNull{a.origin_ip},
-               OrNull{a.origin_country}, a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt, a.date,
-               Now(), campaign),
+             P(org, sha, a.analysis_json, OrNull{a.category}, OrNull{a.subject},
+               OrNull{a.origin_ip}, OrNull{a.origin_country},
+               a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt, a.date, Now(),
+               campaign),
              true});
     c.Defer({"indexing text",
-             "INSERT INTO report_text(org_id, sha256, search) VALUES ($1, $2, to_tsvector('simple', $3)) "
+             "INSERT INTO report_text(org_id, sha256, search) VALUES ($1, $2, "
+             "to_tsvector('simple', $3)) "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET search = EXCLUDED.search",
              P(org, sha, IndexedText(a))});
-    c.Defer({"indexing indicators", "DELETE FROM report_indicators WHERE org_id = $1 AND sha256 = $2", P(org, sha)});
+    c.Defer({"indexing indicators",
+             "DELETE FROM report_indicators WHERE org_id = $1 AND sha256 = $2", P(org, sha)});
     if (!indicator_types.empty())
       c.Defer({"indexing indicators",
-               "INSERT INTO report_indicators(org_id, sha256, type, value, seen) SELECT $1, $2, x.t, x.v, r.first_seen "
-               "FROM reports r, unnest($3::text[], $4::text[]) AS x(t, v) WHERE r.org_id = $1 AND r.sha256 = $2 "
+               "INSERT INTO report_indicators(org_id, sha256, type, value, seen) SELECT $1, $2, "
+               "x.t, x.v, r.first_seen "
+               "FROM reports r, unnest($3::text[], $4::text[]) AS x(t, v) WHERE r.org_id = $1 AND "
+               "r.sha256 = $2 "
                "ON CONFLICT DO NOTHING",
                P(org, sha, TextArray(indicator_types), TextArray(indicator_values))});
     c.Defer({"saving personal data",
@@ -1821,7 +1937,8 @@ class PgStore : public Store {
   Result<int64_t> FindOrg(Conn& c, const std::string& name) {
     std::string clean = Clean(name);
     if (int64_t id = CachedOrg(clean)) return id;
-    auto q = c.Query({"reading organisation", "SELECT id FROM organisations WHERE name = $1", P(clean)});
+    auto q =
+        c.Query({"reading organisation", "SELECT id FROM organisations WHERE name = $1", P(clean)});
     if (!q) return Fail(q.error());
     if (q->size() == 0) return int64_t{0};
     if (c.TransactionStatus() == PQTRANS_IDLE) RememberOrg(clean, q->Int(0, 0));
@@ -1840,11 +1957,14 @@ class PgStore : public Store {
 
   static Result<int64_t> CreateOrgIn(Conn& c, const std::string& clean_name) {
     c.Defer({"creating organisation",
-             "INSERT INTO organisations(name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+             "INSERT INTO organisations(name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO "
+             "NOTHING",
              P(clean_name, Now())});
-    auto q = c.Query({"reading organisation", "SELECT id FROM organisations WHERE name = $1", P(clean_name)});
+    auto q = c.Query(
+        {"reading organisation", "SELECT id FROM organisations WHERE name = $1", P(clean_name)});
     if (!q) return Fail(q.error());
-    if (q->size() != 1) return Fail(Status::Internal("organisation " + clean_name + " was not created"));
+    if (q->size() != 1)
+      return Fail(Status::Internal("organisation " + clean_name + " was not created"));
     return q->Int(0, 0);
   }
 
