@@ -919,7 +919,6 @@ struct Server::Impl {
   }
 
   void AnalysisLoop() {
-    if (auto n = store->CountPending()) queue_depth = *n;
     while (true) {
       auto t0 = Clock::now();
       auto st = intake->AnalyzePending(kAnalysisBatch, opt.analysis_jobs);
@@ -1015,7 +1014,9 @@ void Server::Run() {
   {
     std::lock_guard<std::mutex> l(impl_->mu);
     if (impl_->stopping) return;
-    impl_->worker = std::thread([p = impl_.get()] { p->AnalysisLoop(); });
+    if (auto n = impl_->store->CountPending()) impl_->queue_depth = *n;
+    // With no analysis threads the node only takes reports in; they wait for a node that analyses.
+    if (impl_->opt.analysis_jobs > 0) impl_->worker = std::thread([p = impl_.get()] { p->AnalysisLoop(); });
   }
   impl_->http.listen_after_bind();
   Stop();

@@ -23,7 +23,7 @@ inline constexpr size_t kMaxPageSize = 500;
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;        // 0 = any free port
-  int analysis_jobs = 1;  // threads analysing what was received
+  int analysis_jobs = 1;  // threads analysing what was received; 0 = take reports in only
   int http_threads = 64;  // requests served at once
   // Overload: submissions beyond these answer 503 with Retry-After (nothing is half-accepted).
   int max_inflight_submissions = 256;

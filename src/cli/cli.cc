@@ -117,7 +117,9 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   serve->add_option("--database", so.database, kDatabaseHelp);
   serve->add_option("--listen", so.listen, "Address and port to listen on (port 0: any free port)")
       ->capture_default_str();
-  serve->add_option("-j,--jobs", so.jobs, "Analysis threads")->capture_default_str()->check(CLI::Range(1, 256));
+  serve->add_option("-j,--jobs", so.jobs, "Analysis threads (0: take reports in only; they wait for a node that analyses)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   serve->add_option("--max-message-size", so.max_message_size, "Bytes of a message that are analysed")
       ->capture_default_str();
   serve->add_option("--ip-db", so.ip_db, "Compiled IP database (default: DATA_DIR/ipdb.bin)");

@@ -42,8 +42,8 @@ class Node:
         assert p.returncode == 0, p.stderr
         return p.stdout.strip()
 
-    def start(self):
-        self.proc = subprocess.Popen([self.lapis, "serve", *self.args(), "--listen", "127.0.0.1:0"],
+    def start(self, *extra):
+        self.proc = subprocess.Popen([self.lapis, "serve", *self.args(), "--listen", "127.0.0.1:0", *extra],
                                      stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -327,13 +327,19 @@ def main():
         if st == 202:
             r = wait_analysed(node, ta, json.loads(body)["id"])
             check("the SMS is analysed", r is not None and r["kind"] == "sms")
+        before = len(json.loads(node.req("GET", "/api/v1/reports?limit=500", token=ta)[2])["items"])
         for name, body_, ctype, want in [
                 ("malformed JSON", b"{not json", "application/json", 400),
                 ("empty body", b"", "message/rfc822", 400),
-                ("unsupported type", b"hello", "text/plain", 415)]:
+                ("unsupported type", b"hello", "text/plain", 415),
+                ("SMS report without text", b'{"sender": "+447700900123"}', "application/json", 400),
+                ("JSON that is not an object", b"[1, 2, 3]", "application/json", 400),
+                ("two SMS reports in one request", b'{"text": "a"}\n{"text": "b"}', "application/json", 400)]:
             st, ct, body = node.req("POST", "/api/v1/reports", body_, ta, ctype)
             check(f"{name}: {want} problem+json", st == want and ct.startswith("application/problem+json")
                   and json.loads(body)["status"] == want, (st, ct, body[:200]))
+        after = len(json.loads(node.req("GET", "/api/v1/reports?limit=500", token=ta)[2])["items"])
+        check("malformed submissions leave the store unchanged", before == after, (before, after))
         st, ct, _ = node.req("GET", "/api/v1/reports")
         check("no token: 401 problem+json", st == 401 and ct.startswith("application/problem+json"))
         st, _, _ = node.req("GET", "/api/v1/reports", token="lapis_" + "0" * 64)
@@ -443,6 +449,18 @@ def main():
         node.start()
         st, _, body = node.req("GET", f"/api/v1/reports/{hashlib.sha256(m9).hexdigest()}", token=ta)
         check("a report acknowledged before the stop is there after the restart", st == 200)
+        node.stop()
+        # Overload: a node that only takes reports in (--jobs 0) refuses them once --max-pending wait.
+        node.start("--jobs", "0", "--max-pending", "2")
+        codes = []
+        for i in range(70, 74):
+            st, _, raw, hdrs = node.req("POST", "/api/v1/reports", msg(i), ta, "message/rfc822", full=True)
+            codes.append((st, hdrs.get("Retry-After")))
+        check("overload: submissions beyond --max-pending answer 503 with Retry-After, none half-accepted",
+              [c[0] for c in codes] == [202, 202, 503, 503] and codes[2][1] == "30", codes)
+        refused = hashlib.sha256(msg(72)).hexdigest()
+        st, _, _ = node.req("GET", f"/api/v1/reports/{refused}", token=ta)
+        check("a refused report was not stored", st == 404, st)
         node.stop()
         p = node.run("audit", "verify")
         check("lapis audit verify: the chain is intact", p.returncode == 0 and "intact" in p.stdout, p.stdout + p.stderr)
