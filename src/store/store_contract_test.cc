@@ -482,7 +482,7 @@ TEST_P(StoreContract, HostileTextIsStoredWithoutFailure) {
   ASSERT_TRUE(p && p->size() == 1);
   AnalysisRecord rec;
   rec.analysis_json = "{}";
-  rec.subject = std::string("Win\0 \xfe\xfe prize", 15);
+  rec.subject = std::string("Win\0 \xfe\xfe prize", 13);
   rec.body_text = "\"(* NEAR OR AND ' ; -- \\";
   rec.indicators = {{"domain", std::string("x\0.example", 10)}};
   ASSERT_TRUE(s->SaveAnalysis(p->at(0).org_id, sha, rec).ok());
