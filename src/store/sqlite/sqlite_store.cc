@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <set>
 #include <stdexcept>
@@ -354,7 +355,12 @@ std::string EncodeMinhash(const std::vector<uint32_t>& v) {
 
 std::vector<uint32_t> DecodeMinhash(const std::string& s) {
   std::vector<uint32_t> v;
-  for (size_t i = 0; i + 8 <= s.size(); i += 8) v.push_back(static_cast<uint32_t>(std::stoul(s.substr(i, 8), nullptr, 16)));
+  v.reserve(s.size() / 8);
+  for (size_t i = 0; i + 8 <= s.size(); i += 8) {
+    uint32_t x = 0;
+    std::from_chars(s.data() + i, s.data() + i + 8, x, 16);
+    v.push_back(x);
+  }
   return v;
 }
 
