@@ -15,12 +15,6 @@ void Field(Sha256& h, std::string_view v) {
 
 }  // namespace
 
-bool IsRole(const std::string& role) {
-  for (const char* r : kRoles)
-    if (role == r) return true;
-  return false;
-}
-
 std::string AuditHash(const AuditEvent& e) {
   Sha256 h;
   Field(h, "lapis-audit-v1");

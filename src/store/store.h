@@ -194,13 +194,15 @@ class Store {
   virtual int SchemaVersion() = 0;
   virtual Result<int64_t> EnsureOrganisation(const std::string& name) = 0;
   // Records one complaint; creates the report when this organisation has not seen the bytes.
-  virtual Result<SubmitResult> RecordSubmission(const Submission& s) = 0;
+  // (RecordSubmissions with one submission.)
+  Result<SubmitResult> RecordSubmission(const Submission& s);
   // Several at once, in one transaction (all or none).
   virtual Result<std::vector<SubmitResult>> RecordSubmissions(const std::vector<Submission>& s) = 0;
   // Reports waiting for analysis (pending, or failed fewer than kMaxAnalysisAttempts times).
   virtual Result<std::vector<PendingReport>> NextPending(size_t limit) = 0;
-  virtual Status SaveAnalysis(int64_t org_id, const std::string& sha256, const AnalysisRecord& a) = 0;
-  virtual Status MarkFailed(int64_t org_id, const std::string& sha256, const std::string& error) = 0;
+  // One outcome of SaveOutcomes: the analysis, or the error that failed it.
+  Status SaveAnalysis(int64_t org_id, const std::string& sha256, const AnalysisRecord& a);
+  Status MarkFailed(int64_t org_id, const std::string& sha256, const std::string& error);
   // The results of a batch of analyses in one transaction: a record, or the error that failed it.
   struct Outcome {
     int64_t org_id = 0;

@@ -998,12 +998,6 @@ class PgStore : public Store {
     return EnsureOrg(**l, name);
   }
 
-  Result<SubmitResult> RecordSubmission(const Submission& s) override {
-    auto r = RecordSubmissions({s});
-    if (!r) return Fail(r.error());
-    return r->front();
-  }
-
   Result<std::vector<SubmitResult>> RecordSubmissions(
       const std::vector<Submission>& subs) override {
     for (const auto& s : subs)
@@ -1140,22 +1134,6 @@ class PgStore : public Store {
       for (int i = 0; i < r.size() && out.size() < limit; ++i)
         out.push_back({r.Int(i, 0), r.Text(i, 1), r.Text(i, 2), static_cast<int>(r.Int(i, 3))});
     return out;
-  }
-
-  Status SaveAnalysis(int64_t org_id, const std::string& sha, const AnalysisRecord& a) override {
-    Outcome o;
-    o.org_id = org_id;
-    o.sha256 = sha;
-    o.record = a;
-    return SaveOutcomes({o});
-  }
-
-  Status MarkFailed(int64_t org_id, const std::string& sha, const std::string& error) override {
-    Outcome o;
-    o.org_id = org_id;
-    o.sha256 = sha;
-    o.error = error;
-    return SaveOutcomes({o});
   }
 
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {

@@ -480,12 +480,6 @@ class SqliteStore : public Store {
     return EnsureOrgLocked(name);
   }
 
-  Result<SubmitResult> RecordSubmission(const Submission& s) override {
-    auto r = RecordSubmissions({s});
-    if (!r) return Fail(r.error());
-    return r->front();
-  }
-
   Result<std::vector<SubmitResult>> RecordSubmissions(const std::vector<Submission>& subs) override {
     std::lock_guard<std::mutex> l(mu_);
     if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return Fail(st);
@@ -520,22 +514,6 @@ class SqliteStore : public Store {
       if (rc != SQLITE_DONE) return Fail(Error("listing pending reports"));
     }
     return out;
-  }
-
-  Status SaveAnalysis(int64_t org_id, const std::string& sha, const AnalysisRecord& a) override {
-    Outcome o;
-    o.org_id = org_id;
-    o.sha256 = sha;
-    o.record = a;
-    return SaveOutcomes({o});
-  }
-
-  Status MarkFailed(int64_t org_id, const std::string& sha, const std::string& error) override {
-    Outcome o;
-    o.org_id = org_id;
-    o.sha256 = sha;
-    o.error = error;
-    return SaveOutcomes({o});
   }
 
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
