@@ -13,16 +13,6 @@
 namespace lapis::cli {
 namespace {
 
-std::unique_ptr<store::Store> OpenOrReport(const std::string& database, const std::string& data_dir,
-                                           const store::StoreOpener& open_store) {
-  auto st = open_store(database, data_dir);
-  if (!st) {
-    std::fprintf(stderr, "lapis: %s\n", st.error().ToString().c_str());
-    return nullptr;
-  }
-  return std::move(*st);
-}
-
 void AuditCli(store::Store& st, const std::string& org, const std::string& action, const std::string& target,
               const std::string& detail) {
   store::AuditEvent e;
@@ -38,7 +28,7 @@ void AuditCli(store::Store& st, const std::string& org, const std::string& actio
 }  // namespace
 
 int RunTokenCreate(const TokenOptions& o, const store::StoreOpener& open_store) {
-  auto st = OpenOrReport(o.database, o.data_dir, open_store);
+  auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
   if (!st) return kExitPartial;
   std::string token = api::NewToken();
   if (token.empty()) {
@@ -79,7 +69,7 @@ int RunUserCreate(const UserOptions& o, const store::StoreOpener& open_store) {
     std::fprintf(stderr, "lapis: %s\n", hash.error().ToString().c_str());
     return kExitPartial;
   }
-  auto st = OpenOrReport(o.database, o.data_dir, open_store);
+  auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
   if (!st) return kExitPartial;
   auto id = st->CreateUser(o.org, o.name, o.role, *hash);
   if (!id) {
@@ -93,7 +83,7 @@ int RunUserCreate(const UserOptions& o, const store::StoreOpener& open_store) {
 }
 
 int RunUserList(const UserOptions& o, const store::StoreOpener& open_store) {
-  auto st = OpenOrReport(o.database, o.data_dir, open_store);
+  auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
   if (!st) return kExitPartial;
   auto users = st->ListUsers(o.org);
   if (!users) {
@@ -106,7 +96,7 @@ int RunUserList(const UserOptions& o, const store::StoreOpener& open_store) {
 }
 
 int RunAuditVerify(const AuditOptions& o, const store::StoreOpener& open_store) {
-  auto st = OpenOrReport(o.database, o.data_dir, open_store);
+  auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
   if (!st) return kExitPartial;
   auto v = store::VerifyAudit(*st);
   if (!v) {
@@ -122,7 +112,7 @@ int RunAuditVerify(const AuditOptions& o, const store::StoreOpener& open_store) 
 }
 
 int RunAuditList(const AuditOptions& o, const store::StoreOpener& open_store) {
-  auto st = OpenOrReport(o.database, o.data_dir, open_store);
+  auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
   if (!st) return kExitPartial;
   auto events = st->ListAudit(o.org, 0, o.limit);
   if (!events) {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +25,16 @@ std::string DefaultConfigPath() {
 }
 
 }  // namespace
+
+std::unique_ptr<store::Store> OpenStoreOrReport(const std::string& database, const std::string& data_dir,
+                                                const store::StoreOpener& open_store) {
+  auto st = open_store(database, data_dir);
+  if (!st) {
+    std::fprintf(stderr, "lapis: %s\n", st.error().ToString().c_str());
+    return nullptr;
+  }
+  return std::move(*st);
+}
 
 int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   CLI::App app{"Lapis: analysis and cooperation platform for international spam enforcement."};

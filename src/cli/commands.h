@@ -2,6 +2,7 @@
 // 0 success, 1 some inputs could not be read or analysed (each reported on stderr), 2 usage.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,10 @@ int RunAuditList(const AuditOptions& o, const store::StoreOpener& open_store);
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);
 int RunIpDataLookup(const IpDataOptions& o);
+
+// Opens the node's store, or says why not on stderr and returns null.
+std::unique_ptr<store::Store> OpenStoreOrReport(const std::string& database, const std::string& data_dir,
+                                                const store::StoreOpener& open_store);
 
 // Default data directory: $LAPIS_DATA_DIR, else the one configured at build time.
 std::string DefaultDataDir();

@@ -64,12 +64,8 @@ std::optional<Node> OpenNode(const std::string& data_dir, const std::string& dat
     return std::nullopt;
   }
   n.evidence = std::move(*ev);
-  auto st = open_store(database, data_dir);
-  if (!st) {
-    std::fprintf(stderr, "lapis: %s\n", st.error().ToString().c_str());
-    return std::nullopt;
-  }
-  n.store = std::move(*st);
+  n.store = OpenStoreOrReport(database, data_dir, open_store);
+  if (!n.store) return std::nullopt;
   return n;
 }
 

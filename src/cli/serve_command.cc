@@ -72,19 +72,16 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     std::fprintf(stderr, "lapis: %s\n", ev.error().ToString().c_str());
     return kExitPartial;
   }
-  auto st = open_store(o.database, o.data_dir);
-  if (!st) {
-    std::fprintf(stderr, "lapis: %s\n", st.error().ToString().c_str());
-    return kExitPartial;
-  }
+  auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
+  if (!st) return kExitPartial;
   std::unique_ptr<enrich::IpDb> db;
   if (auto r = enrich::IpDb::Open(o.ip_db.empty() ? DefaultIpDbPath() : o.ip_db)) db = std::move(*r);
   else std::fprintf(stderr, "lapis: warning: %s; IPs are not enriched\n", r.error().message().c_str());
   analysis::AnalyzerOptions ao;
   ao.trust.resolver = db.get();
   analysis::Analyzer analyzer(ao);
-  service::Intake intake(st->get(), &*ev, &analyzer, db.get(), o.max_message_size);
-  api::Server server(st->get(), &intake, so);
+  service::Intake intake(st.get(), &*ev, &analyzer, db.get(), o.max_message_size);
+  api::Server server(st.get(), &intake, so);
   auto port = server.Bind();
   if (!port) {
     std::fprintf(stderr, "lapis: %s\n", port.error().ToString().c_str());
@@ -120,7 +117,7 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   std::fprintf(stderr, "lapis: listening on http://%s:%d\n", so.host.c_str(), *port);
   std::fflush(stderr);
   log::Info("node.start", {{"url", "http://" + so.host + ":" + std::to_string(*port)},
-                           {"schema_version", (*st)->SchemaVersion()}, {"analysis_threads", o.jobs}});
+                           {"schema_version", st->SchemaVersion()}, {"analysis_threads", o.jobs}});
   server.Run();
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
