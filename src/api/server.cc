@@ -752,15 +752,12 @@ struct Server::Impl {
     if (change.disabled) what += *change.disabled ? "disabled; " : "enabled; ";
     if (change.password_hash) what += "password changed; ";
     Audit(nullptr, who->org, who->actor, "user.update", name, what);
-    auto users = store->ListUsers(who->org);
-    if (!users) return StoreProblem(res, users.error());
-    for (const auto& u : *users) {
-      if (u.name != name) continue;
-      JsonWriter w;
-      UserJson(w, u);
-      return Json(res, 200, w.str());
-    }
-    NotFound(res, "no user " + name);
+    auto user = store->FindUser(name);
+    if (!user) return StoreProblem(res, user.error());
+    if (!*user) return NotFound(res, "no user " + name);
+    JsonWriter w;
+    UserJson(w, **user);
+    Json(res, 200, w.str());
   }
 
   // PermissionDenied when taking away `name`'s administration would leave none in `org`.
@@ -904,7 +901,7 @@ struct Server::Impl {
     while (bucket < std::size(kLatencyBuckets) && seconds > kLatencyBuckets[bucket]) ++bucket;
     if (bucket < std::size(kLatencyBuckets)) ++latency_buckets[bucket];
     ++latency_count;
-    latency_sum = latency_sum.load() + seconds;
+    latency_sum.fetch_add(seconds);
     if (res.status >= 100 && res.status < 600) ++status_classes[res.status / 100];
     if (req.path == "/metrics") return;
     // The path only: query strings can hold what an analyst searched for.
@@ -929,7 +926,7 @@ struct Server::Impl {
         failed += st->failed;
         double s = std::chrono::duration<double>(Clock::now() - t0).count();
         last_batch_seconds = s;
-        analysis_seconds_sum = analysis_seconds_sum.load() + s;
+        analysis_seconds_sum.fetch_add(s);
         if (st->failed) log::Warn("analysis.failures", {{"failed", static_cast<int64_t>(st->failed)}});
         if (auto n = store->CountPending()) queue_depth = *n;
       } else if (st) {
