@@ -45,17 +45,20 @@ class Node:
     def start(self, *extra):
         self.proc = subprocess.Popen([self.lapis, "serve", *self.args(), "--listen", "127.0.0.1:0", *extra],
                                      stderr=subprocess.PIPE, text=True)
+        self.log = []  # everything the server writes on stderr, start-up lines included
         deadline = time.time() + 30
         while time.time() < deadline:
             line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.log.append(line)
             m = re.search(r"listening on (http://\S+)", line)
             if m:
                 self.base = m.group(1)
                 # Keep reading the log so that the server never blocks on a full pipe.
-                self.log = []
                 threading.Thread(target=lambda: self.log.extend(self.proc.stderr), daemon=True).start()
                 return
-        raise RuntimeError("server did not start")
+        raise RuntimeError("server did not start: " + "".join(self.log))
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)

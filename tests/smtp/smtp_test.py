@@ -20,23 +20,17 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
 
-FAILURES = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "api"))
+import api_test  # noqa: E402
+from api_test import FAILURES, check  # noqa: E402
+
 MAX_SIZE = 200000       # --smtp-max-message-size
 MAX_CONNECTIONS = 8     # --smtp-max-connections
 TIMEOUT = 2             # --smtp-timeout
 POSTFIX = "/usr/sbin/postfix"
 ROUTES = ["spam@agency.example=agency-a", "abuse@agency.example=agency-a", "*@agency-b.example=agency-b"]
-
-
-def check(name, cond, detail=""):
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"), flush=True)
-    if not cond:
-        FAILURES.append(name)
 
 
 def wire(message):
@@ -50,56 +44,33 @@ def wire(message):
     return stuffed + b".\r\n", body
 
 
-class Node:
-    def __init__(self, lapis, data):
-        self.lapis, self.data = lapis, data
-        self.proc = None
-        self.log = []
+class Node(api_test.Node):
+    """The API test's node, started with the mail listeners and their routes."""
 
-    def token(self, org):
-        p = subprocess.run([self.lapis, "token", "create", "--data", self.data, "--org", org, "--role", "analyst"],
-                           capture_output=True, text=True, timeout=60)
-        assert p.returncode == 0, p.stderr
-        return p.stdout.strip()
+    def __init__(self, lapis, data):
+        super().__init__(lapis, data, "")
 
     def start(self):
-        args = [self.lapis, "serve", "--data", self.data, "--listen", "127.0.0.1:0",
-                "--smtp", "127.0.0.1:0", "--lmtp", "127.0.0.1:0", "--smtp-timeout", str(TIMEOUT),
+        args = ["--smtp", "127.0.0.1:0", "--lmtp", "127.0.0.1:0", "--smtp-timeout", str(TIMEOUT),
                 "--smtp-max-connections", str(MAX_CONNECTIONS), "--smtp-max-message-size", str(MAX_SIZE),
                 "--smtp-hostname", "node.lapis-test.invalid"]
         for r in ROUTES:
             args += ["--smtp-route", r]
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
-        self.base = self.smtp = self.lmtp = None
-        deadline = time.time() + 30
-        while time.time() < deadline and not self.base:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.log.append(line)
-            if m := re.search(r"smtp listening on 127\.0\.0\.1:(\d+)", line):
-                self.smtp = int(m.group(1))
-            if m := re.search(r"lmtp listening on 127\.0\.0\.1:(\d+)", line):
-                self.lmtp = int(m.group(1))
-            if m := re.search(r"listening on (http://\S+)", line):
-                self.base = m.group(1)
-        if not (self.base and self.smtp and self.lmtp):
-            raise RuntimeError("server did not start: " + "".join(self.log))
-        threading.Thread(target=lambda: self.log.extend(iter(self.proc.stderr.readline, "")), daemon=True).start()
+        super().start(*args)
+        startup = "".join(self.log)
+        smtp = re.search(r"smtp listening on 127\.0\.0\.1:(\d+)", startup)
+        lmtp = re.search(r"lmtp listening on 127\.0\.0\.1:(\d+)", startup)
+        if not (smtp and lmtp):
+            raise RuntimeError("mail listeners did not start: " + startup)
+        self.smtp, self.lmtp = int(smtp.group(1)), int(lmtp.group(1))
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=60)
 
     def get(self, path, token=None):
-        r = urllib.request.Request(self.base + path)
-        if token:
-            r.add_header("Authorization", "Bearer " + token)
-        try:
-            with urllib.request.urlopen(r, timeout=30) as resp:
-                return resp.status, resp.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
+        st, _, body = self.req("GET", path, token=token)
+        return st, body
 
     def report(self, token, rid):
         st, body = self.get(f"/api/v1/reports/{rid}", token)
