@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "store/sqlite/sqlite_store.h"
 
@@ -51,17 +52,23 @@ TEST(Intake, SubmittedReportIsDurableThenAnalysedWithoutPersonalData) {
   EXPECT_NE(row->personal_json.find("anna@example.org"), std::string::npos);
 }
 
-TEST(Intake, MissingEvidenceIsMarkedFailedNotDropped) {
-  Node n("missing");
+TEST(Intake, CorruptEvidenceIsMarkedFailedNotDropped) {
+  Node n("corrupt");
   std::string sha;
   ASSERT_TRUE(n.intake->Submit("agency", kSpam, "email", "ingest", "test", "", &sha));
-  fs::remove(n.evidence->PathOf(sha));
+  auto loc = n.evidence->Locate(sha);
+  ASSERT_TRUE(loc);
+  {
+    std::fstream f(loc->file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(loc->offset));
+    f.put('X');
+  }
   auto st = n.intake->AnalyzePending(100, 1);
   ASSERT_TRUE(st);
   EXPECT_EQ(st->failed, 1u);
   auto row = *n.store->GetReport("agency", sha);
   EXPECT_EQ(row->status, "failed");
-  EXPECT_NE(row->last_error.find("no evidence"), std::string::npos);
+  EXPECT_NE(row->last_error.find("corrupt"), std::string::npos) << row->last_error;
 }
 
 TEST(Intake, SmsEvidenceIsItsCanonicalForm) {

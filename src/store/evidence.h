@@ -1,9 +1,24 @@
-// Content-addressed, append-only store of raw complaint bytes: DIR/ab/cd/<sha256>. A blob is
-// written to a temporary file, synced, renamed into place and its directory synced, so a blob
-// that Put() reported is on disk whatever happens next. Blobs are never modified. Thread-safe.
+// Content-addressed, append-only store of raw complaint bytes, addressed by their SHA-256.
+//
+// Blobs are appended to pack files (DIR/packs/NNNNNNNN.pack): each record is a 48-byte header
+// (magic "LPR1", flags, length, SHA-256) followed by the bytes. A process that writes owns one
+// pack at a time, held under an exclusive flock(2) while it is open, so several processes (a
+// server and a bulk import) may write to one store. A full pack is sealed: synced, and given a
+// sorted index (NNNNNNNN.idx) that is mapped into memory for lookups. A pack left unsealed by a
+// process that died is recovered when the store is next opened for writing: its records are
+// re-hashed, a torn tail (bytes written but never synced, so never acknowledged) is moved to
+// DIR/quarantine/ and cut off, and the pack is sealed. The format is described in
+// docs/evidence.md.
+//
+// Durability: Put(bytes, sync=false) appends without syncing; Sync() makes every blob appended
+// so far durable with one fdatasync. Blobs are never modified. Stores written by earlier versions
+// (one file per blob, DIR/ab/cd/<sha256>) are still read and verified. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,27 +37,41 @@ struct VerifyStats {
   uint64_t corrupt = 0;
 };
 
+// Where a blob's bytes are: the file, and the offset and length of the bytes in it.
+struct EvidenceLocation {
+  std::string file;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 class EvidenceStore {
  public:
-  // Creates DIR if needed.
-  static Result<EvidenceStore> Open(const std::string& dir);
+  struct Options {
+    uint64_t pack_limit = uint64_t{256} << 20;  // a pack is sealed once it holds this many bytes
+  };
 
-  // With `sync` false the blob is written and renamed into place but not yet synced: call Sync()
-  // before acknowledging it (one Sync() covers many blobs).
+  // Creates DIR if needed and recovers packs left unsealed by processes that died.
+  static Result<EvidenceStore> Open(const std::string& dir) { return Open(dir, Options{}); }
+  static Result<EvidenceStore> Open(const std::string& dir, const Options& options);
+
+  // With `sync` false the blob is appended but not yet synced: call Sync() before acknowledging
+  // it (one Sync() covers every blob appended before it).
   Result<PutResult> Put(std::string_view bytes, bool sync = true) const;
-  // Flushes every blob written so far, and the renames that put them in place, to disk.
   Status Sync() const;
+  // The bytes, re-hashed on the way out: NotFound when absent, Corruption when they no longer
+  // match their SHA-256.
   Result<std::string> Get(const std::string& sha256) const;
   bool Contains(const std::string& sha256) const;
-  std::string PathOf(const std::string& sha256) const;
+  std::optional<EvidenceLocation> Locate(const std::string& sha256) const;
 
   // Re-hashes every blob; calls `on_corrupt(sha256, problem)` for each one whose bytes no longer
-  // match its name, or that cannot be read.
+  // match its SHA-256 or that cannot be read (sha256 is empty when a record is unreadable).
   VerifyStats Verify(const std::function<void(const std::string&, const std::string&)>& on_corrupt) const;
 
  private:
-  explicit EvidenceStore(std::string dir) : dir_(std::move(dir)) {}
-  std::string dir_;
+  struct Impl;
+  explicit EvidenceStore(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
 };
 
 bool IsSha256Hex(std::string_view s);

@@ -73,6 +73,27 @@ class Db:
 ANALYSED = "SUM(CASE WHEN status = 'analysed' THEN 1 ELSE 0 END)"
 
 
+def pack_records(evidence):
+    """(sha256, pack file, offset of the bytes, length) of every record in the evidence packs, in
+    pack and file order, read with the format of docs/evidence.md."""
+    out = []
+    packs = os.path.join(evidence, "packs")
+    for name in sorted(os.listdir(packs)):
+        if not name.endswith(".pack"):
+            continue
+        path = os.path.join(packs, name)
+        with open(path, "rb") as f:
+            blob = f.read()
+        assert blob[:8] == b"LAPISPK1", path
+        pos = 16
+        while pos + 48 <= len(blob):
+            assert blob[pos:pos + 4] == b"LPR1", (path, pos)
+            length = int.from_bytes(blob[pos + 8:pos + 16], "little")
+            out.append((blob[pos + 16:pos + 48].hex(), path, pos + 48, length))
+            pos += 48 + length
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lapis", required=True)
@@ -93,7 +114,6 @@ def main():
         n = db.q("SELECT COUNT(*), SUM(complaints) FROM reports")[0]
         check("the same bytes again are one report with one more complaint", n == (46, 92), n)
         check("re-ingest says no new reports", "(0 new reports)" in p.stderr, p.stderr[-300:])
-        blobs = sum(len(f) for _, _, f in os.walk(os.path.join(data, "evidence")) if True)
         p = run(lapis, "verify", *db.args())
         check("verify passes on an intact store", p.returncode == 0 and "0 corrupt" in p.stdout, p.stdout + p.stderr)
 
@@ -117,16 +137,21 @@ def main():
         check("SMS reports are ingested and analysed", p.returncode == 0 and n == 2, (p.returncode, n, p.stderr[-300:]))
 
         # Corruption and loss are found.
-        some = db.q("SELECT sha256 FROM reports ORDER BY sha256 LIMIT 2")
-        path0 = os.path.join(data, "evidence", some[0][0][:2], some[0][0][2:4], some[0][0])
-        os.chmod(path0, 0o644)
-        with open(path0, "ab") as f:
-            f.write(b"tampered")
-        path1 = os.path.join(data, "evidence", some[1][0][:2], some[1][0][2:4], some[1][0])
-        os.remove(path1)
+        records = pack_records(os.path.join(data, "evidence"))
+        check("every report's evidence is one record in a pack", len(records) == len({r[0] for r in records}) and
+              {r[0] for r in records} == {x[0] for x in db.q("SELECT sha256 FROM reports")}, len(records))
+        lost = records[-1]  # the last record of the last pack: cut off as if the disk lost it
+        tampered = records[0]
+        with open(tampered[1], "r+b") as f:
+            f.seek(tampered[2])
+            first = f.read(1)
+            f.seek(tampered[2])
+            f.write(bytes([first[0] ^ 0x20]))
+        os.remove(lost[1][:-len(".pack")] + ".idx")
+        os.truncate(lost[1], lost[2] - 48)
         p = run(lapis, "verify", *db.args())
         check("verify reports a tampered blob and a missing one",
-              p.returncode == 1 and f"corrupt {some[0][0]}" in p.stdout and f"missing {some[1][0]}" in p.stdout,
+              p.returncode == 1 and f"corrupt {tampered[0]}" in p.stdout and f"missing {lost[0]}" in p.stdout,
               p.stdout[-500:])
 
         # kill -9 in the middle of an ingest: everything recorded is there, and a second run
