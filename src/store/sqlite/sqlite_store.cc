@@ -9,6 +9,10 @@
 #include <climits>
 #include <set>
 #include <stdexcept>
+#include <thread>
+#include <signal.h>
+#include <condition_variable>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -222,6 +226,21 @@ CREATE INDEX reports_org_category ON reports(org_id, category, first_seen DESC, 
 DROP INDEX reports_campaign;
 CREATE INDEX reports_campaign ON reports(org_id, campaign_id, first_seen DESC, sha256 DESC);
 )sql",
+    // 7: analyses appended to a table of their own (a report's row stays small, so updating it
+    // rewrites one small record instead of kilobytes of JSON); the analysis queues as partial
+    // indexes that analysed reports leave; no index on last_seen (no query uses it).
+    R"sql(
+CREATE TABLE report_analysis (
+  id INTEGER PRIMARY KEY,
+  analysis TEXT NOT NULL
+);
+ALTER TABLE reports ADD COLUMN analysis_id INTEGER;
+DROP INDEX reports_status;
+CREATE INDEX reports_pending ON reports(first_seen) WHERE status = 'pending';
+CREATE INDEX reports_failed ON reports(attempts) WHERE status = 'failed';
+DROP INDEX reports_org_seen;
+DROP TABLE indicator_stats;  -- counted from report_indicators_value when looked up
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
@@ -429,10 +448,18 @@ class SqliteCampaignOps : public CampaignOps {
   int64_t org_;
 };
 
+constexpr int kWalFrames = 8192;  // 32 MiB of 4 KiB pages
+
 class SqliteStore : public Store {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override {
+    {
+      std::lock_guard<std::mutex> l(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_all();
+    if (ckpt_.joinable()) ckpt_.join();
     DropCache(db_);
     sqlite3_close(db_);
   }
@@ -470,7 +497,45 @@ class SqliteStore : public Store {
       if (Status c = Exec("COMMIT"); !c.ok()) return c;
     }
     version_ = want;
+    // Checkpoints (copying the write-ahead log into the database file, and syncing it) run on a
+    // connection of their own in the background, not inside whichever commit crosses the
+    // threshold while it holds the store's lock.
+    // Once the log holds kWalFrames pages, the committing connection finishes the checkpoint itself
+    // (most of it is done by then), so that the log is started again from its beginning instead
+    // of growing while submissions never stop.
+    if (Status s = Exec("PRAGMA wal_autocheckpoint=0"); !s.ok()) return s;
+    sqlite3_wal_hook(
+        db_,
+        [](void*, sqlite3* db, const char*, int frames) {
+          if (frames >= kWalFrames) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          return SQLITE_OK;
+        },
+        nullptr);
+    ckpt_ = std::thread([this] { CheckpointLoop(); });
     return Status::Ok();
+  }
+
+  void CheckpointLoop() {
+    sigset_t all;  // signals are for the program's own threads, whenever this one was started
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    sqlite3* c = nullptr;
+    if (sqlite3_open_v2(path_.c_str(), &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+      sqlite3_close(c);
+      return;
+    }
+    sqlite3_busy_timeout(c, 1000);
+    std::unique_lock<std::mutex> l(ckpt_mu_);
+    while (!ckpt_stop_) {
+      ckpt_cv_.wait_for(l, std::chrono::seconds(1));
+      if (ckpt_stop_) break;
+      l.unlock();
+      int log = 0, done = 0;
+      sqlite3_wal_checkpoint_v2(c, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      l.lock();
+    }
+    l.unlock();
+    sqlite3_close(c);
   }
 
   int SchemaVersion() override { return version_; }
@@ -499,10 +564,10 @@ class SqliteStore : public Store {
   Result<std::vector<PendingReport>> NextPending(size_t limit) override {
     std::lock_guard<std::mutex> l(mu_);
     std::vector<PendingReport> out;
-    // Two index range scans (reports_status): the cost does not depend on how many reports are
-    // already analysed.
+    // Two scans of partial indexes that hold only the reports waiting: the cost does not depend on
+    // how many reports are already analysed. Oldest first.
     const char* kQueries[] = {
-        "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' LIMIT ?2",
+        "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'pending' ORDER BY first_seen LIMIT ?2",
         "SELECT org_id, sha256, kind, attempts FROM reports WHERE status = 'failed' AND attempts < ?1 LIMIT ?2"};
     for (const char* sql : kQueries) {
       if (out.size() >= limit) break;
@@ -516,24 +581,35 @@ class SqliteStore : public Store {
     return out;
   }
 
+  // Analyses can be recomputed from the evidence, so their commits are not synced one by one
+  // (synchronous=NORMAL): power lost just after one may send its reports back to the analysis
+  // queue, never leave them half-saved. The next synced commit (any acknowledged submission)
+  // makes them durable too, as the write-ahead log is written in order. They are saved a few at a
+  // time, so that acknowledging new submissions never waits long behind a whole batch.
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
-    std::lock_guard<std::mutex> l(mu_);
-    if (Status st = Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
-    for (const auto& o : outcomes) {
-      Status s = o.record ? SaveLocked(o.org_id, o.sha256, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
-      if (!s.ok()) {
-        Exec("ROLLBACK");
-        return s;
+    constexpr size_t kPerTransaction = 64;
+    for (size_t from = 0; from < outcomes.size(); from += kPerTransaction) {
+      std::lock_guard<std::mutex> l(mu_);
+      if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
+      Status s = Exec("BEGIN IMMEDIATE");
+      for (size_t i = from; s.ok() && i < std::min(outcomes.size(), from + kPerTransaction); ++i) {
+        const auto& o = outcomes[i];
+        s = o.record ? SaveLocked(o.org_id, o.sha256, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
+        if (!s.ok()) Exec("ROLLBACK");
       }
+      if (s.ok()) s = Exec("COMMIT");
+      if (Status f = Exec("PRAGMA synchronous=FULL"); s.ok()) s = f;
+      if (!s.ok()) return s;
     }
-    return Exec("COMMIT");
+    return Status::Ok();
   }
 
   Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
     std::lock_guard<std::mutex> l(mu_);
     std::string sql = std::string("SELECT ") + kReportColumns +
-                      ", COALESCE(r.analysis, ''), COALESCE(p.data, ''), r.org_id "
+                      ", COALESCE(a.analysis, r.analysis, ''), COALESCE(p.data, ''), r.org_id "
                       "FROM reports r JOIN organisations o ON o.id = r.org_id "
+                      "LEFT JOIN report_analysis a ON a.id = r.analysis_id "
                       "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
                       "WHERE o.name = ? AND r.sha256 = ?";
     Stmt q(db_, sql.c_str());
@@ -701,7 +777,8 @@ class SqliteStore : public Store {
     std::vector<std::tuple<std::string, std::string, int64_t>> rows;
     {
       std::lock_guard<std::mutex> l(mu_);
-      Stmt q(db_, "SELECT r.sha256, r.analysis, r.first_seen FROM reports r JOIN organisations o ON o.id = r.org_id "
+      Stmt q(db_, "SELECT r.sha256, COALESCE(a.analysis, r.analysis), r.first_seen FROM reports r "
+                  "JOIN organisations o ON o.id = r.org_id LEFT JOIN report_analysis a ON a.id = r.analysis_id "
                   "WHERE o.name = ? AND r.status = 'analysed' ORDER BY r.first_seen, r.sha256");
       q.Bind(1, org);
       int rc;
@@ -1048,11 +1125,13 @@ class SqliteStore : public Store {
     if (!org_id) return Fail(org_id.error());
     IndicatorSighting out;
     if (*org_id == 0) return out;
-    Stmt st(db_, "SELECT reports, first_seen, last_seen FROM indicator_stats WHERE org_id = ? AND type = ? AND value = ?");
+    // One range of the covering index report_indicators_value: counting it costs as much as the
+    // indicator has sightings, not as much as the store holds.
+    Stmt st(db_, "SELECT COUNT(*), MIN(seen), MAX(seen) FROM report_indicators WHERE org_id = ? AND type = ? AND value = ?");
     st.Bind(1, *org_id).Bind(2, type).Bind(3, value);
     int rc = st.Step();
-    if (rc == SQLITE_DONE) return out;
     if (rc != SQLITE_ROW) return Fail(Error("looking up indicator"));
+    if (st.Int(0) == 0) return out;
     out.reports = st.Int(0);
     out.first_seen = st.Int(1);
     out.last_seen = st.Int(2);
@@ -1136,29 +1215,42 @@ class SqliteStore : public Store {
 
   Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
     bool first_analysis = false;
-    int64_t seen = 0;
+    int64_t seen = 0, old_analysis = 0;
     {
-      Stmt q(db_, "SELECT status, first_seen FROM reports WHERE org_id = ? AND sha256 = ?");
+      Stmt q(db_, "SELECT status, first_seen, COALESCE(analysis_id, 0) FROM reports WHERE org_id = ? AND sha256 = ?");
       q.Bind(1, org_id).Bind(2, sha);
       if (q.Step() != SQLITE_ROW) return Error("reading report");
       first_analysis = q.Text(0) != "analysed";
       seen = q.Int(1);
+      old_analysis = q.Int(2);
     }
     const int64_t day = seen / kDay * kDay;
     if (first_analysis) {
       if (Status s = CountLocked(org_id, day, a); !s.ok()) return s;
     }
+    int64_t analysis_id = 0;
+    {
+      Stmt ins(db_, "INSERT INTO report_analysis(analysis) VALUES (?)");
+      ins.Bind(1, a.analysis_json);
+      if (ins.Step() != SQLITE_DONE) return Error("saving analysis");
+      analysis_id = sqlite3_last_insert_rowid(db_);
+    }
+    if (old_analysis) {
+      Stmt d(db_, "DELETE FROM report_analysis WHERE id = ?");
+      d.Bind(1, old_analysis);
+      if (d.Step() != SQLITE_DONE) return Error("replacing analysis");
+    }
     Stmt u(db_,
            "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
-           "analysis = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
+           "analysis = NULL, analysis_id = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
            "origin_asn = ?, message_date = ?, analysed_at = ? WHERE org_id = ? AND sha256 = ?");
-    u.Bind(1, a.analysis_json).BindOrNull(2, a.category).BindOrNull(3, a.subject);
+    u.Bind(1, analysis_id).BindOrNull(2, a.category).BindOrNull(3, a.subject);
     u.BindOrNull(4, a.origin_ip).BindOrNull(5, a.origin_country);
     if (a.origin_asn) u.Bind(6, int64_t{a.origin_asn});
     if (a.date) u.Bind(7, *a.date);
     u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
-    if (Status s = IndexLocked(org_id, sha, seen, first_analysis, a); !s.ok()) return s;
+    if (Status s = IndexLocked(org_id, sha, seen, a); !s.ok()) return s;
     if (a.campaign) {
       auto c = ClusterLocked(org_id, sha, *a.campaign);
       if (!c) return c.error();
@@ -1226,9 +1318,8 @@ class SqliteStore : public Store {
     return r;
   }
 
-  // Replaces the report's full-text row and indicator rows; `first_analysis` also counts the
-  // report's indicators in indicator_stats.
-  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t seen, bool first_analysis,
+  // Replaces the report's full-text row and indicator rows.
+  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t seen,
                      const AnalysisRecord& a) {
     // Every statement here is an indexed lookup: re-indexing a report costs the same whatever the
     // size of the store.
@@ -1256,17 +1347,10 @@ class SqliteStore : public Store {
     t.Bind(1, text_id).Bind(2, a.subject).Bind(3, a.body_text);
     if (t.Step() != SQLITE_DONE) return Error("indexing text");
     Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, sha256, type, value, seen) VALUES (?, ?, ?, ?, ?)");
-    Stmt c(db_, "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
-                "VALUES (?1, ?2, ?3, 1, ?4, ?4) ON CONFLICT(org_id, type, value) DO UPDATE SET "
-                "reports = reports + 1, first_seen = MIN(first_seen, ?4), last_seen = MAX(last_seen, ?4)");
     for (const auto& [type, value] : a.indicators) {
       sqlite3_reset(i.raw());
       i.Bind(1, org_id).Bind(2, sha).Bind(3, type).Bind(4, value).Bind(5, seen);
       if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
-      if (!first_analysis || sqlite3_changes(db_) == 0) continue;  // a repeated indicator counts once
-      sqlite3_reset(c.raw());
-      c.Bind(1, org_id).Bind(2, type).Bind(3, value).Bind(4, seen);
-      if (c.Step() != SQLITE_DONE) return Error("counting indicators");
     }
     return Status::Ok();
   }
@@ -1315,8 +1399,13 @@ class SqliteStore : public Store {
   Status Error(const char* what) { return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
 
   sqlite3* db_;
+  std::string path_;
   std::mutex mu_;
   int version_ = 0;
+  std::thread ckpt_;
+  std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;
+  bool ckpt_stop_ = false;
 };
 
 }  // namespace
@@ -1330,7 +1419,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     sqlite3_close(db);
     return Fail(Status::IoError("cannot open " + path + ": " + m));
   }
-  auto store = std::make_unique<SqliteStore>(db);
+  auto store = std::make_unique<SqliteStore>(db, path);
   if (Status s = store->Init(); !s.ok()) return Fail(s);
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -1,0 +1,116 @@
+// Behaviour of the SQLite backend's own layout (the contract every backend keeps is tested in
+// store_contract_test.cc).
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace lapis::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string TempDb(const char* name) {
+  fs::path d = fs::temp_directory_path() / (std::string("lapis_sqlite_") + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return (d / "lapis.db").string();
+}
+
+Submission Sub(const std::string& sha, int64_t t) {
+  Submission s;
+  s.org = "agency";
+  s.sha256 = sha;
+  s.size = 10;
+  s.kind = "email";
+  s.channel = "ingest";
+  s.received_at = t;
+  return s;
+}
+
+void Exec(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+TEST(SqliteStore, AnalysesLiveOutsideTheReportRowAndOlderInRowAnalysesStillRead) {
+  std::string path = TempDb("layout");
+  std::string old_sha(64, 'a'), new_sha(64, 'b');
+  {
+    auto s = OpenSqliteStore(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(old_sha, 1)));
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(new_sha, 2)));
+    auto p = (*s)->NextPending(10);
+    ASSERT_TRUE(p && p->size() == 2);
+    AnalysisRecord rec;
+    rec.analysis_json = R"({"id":"new"})";
+    ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, new_sha, rec).ok());
+    rec.analysis_json = R"({"id":"again"})";
+    ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, new_sha, rec).ok());  // re-analysis replaces
+  }
+  // A report analysed by an earlier version keeps its analysis in its own row.
+  Exec(path, ("UPDATE reports SET status = 'analysed', analysis = '{\"id\":\"old\"}' WHERE sha256 = '" + old_sha + "'").c_str());
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*(*s)->GetReport("agency", new_sha))->analysis_json, R"({"id":"again"})");
+  EXPECT_EQ((*(*s)->GetReport("agency", old_sha))->analysis_json, R"({"id":"old"})");
+  std::vector<std::string> seen;
+  ASSERT_TRUE((*s)->ForEachAnalysed("agency", [&](const std::string&, const std::string& json, int64_t) {
+                     seen.push_back(json);
+                   }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{R"({"id":"old"})", R"({"id":"again"})"}));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM report_analysis", -1, &q, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 1);  // the replaced analysis is gone
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, PendingReportsComeOldestFirst) {
+  auto s = OpenSqliteStore(TempDb("fifo"));
+  ASSERT_TRUE(s);
+  for (int i = 0; i < 20; ++i) {
+    char sha[65];
+    std::snprintf(sha, sizeof sha, "%064x", (i * 37) % 101);  // hash order is not arrival order
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(sha, 1000 + i * 10)));
+  }
+  auto p = (*s)->NextPending(20);
+  ASSERT_TRUE(p && p->size() == 20);
+  std::vector<int64_t> seen;
+  for (const auto& r : *p) seen.push_back((*(*s)->GetReport("agency", r.sha256))->first_seen);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+}
+
+TEST(SqliteStore, TheWriteAheadLogStaysBoundedUnderContinuousWrites) {
+  std::string path = TempDb("wal");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  std::string pad(3000, 'x');
+  for (int batch = 0; batch < 300; ++batch) {
+    std::vector<Submission> subs;
+    for (int i = batch * 100; i < batch * 100 + 100; ++i) {
+      char sha[65];
+      std::snprintf(sha, sizeof sha, "%064x", i);
+      subs.push_back(Sub(sha, i));
+      subs.back().source = pad;  // about one page per submission
+    }
+    ASSERT_TRUE((*s)->RecordSubmissions(subs));
+  }
+  // 30,000 pages were written; the log is started again once it holds 8,192.
+  EXPECT_LT(fs::file_size(path + "-wal"), uint64_t{8192 + 1024} * 4096);
+}
+
+}  // namespace lapis::store
