@@ -70,7 +70,25 @@ void Json(httplib::Response& res, int status, const std::string& body) {
   res.set_content(body, "application/json");
 }
 
-void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal) {
+// {"ip","kind","country","asn","as_org"} of an analysis's origin, or "null".
+std::string OriginSummaryJson(const std::string& analysis_json) {
+  // Only the top-level "origin" member is kept while parsing.
+  auto keep = [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1) return parsed == "origin";
+    return true;
+  };
+  auto j = nlohmann::json::parse(analysis_json, keep, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return "null";
+  auto it = j.find("origin");
+  if (it == j.end() || !it->is_object()) return "null";
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* k : {"ip", "kind", "country", "asn", "as_org"}) out[k] = it->contains(k) ? (*it)[k] : nullptr;
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// `origin` (raw JSON) is written as the member "origin" when given.
+void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal,
+                const std::string* origin = nullptr) {
   w.BeginObject();
   w.Key("id").String(r.sha256);
   w.Key("kind").String(r.kind);
@@ -85,6 +103,7 @@ void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bo
   if (r.campaign) w.Int(r.campaign);
   else w.Null();
   if (r.status == "failed") w.Key("error").StringOrNull(r.last_error);
+  if (origin) w.Key("origin").Raw(*origin);
   if (with_analysis) {
     w.Key("analysis");
     if (r.analysis_json.empty()) w.Null();
@@ -532,11 +551,26 @@ struct Server::Impl {
     if (!ParseTimeRange(req, res, &q.since, &q.until)) return;
     q.cursor = req.get_param_value("cursor");
     if (!ParseLimit(req, res, 50, &q.limit)) return;
+    const std::string with = req.get_param_value("with");
+    if (!with.empty() && with != "origin") return BadRequest(res, "with takes the value origin");
     auto page = store->ListReports(q);
     if (!page) return StoreProblem(res, page.error());
     JsonWriter w;
     w.BeginObject().Key("items").BeginArray();
-    for (const auto& r : page->rows) ReportJson(w, r, false, false);
+    for (const auto& r : page->rows) {
+      if (with.empty()) {
+        ReportJson(w, r, false, false);
+        continue;
+      }
+      // The origin of each report (for a list that shows where each came from): one read by key.
+      std::string origin = "null";
+      if (r.status == "analysed") {
+        auto full = store->GetReport(who->org, r.sha256);
+        if (!full) return StoreProblem(res, full.error());
+        if (*full) origin = OriginSummaryJson((*full)->analysis_json);
+      }
+      ReportJson(w, r, false, false, &origin);
+    }
     w.EndArray();
     w.Key("next_cursor").StringOrNull(page->next_cursor);
     w.EndObject();
@@ -851,6 +885,25 @@ struct Server::Impl {
     Json(res, 200, w.str());
   }
 
+  // --- the web application --------------------------------------------------------------------
+
+  void WebPage(const httplib::Request& req, httplib::Response& res) {
+    const WebFile* f = opt.web ? opt.web->Find(req.path) : nullptr;
+    if (!f) return NotFound(res, "no such page");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Content-Security-Policy", kWebContentSecurityPolicy);
+    res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+    res.set_header("ETag", f->etag);
+    // Hashed assets never change under their name; the page that names them is checked each time.
+    res.set_header("Cache-Control", f->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    if (req.get_header_value("If-None-Match") == f->etag) {
+      res.status = 304;
+      return;
+    }
+    res.set_content(f->body, f->content_type);
+  }
+
   // --- operations -----------------------------------------------------------------------------
 
   void Metrics(const httplib::Request&, httplib::Response& res) {
@@ -980,6 +1033,8 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });
+  // Last: every other path outside /api is the web application (or 404 without one).
+  http.Get(R"(/(?!api(/|$)).*)", route(&Impl::WebPage));
   http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     t_request_start = Clock::now();
     t_actor.clear();

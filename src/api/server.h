@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "api/web_app.h"
 #include "service/intake.h"
 #include "store/store.h"
 
@@ -32,6 +33,9 @@ struct ServerOptions {
   bool secure_cookies = false;  // mark the session cookie Secure (behind HTTPS)
   // More Prometheus text appended to /metrics (other intake channels); called from HTTP threads.
   std::function<std::string()> extra_metrics;
+  // The web application served at every path outside /api/ and /metrics; null = the API only.
+  // Not owned; must outlive the server.
+  const WebApp* web = nullptr;
 };
 
 class Server {

@@ -171,6 +171,11 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
       ->capture_default_str()
       ->check(CLI::Range(size_t{1024}, size_t{1} << 30));
   serve->add_option("--smtp-hostname", so.smtp_hostname, "Name in the SMTP greeting (default: this host's name)");
+  auto* web_opt = serve->add_option("--web", so.web_dir,
+                                    "The built web application served at every path outside /api (default: "
+                                    "web/dist of the source tree; the API alone when it is not built)")
+                      ->type_name("DIR");
+  serve->add_flag("--no-web", so.no_web, "Serve the API only, no web application")->excludes(web_opt);
 
   TokenOptions to;
   auto* token = app.add_subcommand("token", "Manage API tokens");

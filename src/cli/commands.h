@@ -95,6 +95,9 @@ struct ServeOptions {
   int smtp_timeout = 300;  // seconds a client may stay silent
   size_t smtp_max_message_size = 32 * 1024 * 1024;
   std::string smtp_hostname;  // in the greeting; "" = this host's name
+  // The built web application; "" = DefaultWebDir(), missing there = the API only.
+  std::string web_dir;
+  bool no_web = false;
 };
 
 int RunServe(const ServeOptions& o, const store::StoreOpener& open_store);
@@ -142,5 +145,7 @@ std::unique_ptr<store::Store> OpenStoreOrReport(const std::string& database, con
 // Default data directory: $LAPIS_DATA_DIR, else the one configured at build time.
 std::string DefaultDataDir();
 std::string DefaultIpDbPath();
+// web/dist of the source tree the program was built from (scripts/setup.sh builds it there).
+std::string DefaultWebDir();
 
 }  // namespace lapis::cli

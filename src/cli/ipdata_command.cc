@@ -45,6 +45,8 @@ std::string DefaultDataDir() {
 
 std::string DefaultIpDbPath() { return DefaultDataDir() + "/ipdb.bin"; }
 
+std::string DefaultWebDir() { return LAPIS_DEFAULT_WEB_DIR; }
+
 int RunIpDataUpdate(const IpDataOptions& o) {
   std::string dir = o.dir.empty() ? DefaultDataDir() : o.dir;
   std::string npm_dir = dir + "/npm";

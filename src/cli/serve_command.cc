@@ -65,6 +65,22 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     return kExitUsage;
   }
   log::SetFormat(format);
+  // The web application: an explicit --web must load; the default one may be missing (not built).
+  std::unique_ptr<api::WebApp> web;
+  if (!o.no_web) {
+    const std::string dir = o.web_dir.empty() ? DefaultWebDir() : o.web_dir;
+    auto w = api::WebApp::Load(dir);
+    if (w) {
+      web = std::move(*w);
+      so.web = web.get();
+    } else if (!o.web_dir.empty()) {
+      std::fprintf(stderr, "lapis: --web: %s\n", w.error().message().c_str());
+      return kExitUsage;
+    } else {
+      std::fprintf(stderr, "lapis: warning: %s; serving the API only (build it with scripts/setup.sh)\n",
+                   w.error().message().c_str());
+    }
+  }
   smtp::MailService* mail_metrics = nullptr;  // set before the server answers requests
   so.extra_metrics = [&mail_metrics] { return mail_metrics ? mail_metrics->MetricsText() : std::string(); };
   auto ev = store::EvidenceStore::Open(o.data_dir + "/evidence");
@@ -115,6 +131,7 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     server.Stop();
   });
   std::fprintf(stderr, "lapis: listening on http://%s:%d\n", so.host.c_str(), *port);
+  if (web) std::fprintf(stderr, "lapis: web application from %s\n", web->dir().c_str());
   std::fflush(stderr);
   log::Info("node.start", {{"url", "http://" + so.host + ":" + std::to_string(*port)},
                            {"schema_version", st->SchemaVersion()}, {"analysis_threads", o.jobs}});

@@ -299,6 +299,49 @@ def tamper_audit(node, database):
         db.close()
 
 
+def web_app(node, tmp):
+    """The web application served by `lapis serve --web DIR`: its files with content types, cache
+    headers and the Content-Security-Policy; index.html for application routes; /api stays the API."""
+    web = os.path.join(tmp, "web")
+    os.makedirs(os.path.join(web, "assets"))
+    index = b"<!doctype html><title>Lapis</title><script type=module src=/assets/app-ABCD1234.js></script>"
+    with open(os.path.join(web, "index.html"), "wb") as f:
+        f.write(index)
+    with open(os.path.join(web, "assets", "app-ABCD1234.js"), "wb") as f:
+        f.write(b"document.title = 'x';")
+    node.start("--web", web)
+    st, ct, body, hdrs = node.req("GET", "/", full=True)
+    csp = hdrs.get("Content-Security-Policy", "")
+    check("/ is the web application (HTML)", st == 200 and ct.startswith("text/html") and body == index, (st, ct))
+    check("the page carries a strict Content-Security-Policy", "script-src 'self';" in csp and
+          "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, csp)
+    check("the page is revalidated (no-cache, ETag), never sniffed", hdrs.get("Cache-Control") == "no-cache" and
+          hdrs.get("ETag") and hdrs.get("X-Content-Type-Options") == "nosniff", dict(hdrs))
+    st, _, _, _ = node.req("GET", "/", headers={"If-None-Match": hdrs.get("ETag", "")}, full=True)
+    check("a matching If-None-Match: 304", st == 304, st)
+    for route in ["/inbox", "/reports/" + "a" * 64, "/campaigns/3", "/dashboard"]:
+        st, ct, body = node.req("GET", route)
+        check(f"application route {route} answers the page", st == 200 and body == index, (st, ct))
+    st, ct, body, hdrs = node.req("GET", "/assets/app-ABCD1234.js", full=True)
+    check("hashed assets: JavaScript, cached as immutable", st == 200 and ct.startswith("text/javascript") and
+          "immutable" in hdrs.get("Cache-Control", ""), (st, ct, hdrs.get("Cache-Control")))
+    st, ct, _ = node.req("GET", "/assets/app-missing.js")
+    check("a missing asset: 404, not the page", st == 404, (st, ct))
+    st, ct, body = node.req("GET", "/api/v1/nothing")
+    check("an unknown /api route is still a problem+json 404", st == 404 and ct.startswith("application/problem+json"))
+    st, _, _ = node.req("GET", "/api/v1/reports")
+    check("/api keeps asking for a caller", st == 401, st)
+    node.stop()
+    p = subprocess.run([node.lapis, "serve", *node.args(), "--listen", "127.0.0.1:0", "--web", os.path.join(tmp, "none")],
+                       capture_output=True, text=True, timeout=60)
+    check("--web naming a directory without index.html is a usage error", p.returncode == 2 and "index.html" in p.stderr,
+          (p.returncode, p.stderr[-300:]))
+    node.start("--no-web")
+    st, _, _ = node.req("GET", "/")
+    check("--no-web: the API only", st == 404, st)
+    node.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lapis", required=True)
@@ -387,6 +430,20 @@ def main():
         check("time range with nothing in it", st == 200 and json.loads(body)["items"] == [])
         st, _, body = node.req("GET", "/api/v1/reports?since=yesterday", token=ta)
         check("bad time: 400", st == 400)
+        st, _, body = node.req("GET", "/api/v1/reports?with=origin&limit=500", token=ta)
+        items = json.loads(body)["items"] if st == 200 else []
+        mine = [x for x in items if x["id"] == rid]
+        check("with=origin: each report carries its origin (ip, country, network)",
+              st == 200 and mine and rep and mine[0]["origin"] is not None
+              and mine[0]["origin"]["ip"] == rep["analysis"]["origin"]["ip"]
+              and mine[0]["origin"]["country"] == rep["analysis"]["origin"]["country"]
+              and mine[0]["origin"]["asn"] == rep["analysis"]["origin"]["asn"]
+              and "analysis" not in mine[0], mine[:1])
+        st, _, body = node.req("GET", "/api/v1/reports", token=ta)
+        check("without with=origin the list carries no origin", st == 200 and
+              all("origin" not in x for x in json.loads(body)["items"]))
+        st, _, _ = node.req("GET", "/api/v1/reports?with=everything", token=ta)
+        check("an unknown with: 400", st == 400, st)
         camp = rep["campaign"] if rep else None
         st, _, body = node.req("GET", f"/api/v1/reports?campaign={camp}&limit=500", token=ta)
         check("filter by campaign returns its members", st == 200 and rid in [x["id"] for x in json.loads(body)["items"]],
@@ -465,6 +522,7 @@ def main():
         st, _, _ = node.req("GET", f"/api/v1/reports/{refused}", token=ta)
         check("a refused report was not stored", st == 404, st)
         node.stop()
+        web_app(node, tmp)
         p = node.run("audit", "verify")
         check("lapis audit verify: the chain is intact", p.returncode == 0 and "intact" in p.stdout, p.stdout + p.stderr)
         tamper_audit(node, a.database)
