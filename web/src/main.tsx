@@ -1,0 +1,155 @@
+// The application shell: who is signed in, the navigation, the language, and the page for the
+// current location. Pages that need the chart, map, MIME or sanitizer libraries are loaded when
+// first opened, so the inbox becomes interactive without them.
+import { render, type ComponentType } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import 'uplot/dist/uPlot.min.css';
+import './styles.css';
+import { ApiError, get, request, setSignedOutHandler, type Session } from './api';
+import { getLang, LANGUAGE_NAMES, LANGUAGES, onLangChange, setLang, t, type Key, type Lang } from './i18n';
+import { match, navigate, onLinkClick, useLocation } from './router';
+import { SignIn } from './pages/signin';
+import { Inbox } from './pages/inbox';
+
+type Loader = () => Promise<ComponentType<any>>;
+
+const loaded = new Map<Loader, ComponentType<any>>();
+
+function Lazy({ load, props }: { load: Loader; props: Record<string, unknown> }) {
+  const [C, setC] = useState<ComponentType<any> | undefined>(() => loaded.get(load));
+  const [err, setErr] = useState('');
+  useEffect(() => {
+    if (C) return;
+    load().then((c) => {
+      loaded.set(load, c);
+      setC(() => c);
+    }, (e) => setErr(String(e)));
+  }, [load]);
+  if (err) return <p class="error" role="alert">{err}</p>;
+  if (!C) return <p class="loading" aria-busy="true">{t('common.loading')}</p>;
+  return <C {...props} />;
+}
+
+const pages = {
+  report: () => import('./pages/report').then((m) => m.ReportPage),
+  campaigns: () => import('./pages/campaigns').then((m) => m.Campaigns),
+  campaign: () => import('./pages/campaign').then((m) => m.CampaignPage),
+  dashboard: () => import('./pages/dashboard').then((m) => m.Dashboard),
+  indicators: () => import('./pages/indicators').then((m) => m.Indicators),
+  upload: () => import('./pages/upload').then((m) => m.Upload),
+  admin: () => import('./pages/admin').then((m) => m.Admin),
+};
+
+const NAV: { path: string; key: Key; perm?: string }[] = [
+  { path: '/inbox', key: 'nav.inbox', perm: 'read reports' },
+  { path: '/dashboard', key: 'nav.dashboard', perm: 'look up indicators and aggregates' },
+  { path: '/campaigns', key: 'nav.campaigns', perm: 'read reports' },
+  { path: '/indicators', key: 'nav.indicators', perm: 'look up indicators and aggregates' },
+  { path: '/upload', key: 'nav.upload', perm: 'submit reports' },
+  { path: '/admin', key: 'nav.admin', perm: 'manage users and tokens' },
+];
+
+function can(session: Session, perm?: string) {
+  return !perm || session.permissions.includes(perm);
+}
+
+function Page({ session }: { session: Session }) {
+  const loc = useLocation();
+  const path = loc.path;
+  let m: Record<string, string> | null;
+  if (path === '/' || path === '/inbox') return <Inbox query={loc.query} session={session} />;
+  if ((m = match('/reports/:id', path))) return <Lazy key="report" load={pages.report} props={{ id: m.id, session }} />;
+  if (path === '/campaigns') return <Lazy key="campaigns" load={pages.campaigns} props={{}} />;
+  if ((m = match('/campaigns/:id', path))) return <Lazy key="campaign" load={pages.campaign} props={{ id: m.id }} />;
+  if (path === '/dashboard') return <Lazy key="dashboard" load={pages.dashboard} props={{ query: loc.query }} />;
+  if (path === '/indicators') return <Lazy key="indicators" load={pages.indicators} props={{ query: loc.query, session }} />;
+  if (path === '/upload') return <Lazy key="upload" load={pages.upload} props={{}} />;
+  if (path === '/admin') return <Lazy key="admin" load={pages.admin} props={{ session }} />;
+  return (
+    <section>
+      <h1>{t('common.notFound')}</h1>
+      <p><a href="/inbox">{t('nav.inbox')}</a></p>
+    </section>
+  );
+}
+
+function LanguageSwitch() {
+  return (
+    <label class="lang">
+      <span class="visually-hidden">{t('shell.language')}</span>
+      <select value={getLang()} onChange={(e) => setLang((e.target as HTMLSelectElement).value as Lang)}
+        data-testid="language">
+        {(Object.keys(LANGUAGES) as Lang[]).map((l) => <option value={l} lang={l}>{LANGUAGE_NAMES[l]}</option>)}
+      </select>
+    </label>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [, setLangTick] = useState(0);
+  const loc = useLocation();
+  useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
+  useEffect(() => {
+    setSignedOutHandler(() => setSession(null));
+    get<Session>('/api/v1/session').then(setSession, (e) => {
+      if (e instanceof ApiError && e.status === 401) setSession(null);
+      else setSession(null);
+    });
+  }, []);
+  useEffect(() => {
+    const title = document.querySelector('main h1')?.textContent;
+    document.title = title ? `${title} · Lapis` : 'Lapis';
+  });
+  if (session === undefined) return <p class="loading" aria-busy="true">{t('common.loading')}</p>;
+  if (session === null || loc.path === '/signin')
+    return (
+      <div class="signin-shell">
+        <div class="signin-lang"><LanguageSwitch /></div>
+        <SignIn onSignedIn={(s) => {
+          setSession(s);
+          if (loc.path === '/signin') navigate('/inbox', true);
+        }} />
+      </div>
+    );
+  const signOut = async () => {
+    try {
+      await request('DELETE', '/api/v1/session');
+    } catch {
+      // The session may have ended already; signed out either way.
+    }
+    setSession(null);
+    navigate('/inbox', true);
+  };
+  return (
+    <div class="shell" onClick={onLinkClick}>
+      <a class="skip" href="#main">{t('shell.skip')}</a>
+      <header class="top">
+        <a class="brand" href="/inbox">Lapis</a>
+        <nav aria-label={t('shell.navigation')}>
+          <ul>
+            {NAV.filter((n) => can(session, n.perm)).map((n) => (
+              <li>
+                <a href={n.path} aria-current={loc.path.startsWith(n.path) || (n.path === '/inbox' && loc.path === '/') ? 'page' : undefined}>
+                  {t(n.key)}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="who" data-testid="who">
+          <span class="user">{session.user ?? session.actor}</span>
+          <span class="org" title={t('shell.organisation')}>{session.organisation}</span>
+          <span class="role badge">{t(`role.${session.role}` as Key)}</span>
+        </div>
+        <LanguageSwitch />
+        <button type="button" class="secondary" onClick={signOut}>{t('shell.signOut')}</button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page session={session} />
+      </main>
+    </div>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
