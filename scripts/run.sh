@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs a Lapis node on 127.0.0.1 with real sample data: the SpamAssassin
+# Sets everything up (the web application included), then runs a Lapis node on 127.0.0.1 with real
+# sample data, served with its web application: the SpamAssassin
 # public corpus and the phishing-pot corpus (../shared/corpus/phishing-pot/shared, when present)
 # are taken in through the normal intake pipeline on the first run, a first administrator is
 # created, and the credentials are printed.
@@ -38,9 +39,11 @@ if [ ! -f "$CREDENTIALS" ]; then
 fi
 cat <<MSG
 
-  Lapis node: http://127.0.0.1:$PORT/api/v1/   (data in $NODE)
+  Lapis node: http://127.0.0.1:$PORT/   (web application; the API under /api/v1/; data in $NODE)
   First administrator of $ORG:  user admin,  password $(cat "$CREDENTIALS")
   (kept in $CREDENTIALS; change it with PATCH /api/v1/users/admin)
+
+  In a browser: http://127.0.0.1:$PORT/ — sign in as admin with the password above.
 
   Sign in:  curl -c cookies -H 'Content-Type: application/json' \\
               -d '{"user":"admin","password":"$(cat "$CREDENTIALS")"}' http://127.0.0.1:$PORT/api/v1/session

