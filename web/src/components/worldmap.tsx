@@ -13,7 +13,7 @@ declare const LAPIS_WORLD_ATLAS_URL: string;
 type World = FeatureCollection<Geometry, { name: string }>;
 let worldPromise: Promise<World> | null = null;
 
-function loadWorld(): Promise<World> {
+export function loadWorld(): Promise<World> {
   worldPromise ??= fetch(LAPIS_WORLD_ATLAS_URL)
     .then((r) => r.json())
     .then((topo) => feature(topo, topo.objects.countries) as unknown as World);

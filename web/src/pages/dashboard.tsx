@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, type Page, type ReportSummary, type StatRow } from '../api';
 import { ErrorBox, Loading, errorText, inboxHref } from '../components/common';
 import { PALETTE, TimeChart } from '../components/chart';
-import { WorldMap } from '../components/worldmap';
+import { loadWorld, WorldMap } from '../components/worldmap';
 import { countryName, fmtNumber, label, t, tn } from '../i18n';
 import { navigate } from '../router';
 import { markReady } from '../ready';
@@ -91,9 +91,12 @@ export function Dashboard({ query }: { query: URLSearchParams }) {
   useEffect(() => {
     let live = true;
     setError('');
-    load(since).then((d) => {
+    // Interactive once the figures and the map's outlines are both there.
+    const world = loadWorld().catch(() => null);
+    load(since).then(async (d) => {
       if (!live) return;
       setData(d);
+      await world;
       markReady('dashboard');
     }, (e) => live && setError(errorText(e)));
     return () => {
