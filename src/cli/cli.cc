@@ -121,9 +121,9 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   campaigns->add_flag("--json", co.json, "One JSON object per campaign");
 
   ServeOptions so;
-  auto* serve = app.add_subcommand("serve", "Run the node: the HTTP/JSON API under /api/v1, optionally SMTP and "
-                                            "LMTP listeners that take forwarded spam, and the analysis of what it "
-                                            "receives");
+  auto* serve = app.add_subcommand("serve", "Run the node: the HTTP/JSON API under /api/v1, the web application, "
+                                            "optionally SMTP and LMTP listeners that take forwarded spam, and the "
+                                            "analysis of what it receives");
   serve->add_option("--data", so.data_dir, "Data directory of the node")->required();
   serve->add_option("--database", so.database, kDatabaseHelp);
   serve->add_option("--listen", so.listen, "Address and port to listen on (port 0: any free port)")
