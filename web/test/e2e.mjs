@@ -374,6 +374,7 @@ try {
 
   // --- indicator search ---------------------------------------------------------------------------
   await nav('Indicators').click();
+  await ready('indicators');
   const probe = a.indicators.ips.find((i) => !i.range)?.ip ?? a.origin.ip;
   await page.getByTestId('indicator-value').fill(probe);
   await page.getByRole('button', { name: 'Search' }).click();
@@ -395,6 +396,7 @@ try {
   await page.locator('form.inline-form').nth(1).getByLabel('Label').fill('mail gateway');
   await page.locator('form.inline-form').nth(1).getByRole('button', { name: 'Create' }).click();
   await page.getByTestId('new-token').waitFor();
+  await page.getByTestId('tokens-table').getByText('mail gateway').waitFor({ timeout: 10000 }).catch(() => undefined);
   check('an administrator creates an API token from the page', (await page.getByTestId('tokens-table').textContent()).includes('mail gateway'));
   await shot('admin');
   await checkA11y('administration');

@@ -52,7 +52,9 @@ export function CampaignPage({ id }: { id: string }) {
     if (!members.items.length) return null;
     const counts = new Map<string, number>();
     for (const r of members.items) counts.set(r.first_seen.slice(0, 10), (counts.get(r.first_seen.slice(0, 10)) ?? 0) + 1);
-    const first = Math.min(...[...counts.keys()].map((d) => Date.parse(d + 'T00:00:00Z')));
+    // At least a week is drawn, so that one busy day reads as a day.
+    const last0 = Math.max(...[...counts.keys()].map((d) => Date.parse(d + 'T00:00:00Z')));
+    const first = Math.min(last0 - 6 * 86400000, ...[...counts.keys()].map((d) => Date.parse(d + 'T00:00:00Z')));
     const last = Math.max(...[...counts.keys()].map((d) => Date.parse(d + 'T00:00:00Z')));
     const days: string[] = [];
     for (let d = first; d <= last; d += 86400000) days.push(new Date(d).toISOString().slice(0, 10));

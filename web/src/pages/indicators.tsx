@@ -1,6 +1,6 @@
 // Indicator search: paste an IP, domain, URL, phone number, e-mail address, payment identifier or
 // attachment hash and see when and how often the organisation saw it, and in which reports.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, INDICATOR_TYPES, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, ErrorBox, Loading, Time, inboxHref, useAsync } from '../components/common';
 import { label, t, tn } from '../i18n';
@@ -53,7 +53,11 @@ export function Indicators({ query, session }: { query: URLSearchParams; session
   const qValue = query.get('value') ?? '';
   const [value, setValue] = useState(qValue);
   const [type, setType] = useState(qType || 'auto');
+  // The form follows the URL when it changes (back, forward, a link), not on first display.
+  const shown = useRef(`${qType}\n${qValue}`);
   useEffect(() => {
+    if (shown.current === `${qType}\n${qValue}`) return;
+    shown.current = `${qType}\n${qValue}`;
     setValue(qValue);
     setType(qType || 'auto');
   }, [qType, qValue]);
