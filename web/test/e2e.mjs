@@ -50,6 +50,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'lapis-web-e2e-'));
 const data = join(tmp, 'node');
 const dataArgs = ['--data', data];
 mkdirSync(opt.artifacts, { recursive: true });
+rmSync(join(opt.artifacts, 'failure.png'), { force: true });
 mkdirSync(join(tmp, 'upload'), { recursive: true });
 
 // --- corpus files to upload ----------------------------------------------------------------------
