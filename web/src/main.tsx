@@ -105,7 +105,7 @@ function App() {
   if (session === null || loc.path === '/signin')
     return (
       <div class="signin-shell">
-        <div class="signin-lang"><LanguageSwitch /></div>
+        <header class="signin-lang"><LanguageSwitch /></header>
         <SignIn onSignedIn={(s) => {
           setSession(s);
           if (loc.path === '/signin') navigate('/inbox', true);
