@@ -968,28 +968,40 @@ struct Server::Impl {
                                {"actor", t_actor}});
   }
 
+  // Analyses waiting reports; each batch is saved on another thread while the next is analysed.
   void AnalysisLoop() {
+    auto t0 = Clock::now();
+    auto count = [&](const service::AnalyzeStats& st) {
+      if (st.analysed + st.failed == 0) return;
+      analysed += st.analysed;
+      failed += st.failed;
+      double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      t0 = Clock::now();
+      last_batch_seconds = s;
+      analysis_seconds_sum.fetch_add(s);
+      if (st.failed) log::Warn("analysis.failures", {{"failed", static_cast<int64_t>(st.failed)}});
+      if (auto n = store->CountPending()) queue_depth = *n;
+    };
     while (true) {
-      auto t0 = Clock::now();
-      auto st = intake->AnalyzePending(kAnalysisBatch, opt.analysis_jobs);
+      auto st = intake->AnalyzePendingOverlapped(kAnalysisBatch, opt.analysis_jobs);
       if (!st) log::Error("analysis.error", {{"detail", st.error().ToString()}});
-      bool idle = !st || st->analysed + st->failed == 0;
-      if (st && !idle) {
-        analysed += st->analysed;
-        failed += st->failed;
-        double s = std::chrono::duration<double>(Clock::now() - t0).count();
-        last_batch_seconds = s;
-        analysis_seconds_sum.fetch_add(s);
-        if (st->failed) log::Warn("analysis.failures", {{"failed", static_cast<int64_t>(st->failed)}});
+      if (st) count(st->saved);
+      bool idle = !st || st->started == 0;
+      if (idle) {
+        // Nothing new: finish the last save before waiting.
+        auto last = intake->FlushAnalysis();
+        if (!last) log::Error("analysis.error", {{"detail", last.error().ToString()}});
+        else count(*last);
         if (auto n = store->CountPending()) queue_depth = *n;
-      } else if (st) {
-        queue_depth = 0;
+        t0 = Clock::now();
       }
       std::unique_lock<std::mutex> l(mu);
-      if (stopping) return;
+      if (stopping) break;
       if (idle) wake.wait_for(l, kIdleAnalysisWait);
-      if (stopping) return;
+      if (stopping) break;
     }
+    auto last = intake->FlushAnalysis();
+    if (last) count(*last);
   }
 };
 

@@ -167,11 +167,8 @@ Result<size_t> Intake::Recluster(const std::string& org) {
   return n;
 }
 
-Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {
-  AnalyzeStats stats;
-  auto pending = store_->NextPending(limit);
-  if (!pending) return Fail(pending.error());
-  const auto& items = *pending;
+std::vector<store::Store::Outcome> Intake::AnalyzeItems(const std::vector<store::PendingReport>& items, int jobs,
+                                                        AnalyzeStats* stats) const {
   std::vector<Result<store::AnalysisRecord>> results(items.size(),
                                                       Fail(Status::Internal("not analysed")));
   std::atomic<size_t> next{0};
@@ -194,14 +191,53 @@ Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {
     outcomes[i].sha256 = items[i].sha256;
     if (results[i]) {
       outcomes[i].record = std::move(*results[i]);
-      ++stats.analysed;
+      ++stats->analysed;
     } else {
       outcomes[i].error = results[i].error().ToString();
-      ++stats.failed;
+      ++stats->failed;
     }
   }
+  return outcomes;
+}
+
+Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {
+  AnalyzeStats stats;
+  auto pending = store_->NextPending(limit);
+  if (!pending) return Fail(pending.error());
+  auto outcomes = AnalyzeItems(*pending, jobs, &stats);
   if (Status s = store_->SaveOutcomes(outcomes); !s.ok()) return Fail(s);
   return stats;
+}
+
+Result<Intake::Overlapped> Intake::AnalyzePendingOverlapped(size_t limit, int jobs) {
+  Overlapped out;
+  // The reports being saved are still waiting as far as the store knows, and the oldest: ask for
+  // that many more and leave them out.
+  auto pending = store_->NextPending(limit + in_flight_.size());
+  if (!pending) return Fail(pending.error());
+  std::vector<store::PendingReport> items;
+  for (auto& p : *pending)
+    if (items.size() < limit && !in_flight_.count({p.org_id, p.sha256})) items.push_back(std::move(p));
+  AnalyzeStats stats;
+  auto outcomes = AnalyzeItems(items, jobs, &stats);
+  auto saved = FlushAnalysis();
+  if (!saved) return Fail(saved.error());
+  out.saved = *saved;
+  out.started = items.size();
+  if (items.empty()) return out;
+  for (const auto& it : items) in_flight_.insert({it.org_id, it.sha256});
+  saving_ = std::async(std::launch::async, [this, o = std::move(outcomes), stats]() -> Result<AnalyzeStats> {
+    if (Status s = store_->SaveOutcomes(o); !s.ok()) return Fail(s);
+    return stats;
+  });
+  return out;
+}
+
+Result<AnalyzeStats> Intake::FlushAnalysis() {
+  if (!saving_.valid()) return AnalyzeStats{};
+  auto r = saving_.get();
+  in_flight_.clear();
+  return r;
 }
 
 }  // namespace lapis::service

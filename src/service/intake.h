@@ -7,7 +7,9 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -49,6 +51,18 @@ class Intake {
   // marked and retried on a later call (store::kMaxAnalysisAttempts times).
   Result<AnalyzeStats> AnalyzePending(size_t limit, int jobs);
 
+  // AnalyzePending with the work overlapped, for a loop that runs it again and again: the batch
+  // analysed by one call is saved on another thread while the next call analyses the next batch
+  // (reports still being saved are skipped). `started` is the size of the batch this call
+  // analysed, `saved` what the previous call's batch came to once saved. FlushAnalysis() waits for
+  // the last save. One thread at a time.
+  struct Overlapped {
+    size_t started = 0;
+    AnalyzeStats saved;
+  };
+  Result<Overlapped> AnalyzePendingOverlapped(size_t limit, int jobs);
+  Result<AnalyzeStats> FlushAnalysis();
+
   // Rebuilds the organisation's campaigns from scratch, in the order reports were first seen.
   Result<size_t> Recluster(const std::string& org);
 
@@ -61,6 +75,9 @@ class Intake {
   struct Waiting;
   // Makes `w` durable together with whatever else is queued.
   void GroupCommit(Waiting* w);
+  // Analyses `items` with `jobs` threads into outcomes ready to save.
+  std::vector<store::Store::Outcome> AnalyzeItems(const std::vector<store::PendingReport>& items, int jobs,
+                                                  AnalyzeStats* stats) const;
 
   store::Store* store_;
   const store::EvidenceStore* evidence_;
@@ -71,6 +88,8 @@ class Intake {
   std::condition_variable committed_;
   std::deque<Waiting*> queue_;
   bool committing_ = false;
+  std::future<Result<AnalyzeStats>> saving_;  // the batch being saved by AnalyzePendingOverlapped
+  std::set<std::pair<int64_t, std::string>> in_flight_;
 };
 
 }  // namespace lapis::service

@@ -460,6 +460,10 @@ class SqliteStore : public Store {
     }
     ckpt_cv_.notify_all();
     if (ckpt_.joinable()) ckpt_.join();
+    for (sqlite3* r : idle_readers_) {
+      DropCache(r);
+      sqlite3_close(r);
+    }
     DropCache(db_);
     sqlite3_close(db_);
   }
@@ -467,7 +471,7 @@ class SqliteStore : public Store {
   Status Init() {
     const char* pragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-        "PRAGMA busy_timeout=10000; PRAGMA cache_size=-65536;";
+        "PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144; PRAGMA mmap_size=2147418112;";
     if (Status s = Exec(pragmas); !s.ok()) return s;
     if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                         "applied_at INTEGER NOT NULL)");
@@ -605,35 +609,37 @@ class SqliteStore : public Store {
   }
 
   Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
-    std::lock_guard<std::mutex> l(mu_);
+    Reader rd(this);
+    sqlite3* db = rd.db;
     std::string sql = std::string("SELECT ") + kReportColumns +
                       ", COALESCE(a.analysis, r.analysis, ''), COALESCE(p.data, ''), r.org_id "
                       "FROM reports r JOIN organisations o ON o.id = r.org_id "
                       "LEFT JOIN report_analysis a ON a.id = r.analysis_id "
                       "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
                       "WHERE o.name = ? AND r.sha256 = ?";
-    Stmt q(db_, sql.c_str());
+    Stmt q(db, sql.c_str());
     q.Bind(1, org).Bind(2, sha);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<ReportRow>();
-    if (rc != SQLITE_ROW) return Fail(Error("reading report"));
+    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "reading report"));
     ReportRow r = ReadReportColumns(q, org);
     r.analysis_json = q.Text(kReportColumnCount);
     r.personal_json = q.Text(kReportColumnCount + 1);
-    if (Status st = ResolveCampaign(q.Int(kReportColumnCount + 2), &r); !st.ok()) return Fail(st);
+    if (Status st = ResolveCampaignIn(db, q.Int(kReportColumnCount + 2), &r); !st.ok()) return Fail(st);
     return std::optional<ReportRow>(std::move(r));
   }
 
   Result<Counts> Count(const std::string& org) override {
-    std::lock_guard<std::mutex> l(mu_);
+    Reader rd(this);
+    sqlite3* db = rd.db;
     Counts c;
-    Stmt q(db_,
+    Stmt q(db,
            "SELECT COUNT(*), COALESCE(SUM(complaints), 0), "
            "COALESCE(SUM(status = 'pending'), 0), COALESCE(SUM(status = 'analysed'), 0), "
            "COALESCE(SUM(status = 'failed'), 0) FROM reports r JOIN organisations o ON o.id = r.org_id "
            "WHERE o.name = ?");
     q.Bind(1, org);
-    if (q.Step() != SQLITE_ROW) return Fail(Error("counting reports"));
+    if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "counting reports"));
     c.reports = q.Int(0);
     c.complaints = q.Int(1);
     c.pending = q.Int(2);
@@ -643,22 +649,24 @@ class SqliteStore : public Store {
   }
 
   Result<int64_t> CountPending() override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, "SELECT (SELECT COUNT(*) FROM reports WHERE status = 'pending') + "
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, "SELECT (SELECT COUNT(*) FROM reports WHERE status = 'pending') + "
                 "(SELECT COUNT(*) FROM reports WHERE status = 'failed' AND attempts < ?)");
     q.Bind(1, int64_t{kMaxAnalysisAttempts});
-    if (q.Step() != SQLITE_ROW) return Fail(Error("counting pending reports"));
+    if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "counting pending reports"));
     return q.Int(0);
   }
 
   Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto org_id = FindOrgLocked(org);
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    auto org_id = FindOrgIn(db, org);
     if (!org_id) return Fail(org_id.error());
     std::vector<CampaignRow> out;
     if (*org_id == 0) return out;
     {
-      Stmt q(db_, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE org_id = ? AND parent = id "
+      Stmt q(db, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE org_id = ? AND parent = id "
                   "ORDER BY reports DESC, id LIMIT ?");
       q.Bind(1, *org_id).Bind(2, static_cast<int64_t>(limit));
       int rc;
@@ -670,21 +678,20 @@ class SqliteStore : public Store {
         c.last_seen = q.Int(3);
         out.push_back(std::move(c));
       }
-      if (rc != SQLITE_DONE) return Fail(Error("listing campaigns"));
+      if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing campaigns"));
     }
     if (members == 0 || out.empty()) return out;
     std::map<int64_t, size_t> index;
     for (size_t i = 0; i < out.size(); ++i) index[out[i].id] = i;
-    SqliteCampaignOps ops(db_, *org_id);
-    Stmt q(db_, "SELECT sha256, campaign_id, COALESCE(subject, '') FROM reports WHERE org_id = ? AND "
+    Stmt q(db, "SELECT sha256, campaign_id, COALESCE(subject, '') FROM reports WHERE org_id = ? AND "
                 "campaign_id IS NOT NULL ORDER BY first_seen");
     q.Bind(1, *org_id);
     std::vector<std::tuple<std::string, int64_t, std::string>> rows;
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) rows.emplace_back(q.Text(0), q.Int(1), q.Text(2));
-    if (rc != SQLITE_DONE) return Fail(Error("listing members"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing members"));
     for (auto& [sha, c, subject] : rows) {
-      auto root = FindRoot(ops, c);
+      auto root = ReadRoot(db, c);
       if (!root) return Fail(root.error());
       auto it = index.find(*root);
       if (it == index.end() || out[it->second].members.size() >= members) continue;
@@ -695,32 +702,32 @@ class SqliteStore : public Store {
   }
 
   Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto org_id = FindOrgLocked(org);
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    auto org_id = FindOrgIn(db, org);
     if (!org_id) return Fail(org_id.error());
     if (*org_id == 0) return std::optional<CampaignRow>();
     {
-      Stmt own(db_, "SELECT 1 FROM campaigns WHERE id = ? AND org_id = ?");
+      Stmt own(db, "SELECT 1 FROM campaigns WHERE id = ? AND org_id = ?");
       own.Bind(1, id).Bind(2, *org_id);
       if (own.Step() != SQLITE_ROW) return std::optional<CampaignRow>();
     }
-    SqliteCampaignOps ops(db_, *org_id);
-    auto root = FindRoot(ops, id);
+    auto root = ReadRoot(db, id);
     if (!root) return Fail(root.error());
-    Stmt q(db_, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE id = ?");
+    Stmt q(db, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE id = ?");
     q.Bind(1, *root);
-    if (q.Step() != SQLITE_ROW) return Fail(Error("reading campaign"));
+    if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "reading campaign"));
     CampaignRow c;
     c.id = q.Int(0);
     c.reports = q.Int(1);
     c.first_seen = q.Int(2);
     c.last_seen = q.Int(3);
-    if (Status st = CampaignFacetsLocked(*org_id, &c); !st.ok()) return Fail(st);
+    if (Status st = CampaignFacetsIn(db, *org_id, &c); !st.ok()) return Fail(st);
     return std::optional<CampaignRow>(std::move(c));
   }
 
   // Categories, origins and top indicators over every member of campaign `c->id` (a root).
-  Status CampaignFacetsLocked(int64_t org_id, CampaignRow* c) {
+  Status CampaignFacetsIn(sqlite3* db, int64_t org_id, CampaignRow* c) {
     constexpr int64_t kTop = 20;
     const std::string members =
         "WITH RECURSIVE tree(id) AS (SELECT ?1 UNION SELECT c.id FROM campaigns c JOIN tree t "
@@ -731,21 +738,21 @@ class SqliteStore : public Store {
       std::string sql = members + "SELECT CAST(" + column + " AS TEXT), COUNT(*) FROM reports WHERE org_id = ?2 " +
                         "AND campaign_id IN (SELECT id FROM tree) AND " + column +
                         " IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?3";
-      Stmt q(db_, sql.c_str());
+      Stmt q(db, sql.c_str());
       q.Bind(1, c->id).Bind(2, org_id).Bind(3, kTop);
       int rc;
       while ((rc = q.Step()) == SQLITE_ROW) out->push_back(Facet{q.Text(0), q.Int(1)});
-      if (rc != SQLITE_DONE) return Error("summarising campaign");
+      if (rc != SQLITE_DONE) return ErrorIn(db, "summarising campaign");
     }
     std::string sql = members +
                       "SELECT i.type, i.value, COUNT(*) FROM reports r JOIN report_indicators i "
                       "ON i.org_id = r.org_id AND i.sha256 = r.sha256 WHERE r.org_id = ?2 "
                       "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3";
-    Stmt q(db_, sql.c_str());
+    Stmt q(db, sql.c_str());
     q.Bind(1, c->id).Bind(2, org_id).Bind(3, kTop);
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) c->top_indicators.push_back(IndicatorCount{q.Text(0), q.Text(1), q.Int(2)});
-    if (rc != SQLITE_DONE) return Error("summarising campaign");
+    if (rc != SQLITE_DONE) return ErrorIn(db, "summarising campaign");
     return Status::Ok();
   }
 
@@ -776,14 +783,15 @@ class SqliteStore : public Store {
       const std::function<void(const std::string&, const std::string&, int64_t)>& fn) override {
     std::vector<std::tuple<std::string, std::string, int64_t>> rows;
     {
-      std::lock_guard<std::mutex> l(mu_);
-      Stmt q(db_, "SELECT r.sha256, COALESCE(a.analysis, r.analysis), r.first_seen FROM reports r "
+      Reader rd(this);
+    sqlite3* db = rd.db;
+      Stmt q(db, "SELECT r.sha256, COALESCE(a.analysis, r.analysis), r.first_seen FROM reports r "
                   "JOIN organisations o ON o.id = r.org_id LEFT JOIN report_analysis a ON a.id = r.analysis_id "
                   "WHERE o.name = ? AND r.status = 'analysed' ORDER BY r.first_seen, r.sha256");
       q.Bind(1, org);
       int rc;
       while ((rc = q.Step()) == SQLITE_ROW) rows.emplace_back(q.Text(0), q.Text(1), q.Int(2));
-      if (rc != SQLITE_DONE) return Error("listing analysed reports");
+      if (rc != SQLITE_DONE) return ErrorIn(db, "listing analysed reports");
     }
     for (const auto& [sha, json, seen] : rows) fn(sha, json, seen);
     return Status::Ok();
@@ -816,25 +824,27 @@ class SqliteStore : public Store {
   }
 
   Result<std::optional<TokenInfo>> FindToken(const std::string& hash) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
                 "JOIN organisations o ON o.id = t.org_id WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
     q.Bind(1, hash);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<TokenInfo>();
-    if (rc != SQLITE_ROW) return Fail(Error("reading token"));
+    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "reading token"));
     return std::optional<TokenInfo>(TokenInfo{q.Text(0), q.Text(1), q.Int(2), q.Text(3), q.Int(4)});
   }
 
   Result<std::vector<TokenInfo>> ListTokens(const std::string& org) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, "SELECT o.name, t.role, t.id, t.label, t.created_at FROM tokens t "
                 "JOIN organisations o ON o.id = t.org_id WHERE o.name = ? AND t.revoked_at IS NULL ORDER BY t.id");
     q.Bind(1, org);
     std::vector<TokenInfo> out;
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(TokenInfo{q.Text(0), q.Text(1), q.Int(2), q.Text(3), q.Int(4)});
-    if (rc != SQLITE_DONE) return Fail(Error("listing tokens"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing tokens"));
     return out;
   }
 
@@ -863,23 +873,25 @@ class SqliteStore : public Store {
   }
 
   Result<std::optional<User>> FindUser(const std::string& name) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, std::string("SELECT ").append(kUserColumns).append(" WHERE u.name = ?").c_str());
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, std::string("SELECT ").append(kUserColumns).append(" WHERE u.name = ?").c_str());
     q.Bind(1, name);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<User>();
-    if (rc != SQLITE_ROW) return Fail(Error("reading user"));
+    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "reading user"));
     return std::optional<User>(ReadUser(q));
   }
 
   Result<std::vector<User>> ListUsers(const std::string& org) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, std::string("SELECT ").append(kUserColumns).append(" WHERE o.name = ? ORDER BY u.name").c_str());
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, std::string("SELECT ").append(kUserColumns).append(" WHERE o.name = ? ORDER BY u.name").c_str());
     q.Bind(1, org);
     std::vector<User> out;
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadUser(q));
-    if (rc != SQLITE_DONE) return Fail(Error("listing users"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing users"));
     return out;
   }
 
@@ -926,14 +938,15 @@ class SqliteStore : public Store {
   }
 
   Result<std::optional<SessionInfo>> FindSession(const std::string& hash, int64_t now) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, "SELECT o.name, u.name, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, "SELECT o.name, u.name, u.role, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
                 "JOIN organisations o ON o.id = u.org_id WHERE s.token_sha256 = ? AND s.expires_at > ? "
                 "AND u.disabled = 0");
     q.Bind(1, hash).Bind(2, now);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<SessionInfo>();
-    if (rc != SQLITE_ROW) return Fail(Error("reading session"));
+    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "reading session"));
     return std::optional<SessionInfo>(SessionInfo{q.Text(0), q.Text(1), q.Text(2), q.Int(3)});
   }
 
@@ -982,12 +995,13 @@ class SqliteStore : public Store {
     for (;;) {
       std::vector<AuditEvent> page;
       {
-        std::lock_guard<std::mutex> l(mu_);
-        Stmt q(db_, std::string("SELECT ").append(kAuditColumns).append(" WHERE seq >= ? ORDER BY seq LIMIT 1000").c_str());
+        Reader rd(this);
+    sqlite3* db = rd.db;
+        Stmt q(db, std::string("SELECT ").append(kAuditColumns).append(" WHERE seq >= ? ORDER BY seq LIMIT 1000").c_str());
         q.Bind(1, next);
         int rc;
         while ((rc = q.Step()) == SQLITE_ROW) page.push_back(ReadAudit(q));
-        if (rc != SQLITE_DONE) return Error("reading audit log");
+        if (rc != SQLITE_DONE) return ErrorIn(db, "reading audit log");
       }
       if (page.empty()) return Status::Ok();
       for (const auto& e : page)
@@ -997,48 +1011,51 @@ class SqliteStore : public Store {
   }
 
   Result<std::vector<AuditEvent>> ListAudit(const std::string& org, int64_t before_seq, size_t limit) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, std::string("SELECT ").append(kAuditColumns)
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, std::string("SELECT ").append(kAuditColumns)
                     .append(" WHERE org = ? AND seq < ? ORDER BY seq DESC LIMIT ?").c_str());
     q.Bind(1, org).Bind(2, before_seq > 0 ? before_seq : INT64_MAX).Bind(3, static_cast<int64_t>(limit));
     std::vector<AuditEvent> out;
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadAudit(q));
-    if (rc != SQLITE_DONE) return Fail(Error("reading audit log"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "reading audit log"));
     return out;
   }
 
   Result<std::vector<AggregateRow>> Aggregate(const AggregateQuery& aq) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto org_id = FindOrgLocked(aq.org);
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    auto org_id = FindOrgIn(db, aq.org);
     if (!org_id) return Fail(org_id.error());
     std::vector<AggregateRow> out;
     if (*org_id == 0) return out;
     int64_t from = aq.since ? *aq.since / kDay * kDay : INT64_MIN;
     int64_t to = aq.until ? *aq.until / kDay * kDay : INT64_MAX;
-    Stmt top(db_, "SELECT value, SUM(count) FROM report_stats WHERE org_id = ? AND dimension = ? AND day >= ? "
+    Stmt top(db, "SELECT value, SUM(count) FROM report_stats WHERE org_id = ? AND dimension = ? AND day >= ? "
                   "AND day <= ? GROUP BY value ORDER BY 2 DESC, value LIMIT ?");
     top.Bind(1, *org_id).Bind(2, aq.dimension).Bind(3, from).Bind(4, to).Bind(5, static_cast<int64_t>(aq.limit));
     int rc;
     while ((rc = top.Step()) == SQLITE_ROW) out.push_back(AggregateRow{0, top.Text(0), top.Int(1)});
-    if (rc != SQLITE_DONE) return Fail(Error("aggregating"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "aggregating"));
     if (!aq.by_day) return out;
     std::vector<AggregateRow> days;
-    Stmt q(db_, "SELECT day, count FROM report_stats WHERE org_id = ? AND dimension = ? AND value = ? "
+    Stmt q(db, "SELECT day, count FROM report_stats WHERE org_id = ? AND dimension = ? AND value = ? "
                 "AND day >= ? AND day <= ? ORDER BY day");
     for (const auto& v : out) {
       sqlite3_reset(q.raw());
       q.Bind(1, *org_id).Bind(2, aq.dimension).Bind(3, v.value).Bind(4, from).Bind(5, to);
       while ((rc = q.Step()) == SQLITE_ROW) days.push_back(AggregateRow{q.Int(0), v.value, q.Int(1)});
-      if (rc != SQLITE_DONE) return Fail(Error("aggregating"));
+      if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "aggregating"));
     }
     std::stable_sort(days.begin(), days.end(), [](const AggregateRow& a, const AggregateRow& b) { return a.day < b.day; });
     return days;
   }
 
   Result<ReportPage> ListReports(const ReportQuery& rq) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto org_id = FindOrgLocked(rq.org);
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    auto org_id = FindOrgIn(db, rq.org);
     if (!org_id) return Fail(org_id.error());
     ReportPage page;
     if (*org_id == 0) return page;
@@ -1090,8 +1107,8 @@ class SqliteStore : public Store {
       sql += "AND r.campaign_id IN (WITH RECURSIVE tree(id) AS (SELECT ?14 UNION SELECT c.id FROM campaigns c "
              "JOIN tree t ON c.parent = t.id AND c.id != c.parent) SELECT id FROM tree) ";
     sql += order + " LIMIT ?7";
-    Stmt q(db_, sql.c_str());
-    if (!q.ok()) return Fail(Error("preparing report query"));
+    Stmt q(db, sql.c_str());
+    if (!q.ok()) return Fail(ErrorIn(db, "preparing report query"));
     q.Bind(1, *org_id).Bind(2, cur_seen).Bind(3, cur_sha).Bind(4, rq.category).Bind(5, rq.origin_country);
     q.Bind(7, static_cast<int64_t>(rq.limit + 1));
     if (rq.since) q.Bind(8, *rq.since);
@@ -1106,7 +1123,7 @@ class SqliteStore : public Store {
       page.rows.push_back(ReadReportColumns(q, rq.org));
       if (!rq.text.empty()) text_ids.push_back(q.Int(kReportColumnCount));
     }
-    if (rc != SQLITE_DONE) return Fail(Error("listing reports"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing reports"));
     if (page.rows.size() > rq.limit) {
       page.rows.pop_back();
       page.next_cursor = rq.text.empty()
@@ -1114,41 +1131,43 @@ class SqliteStore : public Store {
                              : "t" + std::to_string(text_ids[rq.limit - 1]);
     }
     for (auto& r : page.rows)
-      if (Status st = ResolveCampaign(*org_id, &r); !st.ok()) return Fail(st);
+      if (Status st = ResolveCampaignIn(db, *org_id, &r); !st.ok()) return Fail(st);
     return page;
   }
 
   Result<IndicatorSighting> LookupIndicator(const std::string& org, const std::string& type,
                                             const std::string& value, size_t max_ids) override {
-    std::lock_guard<std::mutex> l(mu_);
-    auto org_id = FindOrgLocked(org);
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    auto org_id = FindOrgIn(db, org);
     if (!org_id) return Fail(org_id.error());
     IndicatorSighting out;
     if (*org_id == 0) return out;
     // One range of the covering index report_indicators_value: counting it costs as much as the
     // indicator has sightings, not as much as the store holds.
-    Stmt st(db_, "SELECT COUNT(*), MIN(seen), MAX(seen) FROM report_indicators WHERE org_id = ? AND type = ? AND value = ?");
+    Stmt st(db, "SELECT COUNT(*), MIN(seen), MAX(seen) FROM report_indicators WHERE org_id = ? AND type = ? AND value = ?");
     st.Bind(1, *org_id).Bind(2, type).Bind(3, value);
     int rc = st.Step();
-    if (rc != SQLITE_ROW) return Fail(Error("looking up indicator"));
+    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "looking up indicator"));
     if (st.Int(0) == 0) return out;
     out.reports = st.Int(0);
     out.first_seen = st.Int(1);
     out.last_seen = st.Int(2);
-    Stmt q(db_, "SELECT sha256 FROM report_indicators WHERE org_id = ? AND type = ? AND value = ? "
+    Stmt q(db, "SELECT sha256 FROM report_indicators WHERE org_id = ? AND type = ? AND value = ? "
                 "ORDER BY seen DESC, sha256 DESC LIMIT ?");
     q.Bind(1, *org_id).Bind(2, type).Bind(3, value).Bind(4, static_cast<int64_t>(max_ids));
     while ((rc = q.Step()) == SQLITE_ROW) out.report_ids.push_back(q.Text(0));
-    if (rc != SQLITE_DONE) return Fail(Error("looking up indicator"));
+    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "looking up indicator"));
     return out;
   }
 
   Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {
-    std::lock_guard<std::mutex> l(mu_);
-    Stmt q(db_, "SELECT DISTINCT sha256 FROM reports");
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    Stmt q(db, "SELECT DISTINCT sha256 FROM reports");
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) fn(q.Text(0));
-    return rc == SQLITE_DONE ? Status::Ok() : Error("listing evidence");
+    return rc == SQLITE_DONE ? Status::Ok() : ErrorIn(db, "listing evidence");
   }
 
  private:
@@ -1204,13 +1223,25 @@ class SqliteStore : public Store {
   }
 
   // Replaces the report's stored campaign id (possibly merged since) by its root.
-  Status ResolveCampaign(int64_t org_id, ReportRow* r) {
+  Status ResolveCampaignIn(sqlite3* db, int64_t /*org_id*/, ReportRow* r) {
     if (!r->campaign) return Status::Ok();
-    SqliteCampaignOps ops(db_, org_id);
-    auto root = FindRoot(ops, r->campaign);
+    auto root = ReadRoot(db, r->campaign);
     if (!root) return root.error();
     r->campaign = *root;
     return Status::Ok();
+  }
+
+  // The root of campaign c, following parents without shortening the path (for readers).
+  Result<int64_t> ReadRoot(sqlite3* db, int64_t c) {
+    for (int guard = 0; guard < 64; ++guard) {
+      Stmt q(db, "SELECT parent FROM campaigns WHERE id = ?");
+      q.Bind(1, c);
+      if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "reading campaign"));
+      int64_t p = q.Int(0);
+      if (p == c) return c;
+      c = p;
+    }
+    return Fail(Status::Corruption("campaign parents form a chain longer than 64"));
   }
 
   Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
@@ -1366,12 +1397,13 @@ class SqliteStore : public Store {
   }
 
   // Organisation id, or 0 when it does not exist.
-  Result<int64_t> FindOrgLocked(const std::string& name) {
-    Stmt q(db_, "SELECT id FROM organisations WHERE name = ?");
+  Result<int64_t> FindOrgLocked(const std::string& name) { return FindOrgIn(db_, name); }
+  Result<int64_t> FindOrgIn(sqlite3* db, const std::string& name) {
+    Stmt q(db, "SELECT id FROM organisations WHERE name = ?");
     q.Bind(1, name);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return int64_t{0};
-    if (rc != SQLITE_ROW) return Fail(Error("reading organisation"));
+    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "reading organisation"));
     return q.Int(0);
   }
 
@@ -1396,12 +1428,77 @@ class SqliteStore : public Store {
     return Status::Ok();
   }
 
-  Status Error(const char* what) { return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
+  Status Error(const char* what) { return ErrorIn(db_, what); }
+  static Status ErrorIn(sqlite3* db, const char* what) {
+    return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db));
+  }
+
+  // Read-only connections for queries. In WAL mode readers neither wait for the writer nor hold
+  // it up, so listing, searching and authenticating go on while submissions and analyses commit.
+  class Reader {
+   public:
+    explicit Reader(SqliteStore* s) : s_(s), own_(s->CheckOutReader()) {
+      db = own_;
+      if (!db) {  // no second connection could be opened: read on the writer's, under its lock
+        writer_ = std::unique_lock<std::mutex>(s->mu_);
+        db = s->db_;
+      }
+    }
+    ~Reader() { s_->CheckInReader(own_); }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    sqlite3* db;
+
+   private:
+    SqliteStore* s_;
+    sqlite3* own_;
+    std::unique_lock<std::mutex> writer_;
+  };
+  static constexpr size_t kReaders = 6;
+
+  sqlite3* CheckOutReader() {
+    std::unique_lock<std::mutex> l(readers_mu_);
+    for (;;) {
+      if (!idle_readers_.empty()) {
+        sqlite3* db = idle_readers_.back();
+        idle_readers_.pop_back();
+        return db;
+      }
+      if (open_readers_ < kReaders) {
+        ++open_readers_;
+        l.unlock();
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+          sqlite3_close(db);
+          db = nullptr;
+        }
+        if (db) {
+          sqlite3_busy_timeout(db, 10000);
+          sqlite3_exec(db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=2147418112", nullptr, nullptr, nullptr);
+          return db;
+        }
+        l.lock();
+        --open_readers_;
+        return nullptr;
+      }
+      readers_cv_.wait(l);
+    }
+  }
+  void CheckInReader(sqlite3* db) {
+    if (!db) return;
+    std::lock_guard<std::mutex> l(readers_mu_);
+    idle_readers_.push_back(db);
+    readers_cv_.notify_one();
+  }
 
   sqlite3* db_;
   std::string path_;
   std::mutex mu_;
   int version_ = 0;
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<sqlite3*> idle_readers_;
+  size_t open_readers_ = 0;
   std::thread ckpt_;
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
