@@ -93,3 +93,36 @@ TEST(Intake, UnknownKindIsRejected) {
 }
 
 }  // namespace lapis::service
+
+namespace lapis::service {
+
+TEST(Intake, OverlappedAnalysisAnalysesEveryReportOnceWhileTheLastBatchIsSaved) {
+  Node n("overlap");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    std::string sha;
+    std::string msg = std::string(kSpam) + "variant " + std::to_string(i) + "\r\n";
+    ASSERT_TRUE(n.intake->Submit("agency", msg, "email", "ingest", "test", "", &sha));
+    ids.push_back(sha);
+  }
+  size_t started = 0, saved = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto r = n.intake->AnalyzePendingOverlapped(4, 1);
+    ASSERT_TRUE(r) << r.error().ToString();
+    started += r->started;
+    saved += r->saved.analysed;
+    if (r->started == 0) break;
+  }
+  auto last = n.intake->FlushAnalysis();
+  ASSERT_TRUE(last);
+  saved += last->analysed;
+  EXPECT_EQ(started, 10u);
+  EXPECT_EQ(saved, 10u);
+  for (const auto& id : ids) {
+    auto row = *n.store->GetReport("agency", id);
+    EXPECT_EQ(row->status, "analysed");
+    EXPECT_EQ(row->attempts, 1) << "analysed more than once";
+  }
+}
+
+}  // namespace lapis::service
