@@ -971,6 +971,17 @@ struct Server::Impl {
   // Analyses waiting reports; each batch is saved on another thread while the next is analysed.
   void AnalysisLoop() {
     auto t0 = Clock::now();
+    // The exact queue depth costs a count of every waiting report, too much to take after every
+    // batch when a million wait: between counts the depth is kept up to date by what is received
+    // and analysed, and counted again at most every 10 s (less often while a count is slow).
+    auto counted = Clock::now();
+    double count_seconds = 0;
+    auto recount = [&] {
+      auto c0 = Clock::now();
+      if (auto n = store->CountPending()) queue_depth = *n;
+      counted = Clock::now();
+      count_seconds = std::chrono::duration<double>(counted - c0).count();
+    };
     auto count = [&](const service::AnalyzeStats& st) {
       if (st.analysed + st.failed == 0) return;
       analysed += st.analysed;
@@ -980,7 +991,9 @@ struct Server::Impl {
       last_batch_seconds = s;
       analysis_seconds_sum.fetch_add(s);
       if (st.failed) log::Warn("analysis.failures", {{"failed", static_cast<int64_t>(st.failed)}});
-      if (auto n = store->CountPending()) queue_depth = *n;
+      int64_t left = queue_depth.load() - static_cast<int64_t>(st.analysed);
+      queue_depth = std::max<int64_t>(0, left);
+      if (std::chrono::duration<double>(Clock::now() - counted).count() > std::max(10.0, 50 * count_seconds)) recount();
     };
     while (true) {
       auto st = intake->AnalyzePendingOverlapped(kAnalysisBatch, opt.analysis_jobs);
@@ -992,7 +1005,7 @@ struct Server::Impl {
         auto last = intake->FlushAnalysis();
         if (!last) log::Error("analysis.error", {{"detail", last.error().ToString()}});
         else count(*last);
-        if (auto n = store->CountPending()) queue_depth = *n;
+        recount();
         t0 = Clock::now();
       }
       std::unique_lock<std::mutex> l(mu);
