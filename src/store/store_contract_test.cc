@@ -741,3 +741,38 @@ TEST_P(StoreContract, IndicatorLookupCountsReportsAndListsTheNewest) {
 }
 
 }  // namespace lapis::store
+
+namespace lapis::store {
+
+TEST_P(StoreContract, SightingsSavedInOneBatchAreCountedOnceEachAndNotAgainOnReanalysis) {
+  auto s = Fresh("sightbatch");
+  ASSERT_TRUE(s);
+  std::vector<Store::Outcome> batch;
+  for (int i = 0; i < 3; ++i) {
+    std::string sha = std::string(63, 'c') + static_cast<char>('0' + i);
+    ASSERT_TRUE(s->RecordSubmission(Sub("a", sha, 200 + i)));
+  }
+  auto pending = s->NextPending(10);
+  ASSERT_TRUE(pending && pending->size() == 3);
+  for (const auto& p : *pending) {
+    Store::Outcome o;
+    o.org_id = p.org_id;
+    o.sha256 = p.sha256;
+    AnalysisRecord rec;
+    rec.analysis_json = "{}";
+    rec.indicators = {{"domain", "batch.example"}, {"domain", "batch.example"}, {"ip", "192.0.2.9"}};
+    o.record = rec;
+    batch.push_back(o);
+  }
+  ASSERT_TRUE(s->SaveOutcomes(batch).ok());
+  auto r = s->LookupIndicator("a", "domain", "batch.example", 5);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->reports, 3);
+  EXPECT_EQ(r->first_seen, 200);
+  EXPECT_EQ(r->last_seen, 202);
+  EXPECT_EQ(s->LookupIndicator("a", "ip", "192.0.2.9", 5)->reports, 3);
+  ASSERT_TRUE(s->SaveOutcomes({batch[1]}).ok());  // analysed again
+  EXPECT_EQ(s->LookupIndicator("a", "domain", "batch.example", 5)->reports, 3);
+}
+
+}  // namespace lapis::store
