@@ -199,9 +199,9 @@ struct EvidenceStore::Impl {
     return std::nullopt;
   }
 
-  // Reads the records of `p` from p->end on, stopping at the first that is incomplete or (with
-  // `verify`) whose bytes do not hash to its SHA-256. Caller holds mu (or is opening).
-  void Scan(Pack* p, uint32_t pack_index, bool verify) {
+  // Reads the records of `p` from p->end on, stopping at the first that is incomplete or whose
+  // bytes do not hash to its SHA-256. Caller holds mu (or is opening).
+  void Scan(Pack* p, uint32_t pack_index) {
     struct stat st;
     if (::fstat(p->fd, &st) != 0) return;
     uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -221,11 +221,9 @@ struct EvidenceStore::Impl {
       if (len > size - pos - kRecordHeader) break;
       Key k;
       std::memcpy(k.data(), h + 16, 32);
-      if (verify) {
-        data.resize(len);
-        if (!ReadAllAt(p->fd, data.data(), len, pos + kRecordHeader)) break;
-        if (Sha256Raw(data) != std::string_view(reinterpret_cast<const char*>(k.data()), 32)) break;
-      }
+      data.resize(len);
+      if (!ReadAllAt(p->fd, data.data(), len, pos + kRecordHeader)) break;
+      if (Sha256Raw(data) != std::string_view(reinterpret_cast<const char*>(k.data()), 32)) break;
       Loc loc{pack_index, pos + kRecordHeader, len};
       p->entries.emplace_back(k, loc);
       unsealed.emplace(k, loc);
@@ -322,10 +320,12 @@ struct EvidenceStore::Impl {
       ::unlink(idx.c_str());  // rebuilt from the pack below
     }
     if (::flock(raw->fd, LOCK_EX | LOCK_NB) != 0) {
-      Scan(raw, index, /*verify=*/false);  // a live writer's pack
+      // A live writer's pack: read as far as its records are whole and hash right (a record being
+      // written, or the torn tail of a pack another process is recovering, is left out).
+      Scan(raw, index);
       return Status::Ok();
     }
-    Scan(raw, index, /*verify=*/true);
+    Scan(raw, index);
     struct stat st;
     if (::fstat(raw->fd, &st) != 0) return Errno(raw->path);
     uint64_t size = static_cast<uint64_t>(st.st_size);
@@ -408,7 +408,7 @@ struct EvidenceStore::Impl {
         for (const auto& [k, loc] : p->entries) unsealed.erase(k);
         p->entries.clear();
       } else {
-        Scan(p, i, /*verify=*/false);
+        Scan(p, i);
       }
     }
   }
