@@ -604,10 +604,11 @@ class SqliteStore : public Store {
   // Analyses can be recomputed from the evidence, so their commits are not synced one by one
   // (synchronous=NORMAL): power lost just after one may send its reports back to the analysis
   // queue, never leave them half-saved. The next synced commit (any acknowledged submission)
-  // makes them durable too, as the write-ahead log is written in order. They are saved a few at a
-  // time, so that acknowledging new submissions never waits long behind a whole batch.
+  // makes them durable too, as the write-ahead log is written in order. Up to 256 share a
+  // transaction: pages that several of them touch (counters, popular indicators, campaigns) are
+  // then written once; more would keep new submissions waiting longer for the write lock.
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
-    constexpr size_t kPerTransaction = 64;
+    constexpr size_t kPerTransaction = 256;
     for (size_t from = 0; from < outcomes.size(); from += kPerTransaction) {
       std::lock_guard<std::mutex> l(mu_);
       if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
