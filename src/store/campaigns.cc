@@ -12,16 +12,30 @@ double EstimatedSimilarity(const std::vector<uint32_t>& a, const std::vector<uin
   return static_cast<double>(eq) / a.size();
 }
 
-Result<int64_t> FindRoot(CampaignOps& ops, int64_t c) {
-  std::vector<int64_t> path;
+namespace {
+
+// Follows parents from campaign c up to its root; `path` (if given) gets the campaigns passed.
+Result<int64_t> WalkToRoot(CampaignOps& ops, int64_t c, std::vector<int64_t>* path) {
   int64_t cur = c;
   for (int guard = 0; guard < 64; ++guard) {
     auto p = ops.Parent(cur);
     if (!p) return Fail(p.error());
     if (*p == cur) break;
-    path.push_back(cur);
+    if (path) path->push_back(cur);
     cur = *p;
   }
+  return cur;
+}
+
+}  // namespace
+
+Result<int64_t> ReadRoot(CampaignOps& ops, int64_t c) { return WalkToRoot(ops, c, nullptr); }
+
+Result<int64_t> FindRoot(CampaignOps& ops, int64_t c) {
+  std::vector<int64_t> path;
+  auto root = WalkToRoot(ops, c, &path);
+  if (!root) return root;
+  int64_t cur = *root;
   for (int64_t x : path)
     if (Status s = ops.SetParent(x, cur); !s.ok()) return Fail(s);
   return cur;

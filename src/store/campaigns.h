@@ -42,6 +42,8 @@ class CampaignOps {
 
 // Finds the root of a campaign, compressing the path on the way.
 Result<int64_t> FindRoot(CampaignOps& ops, int64_t campaign);
+// Finds the root of a campaign without changing anything (for readers).
+Result<int64_t> ReadRoot(CampaignOps& ops, int64_t campaign);
 
 // Assigns a report with these keys to a campaign and returns the campaign's root id.
 Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys);

@@ -109,3 +109,21 @@ TEST(Campaigns, Similarity) {
 }
 
 }  // namespace lapis::store
+
+namespace lapis::store {
+
+TEST(Campaigns, ReadRootFindsTheRootWithoutShorteningThePathFindRootShortensIt) {
+  FakeOps ops;
+  ops.c[1] = {1};
+  ops.c[2] = {1};
+  ops.c[3] = {2};
+  ops.c[4] = {3};
+  EXPECT_EQ(*ReadRoot(ops, 4), 1);
+  EXPECT_EQ(ops.c[4].parent, 3);
+  EXPECT_EQ(ops.c[3].parent, 2);
+  EXPECT_EQ(*FindRoot(ops, 4), 1);
+  EXPECT_EQ(ops.c[4].parent, 1);
+  EXPECT_EQ(ops.c[3].parent, 1);
+}
+
+}  // namespace lapis::store

@@ -711,8 +711,9 @@ class SqliteStore : public Store {
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) rows.emplace_back(q.Text(0), q.Int(1), q.Text(2));
     if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing members"));
+    SqliteCampaignOps ops(db, *org_id);
     for (auto& [sha, c, subject] : rows) {
-      auto root = ReadRoot(db, c);
+      auto root = ReadRoot(ops, c);
       if (!root) return Fail(root.error());
       auto it = index.find(*root);
       if (it == index.end() || out[it->second].members.size() >= members) continue;
@@ -733,7 +734,8 @@ class SqliteStore : public Store {
       own.Bind(1, id).Bind(2, *org_id);
       if (own.Step() != SQLITE_ROW) return std::optional<CampaignRow>();
     }
-    auto root = ReadRoot(db, id);
+    SqliteCampaignOps ops(db, *org_id);
+    auto root = ReadRoot(ops, id);
     if (!root) return Fail(root.error());
     Stmt q(db, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE id = ?");
     q.Bind(1, *root);
@@ -1242,25 +1244,13 @@ class SqliteStore : public Store {
   }
 
   // Replaces the report's stored campaign id (possibly merged since) by its root.
-  Status ResolveCampaignIn(sqlite3* db, int64_t /*org_id*/, ReportRow* r) {
+  Status ResolveCampaignIn(sqlite3* db, int64_t org_id, ReportRow* r) {
     if (!r->campaign) return Status::Ok();
-    auto root = ReadRoot(db, r->campaign);
+    SqliteCampaignOps ops(db, org_id);
+    auto root = ReadRoot(ops, r->campaign);
     if (!root) return root.error();
     r->campaign = *root;
     return Status::Ok();
-  }
-
-  // The root of campaign c, following parents without shortening the path (for readers).
-  Result<int64_t> ReadRoot(sqlite3* db, int64_t c) {
-    for (int guard = 0; guard < 64; ++guard) {
-      Stmt q(db, "SELECT parent FROM campaigns WHERE id = ?");
-      q.Bind(1, c);
-      if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "reading campaign"));
-      int64_t p = q.Int(0);
-      if (p == c) return c;
-      c = p;
-    }
-    return Fail(Status::Corruption("campaign parents form a chain longer than 64"));
   }
 
   Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
