@@ -239,23 +239,6 @@ DROP INDEX reports_status;
 CREATE INDEX reports_pending ON reports(first_seen) WHERE status = 'pending';
 CREATE INDEX reports_failed ON reports(attempts) WHERE status = 'failed';
 DROP INDEX reports_org_seen;
-DROP TABLE indicator_stats;
-)sql",
-    // 8: indicator sightings counted again (counting an index range at lookup took up to half a
-    // second for an indicator seen in hundreds of thousands of reports); bumped once per
-    // transaction and indicator, not once per report.
-    R"sql(
-CREATE TABLE indicator_stats (
-  org_id INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  value TEXT NOT NULL,
-  reports INTEGER NOT NULL,
-  first_seen INTEGER NOT NULL,
-  last_seen INTEGER NOT NULL,
-  PRIMARY KEY (org_id, type, value)
-) WITHOUT ROWID;
-INSERT INTO indicator_stats SELECT org_id, type, value, COUNT(*), MIN(seen), MAX(seen)
-  FROM report_indicators GROUP BY 1, 2, 3;
 )sql",
 };
 
@@ -807,7 +790,7 @@ class SqliteStore : public Store {
     std::vector<std::tuple<std::string, std::string, int64_t>> rows;
     {
       Reader rd(this);
-    sqlite3* db = rd.db;
+      sqlite3* db = rd.db;
       Stmt q(db, "SELECT r.sha256, COALESCE(a.analysis, r.analysis), r.first_seen FROM reports r "
                   "JOIN organisations o ON o.id = r.org_id LEFT JOIN report_analysis a ON a.id = r.analysis_id "
                   "WHERE o.name = ? AND r.status = 'analysed' ORDER BY r.first_seen, r.sha256");
@@ -1019,7 +1002,7 @@ class SqliteStore : public Store {
       std::vector<AuditEvent> page;
       {
         Reader rd(this);
-    sqlite3* db = rd.db;
+        sqlite3* db = rd.db;
         Stmt q(db, std::string("SELECT ").append(kAuditColumns).append(" WHERE seq >= ? ORDER BY seq LIMIT 1000").c_str());
         q.Bind(1, next);
         int rc;
