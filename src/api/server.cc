@@ -993,7 +993,6 @@ struct Server::Impl {
       if (st.failed) log::Warn("analysis.failures", {{"failed", static_cast<int64_t>(st.failed)}});
       int64_t left = queue_depth.load() - static_cast<int64_t>(st.analysed);
       queue_depth = std::max<int64_t>(0, left);
-      if (std::chrono::duration<double>(Clock::now() - counted).count() > std::max(10.0, 50 * count_seconds)) recount();
     };
     while (true) {
       auto st = intake->AnalyzePendingOverlapped(kAnalysisBatch, opt.analysis_jobs);
@@ -1007,6 +1006,8 @@ struct Server::Impl {
         else count(*last);
         recount();
         t0 = Clock::now();
+      } else if (std::chrono::duration<double>(Clock::now() - counted).count() > std::max(10.0, 50 * count_seconds)) {
+        recount();
       }
       std::unique_lock<std::mutex> l(mu);
       if (stopping) break;
