@@ -29,16 +29,7 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
   }
 };
 
-Submission Sub(const std::string& org, const std::string& sha, int64_t t) {
-  Submission s;
-  s.org = org;
-  s.sha256 = sha;
-  s.size = 10;
-  s.kind = "email";
-  s.channel = "ingest";
-  s.received_at = t;
-  return s;
-}
+Submission Sub(const std::string& org, const std::string& sha, int64_t t) { return TestSubmission(org, sha, t); }
 
 }  // namespace
 

@@ -86,4 +86,15 @@ Result<std::unique_ptr<Store>> ReopenStore(const std::string& backend, const std
   return Fail(Status::InvalidArgument("no test support for backend " + backend));
 }
 
+Submission TestSubmission(const std::string& org, const std::string& sha, int64_t received_at) {
+  Submission s;
+  s.org = org;
+  s.sha256 = sha;
+  s.size = 10;
+  s.kind = "email";
+  s.channel = "ingest";
+  s.received_at = received_at;
+  return s;
+}
+
 }  // namespace lapis::store

@@ -8,6 +8,8 @@
 
 #include <filesystem>
 
+#include "store/store_test_support.h"
+
 namespace lapis::store {
 namespace {
 
@@ -20,16 +22,7 @@ std::string TempDb(const char* name) {
   return (d / "lapis.db").string();
 }
 
-Submission Sub(const std::string& sha, int64_t t) {
-  Submission s;
-  s.org = "agency";
-  s.sha256 = sha;
-  s.size = 10;
-  s.kind = "email";
-  s.channel = "ingest";
-  s.received_at = t;
-  return s;
-}
+Submission Sub(const std::string& sha, int64_t t) { return TestSubmission("agency", sha, t); }
 
 void Exec(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
