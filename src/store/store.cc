@@ -1,5 +1,8 @@
 #include "store/store.h"
 
+#include <charconv>
+#include <cstdlib>
+
 namespace lapis::store {
 
 bool IsRole(const std::string& role) {
@@ -7,6 +10,17 @@ bool IsRole(const std::string& role) {
     if (role == r) return true;
   return false;
 }
+
+int64_t SqlRow::Int(size_t i) const {
+  if (Null(i)) return 0;
+  int64_t x = 0;
+  const std::string& v = *cols[i];
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc() || p != v.data() + v.size()) return static_cast<int64_t>(std::strtod(v.c_str(), nullptr));
+  return x;
+}
+
+double SqlRow::Real(size_t i) const { return Null(i) ? 0 : std::strtod(cols[i]->c_str(), nullptr); }
 
 Result<SubmitResult> Store::RecordSubmission(const Submission& s) {
   auto r = RecordSubmissions({s});

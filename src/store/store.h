@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "store/campaigns.h"
+#include "store/sql.h"
 
 namespace lapis::store {
 
@@ -98,6 +99,8 @@ struct ReportRow {
   std::string personal_json;
   std::string category, subject;
   int64_t campaign = 0;  // root campaign id, 0 when not clustered
+  std::string origin_country;  // "" when unknown
+  uint32_t origin_asn = 0;
 };
 
 struct Counts {
@@ -267,6 +270,9 @@ class Store {
                                                     const std::string& value, size_t max_ids) = 0;
   // Every evidence id any report refers to.
   virtual Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) = 0;
+
+  // Plain SQL on the same database, for modules with tables of their own (store/sql.h).
+  virtual SqlDb& Sql() = 0;
 };
 
 // Opens the store named by `url` ("" or "sqlite:" for DATA_DIR/lapis.db); registered by the program.

@@ -240,6 +240,72 @@ CREATE INDEX reports_pending ON reports(first_seen) WHERE status = 'pending';
 CREATE INDEX reports_failed ON reports(attempts) WHERE status = 'failed';
 DROP INDEX reports_org_seen;
 )sql",
+    // 8: cooperation (coop/): the directory's organisation profiles, and the objects agencies and
+    // partners work on together — contacts, groups, agreements, cases and their tasks and notes —
+    // with who may see each (coop_access), what each refers to (coop_links), words for search
+    // (coop_terms) and each object's history (coop_events).
+    R"sql(
+CREATE TABLE org_profiles (
+  org_id INTEGER PRIMARY KEY REFERENCES organisations(id),
+  kind TEXT NOT NULL,
+  country TEXT NOT NULL,
+  membership TEXT NOT NULL,
+  data TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX org_profiles_membership ON org_profiles(membership, kind);
+CREATE TABLE coop_objects (
+  id INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  parent_id INTEGER,
+  status TEXT NOT NULL,
+  title TEXT NOT NULL,
+  tlp TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  score REAL NOT NULL DEFAULT 0,
+  due_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  data TEXT NOT NULL
+);
+CREATE INDEX coop_objects_score ON coop_objects(type, score DESC, id DESC);
+CREATE INDEX coop_objects_updated ON coop_objects(type, updated_at DESC, id DESC);
+CREATE INDEX coop_objects_parent ON coop_objects(parent_id, type, id);
+CREATE INDEX coop_objects_org ON coop_objects(org_id, type, status);
+CREATE TABLE coop_access (
+  principal TEXT NOT NULL,
+  object_id INTEGER NOT NULL,
+  PRIMARY KEY (principal, object_id)
+) WITHOUT ROWID;
+CREATE INDEX coop_access_object ON coop_access(object_id);
+CREATE TABLE coop_links (
+  object_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  target TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  PRIMARY KEY (object_id, kind, target)
+) WITHOUT ROWID;
+CREATE INDEX coop_links_target ON coop_links(kind, target);
+CREATE TABLE coop_terms (
+  term TEXT NOT NULL,
+  object_id INTEGER NOT NULL,
+  PRIMARY KEY (term, object_id)
+) WITHOUT ROWID;
+CREATE INDEX coop_terms_object ON coop_terms(object_id);
+CREATE TABLE coop_events (
+  id INTEGER PRIMARY KEY,
+  object_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  org TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX coop_events_object ON coop_events(object_id, id);
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
@@ -358,8 +424,9 @@ constexpr int64_t kMaxCampaignsPerKey = 50;
 // The report columns every read shares; ReadReportColumns() reads them from column `first` on.
 constexpr const char* kReportColumns =
     "r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), r.first_seen, r.last_seen, "
-    "r.complaints, r.size, COALESCE(r.category, ''), COALESCE(r.subject, ''), COALESCE(r.campaign_id, 0)";
-constexpr int kReportColumnCount = 12;
+    "r.complaints, r.size, COALESCE(r.category, ''), COALESCE(r.subject, ''), COALESCE(r.campaign_id, 0), "
+    "COALESCE(r.origin_country, ''), COALESCE(r.origin_asn, 0)";
+constexpr int kReportColumnCount = 14;
 
 std::string EncodeMinhash(const std::vector<uint32_t>& v) {
   std::string s;
@@ -1165,6 +1232,8 @@ class SqliteStore : public Store {
     return out;
   }
 
+  SqlDb& Sql() override { return sql_; }
+
   Status ForEachEvidenceId(const std::function<void(const std::string&)>& fn) override {
     Reader rd(this);
     sqlite3* db = rd.db;
@@ -1223,6 +1292,8 @@ class SqliteStore : public Store {
     r.category = q.Text(9);
     r.subject = q.Text(10);
     r.campaign = q.Int(11);
+    r.origin_country = q.Text(12);
+    r.origin_asn = static_cast<uint32_t>(q.Int(13));
     return r;
   }
 
@@ -1434,6 +1505,83 @@ class SqliteStore : public Store {
     return q.Int(0);
   }
 
+  // store/sql.h on this store's connections: writes on the writer's, under its lock.
+  class Tx : public SqlTx {
+   public:
+    explicit Tx(sqlite3* db) : db_(db) {}
+    Result<std::vector<SqlRow>> Query(std::string_view what, std::string_view sql,
+                                      const std::vector<SqlValue>& params) override {
+      std::string text(sql);
+      Stmt q(db_, text.c_str());
+      if (!q.ok()) return Fail(ErrorIn(db_, std::string(what).c_str()));
+      for (size_t i = 0; i < params.size(); ++i) {
+        const int n = static_cast<int>(i + 1);
+        const SqlValue& v = params[i];
+        if (auto* x = std::get_if<int64_t>(&v)) sqlite3_bind_int64(q.raw(), n, *x);
+        else if (auto* d = std::get_if<double>(&v)) sqlite3_bind_double(q.raw(), n, *d);
+        else if (auto* t = std::get_if<std::string>(&v)) q.Bind(n, *t);
+        else sqlite3_bind_null(q.raw(), n);
+      }
+      std::vector<SqlRow> rows;
+      for (;;) {
+        int rc = q.Step();
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) {
+          Status e = ErrorIn(db_, std::string(what).c_str());
+          if ((rc & 0xff) == SQLITE_CONSTRAINT) return Fail(Status::AlreadyExists(e.message()));
+          return Fail(e);
+        }
+        SqlRow r;
+        const int cols = sqlite3_column_count(q.raw());
+        r.cols.reserve(cols);
+        for (int c = 0; c < cols; ++c) {
+          if (sqlite3_column_type(q.raw(), c) == SQLITE_NULL) r.cols.emplace_back();
+          else r.cols.emplace_back(q.Text(c));
+        }
+        rows.push_back(std::move(r));
+      }
+      return rows;
+    }
+
+   private:
+    sqlite3* db_;
+  };
+
+  class Sqlite : public SqlDb {
+   public:
+    explicit Sqlite(SqliteStore* s) : s_(s) {}
+    Status Write(const std::function<Status(SqlTx&)>& fn) override {
+      std::lock_guard<std::mutex> l(s_->mu_);
+      if (Status st = s_->Exec("BEGIN IMMEDIATE"); !st.ok()) return st;
+      Tx tx(s_->db_);
+      Status st = fn(tx);
+      if (st.ok()) st = s_->Exec("COMMIT");
+      if (!st.ok()) s_->Exec("ROLLBACK");
+      return st;
+    }
+    Status Read(const std::function<Status(SqlTx&)>& fn) override {
+      Reader rd(s_);
+      Tx tx(rd.db);
+      if (Status st = ExecIn(rd.db, "BEGIN"); !st.ok()) return st;
+      Status st = fn(tx);
+      ExecIn(rd.db, "COMMIT");
+      return st;
+    }
+
+   private:
+    SqliteStore* s_;
+  };
+
+  static Status ExecIn(sqlite3* db, const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string m = err ? err : sqlite3_errmsg(db);
+      sqlite3_free(err);
+      return Status::IoError("sqlite: " + m);
+    }
+    return Status::Ok();
+  }
+
   Status Exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
@@ -1523,6 +1671,7 @@ class SqliteStore : public Store {
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
   bool ckpt_stop_ = false;
+  Sqlite sql_{this};
 };
 
 }  // namespace
