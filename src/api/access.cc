@@ -7,9 +7,11 @@ bool Allowed(const std::string& role, Permission p) {
   if (role == "coordinator") return p != Permission::kManageUsers;
   if (role == "analyst")
     return p == Permission::kSubmit || p == Permission::kLookup || p == Permission::kReadReports ||
-           p == Permission::kReadEvidence || p == Permission::kReadPersonalData;
-  // Private-sector partners send reports and check indicators; they do not read the agency's reports.
-  if (role == "partner") return p == Permission::kSubmit || p == Permission::kLookup;
+           p == Permission::kReadEvidence || p == Permission::kReadPersonalData || p == Permission::kCooperate ||
+           p == Permission::kManageCases;
+  // Private-sector partners send reports and check indicators; they do not read the agency's
+  // reports, but see what is shared with them.
+  if (role == "partner") return p == Permission::kSubmit || p == Permission::kLookup || p == Permission::kCooperate;
   if (role == "reporter") return p == Permission::kSubmit;
   return false;
 }
@@ -23,6 +25,9 @@ const char* PermissionName(Permission p) {
     case Permission::kReadPersonalData: return "read personal data";
     case Permission::kReadAudit: return "read the audit log";
     case Permission::kManageUsers: return "manage users and tokens";
+    case Permission::kCooperate: return "read the directory and shared cooperation objects";
+    case Permission::kManageCases: return "make and change cases, agreements and groups";
+    case Permission::kManageDirectory: return "change the organisation's directory entry";
   }
   return "";
 }

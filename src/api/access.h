@@ -14,6 +14,9 @@ enum class Permission {
   kReadPersonalData,   // see who complained and the recipients of the spam
   kReadAudit,          // the organisation's audit log
   kManageUsers,        // users and API tokens of the organisation
+  kCooperate,          // read the directory and the cooperation objects shared with the organisation
+  kManageCases,        // make and change cases, agreements, groups; share them
+  kManageDirectory,    // the organisation's own profile, contacts and resource lists
 };
 
 bool Allowed(const std::string& role, Permission p);

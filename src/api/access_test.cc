@@ -7,7 +7,8 @@ namespace {
 
 TEST(Access, AdminMayDoEverything) {
   for (auto p : {Permission::kSubmit, Permission::kLookup, Permission::kReadReports, Permission::kReadEvidence,
-                 Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers})
+                 Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers,
+                 Permission::kCooperate, Permission::kManageCases, Permission::kManageDirectory})
     EXPECT_TRUE(Allowed("admin", p)) << PermissionName(p);
 }
 
@@ -34,6 +35,15 @@ TEST(Access, ReporterOnlySubmits) {
   EXPECT_TRUE(Allowed("reporter", Permission::kSubmit));
   EXPECT_FALSE(Allowed("reporter", Permission::kLookup));
   EXPECT_FALSE(Allowed("reporter", Permission::kReadReports));
+}
+
+TEST(Access, CooperationIsForAnalystsUpAndPartnersOnlyRead) {
+  EXPECT_TRUE(Allowed("analyst", Permission::kManageCases));
+  EXPECT_FALSE(Allowed("analyst", Permission::kManageDirectory));
+  EXPECT_TRUE(Allowed("coordinator", Permission::kManageDirectory));
+  EXPECT_TRUE(Allowed("partner", Permission::kCooperate));
+  EXPECT_FALSE(Allowed("partner", Permission::kManageCases));
+  EXPECT_FALSE(Allowed("reporter", Permission::kCooperate));
 }
 
 TEST(Access, UnknownRoleMayDoNothing) {

@@ -1,9 +1,186 @@
 #include "api/server.h"
 
-namespace lapis::api {
+#include <nlohmann/json.hpp>
 
-std::string Server::OpenApiDocument() {
-  return R"json({
+namespace lapis::api {
+namespace {
+
+using nlohmann::json;
+
+json Ref(const std::string& schema) { return {{"$ref", "#/components/schemas/" + schema}}; }
+
+json Problems(std::initializer_list<const char*> codes) {
+  json r = json::object();
+  for (const char* c : codes) r[c] = {{"$ref", "#/components/responses/Problem"}};
+  return r;
+}
+
+json Op(const std::string& summary, json responses, json params = json::array(), json body = nullptr) {
+  json op = {{"summary", summary}, {"responses", std::move(responses)}};
+  if (!params.empty()) op["parameters"] = std::move(params);
+  if (!body.is_null()) op["requestBody"] = {{"required", true}, {"content", {{"application/json", {{"schema", body}}}}}};
+  return op;
+}
+
+json Ok(const std::string& what, json schema, int code = 200) {
+  json r = Problems({"400", "401", "403", "404"});
+  r[std::to_string(code)] = {{"description", what}, {"content", {{"application/json", {{"schema", schema}}}}}};
+  return r;
+}
+
+json Query(const char* name, const char* description, const char* type = "string") {
+  return {{"name", name}, {"in", "query"}, {"schema", {{"type", type}}}, {"description", description}};
+}
+
+const json kIdParam = {{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}};
+
+json Page(const std::string& item) {
+  return {{"type", "object"},
+          {"properties", {{"items", {{"type", "array"}, {"items", Ref(item)}}}, {"next_cursor", {{"type", "string"}}}}}};
+}
+
+// The cooperation routes (api/coop_routes.cc; docs/cooperation.md).
+void AddCooperation(json& doc) {
+  json& paths = doc["paths"];
+  json& schemas = doc["components"]["schemas"];
+  const json marking = {
+      {"tlp", {{"type", "string"}, {"enum", {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"}}}},
+      {"audience", Ref("Audience")}};
+  schemas["Audience"] = {
+      {"type", "object"},
+      {"description", "who may see the object besides its organisation (docs/cooperation.md, Sharing)"},
+      {"properties",
+       {{"kind", {{"type", "string"}, {"enum", {"organisation", "organisations", "groups", "agencies", "network"}}}},
+        {"organisations", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+        {"groups", {{"type", "array"}, {"items", {{"type", "integer"}}}}},
+        {"exclude", {{"type", "array"}, {"items", {{"type", "string"}}}, {"description", "LAP B.3"}}}}}};
+  schemas["CoopObject"] = {
+      {"type", "object"},
+      {"description", "common members of every cooperation object; the members of its type follow"},
+      {"required", {"id", "type", "organisation", "status", "title", "tlp", "audience", "version"}},
+      {"properties",
+       {{"id", {{"type", "integer"}}}, {"type", {{"type", "string"}}}, {"organisation", {{"type", "string"}}},
+        {"status", {{"type", "string"}}}, {"title", {{"type", "string"}}}, {"tlp", marking["tlp"]},
+        {"audience", Ref("Audience")}, {"created_at", {{"type", "string"}}}, {"updated_at", {{"type", "string"}}},
+        {"version", {{"type", "integer"}}}}},
+      {"additionalProperties", true}};
+  schemas["Organisation"] = {
+      {"type", "object"},
+      {"properties",
+       {{"name", {{"type", "string"}}}, {"kind", {{"type", "string"}, {"enum", {"agency", "partner"}}}},
+        {"country", {{"type", "string"}}}, {"membership", {{"type", "string"}}},
+        {"display_name", {{"type", "string"}}}, {"competences", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+        {"sector", {{"type", "string"}}}, {"languages", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+        {"b4", {{"type", "object"}, {"description", "LAP B.4 answers of a company"}}},
+        {"contacts", {{"type", "array"}, {"items", Ref("CoopObject")}}},
+        {"resources", {{"type", "array"}, {"items", Ref("CoopObject")}}}}}};
+  schemas["Case"] = {
+      {"allOf",
+       {Ref("CoopObject"),
+        {{"type", "object"},
+         {"properties",
+          {{"summary", {{"type", "string"}}},
+           {"harm_score", {{"type", "number"}}},
+           {"harm", {{"type", "object"}, {"description", "score and factors: name, points, max, basis"}}},
+           {"stats", {{"type", "object"}}},
+           {"inputs", {{"type", "object"}}},
+           {"counts", {{"type", "object"}}},
+           {"outcome", {{"type", "object"}, {"nullable", true}}}}}}}}};
+  schemas["CaseSources"] = {
+      {"type", "object"},
+      {"properties",
+       {{"reports", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+        {"campaigns", {{"type", "array"}, {"items", {{"type", "integer"}}}}},
+        {"indicators", {{"type", "array"}, {"items", {{"type", "object"}, {"properties", {{"type", {{"type", "string"}}}, {"value", {{"type", "string"}}}}}}}}}}}};
+
+  const json name_param = {{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
+  paths["/api/v1/organisations"]["get"] =
+      Op("The directory: organisations of the network", Ok("Organisations", Page("Organisation")),
+         {Query("q", "words in the name or entry"), Query("kind", "agency or partner"), Query("country", "ISO code"),
+          Query("membership", "applicant, member, refused, withdrawn")});
+  paths["/api/v1/organisations/{name}"]["get"] =
+      Op("An organisation's entry with its contacts and resource lists", Ok("Entry", Ref("Organisation")), {name_param});
+  paths["/api/v1/organisations/{name}"]["put"] =
+      Op("Change the caller's own entry (admin, coordinator)", Ok("Entry", Ref("Organisation")), {name_param},
+         Ref("Organisation"));
+  paths["/api/v1/directory/export"]["get"] =
+      Op("The directory as CSV or vCard 4.0",
+         {{"200", {{"description", "text/csv or text/vcard"}}}, {"400", {{"$ref", "#/components/responses/Problem"}}}},
+         {Query("format", "csv (default) or vcard"), Query("kind", "agency or partner"), Query("country", "ISO code")});
+  struct Simple {
+    const char* plural;
+    const char* what;
+  };
+  for (const Simple& s : {Simple{"contacts", "Contacts (LAP A.1, A.2, B.1)"}, Simple{"resources", "Sector resource lists (LAP B.2)"},
+                          Simple{"groups", "Groups of organisations, for audiences"},
+                          Simple{"agreements", "Agreements: MoUs and other instruments"}}) {
+    const std::string base = std::string("/api/v1/") + s.plural;
+    json list_params = {Query("q", "words"), Query("organisation", "originating organisation"),
+                        Query("status", "status"), Query("limit", "1 to 500", "integer"), Query("cursor", "next page")};
+    if (std::string(s.plural) == "agreements")
+      list_params.push_back(Query("between", "two organisations, A,B: the agreements that join them"));
+    if (std::string(s.plural) == "contacts") list_params.push_back(Query("role", "contact role"));
+    if (std::string(s.plural) == "resources") list_params.push_back(Query("sector", "sector"));
+    paths[base]["get"] = Op(std::string(s.what) + " the caller may see", Ok("A page", Page("CoopObject")), list_params);
+    paths[base]["post"] = Op(std::string("Record one: ") + s.what, Ok("Made", Ref("CoopObject"), 201), json::array(),
+                             Ref("CoopObject"));
+    paths[base + "/{id}"]["get"] = Op("One of them", Ok("It", Ref("CoopObject")), {kIdParam});
+    paths[base + "/{id}"]["patch"] =
+        Op("Change it (its organisation only); version: the one read", Ok("Changed", Ref("CoopObject")), {kIdParam},
+           Ref("CoopObject"));
+  }
+  const json binary = {{"type", "string"}, {"format", "binary"}};
+  paths["/api/v1/agreements/{id}/document"]["put"] = {
+      {"summary", "Attach the signed document (kept, content-addressed, in the evidence store)"},
+      {"parameters", {kIdParam}},
+      {"requestBody", {{"required", true}, {"content", {{"*/*", {{"schema", binary}}}}}}},
+      {"responses", Ok("Attached", Ref("CoopObject"))}};
+  paths["/api/v1/agreements/{id}/document"]["get"] =
+      Op("The signed document", {{"200", {{"description", "the document's bytes"}}}, {"404", {{"$ref", "#/components/responses/Problem"}}}},
+         {kIdParam});
+  json case_body = {{"allOf", {Ref("CaseSources"), {{"type", "object"}, {"required", {"title"}},
+                                                     {"properties", {{"title", {{"type", "string"}}}, {"summary", {{"type", "string"}}},
+                                                                     {"tlp", marking["tlp"]}, {"audience", Ref("Audience")},
+                                                                     {"assignees", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                                                                     {"inputs", {{"type", "object"}}}}}}}}};
+  paths["/api/v1/cases"]["post"] =
+      Op("Make a case from reports, campaigns and indicators (all their reports at once)", Ok("Made", Ref("Case"), 201),
+         json::array(), case_body);
+  paths["/api/v1/cases"]["get"] =
+      Op("Cases the caller may see", Ok("A page", Page("Case")),
+         {Query("q", "words in the title and summary"), Query("status", "open, investigating, referred, closed"),
+          Query("organisation", "owning agency"), Query("sort", "harm (default) or updated"),
+          Query("report", "only cases holding this report of the caller's organisation"),
+          Query("limit", "1 to 500", "integer"), Query("cursor", "next page")});
+  paths["/api/v1/cases/{id}"]["get"] =
+      Op("A case: harm breakdown, counts, first reports, campaigns, indicators, tasks, notes", Ok("The case", Ref("Case")),
+         {kIdParam});
+  paths["/api/v1/cases/{id}"]["patch"] =
+      Op("Change a case: title, summary, assignees, inputs, status (closed needs an outcome), tlp, audience",
+         Ok("Changed", Ref("Case")), {kIdParam}, {{"type", "object"}});
+  paths["/api/v1/cases/{id}/reports"]["get"] =
+      Op("The case's reports, a page at a time", Ok("Reports", {{"type", "object"}}),
+         {kIdParam, Query("after", "the last report of the previous page"), Query("limit", "1 to 500", "integer")});
+  paths["/api/v1/cases/{id}/reports"]["post"] =
+      Op("Add reports, campaigns and indicators to a case", Ok("The case, with added_reports", Ref("Case")), {kIdParam},
+         Ref("CaseSources"));
+  paths["/api/v1/cases/{id}/tasks"]["post"] =
+      Op("Add a task (title, assignee, due)", Ok("Made", Ref("CoopObject"), 201), {kIdParam}, {{"type", "object"}});
+  paths["/api/v1/cases/{id}/notes"]["post"] =
+      Op("Add a note (text)", Ok("Made", Ref("CoopObject"), 201), {kIdParam}, {{"type", "object"}});
+  paths["/api/v1/tasks/{id}"]["patch"] =
+      Op("Change a task: status (open, done), title, assignee, due", Ok("Changed", Ref("CoopObject")), {kIdParam},
+         {{"type", "object"}});
+  paths["/api/v1/cases/{id}/history"]["get"] =
+      Op("Who did what to the case, and when", Ok("Events", {{"type", "object"}}), {kIdParam});
+  paths["/api/v1/cases/{id}/package"]["get"] =
+      Op("The evidence package (zip): raw messages, analyses, signed manifest, chain of custody",
+         {{"200", {{"description", "application/zip"}}}, {"403", {{"$ref", "#/components/responses/Problem"}}},
+          {"404", {{"$ref", "#/components/responses/Problem"}}}, {"413", {{"$ref", "#/components/responses/Problem"}}}},
+         {kIdParam, Query("personal", "1: include complainants' personal data (the case's own organisation only)")});
+}
+
+const char* const kBaseDocument = R"json({
   "openapi": "3.0.3",
   "info": {"title": "Lapis node API", "version": "1"},
   "servers": [{"url": "/"}],
@@ -332,6 +509,16 @@ std::string Server::OpenApiDocument() {
     }
   }
 })json";
+
+}  // namespace
+
+std::string Server::OpenApiDocument() {
+  static const std::string doc = [] {
+    json d = json::parse(kBaseDocument);
+    AddCooperation(d);
+    return d.dump(1);
+  }();
+  return doc;
 }
 
 }  // namespace lapis::api

@@ -11,6 +11,8 @@
 
 #include "analysis/analyzer.h"
 #include "api/access.h"
+#include "api/coop_routes.h"
+#include "api/http_util.h"
 #include "common/json_writer.h"
 #include "common/log.h"
 #include "common/sha256.h"
@@ -36,39 +38,7 @@ const char* const kIndicatorTypes[] = {"ip", "domain", "host", "url", "email", "
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
 
-void Problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("type").String("about:blank");
-  w.Key("title").String(title);
-  w.Key("status").Int(status);
-  if (!detail.empty()) w.Key("detail").String(detail);
-  w.EndObject();
-  res.status = status;
-  res.set_content(w.str(), "application/problem+json");
-}
 
-void BadRequest(httplib::Response& res, const std::string& detail) { Problem(res, 400, "Bad Request", detail); }
-void NotFound(httplib::Response& res, const std::string& detail) { Problem(res, 404, "Not Found", detail); }
-
-// A store failure as the response that fits it.
-void StoreProblem(httplib::Response& res, const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kInvalidArgument: return BadRequest(res, s.message());
-    case Status::Code::kNotFound: return NotFound(res, s.message());
-    case Status::Code::kAlreadyExists: return Problem(res, 409, "Conflict", s.message());
-    case Status::Code::kPermissionDenied: return Problem(res, 403, "Forbidden", s.message());
-    default:
-      log::Error("store.error", {{"detail", s.ToString()}});
-      res.set_header("Retry-After", "5");
-      return Problem(res, 503, "Service Unavailable", s.message());
-  }
-}
-
-void Json(httplib::Response& res, int status, const std::string& body) {
-  res.status = status;
-  res.set_content(body, "application/json");
-}
 
 // {"ip","kind","country","asn","as_org"} of an analysis's origin, or "null".
 std::string OriginSummaryJson(const std::string& analysis_json) {
@@ -117,12 +87,6 @@ void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bo
   w.EndObject();
 }
 
-std::optional<int64_t> ParseTime(const std::string& v) {
-  struct tm tm {};
-  const char* end = strptime(v.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!end || (*end != 'Z' && *end != '\0') || (*end == 'Z' && end[1] != '\0')) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
-}
 
 // since/until query parameters; false with the error written.
 bool ParseTimeRange(const httplib::Request& req, httplib::Response& res, std::optional<int64_t>* since,
@@ -139,21 +103,6 @@ bool ParseTimeRange(const httplib::Request& req, httplib::Response& res, std::op
   return true;
 }
 
-// The limit query parameter (default `def`); false with the error written.
-bool ParseLimit(const httplib::Request& req, httplib::Response& res, size_t def, size_t* out) {
-  *out = def;
-  if (!req.has_param("limit")) return true;
-  const std::string v = req.get_param_value("limit");
-  size_t n = 0;
-  bool ok = !v.empty() && v.size() <= 6 && v.find_first_not_of("0123456789") == std::string::npos;
-  if (ok) n = std::stoul(v);
-  if (!ok || n == 0 || n > kMaxPageSize) {
-    BadRequest(res, "limit must be 1 to " + std::to_string(kMaxPageSize));
-    return false;
-  }
-  *out = n;
-  return true;
-}
 
 std::string CookieValue(const httplib::Request& req, const std::string& name) {
   std::string header = req.get_header_value("Cookie");
@@ -165,25 +114,6 @@ std::string CookieValue(const httplib::Request& req, const std::string& name) {
   return "";
 }
 
-// The request body as a JSON object, or nullopt with the error written.
-std::optional<nlohmann::json> JsonBody(const httplib::Request& req, httplib::Response& res) {
-  auto j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    BadRequest(res, "the body must be a JSON object");
-    return std::nullopt;
-  }
-  return j;
-}
-
-// A string member of a JSON object: "" when absent; false when present but not a string.
-bool StringMember(const nlohmann::json& j, const char* key, std::string* out) {
-  out->clear();
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return true;
-  if (!it->is_string()) return false;
-  *out = it->get<std::string>();
-  return true;
-}
 
 // Per-thread context of the request being served, for the access log.
 thread_local Clock::time_point t_request_start;
@@ -194,15 +124,10 @@ thread_local std::string t_org;
 
 std::string NewToken() { return service::NewSecret("lapis_"); }
 
-struct Principal {
-  std::string org, role;
-  std::string actor;  // "user:NAME" or "token:ID"
-  std::string user;   // "" for API tokens
-  std::string session_hash;  // when signed in
-};
 
 struct Server::Impl {
   store::Store* store;
+  std::unique_ptr<coop::Coop> coop;
   service::Intake* intake;
   ServerOptions opt;
   httplib::Server http;
@@ -1056,6 +981,19 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   http.Delete(R"(/api/v1/tokens/([^/]+))", route(&Impl::RevokeToken));
   http.Get("/api/v1/audit", route(&Impl::ListAudit));
   http.Get("/metrics", route(&Impl::Metrics));
+  p->coop = std::make_unique<coop::Coop>(*store);
+  CoopEnv env;
+  env.coop = p->coop.get();
+  env.evidence = &intake->evidence();
+  env.node_key = options.node_key;
+  env.authenticate = [p](const httplib::Request& q, httplib::Response& r, Permission perm) {
+    return p->Authenticate(q, r, perm);
+  };
+  env.audit = [p](httplib::Response* r, const std::string& org, const std::string& actor, const std::string& action,
+                  const std::string& target, const std::string& detail) {
+    return p->Audit(r, org, actor, action, target, detail);
+  };
+  RegisterCoopRoutes(http, env);
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });

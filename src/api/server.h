@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/web_app.h"
+#include "coop/package.h"
 #include "service/intake.h"
 #include "store/store.h"
 
@@ -36,6 +37,8 @@ struct ServerOptions {
   // The web application served at every path outside /api/ and /metrics; null = the API only.
   // Not owned; must outlive the server.
   const WebApp* web = nullptr;
+  // Signs evidence packages (not owned); null: packages are refused.
+  const coop::NodeKey* node_key = nullptr;
 };
 
 class Server {

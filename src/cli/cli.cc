@@ -221,6 +221,38 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   audit_list->add_option("--org", auo.org, "Organisation")->required();
   audit_list->add_option("--limit", auo.limit, "Entries")->capture_default_str();
 
+  EvidenceVerifyOptions evo;
+  auto* evidence = app.add_subcommand("evidence", "Evidence packages exported from cases");
+  evidence->require_subcommand(1);
+  auto* evidence_verify = evidence->add_subcommand(
+      "verify", "Check evidence packages: the manifest's signature, every file's SHA-256 and size, nothing added");
+  evidence_verify->add_option("packages", evo.packages, "Package files (.zip)")->required();
+  evidence_verify->add_option("--key", evo.key, "The node key (hex) the packages must be signed with; "
+                                                "without it any valid signature is accepted and its key printed");
+
+  DirectoryOptions dso;
+  auto* directory = app.add_subcommand("directory", "The network's directory of organisations");
+  directory->require_subcommand(1);
+  auto* directory_set = directory->add_subcommand(
+      "set", "Set an organisation's kind, country and membership (created if needed), as the node's operator");
+  directory_set->add_option("--data", dso.data_dir, "Data directory of the node")->required();
+  directory_set->add_option("--database", dso.database, kDatabaseHelp);
+  directory_set->add_option("--org", dso.org, "Organisation")->required();
+  directory_set->add_option("--kind", dso.kind, "agency or partner")->check(CLI::IsMember({"agency", "partner"}));
+  directory_set->add_option("--country", dso.country, "ISO 3166-1 alpha-2 code, e.g. FR");
+  directory_set->add_option("--membership", dso.membership, "applicant, member, refused or withdrawn")
+      ->check(CLI::IsMember({"applicant", "member", "refused", "withdrawn"}));
+  directory_set->add_option("--display-name", dso.display_name, "Name shown in the directory");
+  directory_set->add_option("--competence", dso.competences,
+                            "Agency competence (repeat): telecommunications, consumer-protection, data-protection, "
+                            "criminal-enforcement")
+      ->check(CLI::IsMember({"telecommunications", "consumer-protection", "data-protection", "criminal-enforcement"}));
+  directory_set->add_option("--sector", dso.sector, "Partner sector (docs/cooperation.md), e.g. isps");
+  auto* node = app.add_subcommand("node", "The node itself");
+  node->require_subcommand(1);
+  auto* node_key = node->add_subcommand("key", "Print the node's public signing key (Ed25519, hex)");
+  node_key->add_option("--data", dso.data_dir, "Data directory of the node")->required();
+
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
   ipdata->require_subcommand(1);
@@ -261,6 +293,9 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
     if (audit_verify->parsed()) return RunAuditVerify(auo, open_store);
     if (audit_list->parsed()) return RunAuditList(auo, open_store);
     if (recluster->parsed()) return RunRecluster(co, open_store);
+    if (evidence_verify->parsed()) return RunEvidenceVerify(evo);
+    if (directory_set->parsed()) return RunDirectorySet(dso, open_store);
+    if (node_key->parsed()) return RunNodeKey(dso);
     if (update->parsed()) return RunIpDataUpdate(io);
     if (build->parsed()) return RunIpDataBuild(io);
     if (lookup->parsed()) return RunIpDataLookup(io);

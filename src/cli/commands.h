@@ -134,6 +134,26 @@ struct AuditOptions {
 int RunAuditVerify(const AuditOptions& o, const store::StoreOpener& open_store);
 int RunAuditList(const AuditOptions& o, const store::StoreOpener& open_store);
 
+struct EvidenceVerifyOptions {
+  std::vector<std::string> packages;
+  std::string key;  // the node key the packages must be signed with (hex); "" = any
+};
+
+int RunEvidenceVerify(const EvidenceVerifyOptions& o);
+
+// The node operator's settings of an organisation's directory entry.
+struct DirectoryOptions {
+  std::string data_dir;
+  std::string database;
+  std::string org;
+  std::string kind, country, membership, display_name, sector;
+  std::vector<std::string> competences;
+};
+
+int RunDirectorySet(const DirectoryOptions& o, const store::StoreOpener& open_store);
+// Prints the node's public signing key (made if there is none yet).
+int RunNodeKey(const DirectoryOptions& o);
+
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);
 int RunIpDataLookup(const IpDataOptions& o);

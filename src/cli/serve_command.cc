@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "api/server.h"
+#include "coop/package.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "enrich/ipdb.h"
@@ -90,6 +91,13 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   }
   auto st = OpenStoreOrReport(o.database, o.data_dir, open_store);
   if (!st) return kExitPartial;
+  // The node's signing key (evidence packages), made on the first start.
+  auto node_key = coop::LoadOrCreateNodeKey(o.data_dir);
+  if (!node_key) {
+    std::fprintf(stderr, "lapis: %s\n", node_key.error().ToString().c_str());
+    return kExitPartial;
+  }
+  so.node_key = &*node_key;
   std::unique_ptr<enrich::IpDb> db;
   if (auto r = enrich::IpDb::Open(o.ip_db.empty() ? DefaultIpDbPath() : o.ip_db)) db = std::move(*r);
   else std::fprintf(stderr, "lapis: warning: %s; IPs are not enriched\n", r.error().message().c_str());

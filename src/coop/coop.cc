@@ -112,6 +112,16 @@ Result<std::vector<std::string>> InsertLinks(SqlTx& tx, int64_t id, const std::v
   return added;
 }
 
+// Replaces the access rows of object `id`.
+Status Reshare(SqlTx& tx, int64_t id, const std::string& owner, const Audience& a) {
+  if (Status st = tx.Exec("resharing", "DELETE FROM coop_access WHERE object_id = ?", {id}); !st.ok()) return st;
+  for (const auto& p : AccessPrincipals(owner, a))
+    if (Status st = tx.Exec("sharing", "INSERT INTO coop_access(principal, object_id) VALUES (?, ?)", {p, id});
+        !st.ok())
+      return st;
+  return Status::Ok();
+}
+
 // Writes `o` over the stored version `cur` (same id), with its history entry.
 Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o, const std::string* search_text,
               const std::string& action, const std::string& detail) {
@@ -129,11 +139,26 @@ Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o, const s
   if (r->empty()) return Status::AlreadyExists("changed by someone else meanwhile; read it again");
   const bool reshare = o.tlp != cur.tlp || AudienceJson(o.audience) != AudienceJson(cur.audience);
   if (reshare) {
-    if (Status st = tx.Exec("resharing", "DELETE FROM coop_access WHERE object_id = ?", {o.id}); !st.ok()) return st;
-    for (const auto& p : AccessPrincipals(o.org, o.audience))
-      if (Status st = tx.Exec("sharing", "INSERT INTO coop_access(principal, object_id) VALUES (?, ?)", {p, o.id});
+    if (Status st = Reshare(tx, o.id, o.org, o.audience); !st.ok()) return st;
+    // Tasks and notes follow their case: its marking and audience, and its owner when another
+    // organisation wrote them.
+    auto kids = tx.Query("finding children",
+                         "SELECT o.id, g.name FROM coop_objects o JOIN organisations g ON g.id = o.org_id "
+                         "WHERE o.parent_id = ?",
+                         {o.id});
+    if (!kids) return kids.error();
+    for (const auto& k : *kids) {
+      Audience a = o.audience;
+      if (k.Text(1) != o.org) {
+        if (a.kind == "organisation") a.kind = "organisations";
+        a.orgs.push_back(o.org);
+      }
+      if (Status st = tx.Exec("resharing", "UPDATE coop_objects SET tlp = ?, audience = ? WHERE id = ?",
+                              {std::string(TlpName(o.tlp)), AudienceJson(a), k.Int(0)});
           !st.ok())
         return st;
+      if (Status st = Reshare(tx, k.Int(0), k.Text(1), a); !st.ok()) return st;
+    }
   }
   if (search_text) {
     if (Status st = tx.Exec("reindexing", "DELETE FROM coop_terms WHERE object_id = ?", {o.id}); !st.ok()) return st;

@@ -486,9 +486,9 @@ def main():
                 ("DELETE", "/api/v1/session"), ("GET", "/api/v1/users"), ("POST", "/api/v1/users"),
                 ("PATCH", "/api/v1/users/{name}"), ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"),
                 ("DELETE", "/api/v1/tokens/{id}"), ("GET", "/api/v1/audit")}
-        check("OpenAPI documents exactly the routes the server has", documented == used, documented ^ used)
+        check("OpenAPI documents every route used here", used <= documented, used - documented)
         for method, path in sorted(documented):
-            p = path.replace("{id}", str(camp) if "campaigns" in path else "1" if "tokens" in path else rid)
+            p = path.replace("{id}", str(camp) if "campaigns" in path else rid if "reports/" in path else "1")
             p = p.replace("{name}", "nobody")
             st, ct, body = node.req(method, p, b"x" if method in ("POST", "PATCH") else None, ta, "text/plain")
             check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))

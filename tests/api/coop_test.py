@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Cooperation between organisations on one node, through the HTTP API as the agencies would use
+it: the directory, contacts, groups, agreements, cases with harm scores, tasks and notes,
+evidence packages checked with `lapis evidence verify`, and who sees what.
+
+  coop_test.py --lapis BINARY [--database URL]
+"""
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_test import Node, check, msg, wait_analysed, FAILURES  # noqa: E402
+
+
+def directory(node, t):
+    st, _, _ = node.json("PUT", "/api/v1/organisations/agency-a", {"display_name": "Autorité A"}, t["a"])
+    check("an analyst may not change the directory entry", st == 403, st)
+    st, body, _ = node.json("PUT", "/api/v1/organisations/agency-a",
+                            {"display_name": "Autorité A", "competences": ["telecommunications", "consumer-protection"],
+                             "languages": ["fr", "en"], "website": "https://a.example"}, t["a_admin"])
+    check("an administrator updates the organisation's own entry", st == 200 and body["display_name"] == "Autorité A"
+          and body["kind"] == "agency" and body["country"] == "FR", (st, body))
+    st, _, _ = node.json("PUT", "/api/v1/organisations/agency-b", {"display_name": "x"}, t["a_admin"])
+    check("no organisation changes another's entry", st == 403, st)
+    st, _, _ = node.json("PUT", "/api/v1/organisations/agency-a", {"membership": "member"}, t["a_admin"])
+    check("membership is not set through the entry", st == 400, st)
+    st, _, _ = node.json("PUT", "/api/v1/organisations/agency-a", {"competences": ["astrology"]}, t["a_admin"])
+    check("unknown competences are refused", st == 400, st)
+    st, body, _ = node.json("PUT", "/api/v1/organisations/partner-p", {
+        "display_name": "Example Telecom", "sector": "isps",
+        "b4": {"domestic": "subscriber of an IP address at a time", "domestic_conditions": "court order",
+               "foreign": "through the domestic agency only", "request_procedure": "signed PDF to abuse-le@example.net"}},
+        t["p_admin"])
+    check("a company records its LAP B.4 answers", st == 200 and body["b4"]["foreign"].startswith("through"), (st, body))
+    st, body, _ = node.json("POST", "/api/v1/contacts", {"name": "Jeanne Martin", "role": "point-of-contact",
+                                                         "email": "jm@a.example", "phone": "+33 1 23 45 67 89",
+                                                         "languages": ["fr", "en"]}, t["a_admin"])
+    check("an agency records its point of contact (LAP A.1)", st == 201 and body["organisation"] == "agency-a", (st, body))
+    st, body, _ = node.json("POST", "/api/v1/contacts", {"name": "Abuse desk", "role": "spam-enforcement-contact",
+                                                         "email": "abuse-le@example.net"}, t["p_admin"])
+    check("a company records its single spam contact (LAP B.1)", st == 201, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/contacts", {"name": "X", "role": "boss"}, t["a_admin"])
+    check("contact roles are checked", st == 400, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/resources", {"title": "ISP abuse desks", "sector": "isps",
+                                                          "url": "https://example.net/desks"}, t["p_admin"])
+    check("a sector resource list (LAP B.2)", st == 201, (st, body))
+    st, body, _ = node.json("GET", "/api/v1/resources?sector=isps", token=t["b"])
+    check("resources by sector", st == 200 and len(body["items"]) == 1, (st, body))
+    st, body, _ = node.json("GET", "/api/v1/organisations?q=isps", token=t["b"])
+    check("directory search", st == 200 and [o["name"] for o in body["items"]] == ["partner-p"], (st, body))
+    st, body, _ = node.json("GET", "/api/v1/organisations?kind=agency&country=FR", token=t["b"])
+    check("directory filters", st == 200 and [o["name"] for o in body["items"]] == ["agency-a"], (st, body))
+    st, body, _ = node.json("GET", "/api/v1/organisations/partner-p", token=t["b"])
+    check("an entry shows its contacts, resources and B.4 answers",
+          st == 200 and body["contacts"][0]["email"] == "abuse-le@example.net" and len(body["resources"]) == 1
+          and body["b4"]["domestic_conditions"] == "court order", (st, body))
+    st, body, _ = node.json("GET", "/api/v1/contacts?role=point-of-contact", token=t["p"])
+    check("contacts by role", st == 200 and [c["name"] for c in body["items"]] == ["Jeanne Martin"], (st, body))
+    st, body, _ = node.json("GET", "/api/v1/organisations", token=t["out"])
+    check("an organisation outside the network sees only itself",
+          st == 200 and [o["name"] for o in body["items"]] == ["outsider"], (st, body))
+    st, ct, raw = node.req("GET", "/api/v1/directory/export?format=csv", token=t["b"])
+    lines = raw.decode().splitlines()
+    check("directory export as CSV", st == 200 and ct.startswith("text/csv") and lines[0].startswith("organisation,")
+          and any("Jeanne Martin" in l and "agency-a" in l for l in lines), (st, lines[:3]))
+    st, ct, raw = node.req("GET", "/api/v1/directory/export?format=vcard", token=t["b"])
+    text = raw.decode()
+    check("directory export as vCard 4.0", st == 200 and text.count("BEGIN:VCARD") == 2 and "VERSION:4.0" in text
+          and "FN:Jeanne Martin" in text and "EMAIL:jm@a.example" in text, text[:300])
+    st, _, _ = node.req("GET", "/api/v1/directory/export?format=xml", token=t["b"])
+    check("an unknown export format: 400", st == 400)
+
+
+def agreements(node, t):
+    st, body, _ = node.json("POST", "/api/v1/agreements", {
+        "title": "MoU on spam enforcement cooperation", "instrument": "mou", "parties": ["agency-a", "agency-b"],
+        "scope": ["information-sharing", "mutual-assistance"], "confidentiality": "as national law requires",
+        "personal_data": True, "signed_at": "2025-06-01T00:00:00Z"}, t["a"])
+    check("an agency records a bilateral MoU", st == 201 and body["parties"] == ["agency-a", "agency-b"], (st, body))
+    mou = body["id"] if st == 201 else 0
+    st, body, _ = node.json("POST", "/api/v1/agreements", {
+        "title": "x", "instrument": "mou", "parties": ["agency-b", "agency-c"], "scope": ["information-sharing"]}, t["a"])
+    check("an agency records only agreements it is party to, with parties in the directory", st == 400, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/agreements", {
+        "title": "x", "instrument": "mou", "parties": ["partner-p"], "scope": ["information-sharing"]}, t["p_admin"])
+    check("companies do not record agreements", st == 403, (st, body))
+    st, body, _ = node.json("GET", "/api/v1/agreements?between=agency-b,agency-a", token=t["b"])
+    check("the agreements that join two agencies", st == 200 and [a["id"] for a in body["items"]] == [mou], (st, body))
+    st, body, _ = node.json("GET", "/api/v1/agreements?between=agency-a,partner-p", token=t["a"])
+    check("none joins an agency and a company that signed nothing", st == 200 and body["items"] == [], (st, body))
+    doc = b"%PDF-1.4\n% the signed memorandum\n"
+    st, _, raw = node.req("PUT", f"/api/v1/agreements/{mou}/document", doc, t["a"], "application/pdf")
+    check("the signed document is attached", st == 200, (st, raw[:200]))
+    st, _, raw = node.req("GET", f"/api/v1/agreements/{mou}/document", token=t["b"])
+    check("the other party downloads it", st == 200 and raw == doc, st)
+    return mou
+
+
+def cases(node, t, ids, camp):
+    st, body, _ = node.json("POST", "/api/v1/cases", {
+        "title": "Replica watches campaign", "summary": "shop-deals.com sells counterfeit watches",
+        "campaigns": [camp], "assignees": ["alice"],
+        "inputs": {"money_lost": 25000, "recipients": 1200, "countries": ["BE"]}}, t["a"])
+    check("a case is made from a whole campaign in one action", st == 201 and body["counts"]["reports"] == len(ids)
+          and body["counts"]["campaigns"] == 1, (st, body))
+    case = body if st == 201 else {}
+    factors = {f["name"]: f for f in case.get("harm", {}).get("factors", [])}
+    check("the harm score shows each factor's contribution",
+          set(factors) == {"complainants", "money_lost", "severity", "vulnerable_targets", "countries"}
+          and abs(sum(f["points"] for f in factors.values()) - case["harm_score"]) < 0.5
+          and "25000" in factors["money_lost"]["basis"], case.get("harm"))
+    cid = case.get("id", 0)
+    st, body, _ = node.json("POST", "/api/v1/cases", {"title": "small one", "reports": [ids[0]]}, t["a"])
+    small = body.get("id", 0)
+    st, body, _ = node.json("GET", "/api/v1/cases?sort=harm", token=t["a"])
+    check("cases sort by harm, highest first", st == 200 and [c["id"] for c in body["items"]][:2] == [cid, small],
+          (st, [(c["id"], c["harm_score"]) for c in body.get("items", [])]))
+    st, body, _ = node.json("POST", f"/api/v1/cases/{small}/reports", {"reports": ids[1:3]}, t["a"])
+    check("a case is extended with more reports", st == 200 and body["added_reports"] == 2
+          and body["counts"]["reports"] == 3, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/cases/{small}/reports", {"reports": ids[1:3]}, t["a"])
+    check("adding the same reports again adds nothing", st == 200 and body["added_reports"] == 0, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/cases/{small}/reports", {"reports": ["0" * 64]}, t["a"])
+    check("an unknown report is refused", st == 400, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/cases/{cid}/tasks",
+                            {"title": "Ask the registrar", "assignee": "alice", "due": "2020-01-01T00:00:00Z"}, t["a"])
+    check("a task with a due date", st == 201 and body["status"] == "open", (st, body))
+    task = body.get("id", 0)
+    st, body, _ = node.json("POST", f"/api/v1/cases/{cid}/notes", {"text": "Registrar is in BE; see the MoU."}, t["a"])
+    check("a note", st == 201, (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/cases/{cid}", token=t["a"])
+    check("the case shows its reports, tasks (overdue flagged) and notes",
+          st == 200 and len(body["reports"]) == min(50, len(ids)) and body["tasks"][0]["overdue"] is True
+          and body["notes"][0]["text"].startswith("Registrar") and body["reports"][0]["subject"].startswith("Cheap"),
+          (st, {k: body.get(k) for k in ("tasks", "notes")}))
+    st, body, _ = node.json("PATCH", f"/api/v1/tasks/{task}", {"status": "done"}, t["a"])
+    check("a task is done", st == 200 and body["status"] == "done", (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/cases?q=counterfeit", token=t["a"])
+    check("case search finds the summary's words", st == 200 and [c["id"] for c in body["items"]] == [cid], (st, body))
+    st, body, _ = node.json("PATCH", f"/api/v1/cases/{small}", {"status": "closed"}, t["a"])
+    check("closing a case needs an outcome", st == 400, (st, body))
+    st, body, _ = node.json("PATCH", f"/api/v1/cases/{small}", {"status": "closed", "version": 1,
+                                                                "outcome": {"kind": "fine"}}, t["a"])
+    check("a stale version is refused with 409", st == 409, (st, body))
+    st, body, _ = node.json("PATCH", f"/api/v1/cases/{small}",
+                            {"status": "closed", "outcome": {"kind": "warning", "detail": "letter sent"}}, t["a"])
+    check("a case closes with an outcome", st == 200 and body["status"] == "closed"
+          and body["outcome"]["kind"] == "warning", (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/cases/{cid}/history", token=t["a"])
+    actions = [e["action"] for e in body.get("items", [])]
+    check("the case's history records who did what", st == 200 and actions[0] == "create" and "task.add" in actions
+          and "note.add" in actions and all(e["actor"] for e in body["items"]), actions)
+    st, body, _ = node.json("POST", "/api/v1/cases", {"title": "x", "reports": [ids[0]]}, t["p"])
+    check("a company's user may not make cases", st == 403, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/cases", {"title": "x", "campaigns": [camp]}, t["b"])
+    check("another agency cannot make a case of agency-a's campaign", st == 400, (st, body))
+    return cid
+
+
+def sharing(node, t, ids, group):
+    """Who sees a case, by marking and audience, through detail, list and search."""
+    made = {}
+    for name, tlp, audience in [
+            ("own", "RED", {"kind": "organisation"}),
+            ("red-b", "RED", {"kind": "organisations", "organisations": ["agency-b"]}),
+            ("green-agencies", "GREEN", {"kind": "agencies"}),
+            ("green-net-minus-p", "GREEN", {"kind": "network", "exclude": ["partner-p"]}),
+            ("clear-net", "CLEAR", {"kind": "network"}),
+            ("amber-group", "AMBER", {"kind": "groups", "groups": [group]})]:
+        st, body, _ = node.json("POST", "/api/v1/cases", {"title": f"sharing probe {name}", "tlp": tlp,
+                                                          "audience": audience, "reports": [ids[0]]}, t["a"])
+        check(f"case {name} made", st == 201, (st, body))
+        made[name] = body.get("id")
+    st, body, _ = node.json("POST", "/api/v1/cases", {"title": "x", "tlp": "RED", "audience": {"kind": "network"},
+                                                      "reports": [ids[0]]}, t["a"])
+    check("TLP:RED cannot go to the whole network", st == 400, (st, body))
+    want = {"a": set(made), "b": {"red-b", "green-agencies", "green-net-minus-p", "clear-net"},
+            "p": {"clear-net", "amber-group"}, "out": set()}
+    for who, names in want.items():
+        ok = True
+        for name, cid in made.items():
+            st, _, _ = node.json("GET", f"/api/v1/cases/{cid}", token=t[who])
+            ok &= (st == 200) == (name in names)
+            st, _, _ = node.json("GET", f"/api/v1/cases/{cid}/reports", token=t[who])
+            ok &= (st == 200) == (name in names)
+        st, body, _ = node.json("GET", "/api/v1/cases?q=probe&limit=100", token=t[who])
+        listed = {c["title"].split()[-1] for c in body.get("items", [])}
+        check(f"{who} sees exactly the cases shared with it (detail, reports, search)",
+              ok and listed == names, (listed, names))
+    # Narrowing the audience takes the case away at once.
+    st, body, _ = node.json("PATCH", f"/api/v1/cases/{made['clear-net']}",
+                            {"audience": {"kind": "organisation"}}, t["a"])
+    st2, _, _ = node.json("GET", f"/api/v1/cases/{made['clear-net']}", token=t["p"])
+    check("narrowing the audience withdraws the case", st == 200 and st2 == 404, (st, st2))
+    st, _, _ = node.json("PATCH", f"/api/v1/cases/{made['red-b']}", {"title": "taken"}, t["b"])
+    check("only the owner changes a case", st == 403, st)
+    return made
+
+
+def package(node, t, cid, ids, tmp):
+    st, ct, raw = node.req("GET", f"/api/v1/cases/{cid}/package", token=t["a"])
+    check("the evidence package is a zip", st == 200 and ct == "application/zip", (st, ct))
+    path = os.path.join(tmp, "case.zip")
+    with open(path, "wb") as f:
+        f.write(raw)
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    names = z.namelist()
+    check("it holds every raw message, its analysis, the manifest, its signature and the custody log",
+          sum(n.startswith("evidence/") for n in names) == len(ids) and sum(n.startswith("analysis/") for n in names)
+          == len(ids) and {"manifest.json", "manifest.sig", "custody.json", "case.json"} <= set(names)
+          and not any(n.startswith("personal/") for n in names), names[:8])
+    custody = json.loads(z.read("custody.json"))
+    check("the custody log says who made the case and who exported it",
+          custody["case_history"][0]["action"] == "create" and custody["case_history"][-1]["action"] == "export"
+          and len(custody["evidence"]) == len(ids), custody["case_history"][:2])
+    key = subprocess.run([node.lapis, "node", "key", "--data", node.data], capture_output=True, text=True).stdout.strip()
+    p = subprocess.run([node.lapis, "evidence", "verify", path, "--key", key], capture_output=True, text=True)
+    check("lapis evidence verify: intact", p.returncode == 0 and "intact" in p.stdout, p.stdout + p.stderr)
+    # One byte of one message changed.
+    first = sorted(n for n in names if n.startswith("evidence/"))[0]
+    data = z.read(first)
+    at = raw.find(data)
+    bad = bytearray(raw)
+    bad[at + len(data) // 2] ^= 0x01
+    badpath = os.path.join(tmp, "tampered.zip")
+    with open(badpath, "wb") as f:
+        f.write(bad)
+    p = subprocess.run([node.lapis, "evidence", "verify", badpath, "--key", key], capture_output=True, text=True)
+    check("one byte changed: verify fails and names the file", p.returncode == 1 and first in p.stdout, p.stdout)
+    st, _, _ = node.req("GET", f"/api/v1/cases/{cid}/package?personal=1", token=t["b"])
+    check("personal data is not exported to another organisation", st in (403, 404), st)
+    st, ct, raw = node.req("GET", f"/api/v1/cases/{cid}/package?personal=1", token=t["a"])
+    z = zipfile.ZipFile(io.BytesIO(raw))
+    check("the owner's analyst may include personal data", st == 200
+          and any(n.startswith("personal/") for n in z.namelist()), st)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lapis", required=True)
+    ap.add_argument("--database", default="")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        node = Node(a.lapis, os.path.join(tmp, "node"), a.database)
+        os.makedirs(node.data, exist_ok=True)
+        for org, kind, country, membership in [("agency-a", "agency", "FR", "member"),
+                                               ("agency-b", "agency", "DE", "member"),
+                                               ("partner-p", "partner", "GB", "member"),
+                                               ("outsider", "agency", "US", "withdrawn")]:
+            p = node.run("directory", "set", "--org", org, "--kind", kind, "--country", country,
+                         "--membership", membership)
+            check(f"lapis directory set {org}", p.returncode == 0, p.stderr)
+        t = {"a": node.token("agency-a"), "a_admin": node.token("agency-a", "admin"), "b": node.token("agency-b"),
+             "b_admin": node.token("agency-b", "admin"), "p": node.token("partner-p", "partner"),
+             "p_admin": node.token("partner-p", "admin"), "out": node.token("outsider")}
+        node.start()
+        ids = []
+        for i in range(40):
+            st, _, body = node.req("POST", "/api/v1/reports", msg(100 + i), t["a"], "message/rfc822")
+            ids.append(json.loads(body)["id"])
+        for rid in ids:
+            wait_analysed(node, t["a"], rid)
+        st, body, _ = node.json("GET", "/api/v1/campaigns", token=t["a"])
+        camp = body["items"][0]["id"]
+        members = [r["id"] for r in node.json("GET", f"/api/v1/reports?campaign={camp}&limit=500", token=t["a"])[1]["items"]]
+        check("the sample reports form a campaign", len(members) >= 30, len(members))
+        directory(node, t)
+        agreements(node, t)
+        st, body, _ = node.json("POST", "/api/v1/groups", {"name": "Operation Watch",
+                                                           "members": ["agency-a", "partner-p"]}, t["a"])
+        check("a group of organisations", st == 201 and body["members"] == ["agency-a", "partner-p"], (st, body))
+        group = body.get("id", 0)
+        cid = cases(node, t, members, camp)
+        sharing(node, t, members, group)
+        package(node, t, cid, members, tmp)
+        # Reads of shared objects are in the reader's audit log.
+        st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["b_admin"])
+        actions = {e["action"] for e in body.get("items", [])}
+        check("reads of shared cases and agreements are audited", {"case.read", "agreement.document"} <= actions,
+              sorted(actions))
+        st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["a_admin"])
+        actions = {e["action"] for e in body.get("items", [])}
+        check("shares and exports are audited", {"case.share", "case.export", "agreement.share"} <= actions,
+              sorted(actions))
+        # Every cooperation route is in the OpenAPI document.
+        st, _, body = node.req("GET", "/api/v1/openapi.json")
+        doc = json.loads(body)
+        documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+        used = {("GET", "/api/v1/organisations"), ("GET", "/api/v1/organisations/{name}"),
+                ("PUT", "/api/v1/organisations/{name}"), ("GET", "/api/v1/directory/export")}
+        for plural in ("contacts", "resources", "groups", "agreements"):
+            used |= {("POST", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}/{{id}}"),
+                     ("PATCH", f"/api/v1/{plural}/{{id}}")}
+        used |= {("PUT", "/api/v1/agreements/{id}/document"), ("GET", "/api/v1/agreements/{id}/document"),
+                 ("POST", "/api/v1/cases"), ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{id}"),
+                 ("PATCH", "/api/v1/cases/{id}"), ("GET", "/api/v1/cases/{id}/reports"),
+                 ("POST", "/api/v1/cases/{id}/reports"), ("POST", "/api/v1/cases/{id}/tasks"),
+                 ("POST", "/api/v1/cases/{id}/notes"), ("PATCH", "/api/v1/tasks/{id}"),
+                 ("GET", "/api/v1/cases/{id}/history"), ("GET", "/api/v1/cases/{id}/package")}
+        check("OpenAPI documents every cooperation route", used <= documented, sorted(used - documented))
+        for method, path in sorted(used):
+            pth = path.replace("{id}", "1").replace("{name}", "agency-a")
+            st, ct, body = node.req(method, pth, b"x" if method in ("POST", "PATCH", "PUT") else None, t["a"],
+                                    "text/plain")
+            check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
+        for bad in [b"{not json", b"[]", b'{"title": 5}', b"\xff\xfe"]:
+            st, ct, body = node.req("POST", "/api/v1/cases", bad, t["a"], "application/json")
+            check(f"bad case body {bad[:10]!r}: 400 problem+json", st == 400 and "problem+json" in ct, (st, body[:100]))
+        node.stop()
+    print(f"{len(FAILURES)} failures" if FAILURES else "all checks passed")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
