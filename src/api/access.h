@@ -19,6 +19,12 @@ enum class Permission {
   kManageDirectory,    // the organisation's own profile, contacts and resource lists
 };
 
+// Every permission, in the order above (for listing what a role may do).
+inline constexpr Permission kAllPermissions[] = {
+    Permission::kSubmit,       Permission::kLookup,       Permission::kReadReports,     Permission::kReadEvidence,
+    Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers,    Permission::kCooperate,
+    Permission::kManageCases,  Permission::kManageDirectory};
+
 bool Allowed(const std::string& role, Permission p);
 const char* PermissionName(Permission p);
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace lapis::api {
 namespace {
 
@@ -44,6 +47,12 @@ TEST(Access, CooperationIsForAnalystsUpAndPartnersOnlyRead) {
   EXPECT_TRUE(Allowed("partner", Permission::kCooperate));
   EXPECT_FALSE(Allowed("partner", Permission::kManageCases));
   EXPECT_FALSE(Allowed("reporter", Permission::kCooperate));
+}
+
+TEST(Access, EveryPermissionIsListedOnceWithAName) {
+  std::set<std::string> names;
+  for (auto p : kAllPermissions) EXPECT_TRUE(names.insert(PermissionName(p)).second) << PermissionName(p);
+  EXPECT_EQ(names.size(), static_cast<size_t>(Permission::kManageDirectory) + 1);
 }
 
 TEST(Access, UnknownRoleMayDoNothing) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "api/coop_common.h"
 #include "coop/cases.h"
 
 namespace lapis::api {
@@ -16,39 +17,8 @@ namespace {
 using nlohmann::json;
 using coop::Object;
 using coop::Viewer;
+using namespace coopapi;
 
-int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-json Time(int64_t t) { return t ? json(FormatRfc3339(t)) : json(nullptr); }
-
-json AudienceOut(const coop::Audience& a) {
-  return {{"kind", a.kind}, {"organisations", a.orgs}, {"groups", a.groups}, {"exclude", a.exclude}};
-}
-
-// An object as the API shows it: the common members, then its data's members.
-json ObjectOut(const Object& o) {
-  json j = json::parse(o.data_json, nullptr, false);
-  if (!j.is_object()) j = json::object();
-  j["id"] = o.id;
-  j["type"] = o.type;
-  j["organisation"] = o.org;
-  j["status"] = o.status;
-  j["title"] = o.title;
-  j["tlp"] = coop::TlpName(o.tlp);
-  j["audience"] = AudienceOut(o.audience);
-  j["created_at"] = Time(o.created_at);
-  j["updated_at"] = Time(o.updated_at);
-  j["version"] = o.version;
-  if (o.parent_id) j["parent"] = o.parent_id;
-  if (o.due_at) {
-    j["due_at"] = Time(*o.due_at);
-    j["overdue"] = o.status == "open" && *o.due_at < Now();
-  }
-  if (o.type == "case") j["harm_score"] = o.score;
-  return j;
-}
 
 // What a field of an object's data may hold.
 enum class FieldKind { kString, kStrings, kTime, kBool, kObject };
@@ -181,39 +151,8 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
   return Status::Ok();
 }
 
-// The words an object of `spec` is found by.
-std::string SearchText(const json& data) {
-  std::string t;
-  for (auto it = data.begin(); it != data.end(); ++it) {
-    if (it->is_string()) t += " " + it->get<std::string>();
-    if (it->is_array())
-      for (const auto& x : *it)
-        if (x.is_string()) t += " " + x.get<std::string>();
-  }
-  return t;
-}
 
-// The "tlp" and "audience" members of a body, over the defaults in `tlp` and `a`.
-Status ReadMarking(const json& body, coop::Tlp* tlp, coop::Audience* a) {
-  if (body.contains("tlp")) {
-    auto t = body["tlp"].is_string() ? coop::ParseTlp(body["tlp"].get<std::string>()) : std::nullopt;
-    if (!t) return Status::InvalidArgument("tlp must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED");
-    *tlp = *t;
-  }
-  if (body.contains("audience")) {
-    if (!body["audience"].is_object()) return Status::InvalidArgument("audience must be an object");
-    auto parsed = coop::ParseAudienceJson(body["audience"].dump());
-    if (!parsed) return parsed.error();
-    *a = *parsed;
-  }
-  return Status::Ok();
-}
 
-int64_t PathId(const httplib::Request& req, size_t i = 1) {
-  const std::string& v = req.matches[i];
-  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) return 0;
-  return std::stoll(v);
-}
 
 const char* const kIndicatorTypes[] = {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"};
 
@@ -239,45 +178,10 @@ std::string VcardText(const std::string& v) {
   return out;
 }
 
-class Routes {
+class Routes : public CoopBase {
  public:
-  explicit Routes(CoopEnv env) : env_(std::move(env)) {}
+  using CoopBase::CoopBase;
 
-  // The caller and their viewer, when allowed `p`.
-  std::optional<std::pair<Principal, Viewer>> Caller(const httplib::Request& req, httplib::Response& res, Permission p) {
-    auto who = env_.authenticate(req, res, p);
-    if (!who) return std::nullopt;
-    auto v = env_.coop->ViewerFor(who->org, who->role, who->actor);
-    if (!v) {
-      StoreProblem(res, v.error());
-      return std::nullopt;
-    }
-    return std::make_pair(*who, *v);
-  }
-
-  // Records the read of an object another organisation shared; false with 503 written if the
-  // log cannot be written.
-  bool AuditRead(httplib::Response& res, const Principal& who, const Object& o, const std::string& what) {
-    if (o.org == who.org) return true;
-    return env_.audit(&res, who.org, who.actor, o.type + "." + what, std::to_string(o.id),
-                      "shared by " + o.org + ", TLP:" + coop::TlpName(o.tlp));
-  }
-
-  bool AuditShare(httplib::Response& res, const Principal& who, const Object& o) {
-    if (o.audience.kind == "organisation") return true;
-    return env_.audit(&res, who.org, who.actor, o.type + ".share", std::to_string(o.id),
-                      "TLP:" + std::string(coop::TlpName(o.tlp)) + " " + coop::AudienceJson(o.audience));
-  }
-
-  // Every group named in the audience exists and the viewer may see it.
-  Status CheckGroups(const Viewer& v, const coop::Audience& a) {
-    for (int64_t g : a.groups) {
-      auto o = env_.coop->Get(v, g, "group");
-      if (!o) return o.error();
-      if (!*o) return Status::InvalidArgument("no group " + std::to_string(g));
-    }
-    return Status::Ok();
-  }
 
   // --- directory ----------------------------------------------------------------------------
 
@@ -624,7 +528,10 @@ class Routes {
     json data = json::parse(o.data_json, nullptr, false);
     std::string type = req.get_header_value("Content-Type");
     if (type.empty() || type.size() > 200) type = "application/octet-stream";
-    data["document"] = {{"sha256", put->sha256}, {"size", req.body.size()}, {"content_type", type}};
+    std::string name = req.get_param_value("name");
+    if (name.empty() || name.size() > 200 || name.find_first_of("/\\\"\r\n") != std::string::npos) name = "agreement";
+    data["document"] = {{"sha256", put->sha256}, {"size", req.body.size()}, {"content_type", type},
+                        {"name", SanitizeUtf8(name)}};
     o.data_json = Dump(data);
     auto saved = env_.coop->Update(c->second, o, SearchText(data), "document", put->sha256);
     if (!saved) return StoreProblem(res, saved.error());
@@ -642,9 +549,16 @@ class Routes {
     auto bytes = env_.evidence->Get(data["document"].value("sha256", ""));
     if (!bytes) return StoreProblem(res, bytes.error());
     if (!AuditRead(res, c->first, **cur, "document")) return;
+    // Served as a download, with its type only when it is one that cannot run in the page.
+    const std::string type = data["document"].value("content_type", "");
+    static const std::set<std::string> safe = {"application/pdf", "text/plain", "image/png", "image/jpeg",
+                                               "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                                               "application/msword", "application/vnd.oasis.opendocument.text"};
+    std::string name = data["document"].value("name", "agreement");
     res.status = 200;
-    res.set_header("Content-Disposition", "attachment");
-    res.set_content(*bytes, "application/octet-stream");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(*bytes, safe.count(type) ? type : "application/octet-stream");
   }
 
   // --- cases --------------------------------------------------------------------------------
@@ -708,6 +622,10 @@ class Routes {
     q.type = "case";
     q.text = req.get_param_value("q");
     q.status = req.get_param_value("status");
+    if (q.status == "active") {  // every case not closed
+      q.status.clear();
+      q.exclude_status = "closed";
+    }
     q.owner = req.get_param_value("organisation");
     q.cursor = req.get_param_value("cursor");
     const std::string sort = req.has_param("sort") ? req.get_param_value("sort") : "harm";
@@ -774,7 +692,7 @@ class Routes {
     }
     std::string next;
     j["reports"] = ReportSummaries(v, cs, "", 50, &next);
-    if (!next.empty()) j["reports_next"] = next;
+    if (!next.empty()) j["reports_next_cursor"] = next;
     for (const char* type : {"task", "note"}) {
       coop::ObjectQuery q;
       q.type = type;
@@ -819,9 +737,11 @@ class Routes {
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
     std::string next;
-    json items = ReportSummaries(c->second, *cs, req.get_param_value("after"), limit, &next);
+    json items = ReportSummaries(c->second, *cs, req.has_param("cursor") ? req.get_param_value("cursor")
+                                                                          : req.get_param_value("after"),
+                                 limit, &next);
     json out = {{"items", items}};
-    if (!next.empty()) out["next"] = next;
+    if (!next.empty()) out["next_cursor"] = next;
     Json(res, 200, Dump(out));
   }
 
@@ -938,6 +858,8 @@ class Routes {
       auto t = ParseTime(due);
       if (!t) return BadRequest(res, "due must be an RFC 3339 time in UTC");
       o.due_at = *t;
+    } else if (body->contains("due") && (*body)["due"].is_null()) {
+      o.due_at.reset();  // null clears the due date
     }
     o.data_json = Dump(data);
     auto saved = env_.coop->Update(c->second, o, "", action, "");
@@ -969,71 +891,9 @@ class Routes {
     if (personal && (cs->org != c->first.org || !Allowed(c->first.role, Permission::kReadPersonalData)))
       return Problem(res, 403, "Forbidden",
                      "complainants' personal data leaves " + cs->org + " only to its own users allowed to read it");
-    std::vector<coop::PackageFile> files;
-    json custody_reports = json::array();
-    std::string after;
-    uint64_t total = 0;
-    for (;;) {
-      auto links = env_.coop->ListLinks(c->second, cs->id, "report", after, 1000);
-      if (!links) return StoreProblem(res, links.error());
-      if (links->empty()) break;
-      after = links->back().target;
-      for (const auto& l : *links) {
-        std::string org, sha;
-        if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
-        auto r = env_.coop->store().GetReport(org, sha);
-        if (!r) return StoreProblem(res, r.error());
-        if (!*r) continue;
-        auto raw = env_.evidence->Get(sha);
-        if (!raw) return StoreProblem(res, raw.error());
-        total += raw->size();
-        if (total > coop::kMaxPackageBytes)
-          return Problem(res, 413, "Payload Too Large", "the case's evidence is more than one package may hold");
-        files.push_back({"evidence/" + sha + ".eml", std::move(*raw)});
-        if (!(*r)->analysis_json.empty()) files.push_back({"analysis/" + sha + ".json", (*r)->analysis_json});
-        if (personal && !(*r)->personal_json.empty())
-          files.push_back({"personal/" + sha + ".json", (*r)->personal_json});
-        custody_reports.push_back({{"report", sha},
-                                   {"organisation", org},
-                                   {"first_received", Time((*r)->first_seen)},
-                                   {"last_received", Time((*r)->last_seen)},
-                                   {"complaints", (*r)->complaints},
-                                   {"analysis", (*r)->status},
-                                   {"added_to_case", Time(l.added_at)},
-                                   {"added_by", l.added_by}});
-      }
-    }
-    auto history = env_.coop->Events(c->second, cs->id);
-    if (!history) return StoreProblem(res, history.error());
-    json events = json::array();
-    for (const auto& e : *history)
-      events.push_back({{"at", Time(e.at)}, {"organisation", e.org}, {"actor", e.actor}, {"action", e.action},
-                        {"detail", e.detail}});
-    const int64_t now = Now();
-    events.push_back({{"at", Time(now)}, {"organisation", c->first.org}, {"actor", c->first.actor},
-                      {"action", "export"}, {"detail", personal ? "with personal data" : "without personal data"}});
-    json custody = {{"case_history", events}, {"evidence", custody_reports}};
-    files.push_back({"custody.json", custody.dump(2, ' ', false, json::error_handler_t::replace) + "\n"});
-    files.push_back({"case.json", ObjectOut(*cs).dump(2, ' ', false, json::error_handler_t::replace) + "\n"});
-    json manifest = {{"case", {{"id", cs->id}, {"title", cs->title}, {"organisation", cs->org},
-                               {"tlp", coop::TlpName(cs->tlp)}}},
-                     {"created_at", Time(now)},
-                     {"created_by", {{"organisation", c->first.org}, {"actor", c->first.actor}}},
-                     {"reports", custody_reports.size()},
-                     {"personal_data", personal}};
-    auto zip = coop::BuildPackage(files, Dump(manifest), *env_.node_key);
-    if (!zip) return StoreProblem(res, zip.error());
-    if (!env_.audit(&res, c->first.org, c->first.actor, "case.export", std::to_string(cs->id),
-                    std::to_string(custody_reports.size()) + " reports" + (personal ? ", with personal data" : "")))
-      return;
-    env_.coop->Record(c->second, cs->id, "export", personal ? "with personal data" : "without personal data");
-    res.status = 200;
-    res.set_header("Content-Disposition",
-                   "attachment; filename=\"lapis-case-" + std::to_string(cs->id) + ".zip\"");
-    res.set_content(std::move(*zip), "application/zip");
+    SendPackage(res, c->first, c->second, *cs, true, personal);
   }
 
-  CoopEnv env_;
 };
 
 }  // namespace

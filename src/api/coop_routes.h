@@ -18,6 +18,7 @@ struct CoopEnv {
   coop::Coop* coop = nullptr;
   const store::EvidenceStore* evidence = nullptr;
   const coop::NodeKey* node_key = nullptr;  // signs evidence packages; null: packages are refused
+  int64_t objection_seconds = 14 * 86400;   // how long member agencies may object to an application
   // The caller when allowed `p` (nullopt with the response written).
   std::function<std::optional<Principal>(const httplib::Request&, httplib::Response&, Permission)> authenticate;
   // Appends to the audit log; false (with 503 written) when it cannot.
@@ -27,5 +28,7 @@ struct CoopEnv {
 };
 
 void RegisterCoopRoutes(httplib::Server& http, const CoopEnv& env);
+// Referrals, requests, membership applications, notifications (api/workflow_routes.cc).
+void RegisterWorkflowRoutes(httplib::Server& http, const CoopEnv& env);
 
 }  // namespace lapis::api

@@ -180,6 +180,102 @@ void AddCooperation(json& doc) {
          {kIdParam, Query("personal", "1: include complainants' personal data (the case's own organisation only)")});
 }
 
+// Referrals, requests, membership and notifications (api/workflow_routes.cc).
+void AddWorkflows(json& doc) {
+  json& paths = doc["paths"];
+  json& schemas = doc["components"]["schemas"];
+  const json obj = {{"type", "object"}};
+  schemas["Transition"] = {
+      {"type", "object"},
+      {"required", {"to"}},
+      {"properties",
+       {{"to", {{"type", "string"}, {"description", "the next state (docs/cooperation.md, lifecycles)"}}},
+        {"reason", {{"type", "string"}, {"description", "declined, withdrawn"}}},
+        {"answer", {{"type", "string"}, {"description", "answered"}}},
+        {"outcome",
+         {{"type", "object"},
+          {"properties",
+           {{"kind", {{"type", "string"}, {"enum", {"warning", "fine", "undertaking", "prosecution", "no-action"}}}},
+            {"detail", {{"type", "string"}}}}}}}}}};
+  const json box = Query("box", "out (sent by the caller's organisation), in (sent to it) or all");
+  const json page_params = {box, Query("status", "state"), Query("q", "words"), Query("limit", "1 to 500", "integer"),
+                            Query("cursor", "next page")};
+  paths["/api/v1/referrals/proposal"]["get"] =
+      Op("The countries a report or campaign points to and their competent member agencies, with the agreements "
+         "that apply",
+         Ok("Countries and candidates", obj), {Query("report", "report id"), Query("campaign", "campaign id")});
+  paths["/api/v1/referrals"]["post"] =
+      Op("Refer reports or campaigns to an agency in another country (EU common procedure)",
+         Ok("Sent", Ref("CoopObject"), 201), json::array(),
+         {{"type", "object"},
+          {"required", {"to"}},
+          {"properties",
+           {{"to", {{"type", "string"}}}, {"agreement", {{"type", "integer"}}}, {"summary", {{"type", "string"}}},
+            {"country", {{"type", "string"}}}, {"reports", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"campaigns", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}});
+  paths["/api/v1/referrals"]["get"] = Op("Referrals sent and received", Ok("A page", Page("CoopObject")), page_params);
+  paths["/api/v1/referrals/{id}"]["get"] =
+      Op("A referral (the receiving agency's first read marks it received)", Ok("It", Ref("CoopObject")), {kIdParam});
+  paths["/api/v1/referrals/{id}/transitions"]["post"] =
+      Op("Move a referral: received, accepted, declined (reason), closed (outcome), withdrawn (reason)",
+         Ok("Moved", Ref("CoopObject")), {kIdParam}, Ref("Transition"));
+  paths["/api/v1/referrals/{id}/reports"]["get"] =
+      Op("The referred reports with their analyses; personal data only with entitlement", Ok("Reports", obj),
+         {kIdParam, Query("cursor", "next page"), Query("limit", "1 to 500", "integer")});
+  paths["/api/v1/referrals/{id}/package"]["get"] =
+      Op("The referral's evidence package (raw messages and personal data only with entitlement)",
+         {{"200", {{"description", "application/zip"}}}, {"404", {{"$ref", "#/components/responses/Problem"}}}},
+         {kIdParam});
+  paths["/api/v1/requests/template"]["get"] =
+      Op("A request for information to a company, pre-filled from its LAP B.4 answers", Ok("The template", obj),
+         {Query("to", "the company"), Query("kind", "ip-subscriber, domain-registrant, account-holder, payment-account, other")});
+  paths["/api/v1/requests"]["post"] =
+      Op("Send (or draft, send: false) a mutual-assistance request to an agency under an agreement, or a request "
+         "for information to a company",
+         Ok("Made", Ref("CoopObject"), 201), json::array(),
+         {{"type", "object"},
+          {"required", {"kind", "to"}},
+          {"properties",
+           {{"kind", {{"type", "string"}, {"enum", {"assistance", "company"}}}}, {"to", {{"type", "string"}}},
+            {"agreement", {{"type", "integer"}}}, {"case", {{"type", "integer"}}},
+            {"actions", {{"type", "array"}, {"items", {{"type", "string"}}}}}, {"subject", obj},
+            {"title", {{"type", "string"}}}, {"description", {{"type", "string"}}},
+            {"legal_basis", {{"type", "string"}}}, {"due", {{"type", "string"}}},
+            {"priority", {{"type", "string"}, {"enum", {"low", "medium", "high"}}}}, {"send", {{"type", "boolean"}}}}}});
+  json req_params = page_params;
+  req_params.push_back(Query("overdue", "1: only requests past their due time and still waiting"));
+  paths["/api/v1/requests"]["get"] = Op("Requests sent and received", Ok("A page", Page("CoopObject")), req_params);
+  paths["/api/v1/requests/{id}"]["get"] = Op("A request", Ok("It", Ref("CoopObject")), {kIdParam});
+  paths["/api/v1/requests/{id}/transitions"]["post"] =
+      Op("Move a request: sent, acknowledged, in-progress, answered (answer), declined (reason), closed (outcome), "
+         "withdrawn (reason)",
+         Ok("Moved", Ref("CoopObject")), {kIdParam}, Ref("Transition"));
+  paths["/api/v1/requests/{id}/attachments"]["post"] = {
+      {"summary", "Attach a file (kept in the evidence store) to a request or its answer"},
+      {"parameters", {kIdParam, Query("name", "file name")}},
+      {"requestBody", {{"required", true}, {"content", {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
+      {"responses", Ok("Attached", Ref("CoopObject"), 201)}};
+  paths["/api/v1/requests/{id}/attachments/{n}"]["get"] =
+      Op("An attachment",
+         {{"200", {{"description", "the file"}}}, {"404", {{"$ref", "#/components/responses/Problem"}}}},
+         {kIdParam, {{"name", "n"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}}});
+  paths["/api/v1/applications"]["post"] =
+      Op("Apply to join the network (LAP D); member agencies may object until the period ends",
+         Ok("Open", Ref("CoopObject"), 201), json::array(), obj);
+  paths["/api/v1/applications"]["get"] =
+      Op("Applications the caller may see", Ok("A page", Page("CoopObject")), {Query("status", "open, admitted, refused")});
+  paths["/api/v1/applications/{id}"]["get"] = Op("An application", Ok("It", Ref("CoopObject")), {kIdParam});
+  paths["/api/v1/applications/{id}/objections"]["post"] =
+      Op("Object to an application (member agencies, with a reason)", Ok("Recorded", Ref("CoopObject"), 201),
+         {kIdParam}, {{"type", "object"}, {"required", {"reason"}}, {"properties", {{"reason", {{"type", "string"}}}}}});
+  paths["/api/v1/organisations/{name}/withdraw"]["post"] =
+      Op("Withdraw the caller's organisation from the network (admin)", Ok("Withdrawn", obj),
+         {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}}});
+  paths["/api/v1/notifications"]["get"] =
+      Op("What the organisation was told: referrals and requests received and moved, outcomes, applications",
+         Ok("A page", Page("CoopObject")), {Query("limit", "1 to 500", "integer"), Query("cursor", "next page")});
+}
+
 const char* const kBaseDocument = R"json({
   "openapi": "3.0.3",
   "info": {"title": "Lapis node API", "version": "1"},
@@ -516,6 +612,7 @@ std::string Server::OpenApiDocument() {
   static const std::string doc = [] {
     json d = json::parse(kBaseDocument);
     AddCooperation(d);
+    AddWorkflows(d);
     return d.dump(1);
   }();
   return doc;

@@ -13,6 +13,7 @@
 #include "api/access.h"
 #include "api/coop_routes.h"
 #include "api/http_util.h"
+#include "coop/workflow.h"
 #include "common/json_writer.h"
 #include "common/log.h"
 #include "common/sha256.h"
@@ -58,7 +59,7 @@ std::string OriginSummaryJson(const std::string& analysis_json) {
 
 // `origin` (raw JSON) is written as the member "origin" when given.
 void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal,
-                const std::string* origin = nullptr) {
+                const std::string* origin = nullptr, const std::string* outcomes = nullptr) {
   w.BeginObject();
   w.Key("id").String(r.sha256);
   w.Key("kind").String(r.kind);
@@ -74,6 +75,7 @@ void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bo
   else w.Null();
   if (r.status == "failed") w.Key("error").StringOrNull(r.last_error);
   if (origin) w.Key("origin").Raw(*origin);
+  if (outcomes) w.Key("outcomes").Raw(*outcomes);
   if (with_analysis) {
     w.Key("analysis");
     if (r.analysis_json.empty()) w.Null();
@@ -132,6 +134,8 @@ struct Server::Impl {
   ServerOptions opt;
   httplib::Server http;
   std::thread worker;
+  std::thread chores;  // the node's own timed work: deciding membership applications
+  std::condition_variable chores_cv;
   std::mutex mu;
   std::condition_variable wake;
   bool stopping = false;
@@ -322,9 +326,12 @@ struct Server::Impl {
     JsonWriter w;
     w.BeginObject().Key("organisation").String(who->org).Key("role").String(who->role);
     w.Key("user").StringOrNull(who->user).Key("actor").String(who->actor);
+    // What the organisation is in the network decides what it may share and receive.
+    auto profile = coop->GetProfile(who->org);
+    if (!profile) return StoreProblem(res, profile.error());
+    w.Key("organisation_kind").String(profile->kind).Key("membership").String(profile->membership);
     w.Key("permissions").BeginArray();
-    for (auto p : {Permission::kSubmit, Permission::kLookup, Permission::kReadReports, Permission::kReadEvidence,
-                   Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers})
+    for (auto p : kAllPermissions)
       if (Allowed(who->role, p)) w.String(PermissionName(p));
     w.EndArray().EndObject();
     Json(res, 200, w.str());
@@ -420,8 +427,16 @@ struct Server::Impl {
     if (!row) return;
     bool personal = Allowed(who->role, Permission::kReadPersonalData);
     if (!Audit(&res, who->org, who->actor, "report.read", row->sha256, personal ? "with personal data" : "")) return;
+    // Outcomes of the cases, referrals and requests the report went into.
+    auto outcomes = coop::OutcomesOfReport(*coop, who->org, row->sha256);
+    if (!outcomes) return StoreProblem(res, outcomes.error());
+    nlohmann::json oc = nlohmann::json::array();
+    for (const auto& o : *outcomes)
+      oc.push_back({{"type", o.type}, {"id", o.id}, {"organisation", o.org}, {"kind", o.kind}, {"detail", o.detail},
+                    {"at", o.at.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.at)}});
+    const std::string outcomes_json = oc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     JsonWriter w;
-    ReportJson(w, *row, true, personal);
+    ReportJson(w, *row, true, personal, nullptr, &outcomes_json);
     Json(res, 200, w.str());
   }
 
@@ -893,6 +908,20 @@ struct Server::Impl {
                                {"actor", t_actor}});
   }
 
+  // Decides the applications whose objection period has ended, every second.
+  void ChoresLoop() {
+    std::unique_lock<std::mutex> l(mu);
+    while (!stopping) {
+      l.unlock();
+      auto n = coop::DecideApplications(*coop, Now());
+      if (!n) log::Error("membership.error", {{"detail", n.error().ToString()}});
+      else if (*n) log::Info("membership.decided", {{"applications", static_cast<int64_t>(*n)}});
+      l.lock();
+      if (stopping) break;
+      chores_cv.wait_for(l, std::chrono::seconds(1));
+    }
+  }
+
   // Analyses waiting reports; each batch is saved on another thread while the next is analysed.
   void AnalysisLoop() {
     auto t0 = Clock::now();
@@ -993,7 +1022,9 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
                   const std::string& target, const std::string& detail) {
     return p->Audit(r, org, actor, action, target, detail);
   };
+  env.objection_seconds = options.objection_seconds;
   RegisterCoopRoutes(http, env);
+  RegisterWorkflowRoutes(http, env);
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });
@@ -1033,6 +1064,7 @@ void Server::Run() {
     if (auto n = impl_->store->CountPending()) impl_->queue_depth = *n;
     // With no analysis threads the node only takes reports in; they wait for a node that analyses.
     if (impl_->opt.analysis_jobs > 0) impl_->worker = std::thread([p = impl_.get()] { p->AnalysisLoop(); });
+    impl_->chores = std::thread([p = impl_.get()] { p->ChoresLoop(); });
   }
   impl_->http.listen_after_bind();
   Stop();
@@ -1041,15 +1073,18 @@ void Server::Run() {
 void Server::Wake() { impl_->wake.notify_one(); }
 
 void Server::Stop() {
-  std::thread worker;
+  std::thread worker, chores;
   {
     std::lock_guard<std::mutex> l(impl_->mu);
     impl_->stopping = true;
-    worker = std::move(impl_->worker);  // exactly one caller joins it
+    worker = std::move(impl_->worker);  // exactly one caller joins them
+    chores = std::move(impl_->chores);
   }
   impl_->wake.notify_all();
+  impl_->chores_cv.notify_all();
   impl_->http.stop();
   if (worker.joinable()) worker.join();
+  if (chores.joinable()) chores.join();
 }
 
 }  // namespace lapis::api

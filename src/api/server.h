@@ -39,6 +39,8 @@ struct ServerOptions {
   const WebApp* web = nullptr;
   // Signs evidence packages (not owned); null: packages are refused.
   const coop::NodeKey* node_key = nullptr;
+  // How long member agencies may object to an application to join the network (LAP D).
+  int64_t objection_seconds = 14 * 86400;
 };
 
 class Server {

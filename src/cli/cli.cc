@@ -176,6 +176,10 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
                                     "web/dist of the source tree; the API alone when it is not built)")
                       ->type_name("DIR");
   serve->add_flag("--no-web", so.no_web, "Serve the API only, no web application")->excludes(web_opt);
+  serve->add_option("--objection-period", so.objection_seconds,
+                    "Seconds member agencies have to object to an organisation applying to join (LAP D)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{365} * 86400));
 
   TokenOptions to;
   auto* token = app.add_subcommand("token", "Manage API tokens");

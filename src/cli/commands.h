@@ -98,6 +98,7 @@ struct ServeOptions {
   // The built web application; "" = DefaultWebDir(), missing there = the API only.
   std::string web_dir;
   bool no_web = false;
+  int64_t objection_seconds = 14 * 86400;  // LAP D: how long member agencies may object to an applicant
 };
 
 int RunServe(const ServeOptions& o, const store::StoreOpener& open_store);

@@ -98,6 +98,7 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     return kExitPartial;
   }
   so.node_key = &*node_key;
+  so.objection_seconds = o.objection_seconds;
   std::unique_ptr<enrich::IpDb> db;
   if (auto r = enrich::IpDb::Open(o.ip_db.empty() ? DefaultIpDbPath() : o.ip_db)) db = std::move(*r);
   else std::fprintf(stderr, "lapis: warning: %s; IPs are not enriched\n", r.error().message().c_str());

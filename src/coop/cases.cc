@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
+
 namespace lapis::coop {
 namespace {
 
@@ -129,9 +131,18 @@ double Rescore(json& data) {
   in.money_lost = inputs.value("money_lost", 0.0);
   in.vulnerable = inputs.value("vulnerable", false);
   Harm h = ScoreHarm(in);
+  // Each factor with the figures it was computed from (for display in any language) and its basis in words.
+  const std::string worst = WorstCategory(in);
+  const std::map<std::string, json> figures = {
+      {"complainants", {{"complaints", in.complaints}, {"recipients", in.recipients}}},
+      {"money_lost", {{"eur", in.money_lost}}},
+      {"severity", {{"category", worst.empty() ? json(nullptr) : json(worst)}}},
+      {"vulnerable_targets", {{"vulnerable", in.vulnerable}}},
+      {"countries", {{"countries", in.countries}}}};
   json factors = json::array();
   for (const auto& f : h.factors)
-    factors.push_back({{"name", f.name}, {"points", std::round(f.points * 10) / 10}, {"max", f.max}, {"basis", f.basis}});
+    factors.push_back({{"name", f.name}, {"points", std::round(f.points * 10) / 10}, {"max", f.max}, {"basis", f.basis},
+                       {"figures", figures.count(f.name) ? figures.at(f.name) : json::object()}});
   data["harm"] = {{"score", std::round(h.score * 10) / 10}, {"factors", factors}};
   return std::round(h.score * 10) / 10;
 }
@@ -175,6 +186,20 @@ bool ParseReportTarget(const std::string& target, std::string* org, std::string*
   return true;
 }
 
+std::string WorstCategory(const HarmInputs& in) {
+  double sev = 0;
+  std::string worst;
+  for (const auto& [cat, n] : in.categories) {
+    // A category counts when one report in 20 has it, or five reports do.
+    if (n <= 0 || (n * 20 < in.reports && n < 5)) continue;
+    if (Severity(cat) > sev) {
+      sev = Severity(cat);
+      worst = cat;
+    }
+  }
+  return worst;
+}
+
 Harm ScoreHarm(const HarmInputs& in) {
   Harm h;
   auto add = [&](std::string name, double points, double max, std::string basis) {
@@ -188,17 +213,9 @@ Harm ScoreHarm(const HarmInputs& in) {
       std::to_string(in.complaints) + " complaints, " + std::to_string(in.recipients) + " recipients reported");
   // Money: losses reported, on a log scale (EUR 10 million: full).
   add("money_lost", 25 * std::log10(1 + std::max(in.money_lost, 0.0)) / 7, 25, "EUR " + Fmt(in.money_lost) + " reported lost");
-  // Severity: the most severe category that at least one report in 20 (or one report) has.
-  double sev = 0;
-  std::string worst = "none";
-  for (const auto& [cat, n] : in.categories) {
-    if (n <= 0 || (n * 20 < in.reports && n < 5)) continue;
-    if (Severity(cat) > sev) {
-      sev = Severity(cat);
-      worst = cat;
-    }
-  }
-  add("severity", 20 * sev, 20, "most severe category: " + worst);
+  // Severity: the most severe category that one report in 20, or five reports, have.
+  const std::string worst = WorstCategory(in);
+  add("severity", 20 * Severity(worst), 20, "most severe category: " + (worst.empty() ? "none" : worst));
   add("vulnerable_targets", in.vulnerable ? 15 : 0, 15, in.vulnerable ? "aimed at vulnerable people" : "not flagged");
   // Reach across borders: one country gives nothing, ten or more give all.
   const double n = static_cast<double>(in.countries.size());
@@ -291,7 +308,8 @@ Result<Object> UpdateCase(Coop& coop, const Viewer& v, int64_t id, int64_t versi
         std::string kind = out.value("kind", "");
         if (std::none_of(std::begin(kOutcomes), std::end(kOutcomes), [&](const char* k) { return kind == k; }))
           return Fail(Status::InvalidArgument("outcome kind must be warning, fine, undertaking, prosecution or no-action"));
-        data["outcome"] = {{"kind", kind}, {"detail", out.value("detail", "")}, {"at", static_cast<int64_t>(time(nullptr))}};
+        data["outcome"] = {{"kind", kind}, {"detail", out.value("detail", "")},
+                           {"at", FormatRfc3339(static_cast<int64_t>(time(nullptr)))}};
         detail = kind;
       } else {
         data["outcome"] = nullptr;

@@ -40,6 +40,8 @@ struct Harm {
 };
 
 Harm ScoreHarm(const HarmInputs& in);
+// The most severe category that one report in 20, or five reports, have; "" when none.
+std::string WorstCategory(const HarmInputs& in);
 
 // What a case is made from or extended with.
 struct CaseSources {

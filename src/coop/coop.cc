@@ -370,6 +370,10 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     sql += " AND o.status = ?";
     params.push_back(q.status);
   }
+  if (!q.exclude_status.empty()) {
+    sql += " AND o.status <> ?";
+    params.push_back(q.exclude_status);
+  }
   if (!q.owner.empty()) {
     sql += " AND g.name = ?";
     params.push_back(q.owner);
@@ -447,8 +451,71 @@ Result<Object> Coop::Update(const Viewer& by, const Object& o, const std::string
   return out;
 }
 
+Result<Object> Coop::Change(const Viewer& by, int64_t id, const std::string& type, const Mutation& fn,
+                            const std::string& action, const std::string& detail,
+                            const std::optional<std::string>& search_text) {
+  Object out;
+  Status s = db_.Write([&](SqlTx& tx) -> Status {
+    auto cur = GetIn(tx, by, id, type);
+    if (!cur) return cur.error();
+    if (!*cur) return Status::NotFound("no " + type + " " + std::to_string(id));
+    out = **cur;
+    if (Status st = fn(out); !st.ok()) return st;
+    if (Status st = CheckMarking(out.tlp, out.audience); !st.ok()) return st;
+    out.id = id;
+    out.type = (*cur)->type;
+    out.parent_id = (*cur)->parent_id;
+    return SaveIn(tx, by, **cur, out, search_text ? &*search_text : nullptr, action, detail);
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+Result<std::vector<int64_t>> Coop::LinkedAny(const std::string& type, const std::string& kind,
+                                             const std::string& target, size_t limit) {
+  std::vector<int64_t> out;
+  Status s = db_.Read([&](SqlTx& tx) -> Status {
+    auto r = tx.Query("finding linked objects",
+                      "SELECT o.id FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
+                      "WHERE l.kind = ? AND l.target = ? AND o.type = ? ORDER BY o.id DESC LIMIT ?",
+                      {kind, target, type, static_cast<int64_t>(limit)});
+    if (!r) return r.error();
+    for (const auto& row : *r) out.push_back(row.Int(0));
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+Result<std::optional<Object>> Coop::GetAny(int64_t id) {
+  std::optional<Object> out;
+  Status s = db_.Read([&](SqlTx& tx) -> Status {
+    auto r = tx.Query("reading an object", std::string("SELECT ") + kObjectColumns + " WHERE o.id = ?", {id});
+    if (!r) return r.error();
+    if (!r->empty()) out = ObjectFrom((*r)[0]);
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+Result<std::vector<int64_t>> Coop::Due(const std::string& type, const std::string& status, int64_t now,
+                                       size_t limit) {
+  std::vector<int64_t> out;
+  Status s = db_.Read([&](SqlTx& tx) -> Status {
+    auto r = tx.Query("finding due objects",
+                      "SELECT id FROM coop_objects WHERE type = ? AND status = ? AND due_at <= ? ORDER BY id LIMIT ?",
+                      {type, status, now, static_cast<int64_t>(limit)});
+    if (!r) return r.error();
+    for (const auto& row : *r) out.push_back(row.Int(0));
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
 Result<Object> Coop::AddLinks(const Viewer& by, int64_t id, const std::vector<Link>& links,
-                              const std::string& action, const Change& change) {
+                              const std::string& action, const LinkChange& change) {
   Object out;
   Status s = db_.Write([&](SqlTx& tx) -> Status {
     auto cur = GetIn(tx, by, id, "");

@@ -73,6 +73,7 @@ struct Event {
 struct ObjectQuery {
   std::string type;
   std::string status;          // "" = any
+  std::string exclude_status;  // "" = none left out
   std::string owner;           // originating organisation; "" = any
   std::string text;            // words, every one required (title and the object's search text)
   int64_t parent_id = 0;       // 0 = any
@@ -117,11 +118,18 @@ class Coop {
   // `o.version` is not the stored one (someone else changed it meanwhile).
   Result<Object> Update(const Viewer& by, const Object& o, const std::string& search_text, const std::string& action,
                         const std::string& detail);
+  // Lets `fn` change the object in one transaction, whichever organisation the viewer is (it must
+  // see the object; `fn` decides who may do what); `action` and `detail` go to its history. The
+  // object's search words are rewritten from `search_text` when it is given.
+  using Mutation = std::function<Status(Object& o)>;
+  Result<Object> Change(const Viewer& by, int64_t id, const std::string& type, const Mutation& fn,
+                        const std::string& action, const std::string& detail,
+                        const std::optional<std::string>& search_text = std::nullopt);
   // Adds links (those already there are skipped) and lets `change` update the object, given the
   // targets that were new, in the same transaction. Only the originating organisation may.
-  using Change = std::function<Status(Object& o, const std::vector<std::string>& added)>;
+  using LinkChange = std::function<Status(Object& o, const std::vector<std::string>& added)>;
   Result<Object> AddLinks(const Viewer& by, int64_t id, const std::vector<Link>& links, const std::string& action,
-                          const Change& change = nullptr);
+                          const LinkChange& change = nullptr);
   Result<int64_t> RemoveLinks(const Viewer& by, int64_t id, const std::vector<Link>& links, const std::string& action);
   // Links of one kind, in target order, after `after` (exclusive).
   Result<std::vector<Link>> ListLinks(const Viewer& v, int64_t id, const std::string& kind, const std::string& after,
@@ -131,6 +139,15 @@ class Coop {
   Result<std::vector<Event>> Events(const Viewer& v, int64_t id);
   // Records an event on an object the viewer may see (reads, exports).
   Status Record(const Viewer& by, int64_t id, const std::string& action, const std::string& detail);
+  // Ids of objects of `type` (any viewer) whose `kind` links name `target`, newest first; for
+  // entitlements that do not depend on the audience (outcomes told to contributors).
+  Result<std::vector<int64_t>> LinkedAny(const std::string& type, const std::string& kind, const std::string& target,
+                                         size_t limit);
+  // The object whatever its audience, for the node's own work (deciding applications, telling
+  // contributors); never for answering a caller.
+  Result<std::optional<Object>> GetAny(int64_t id);
+  // Ids of objects of `type` in `status` whose due time has passed.
+  Result<std::vector<int64_t>> Due(const std::string& type, const std::string& status, int64_t now, size_t limit);
   // Ids of the objects of `type` linked to `kind`/`target` that the viewer may see.
   Result<std::vector<int64_t>> Linked(const Viewer& v, const std::string& type, const std::string& kind,
                                       const std::string& target, size_t limit);

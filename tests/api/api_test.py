@@ -489,7 +489,7 @@ def main():
         check("OpenAPI documents every route used here", used <= documented, used - documented)
         for method, path in sorted(documented):
             p = path.replace("{id}", str(camp) if "campaigns" in path else rid if "reports/" in path else "1")
-            p = p.replace("{name}", "nobody")
+            p = p.replace("{name}", "nobody").replace("{n}", "0")
             st, ct, body = node.req(method, p, b"x" if method in ("POST", "PATCH") else None, ta, "text/plain")
             check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
         users_roles_and_isolation(node, ta, rid, camp)

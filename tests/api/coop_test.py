@@ -20,6 +20,11 @@ from api_test import Node, check, msg, wait_analysed, FAILURES  # noqa: E402
 
 
 def directory(node, t):
+    st, body, _ = node.json("GET", "/api/v1/session", token=t["p_admin"])
+    check("the session says what the organisation is in the network and lists every permission",
+          st == 200 and body["organisation_kind"] == "partner" and body["membership"] == "member"
+          and "read the directory and shared cooperation objects" in body["permissions"]
+          and "change the organisation's directory entry" in body["permissions"], (st, body))
     st, _, _ = node.json("PUT", "/api/v1/organisations/agency-a", {"display_name": "Autorité A"}, t["a"])
     check("an analyst may not change the directory entry", st == 403, st)
     st, body, _ = node.json("PUT", "/api/v1/organisations/agency-a",
@@ -242,6 +247,194 @@ def package(node, t, cid, ids, tmp):
           and any(n.startswith("personal/") for n in z.namelist()), st)
 
 
+def referrals(node, t, ids, camp, mou):
+    st, body, _ = node.json("POST", "/api/v1/agreements", {
+        "title": "FR-GB information sharing", "instrument": "mou", "parties": ["agency-a", "agency-gb"],
+        "scope": ["information-sharing"], "personal_data": False}, t["a"])
+    gb_mou = body.get("id", 0)
+    st, body, _ = node.json("GET", f"/api/v1/referrals/proposal?campaign={camp}", token=t["a"])
+    cands = body.get("candidates", []) if st == 200 else []
+    check("a referral proposal names the origin country and its competent agency with the agreement that applies",
+          st == 200 and any(c["country"] == "GB" for c in body["countries"]) and cands
+          and cands[0]["organisation"] == "agency-gb" and cands[0]["agreements"][0]["id"] == gb_mou, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/referrals", {"to": "agency-gb", "campaigns": [camp], "agreement": gb_mou,
+                                                          "summary": "Replica watches sent from GB networks"}, t["a"])
+    check("a referral is sent", st == 201 and body["status"] == "sent" and body["counts"]["reports"] == len(ids)
+          and body["personal_data"] is False, (st, body))
+    rid = body.get("id", 0)
+    st, body, _ = node.json("GET", "/api/v1/referrals?box=in", token=t["gb"])
+    check("the receiving agency sees it in its queue", st == 200 and [r["id"] for r in body["items"]] == [rid], (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}", token=t["gb"])
+    check("its first read by the receiving agency marks it received", st == 200 and body["status"] == "received"
+          and body["timeline"]["received"].endswith("Z"), (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}/reports?limit=5", token=t["gb"])
+    items = body.get("items", [])
+    check("without entitlement the referred reports come without the complainants' personal data",
+          st == 200 and body["personal_data_included"] is False and len(items) == 5 and "analysis" in items[0]
+          and "personal_data" not in items[0] and "anna@example.org" not in json.dumps(body), (st, str(body)[:300]))
+    st, ct, raw = node.req("GET", f"/api/v1/referrals/{rid}/package", token=t["gb"])
+    names = zipfile.ZipFile(io.BytesIO(raw)).namelist() if st == 200 else []
+    check("...and its package holds analyses only (the raw messages name the recipients)",
+          st == 200 and any(n.startswith("analysis/") for n in names)
+          and not any(n.startswith(("evidence/", "personal/")) for n in names), names[:5])
+    st, _, _ = node.json("GET", f"/api/v1/referrals/{rid}", token=t["b"])
+    check("no other agency sees the referral", st == 404, st)
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{rid}/transitions", {"to": "accepted"}, t["a"])
+    check("only the receiving agency accepts", st == 403, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{rid}/transitions", {"to": "closed"}, t["gb"])
+    check("a referral is accepted before it is closed", st == 400 and "accepted" in body["detail"], (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{rid}/transitions", {"to": "accepted"}, t["gb"])
+    check("the receiving agency accepts", st == 200 and body["status"] == "accepted", (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{rid}/transitions", {"to": "closed"}, t["gb"])
+    check("closing needs an outcome", st == 400, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{rid}/transitions",
+                            {"to": "closed", "outcome": {"kind": "fine", "detail": "GBP 80,000"}}, t["gb"])
+    check("the receiving agency closes it with an outcome", st == 200 and body["status"] == "closed", (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/reports/{ids[0]}", token=t["a"])
+    check("the outcome is visible on the reports the referring agency contributed",
+          st == 200 and any(o["type"] == "referral" and o["kind"] == "fine" and o["organisation"] == "agency-gb"
+                            for o in body.get("outcomes", [])), (st, body.get("outcomes")))
+    st, body, _ = node.json("GET", "/api/v1/notifications", token=t["a"])
+    check("the referring agency is told each step", st == 200 and any(f"referral {rid} is closed" in n["title"]
+                                                                        for n in body["items"]), (st, body))
+    # With an agreement that entitles the receiving agency to personal data.
+    st, body, _ = node.json("POST", "/api/v1/referrals", {"to": "agency-b", "reports": ids[:2], "agreement": mou,
+                                                          "summary": "two complaints"}, t["a"])
+    r2 = body.get("id", 0)
+    st, body, _ = node.json("GET", f"/api/v1/referrals/{r2}/reports", token=t["b"])
+    check("under an agreement that allows it, personal data goes with the referral",
+          st == 200 and body["personal_data_included"] is True and "anna@example.org" in json.dumps(body), (st, body))
+    st, body, _ = node.json("POST", "/api/v1/referrals", {"to": "partner-p", "reports": ids[:1]}, t["a"])
+    check("referrals go to member agencies only", st == 400, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/referrals", {"to": "agency-a", "reports": ids[:1]}, t["p_admin"])
+    check("companies do not send referrals", st == 403, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{r2}/transitions", {"to": "declined"}, t["b"])
+    check("declining needs a reason", st == 400, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/referrals/{r2}/transitions",
+                            {"to": "declined", "reason": "outside our competence"}, t["b"])
+    check("a referral is declined with its reason", st == 200 and body["decline_reason"] == "outside our competence",
+          (st, body))
+
+
+def requests(node, t, cid, mou):
+    st, body, _ = node.json("POST", "/api/v1/requests", {
+        "kind": "assistance", "to": "agency-b", "actions": ["identify-sender"], "description": "x"}, t["a"])
+    check("an assistance request cites an agreement", st == 400, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/agreements", {
+        "title": "FR-DE letters", "instrument": "mou", "parties": ["agency-a", "agency-b"],
+        "scope": ["information-sharing"]}, t["a"])
+    st, body, _ = node.json("POST", "/api/v1/requests", {
+        "kind": "assistance", "to": "agency-b", "agreement": body.get("id"), "actions": ["identify-sender"]}, t["a"])
+    check("...one that covers mutual assistance", st == 400 and "mutual-assistance" in body["detail"], (st, body))
+    st, body, _ = node.json("POST", "/api/v1/requests", {
+        "kind": "assistance", "to": "agency-b", "agreement": mou, "case": cid,
+        "actions": ["identify-sender", "preserve-data"], "legal_basis": "Art. 5 of the MoU",
+        "description": "Identify who runs shop-deals.com; preserve its hosting logs.", "due": "2020-01-01T00:00:00Z"},
+        t["a"])
+    check("an assistance request under an agreement, priority from the case's harm", st == 201
+          and body["status"] == "sent" and body["priority"] in ("low", "medium", "high") and body["overdue"] is True
+          and body["case"]["id"] == cid, (st, body))
+    q = body.get("id", 0)
+    for who, box in (("a", "out"), ("b", "in")):
+        st, body, _ = node.json("GET", f"/api/v1/requests?box={box}&overdue=1", token=t[who])
+        check(f"an overdue request is flagged for {'the requesting' if who == 'a' else 'the requested'} agency",
+              st == 200 and [r["id"] for r in body["items"]] == [q], (st, body))
+    steps = [("acknowledged", {}), ("in-progress", {})]
+    for to, extra in steps:
+        st, body, _ = node.json("POST", f"/api/v1/requests/{q}/transitions", {"to": to, **extra}, t["b"])
+        check(f"the requested agency moves it to {to}", st == 200 and body["status"] == to, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/requests/{q}/transitions", {"to": "answered"}, t["b"])
+    check("an answer needs its text", st == 400, (st, body))
+    attachment = b"subscriber: Example Hosting Ltd\n"
+    st, _, raw = node.req("POST", f"/api/v1/requests/{q}/attachments?name=logs.txt", attachment, t["b"], "text/plain")
+    check("the answer carries an attachment", st == 201, (st, raw[:200]))
+    st, body, _ = node.json("POST", f"/api/v1/requests/{q}/transitions",
+                            {"to": "answered", "answer": "The site is run by Example Hosting Ltd."}, t["b"])
+    check("the requested agency answers", st == 200 and body["answer"]["text"].startswith("The site")
+          and body["overdue"] is False, (st, body))
+    st, _, raw = node.req("GET", f"/api/v1/requests/{q}/attachments/0", token=t["a"])
+    check("the requesting agency downloads the attachment", st == 200 and raw == attachment, st)
+    st, _, _ = node.req("GET", f"/api/v1/requests/{q}/attachments/0", token=t["gb"])
+    check("no one else does", st == 404, st)
+    st, body, _ = node.json("POST", f"/api/v1/requests/{q}/transitions",
+                            {"to": "closed", "outcome": {"kind": "prosecution", "detail": "referred to prosecutor"}}, t["a"])
+    check("the requesting agency closes it with an outcome", st == 200 and body["status"] == "closed"
+          and set(body["timeline"]) == {"sent", "acknowledged", "in-progress", "answered", "closed"}, (st, body))
+    st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["b_admin"])
+    check("every transition is audited", {"request.acknowledged", "request.in-progress", "request.answered"}
+          <= {e["action"] for e in body.get("items", [])}, st)
+    # A request for information to a company, pre-filled from its LAP B.4 answers.
+    st, body, _ = node.json("GET", "/api/v1/requests/template?to=partner-p&kind=ip-subscriber", token=t["a"])
+    check("a company request is pre-filled from the company's B.4 answers", st == 200
+          and body["how_to_send"] == "signed PDF to abuse-le@example.net"
+          and body["what_they_give"] == "through the domestic agency only" and body["domestic"] is False, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/requests", {
+        "kind": "company", "to": "partner-p", "title": "Subscriber of 81.2.69.7",
+        "subject": {"kind": "ip-subscriber", "ip": "81.2.69.7", "at": "2002-08-22T11:59:00Z"},
+        "description": "Who held 81.2.69.7 at 2002-08-22T11:59:00Z?"}, t["a"])
+    check("a request for information to an ISP", st == 201 and body["procedure"].startswith("signed PDF"), (st, body))
+    cq = body.get("id", 0)
+    st, body, _ = node.json("POST", f"/api/v1/requests/{cq}/transitions", {"to": "acknowledged"}, t["p_admin"])
+    st, body, _ = node.json("POST", f"/api/v1/requests/{cq}/transitions",
+                            {"to": "declined", "reason": "a court order is needed"}, t["p_admin"])
+    check("the company declines it with a reason", st == 200 and body["status"] == "declined", (st, body))
+    st, body, _ = node.json("POST", "/api/v1/requests", {"kind": "company", "to": "agency-b",
+                                                         "subject": {"kind": "other"}}, t["a"])
+    check("requests for information go to companies", st == 400, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/requests", {"kind": "assistance", "to": "agency-b", "agreement": mou,
+                                                         "actions": ["investigate"], "send": False}, t["a"])
+    d = body.get("id", 0)
+    st, _, _ = node.json("GET", f"/api/v1/requests/{d}", token=t["b"])
+    check("a draft is not seen by the agency it will go to", st == 404 or body["status"] == "draft", st)
+
+
+def membership(node, t):
+    st, body, _ = node.json("GET", "/api/v1/organisations", token=t["new"])
+    check("an applicant sees only itself in the directory", [o["name"] for o in body.get("items", [])] == ["newcomer"],
+          body)
+    st, body, _ = node.json("POST", "/api/v1/applications", {"kind": "agency", "country": "IT",
+                                                             "display_name": "Autorità N",
+                                                             "statement": "national anti-spam authority"}, t["new"])
+    check("an organisation applies to join", st == 201 and body["status"] == "open", (st, body))
+    app = body.get("id", 0)
+    st, body, _ = node.json("POST", "/api/v1/applications", {"kind": "partner", "country": "IT", "sector": "isps"},
+                            t["bad"])
+    bad = body.get("id", 0)
+    st, body, _ = node.json("GET", "/api/v1/notifications", token=t["b"])
+    check("member agencies are told", any("newcomer applies" in n["title"] for n in body.get("items", [])), body)
+    st, body, _ = node.json("POST", f"/api/v1/applications/{bad}/objections", {"reason": "sends spam itself"}, t["p_admin"])
+    check("a company cannot object", st == 403, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/applications/{bad}/objections", {}, t["b_admin"])
+    check("an objection needs a reason", st == 400, (st, body))
+    st, body, _ = node.json("POST", f"/api/v1/applications/{bad}/objections", {"reason": "sends spam itself"},
+                            t["b_admin"])
+    check("a member agency objects with a reason", st == 201 and len(body["objections"]) == 1, (st, body))
+    time.sleep(4.5)  # the node runs with --objection-period 3
+    st, body, _ = node.json("GET", f"/api/v1/applications/{app}", token=t["new"])
+    check("without objection the applicant is admitted when the period ends", body.get("status") == "admitted", body)
+    st, body, _ = node.json("GET", "/api/v1/organisations/newcomer", token=t["b"])
+    check("...and is in the directory as a member", st == 200 and body["membership"] == "member"
+          and body["country"] == "IT" and body["display_name"] == "Autorità N", (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/applications/{bad}", token=t["bad"])
+    check("with an objection the applicant is refused", body.get("status") == "refused", body)
+    st, body, _ = node.json("GET", "/api/v1/organisations", token=t["bad"])
+    check("a refused applicant still sees only itself", [o["name"] for o in body.get("items", [])] == ["rejected"], body)
+    st, body, _ = node.json("POST", f"/api/v1/applications/{bad}/objections", {"reason": "late"}, t["b_admin"])
+    check("no objection once decided", st == 400, (st, body))
+
+
+def withdrawal(node, t, made):
+    st, _, _ = node.json("GET", f"/api/v1/cases/{made['red-b']}", token=t["b"])
+    st, body, _ = node.json("POST", "/api/v1/organisations/agency-b/withdraw", {}, t["b"])
+    check("only an administrator withdraws", st == 403, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/organisations/agency-b/withdraw", {}, t["b_admin"])
+    check("a member withdraws", st == 200, (st, body))
+    st2, _, _ = node.json("GET", f"/api/v1/cases/{made['red-b']}", token=t["b"])
+    st3, body, _ = node.json("GET", "/api/v1/cases?q=probe", token=t["b"])
+    check("a withdrawn member loses access to what was shared with it", st == 200 and st2 == 404
+          and body["items"] == [], (st, st2, body))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lapis", required=True)
@@ -250,72 +443,97 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         node = Node(a.lapis, os.path.join(tmp, "node"), a.database)
         os.makedirs(node.data, exist_ok=True)
-        for org, kind, country, membership in [("agency-a", "agency", "FR", "member"),
-                                               ("agency-b", "agency", "DE", "member"),
+        for org, kind, country, status in [("agency-a", "agency", "FR", "member"),
+                                           ("agency-b", "agency", "DE", "member"),
                                                ("partner-p", "partner", "GB", "member"),
-                                               ("outsider", "agency", "US", "withdrawn")]:
+                                               ("agency-gb", "agency", "GB", "member"),
+                                               ("outsider", "agency", "US", "withdrawn"),
+                                               ("newcomer", "agency", "IT", "applicant"),
+                                               ("rejected", "partner", "IT", "applicant")]:
             p = node.run("directory", "set", "--org", org, "--kind", kind, "--country", country,
-                         "--membership", membership)
+                         "--membership", status)
             check(f"lapis directory set {org}", p.returncode == 0, p.stderr)
         t = {"a": node.token("agency-a"), "a_admin": node.token("agency-a", "admin"), "b": node.token("agency-b"),
              "b_admin": node.token("agency-b", "admin"), "p": node.token("partner-p", "partner"),
-             "p_admin": node.token("partner-p", "admin"), "out": node.token("outsider")}
-        node.start()
-        ids = []
-        for i in range(40):
-            st, _, body = node.req("POST", "/api/v1/reports", msg(100 + i), t["a"], "message/rfc822")
-            ids.append(json.loads(body)["id"])
-        for rid in ids:
-            wait_analysed(node, t["a"], rid)
-        st, body, _ = node.json("GET", "/api/v1/campaigns", token=t["a"])
-        camp = body["items"][0]["id"]
-        members = [r["id"] for r in node.json("GET", f"/api/v1/reports?campaign={camp}&limit=500", token=t["a"])[1]["items"]]
-        check("the sample reports form a campaign", len(members) >= 30, len(members))
-        directory(node, t)
-        agreements(node, t)
-        st, body, _ = node.json("POST", "/api/v1/groups", {"name": "Operation Watch",
-                                                           "members": ["agency-a", "partner-p"]}, t["a"])
-        check("a group of organisations", st == 201 and body["members"] == ["agency-a", "partner-p"], (st, body))
-        group = body.get("id", 0)
-        cid = cases(node, t, members, camp)
-        sharing(node, t, members, group)
-        package(node, t, cid, members, tmp)
-        # Reads of shared objects are in the reader's audit log.
-        st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["b_admin"])
-        actions = {e["action"] for e in body.get("items", [])}
-        check("reads of shared cases and agreements are audited", {"case.read", "agreement.document"} <= actions,
-              sorted(actions))
-        st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["a_admin"])
-        actions = {e["action"] for e in body.get("items", [])}
-        check("shares and exports are audited", {"case.share", "case.export", "agreement.share"} <= actions,
-              sorted(actions))
-        # Every cooperation route is in the OpenAPI document.
-        st, _, body = node.req("GET", "/api/v1/openapi.json")
-        doc = json.loads(body)
-        documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
-        used = {("GET", "/api/v1/organisations"), ("GET", "/api/v1/organisations/{name}"),
-                ("PUT", "/api/v1/organisations/{name}"), ("GET", "/api/v1/directory/export")}
-        for plural in ("contacts", "resources", "groups", "agreements"):
-            used |= {("POST", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}/{{id}}"),
-                     ("PATCH", f"/api/v1/{plural}/{{id}}")}
-        used |= {("PUT", "/api/v1/agreements/{id}/document"), ("GET", "/api/v1/agreements/{id}/document"),
-                 ("POST", "/api/v1/cases"), ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{id}"),
-                 ("PATCH", "/api/v1/cases/{id}"), ("GET", "/api/v1/cases/{id}/reports"),
-                 ("POST", "/api/v1/cases/{id}/reports"), ("POST", "/api/v1/cases/{id}/tasks"),
-                 ("POST", "/api/v1/cases/{id}/notes"), ("PATCH", "/api/v1/tasks/{id}"),
-                 ("GET", "/api/v1/cases/{id}/history"), ("GET", "/api/v1/cases/{id}/package")}
-        check("OpenAPI documents every cooperation route", used <= documented, sorted(used - documented))
-        for method, path in sorted(used):
-            pth = path.replace("{id}", "1").replace("{name}", "agency-a")
-            st, ct, body = node.req(method, pth, b"x" if method in ("POST", "PATCH", "PUT") else None, t["a"],
-                                    "text/plain")
-            check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
-        for bad in [b"{not json", b"[]", b'{"title": 5}', b"\xff\xfe"]:
-            st, ct, body = node.req("POST", "/api/v1/cases", bad, t["a"], "application/json")
-            check(f"bad case body {bad[:10]!r}: 400 problem+json", st == 400 and "problem+json" in ct, (st, body[:100]))
-        node.stop()
+             "p_admin": node.token("partner-p", "admin"), "out": node.token("outsider"),
+             "gb": node.token("agency-gb"), "new": node.token("newcomer", "admin"), "bad": node.token("rejected", "admin")}
+        node.start("--objection-period", "3")
+        try:
+            run(node, t, tmp)
+        finally:
+            if node.proc.poll() is None:
+                node.proc.kill()
     print(f"{len(FAILURES)} failures" if FAILURES else "all checks passed")
     return 1 if FAILURES else 0
+
+
+def run(node, t, tmp):
+    ids = []
+    for i in range(40):
+        st, _, body = node.req("POST", "/api/v1/reports", msg(100 + i), t["a"], "message/rfc822")
+        ids.append(json.loads(body)["id"])
+    for rid in ids:
+        wait_analysed(node, t["a"], rid)
+    st, body, _ = node.json("GET", "/api/v1/campaigns", token=t["a"])
+    camp = body["items"][0]["id"]
+    members = [r["id"] for r in node.json("GET", f"/api/v1/reports?campaign={camp}&limit=500", token=t["a"])[1]["items"]]
+    check("the sample reports form a campaign", len(members) >= 30, len(members))
+    directory(node, t)
+    mou = agreements(node, t)
+    st, body, _ = node.json("POST", "/api/v1/groups", {"name": "Operation Watch",
+                                                       "members": ["agency-a", "partner-p"]}, t["a"])
+    check("a group of organisations", st == 201 and body["members"] == ["agency-a", "partner-p"], (st, body))
+    group = body.get("id", 0)
+    cid = cases(node, t, members, camp)
+    made = sharing(node, t, members, group)
+    package(node, t, cid, members, tmp)
+    referrals(node, t, members, camp, mou)
+    requests(node, t, cid, mou)
+    membership(node, t)
+    # Reads of shared objects are in the reader's audit log.
+    st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["b_admin"])
+    actions = {e["action"] for e in body.get("items", [])}
+    check("reads of shared cases and agreements are audited", {"case.read", "agreement.document"} <= actions,
+          sorted(actions))
+    st, body, _ = node.json("GET", "/api/v1/audit?limit=200", token=t["a_admin"])
+    actions = {e["action"] for e in body.get("items", [])}
+    check("shares and exports are audited", {"case.share", "case.export", "agreement.share"} <= actions,
+          sorted(actions))
+    withdrawal(node, t, made)
+    # Every cooperation route is in the OpenAPI document.
+    st, _, body = node.req("GET", "/api/v1/openapi.json")
+    doc = json.loads(body)
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    used = {("GET", "/api/v1/organisations"), ("GET", "/api/v1/organisations/{name}"),
+            ("PUT", "/api/v1/organisations/{name}"), ("GET", "/api/v1/directory/export")}
+    for plural in ("contacts", "resources", "groups", "agreements"):
+        used |= {("POST", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}/{{id}}"),
+                 ("PATCH", f"/api/v1/{plural}/{{id}}")}
+    used |= {("PUT", "/api/v1/agreements/{id}/document"), ("GET", "/api/v1/agreements/{id}/document"),
+             ("POST", "/api/v1/cases"), ("GET", "/api/v1/cases"), ("GET", "/api/v1/cases/{id}"),
+             ("PATCH", "/api/v1/cases/{id}"), ("GET", "/api/v1/cases/{id}/reports"),
+             ("POST", "/api/v1/cases/{id}/reports"), ("POST", "/api/v1/cases/{id}/tasks"),
+             ("POST", "/api/v1/cases/{id}/notes"), ("PATCH", "/api/v1/tasks/{id}"),
+             ("GET", "/api/v1/cases/{id}/history"), ("GET", "/api/v1/cases/{id}/package"),
+             ("GET", "/api/v1/referrals/proposal"), ("POST", "/api/v1/referrals"), ("GET", "/api/v1/referrals"),
+             ("GET", "/api/v1/referrals/{id}"), ("POST", "/api/v1/referrals/{id}/transitions"),
+             ("GET", "/api/v1/referrals/{id}/reports"), ("GET", "/api/v1/referrals/{id}/package"),
+             ("GET", "/api/v1/requests/template"), ("POST", "/api/v1/requests"), ("GET", "/api/v1/requests"),
+             ("GET", "/api/v1/requests/{id}"), ("POST", "/api/v1/requests/{id}/transitions"),
+             ("POST", "/api/v1/requests/{id}/attachments"), ("GET", "/api/v1/requests/{id}/attachments/{n}"),
+             ("POST", "/api/v1/applications"), ("GET", "/api/v1/applications"),
+             ("GET", "/api/v1/applications/{id}"), ("POST", "/api/v1/applications/{id}/objections"),
+             ("POST", "/api/v1/organisations/{name}/withdraw"), ("GET", "/api/v1/notifications")}
+    check("OpenAPI documents every cooperation route", used <= documented, sorted(used - documented))
+    for method, path in sorted(used):
+        pth = path.replace("{id}", "1").replace("{name}", "nobody").replace("{n}", "0")
+        st, ct, body = node.req(method, pth, b"x" if method in ("POST", "PATCH", "PUT") else None, t["a"],
+                                "text/plain")
+        check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
+    for bad in [b"{not json", b"[]", b'{"title": 5}', b"\xff\xfe"]:
+        st, ct, body = node.req("POST", "/api/v1/cases", bad, t["a"], "application/json")
+        check(f"bad case body {bad[:10]!r}: 400 problem+json", st == 400 and "problem+json" in ct, (st, body[:100]))
+    node.stop()
 
 
 if __name__ == "__main__":

@@ -288,6 +288,7 @@ CREATE INDEX coop_objects_score ON coop_objects(type, score DESC, id DESC);
 CREATE INDEX coop_objects_updated ON coop_objects(type, updated_at DESC, id DESC);
 CREATE INDEX coop_objects_parent ON coop_objects(parent_id, type, id);
 CREATE INDEX coop_objects_org ON coop_objects(org_id, type, status);
+CREATE INDEX coop_objects_due ON coop_objects(type, status, due_at);
 CREATE TABLE coop_access (
   principal TEXT COLLATE "C" NOT NULL,
   object_id BIGINT NOT NULL,
