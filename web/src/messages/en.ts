@@ -357,6 +357,14 @@ export const en = {
   'admin.target': 'Object',
   'admin.detail': 'Detail',
   'admin.older': 'Older entries',
+
+  'common.cancel': 'Cancel',
+  'common.save': 'Save',
+  'common.remove': 'Remove',
+  'nav.cases': 'Cases',
+  'nav.directory': 'Directory',
+  'nav.agreements': 'Agreements',
+  'nav.groups': 'Groups',
 };
 
 export type Messages = typeof en;

@@ -358,4 +358,12 @@ export const es: Messages = {
   'admin.target': 'Objeto',
   'admin.detail': 'Detalle',
   'admin.older': 'Entradas más antiguas',
+
+  'common.cancel': 'Cancelar',
+  'common.save': 'Guardar',
+  'common.remove': 'Quitar',
+  'nav.cases': 'Casos',
+  'nav.directory': 'Directorio',
+  'nav.agreements': 'Acuerdos',
+  'nav.groups': 'Grupos',
 };

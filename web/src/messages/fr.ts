@@ -358,4 +358,12 @@ export const fr: Messages = {
   'admin.target': 'Objet',
   'admin.detail': 'Détail',
   'admin.older': 'Entrées plus anciennes',
+
+  'common.cancel': 'Annuler',
+  'common.save': 'Enregistrer',
+  'common.remove': 'Retirer',
+  'nav.cases': 'Dossiers',
+  'nav.directory': 'Annuaire',
+  'nav.agreements': 'Accords',
+  'nav.groups': 'Groupes',
 };
