@@ -67,7 +67,7 @@ function Page({ session }: { session: Session }) {
   if (path === '/' || path === '/inbox') return <Inbox query={loc.query} session={session} />;
   if ((m = match('/reports/:id', path))) return <Lazy key="report" load={pages.report} props={{ id: m.id, session }} />;
   if (path === '/campaigns') return <Lazy key="campaigns" load={pages.campaigns} props={{}} />;
-  if ((m = match('/campaigns/:id', path))) return <Lazy key="campaign" load={pages.campaign} props={{ id: m.id }} />;
+  if ((m = match('/campaigns/:id', path))) return <Lazy key="campaign" load={pages.campaign} props={{ id: m.id, session }} />;
   if (path === '/dashboard') return <Lazy key="dashboard" load={pages.dashboard} props={{ query: loc.query }} />;
   if (path === '/indicators') return <Lazy key="indicators" load={pages.indicators} props={{ query: loc.query, session }} />;
   if (path === '/upload') return <Lazy key="upload" load={pages.upload} props={{}} />;

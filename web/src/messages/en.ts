@@ -365,6 +365,12 @@ export const en = {
   'nav.directory': 'Directory',
   'nav.agreements': 'Agreements',
   'nav.groups': 'Groups',
+  'inbox.selection': 'Selected reports',
+  'inbox.selected_one': '{n} report selected',
+  'inbox.selected_other': '{n} reports selected',
+  'inbox.selectPage': 'Select every report of this page',
+  'inbox.selectReport': 'Select report: {subject}',
+  'inbox.unselect': 'Clear the selection',
 };
 
 export type Messages = typeof en;

@@ -366,4 +366,10 @@ export const es: Messages = {
   'nav.directory': 'Directorio',
   'nav.agreements': 'Acuerdos',
   'nav.groups': 'Grupos',
+  'inbox.selection': 'Denuncias seleccionadas',
+  'inbox.selected_one': '{n} denuncia seleccionada',
+  'inbox.selected_other': '{n} denuncias seleccionadas',
+  'inbox.selectPage': 'Seleccionar todas las denuncias de la página',
+  'inbox.selectReport': 'Seleccionar la denuncia: {subject}',
+  'inbox.unselect': 'Vaciar la selección',
 };

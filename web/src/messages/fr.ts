@@ -366,4 +366,10 @@ export const fr: Messages = {
   'nav.directory': 'Annuaire',
   'nav.agreements': 'Accords',
   'nav.groups': 'Groupes',
+  'inbox.selection': 'Signalements sélectionnés',
+  'inbox.selected_one': '{n} signalement sélectionné',
+  'inbox.selected_other': '{n} signalements sélectionnés',
+  'inbox.selectPage': 'Sélectionner tous les signalements de la page',
+  'inbox.selectReport': 'Sélectionner le signalement : {subject}',
+  'inbox.unselect': 'Vider la sélection',
 };
