@@ -245,7 +245,8 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
           </thead>
           <tbody>
             {rows.map((r, i) => (
-              <tr class={i === selected ? 'selected' : ''} data-id={r.id} onClick={() => setSelected(i)}>
+              <tr class={i === selected ? 'selected' : ''} data-id={r.id}
+                onClick={(e) => (e.target as Element).closest('td.pick') || setSelected(i)}>
                 {canPick && (
                   <td class="pick">
                     <input type="checkbox" checked={picked.includes(r.id)} data-testid="pick"
