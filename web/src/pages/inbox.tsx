@@ -261,7 +261,7 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
                   </a>
                   {r.complaints > 1 && <span class="muted small"> · {tn('count.complaints', r.complaints)}</span>}
                 </td>
-                <td><Country code={r.origin?.country} /></td>
+                <td class="origin"><Country code={r.origin?.country} /></td>
                 <td><Network asn={r.origin?.asn} org={r.origin?.as_org} /></td>
                 <td class="nowrap"><Time iso={r.first_seen} /></td>
               </tr>
