@@ -240,3 +240,33 @@ export const CATEGORIES = [
   'phishing', 'malware', 'advance-fee-fraud', 'extortion', 'other-scam', 'commercial-spam', 'not-spam', 'unknown',
 ] as const;
 export const INDICATOR_TYPES = ['ip', 'domain', 'host', 'url', 'email', 'phone', 'payment', 'attachment'] as const;
+
+// --- permissions (GET /api/v1/session) ---------------------------------------------------------
+
+export const PERM = {
+  cooperate: 'read the directory and shared cooperation objects',
+  manageCases: 'make and change cases, agreements and groups',
+  manageDirectory: "change the organisation's directory entry",
+  readReports: 'read reports',
+  readEvidence: 'download evidence',
+} as const;
+
+export function can(session: Session, perm: string | undefined): boolean {
+  return !perm || session.permissions.includes(perm);
+}
+
+// The cooperation permissions of a role, as the node grants them (src/api/access.cc), for a
+// session answer that does not list them: the node enforces them either way, this only decides
+// what the navigation offers.
+const COOP_PERMS_OF_ROLE: Record<string, string[]> = {
+  admin: [PERM.cooperate, PERM.manageCases, PERM.manageDirectory],
+  coordinator: [PERM.cooperate, PERM.manageCases, PERM.manageDirectory],
+  analyst: [PERM.cooperate, PERM.manageCases],
+  partner: [PERM.cooperate],
+};
+
+export function withCoopPermissions(s: Session): Session {
+  const coop = [PERM.cooperate, PERM.manageCases, PERM.manageDirectory] as string[];
+  if (s.permissions.some((p) => coop.includes(p))) return s;
+  return { ...s, permissions: [...s.permissions, ...(COOP_PERMS_OF_ROLE[s.role] ?? [])] };
+}

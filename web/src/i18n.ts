@@ -1,11 +1,13 @@
-// Languages of the application. Every string the application shows is a key of `en`; `fr` and
-// `es` must have the same keys (the type checker enforces it). Dates, numbers and country names
-// are formatted with Intl in the user's locale.
+// Languages of the application. Every string the application shows is a key of `en` (or of a
+// catalogue that pages loaded on first use add, such as `coop-en`); `fr` and `es` must have the
+// same keys (the type checker enforces it). Dates, numbers and country names are formatted with
+// Intl in the user's locale.
 import { en, type Messages } from './messages/en';
 import { fr } from './messages/fr';
 import { es } from './messages/es';
+import type { CoopMessages } from './messages/coop-en';
 
-export type Key = keyof Messages;
+export type Key = keyof Messages | keyof CoopMessages;
 export const LANGUAGES = { en, fr, es } as const;
 export type Lang = keyof typeof LANGUAGES;
 export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', fr: 'Français', es: 'Español' };
@@ -31,6 +33,17 @@ let dateFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
 let plural = new Intl.PluralRules(locale);
 let regionNames: Intl.DisplayNames | null = null;
 const listeners = new Set<() => void>();
+// Catalogues added by code-split pages, per language.
+const added: Record<Lang, Record<string, string>> = { en: {}, fr: {}, es: {} };
+
+// Adds the strings of a code-split part of the application; called when its module loads.
+export function addMessages(catalogues: Record<Lang, Record<string, string>>) {
+  for (const l of Object.keys(added) as Lang[]) Object.assign(added[l], catalogues[l]);
+}
+
+function lookup(key: string): string | undefined {
+  return (messages as Record<string, string>)[key] ?? added[lang][key] ?? (en as Record<string, string>)[key] ?? added.en[key];
+}
 
 // The browser's own locale when it is in the chosen language (fr-CA keeps Canadian formats),
 // else the language alone.
@@ -69,7 +82,7 @@ export function onLangChange(f: () => void): () => void {
 
 // The message for `key` with {name} placeholders filled in.
 export function t(key: Key, params: Record<string, string | number> = {}): string {
-  let s: string = messages[key] ?? en[key] ?? key;
+  let s: string = lookup(key) ?? key;
   for (const [k, v] of Object.entries(params))
     s = s.split(`{${k}}`).join(typeof v === 'number' ? numberFmt.format(v) : v);
   return s;
@@ -85,7 +98,7 @@ export function tn(key: string, n: number): string {
 // else the value itself.
 export function label(group: string, value: string): string {
   const k = `${group}.${value}` as Key;
-  return k in messages ? t(k) : value;
+  return lookup(k) !== undefined ? t(k) : value;
 }
 
 export function fmtNumber(n: number): string {

@@ -5,7 +5,7 @@ import { render, type ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { ApiError, get, request, setSignedOutHandler, type Session } from './api';
+import { ApiError, can, get, PERM, request, setSignedOutHandler, withCoopPermissions, type Session } from './api';
 import { getLang, LANGUAGE_NAMES, LANGUAGES, onLangChange, setLang, t, type Key, type Lang } from './i18n';
 import { match, navigate, onLinkClick, useLocation } from './router';
 import { SignIn } from './pages/signin';
@@ -38,6 +38,13 @@ const pages = {
   indicators: () => import('./pages/indicators').then((m) => m.Indicators),
   upload: () => import('./pages/upload').then((m) => m.Upload),
   admin: () => import('./pages/admin').then((m) => m.Admin),
+  cases: () => import('./pages/cases').then((m) => m.Cases),
+  case: () => import('./pages/case').then((m) => m.CasePage),
+  directory: () => import('./pages/directory').then((m) => m.Directory),
+  organisation: () => import('./pages/directory').then((m) => m.OrganisationPage),
+  agreements: () => import('./pages/agreements').then((m) => m.Agreements),
+  agreement: () => import('./pages/agreements').then((m) => m.AgreementPage),
+  groups: () => import('./pages/groups').then((m) => m.Groups),
 };
 
 const NAV: { path: string; key: Key; perm?: string }[] = [
@@ -45,13 +52,13 @@ const NAV: { path: string; key: Key; perm?: string }[] = [
   { path: '/dashboard', key: 'nav.dashboard', perm: 'look up indicators and aggregates' },
   { path: '/campaigns', key: 'nav.campaigns', perm: 'read reports' },
   { path: '/indicators', key: 'nav.indicators', perm: 'look up indicators and aggregates' },
+  { path: '/cases', key: 'nav.cases', perm: PERM.cooperate },
+  { path: '/directory', key: 'nav.directory', perm: PERM.cooperate },
+  { path: '/agreements', key: 'nav.agreements', perm: PERM.cooperate },
+  { path: '/groups', key: 'nav.groups', perm: PERM.cooperate },
   { path: '/upload', key: 'nav.upload', perm: 'submit reports' },
   { path: '/admin', key: 'nav.admin', perm: 'manage users and tokens' },
 ];
-
-function can(session: Session, perm?: string) {
-  return !perm || session.permissions.includes(perm);
-}
 
 function Page({ session }: { session: Session }) {
   const loc = useLocation();
@@ -60,11 +67,18 @@ function Page({ session }: { session: Session }) {
   if (path === '/' || path === '/inbox') return <Inbox query={loc.query} session={session} />;
   if ((m = match('/reports/:id', path))) return <Lazy key="report" load={pages.report} props={{ id: m.id, session }} />;
   if (path === '/campaigns') return <Lazy key="campaigns" load={pages.campaigns} props={{}} />;
-  if ((m = match('/campaigns/:id', path))) return <Lazy key="campaign" load={pages.campaign} props={{ id: m.id }} />;
+  if ((m = match('/campaigns/:id', path))) return <Lazy key="campaign" load={pages.campaign} props={{ id: m.id, session }} />;
   if (path === '/dashboard') return <Lazy key="dashboard" load={pages.dashboard} props={{ query: loc.query }} />;
   if (path === '/indicators') return <Lazy key="indicators" load={pages.indicators} props={{ query: loc.query, session }} />;
   if (path === '/upload') return <Lazy key="upload" load={pages.upload} props={{}} />;
   if (path === '/admin') return <Lazy key="admin" load={pages.admin} props={{ session }} />;
+  if (path === '/cases') return <Lazy key="cases" load={pages.cases} props={{ query: loc.query, session }} />;
+  if ((m = match('/cases/:id', path))) return <Lazy key={`case-${m.id}`} load={pages.case} props={{ id: m.id, session, query: loc.query }} />;
+  if (path === '/directory') return <Lazy key="directory" load={pages.directory} props={{ query: loc.query }} />;
+  if ((m = match('/directory/:name', path))) return <Lazy key={`org-${m.name}`} load={pages.organisation} props={{ name: m.name, session }} />;
+  if (path === '/agreements') return <Lazy key="agreements" load={pages.agreements} props={{ query: loc.query, session }} />;
+  if ((m = match('/agreements/:id', path))) return <Lazy key={`agreement-${m.id}`} load={pages.agreement} props={{ id: m.id, session }} />;
+  if (path === '/groups') return <Lazy key="groups" load={pages.groups} props={{ session }} />;
   return (
     <section>
       <h1>{t('common.notFound')}</h1>
@@ -92,7 +106,7 @@ function App() {
   useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
   useEffect(() => {
     setSignedOutHandler(() => setSession(null));
-    get<Session>('/api/v1/session').then(setSession, (e) => {
+    get<Session>('/api/v1/session').then((s) => setSession(withCoopPermissions(s)), (e) => {
       if (e instanceof ApiError && e.status === 401) setSession(null);
       else setSession(null);
     });
@@ -107,7 +121,7 @@ function App() {
       <div class="signin-shell">
         <header class="signin-lang"><LanguageSwitch /></header>
         <SignIn onSignedIn={(s) => {
-          setSession(s);
+          setSession(withCoopPermissions(s));
           if (loc.path === '/signin') navigate('/inbox', true);
         }} />
       </div>

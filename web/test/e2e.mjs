@@ -43,7 +43,7 @@ function check(name, cond, detail = '') {
   }
 }
 
-const ORG = 'agency-e2e';
+const ORG = 'agency-a';
 const USER = 'analyst.one';
 const PASSWORD = 'e2e correct horse battery';
 const tmp = mkdtempSync(join(tmpdir(), 'lapis-web-e2e-'));
@@ -128,7 +128,14 @@ uploadPaths.push(hostilePath);
 
 // --- the node ---------------------------------------------------------------------------------
 
+// The network: agency-a (the test's own), agency-b with which a case is shared, agency-c which must
+// not see it.
+const B_USER = { org: 'agency-b', name: 'analyst.b', password: 'e2e agency b battery staple' };
+const C_USER = { org: 'agency-c', name: 'analyst.c', password: 'e2e agency c battery staple' };
+for (const [org, country] of [[ORG, 'FR'], [B_USER.org, 'DE'], [C_USER.org, 'ES']])
+  lapisRun(opt.lapis, ['directory', 'set', ...dataArgs, '--org', org, '--kind', 'agency', '--country', country, '--membership', 'member']);
 createUser(opt.lapis, dataArgs, ORG, USER, 'admin', PASSWORD);
+for (const u of [B_USER, C_USER]) createUser(opt.lapis, dataArgs, u.org, u.name, 'analyst', u.password);
 const token = lapisRun(opt.lapis, ['token', 'create', ...dataArgs, '--org', ORG, '--role', 'analyst']).trim();
 const node = await startNode(opt.lapis, [...dataArgs, '--web', opt.web, '--jobs', '2']);
 const base = node.base;
@@ -174,6 +181,23 @@ async function checkA11y(name) {
   const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   a11y[name] = result;
   check(`accessibility: no serious or critical axe violation on the ${name} page`, bad.length === 0, bad);
+}
+// A page of its own browser context, signed in as another user.
+async function signedInPage(name, password) {
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
+  await ctx.route('**/*', (route) => {
+    if (route.request().url().startsWith(origin + '/')) return route.continue();
+    external.push(route.request().url());
+    return route.abort();
+  });
+  const p = await ctx.newPage();
+  p.on('pageerror', (e) => consoleLines.push('pageerror: ' + e.message));
+  await p.goto(base + '/');
+  await p.getByLabel('User name').fill(name);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByTestId('who').waitFor();
+  return p;
 }
 function nav(name) {
   return page.locator('header nav').getByRole('link', { name, exact: true });
@@ -250,7 +274,7 @@ try {
   await checkA11y('inbox');
   const rowsBefore = await page.locator('[data-testid="inbox-table"] tbody tr').count();
   check('the inbox lists the uploaded reports (a first page of 50)', rowsBefore === Math.min(50, expected), rowsBefore);
-  const firstOrigin = await page.locator('[data-testid="inbox-table"] tbody tr').first().locator('td').nth(2).textContent();
+  const firstOrigin = await page.locator('[data-testid="inbox-table"] tbody tr').first().locator('td.origin').textContent();
   check('inbox rows show the origin country and network', firstOrigin.trim().length > 0);
   // Keyboard: "/" focuses the search box.
   await page.keyboard.press('/');
@@ -402,6 +426,262 @@ try {
   await shot('admin');
   await checkA11y('administration');
 
+  // --- cooperation: a case made from a campaign, shared with a second agency -----------------------
+  const bigCamp = (await api('/api/v1/campaigns')).items[0];
+  await page.goto(base + `/campaigns/${bigCamp.id}`);
+  await ready('campaign');
+  await page.getByTestId('make-case').click();
+  const caseTitle = `E2E case from campaign ${bigCamp.id}`;
+  await page.getByTestId('make-case-title').fill(caseTitle);
+  await page.getByTestId('make-case-submit').click();
+  await ready('case');
+  const caseId = page.url().match(/\/cases\/(\d+)/)?.[1];
+  let cs = await api(`/api/v1/cases/${caseId}`);
+  check('Make a case on a campaign page makes a case of all its reports', cs.title === caseTitle &&
+    cs.counts.reports === bigCamp.reports && cs.counts.campaigns === 1, [cs.counts, bigCamp.reports]);
+  check('the case page shows the report count of GET /api/v1/cases/ID',
+    (await page.getByTestId('count-reports').textContent()).replace(/\D/g, '') === String(cs.counts.reports));
+  const shownFactors = () => page.locator('[data-testid="harm-factors"] tbody tr').evaluateAll((rows) =>
+    rows.map((r) => [r.dataset.factor, Number(r.dataset.points), Number(r.dataset.max), r.querySelector('td:last-child').textContent]));
+  const apiFactors = (c) => c.harm.factors.map((f) => [f.name, f.points, f.max, f.basis]);
+  let factors = await shownFactors();
+  check('the harm factors shown (points, maximum, basis) are the API\'s', factors.length === 5 &&
+    JSON.stringify(factors) === JSON.stringify(apiFactors(cs)), [factors, apiFactors(cs)]);
+  check('the harm score is shown out of 100', (await page.getByTestId('harm-score').textContent()).includes('/ 100') &&
+    Number(await page.locator('[data-testid="harm-score"] [data-score]').getAttribute('data-score')) === cs.harm_score);
+  // The analyst's figures change the score.
+  await page.getByTestId('edit-case').click();
+  await page.getByTestId('input-money').fill('25000');
+  await page.getByTestId('input-recipients').fill('1200');
+  await page.getByTestId('input-vulnerable').check();
+  await page.getByTestId('case-save').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-factor="money_lost"]')?.dataset.points) > 0, null, { timeout: 15000 });
+  cs = await api(`/api/v1/cases/${caseId}`);
+  factors = await shownFactors();
+  check('the analyst\'s figures are saved and the breakdown follows them', cs.inputs.money_lost === 25000 &&
+    cs.inputs.recipients === 1200 && cs.inputs.vulnerable === true &&
+    JSON.stringify(factors) === JSON.stringify(apiFactors(cs)), [factors, apiFactors(cs)]);
+  // A task (overdue) and a note.
+  const yesterday = new Date(Date.now() - 2 * 86400000).toISOString().slice(0, 10);
+  const taskForm = page.getByTestId('task-form');
+  await taskForm.getByLabel('Task').fill('Ask the registrar for the holder');
+  await taskForm.getByLabel('Assignee').fill('analyst.one');
+  await taskForm.getByLabel('Due').fill(yesterday);
+  await taskForm.getByRole('button', { name: 'Add the task' }).click();
+  await page.locator('[data-testid="case-tasks"] tbody tr').first().waitFor();
+  cs = await api(`/api/v1/cases/${caseId}`);
+  check('a task added on the page is the API\'s, overdue and highlighted', cs.tasks.length === 1 &&
+    cs.tasks[0].title === 'Ask the registrar for the holder' && cs.tasks[0].overdue === true &&
+    await page.locator('[data-testid="case-tasks"] tr.overdue [data-testid="overdue"]').count() === 1, cs.tasks);
+  await page.getByTestId('task-done').check();
+  await page.waitForSelector('[data-testid="case-tasks"] tbody tr[data-status="done"]', { timeout: 10000 }).catch(() => undefined);
+  cs = await api(`/api/v1/cases/${caseId}`);
+  check('a task is marked done from the page', cs.tasks[0].status === 'done', cs.tasks[0]?.status);
+  const noteText = 'The registrar is in BE; ask through the MoU.';
+  await page.getByTestId('note-form').getByLabel('New note').fill(noteText);
+  await page.getByTestId('note-form').getByRole('button', { name: 'Add the note' }).click();
+  await page.getByTestId('case-notes').getByText(noteText).waitFor();
+  cs = await api(`/api/v1/cases/${caseId}`);
+  check('a note added on the page is the API\'s', cs.notes.length === 1 && cs.notes[0].text === noteText, cs.notes);
+  const history = (await api(`/api/v1/cases/${caseId}/history`)).items;
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="case-history"] li').length === n, history.length, { timeout: 10000 }).catch(() => undefined);
+  const shownActions = await page.locator('[data-testid="case-history"] li').evaluateAll((li) => li.map((l) => l.dataset.action));
+  check('the history shown is the API\'s', JSON.stringify(shownActions) === JSON.stringify(history.map((e) => e.action)) &&
+    shownActions.includes('create') && shownActions.includes('task.add') && shownActions.includes('note.add'), [shownActions, history.map((e) => e.action)]);
+  await shot('case');
+  await checkA11y('case');
+  // The evidence package.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('case-package').click()]);
+  const zipPath = join(tmp, 'case.zip');
+  await download.saveAs(zipPath);
+  const zip = readFileSync(zipPath);
+  check('the evidence package downloads as a zip', zip.length > 1000 && zip.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) &&
+    download.suggestedFilename().endsWith('.zip'), [zip.length, download.suggestedFilename()]);
+  // Shared with agency-b, not agency-c.
+  await page.getByTestId('edit-sharing').click();
+  await page.getByTestId('case-audience').selectOption('organisations');
+  await page.locator('[data-testid="case-marking"] input[name="case-org"][value="agency-b"]').check();
+  await page.getByTestId('case-tlp').selectOption('AMBER');
+  await page.getByTestId('sharing-save').click();
+  await page.getByTestId('audience-text').filter({ hasText: 'agency-b' }).waitFor();
+  cs = await api(`/api/v1/cases/${caseId}`);
+  check('the case is shared with agency-b under TLP:AMBER from the page', cs.tlp === 'AMBER' &&
+    cs.audience.kind === 'organisations' && JSON.stringify(cs.audience.organisations) === '["agency-b"]', [cs.tlp, cs.audience]);
+  check('the TLP badge shows the marking', await page.locator('.case-head .tlp').getAttribute('data-tlp') === 'AMBER');
+  for (const [who, sees] of [[B_USER, true], [C_USER, false]]) {
+    const other = await signedInPage(who.name, who.password);
+    await other.goto(base + `/cases/${caseId}`);
+    if (sees) {
+      await other.waitForFunction(() => document.body.dataset.ready === 'case', null, { timeout: 30000 });
+      check(`${who.org}'s user sees the case shared with it`, (await other.locator('main h1').textContent()) === caseTitle &&
+        (await other.getByTestId('count-reports').textContent()).replace(/\D/g, '') === String(cs.counts.reports) &&
+        await other.getByTestId('edit-case').count() === 0);
+      await other.screenshot({ path: join(opt.artifacts, 'case-shared.png'), fullPage: true });
+      await other.goto(base + '/cases');
+      await other.waitForFunction(() => document.body.dataset.ready === 'cases', null, { timeout: 30000 });
+      check(`${who.org}'s case list holds the shared case`, await other.locator(`[data-testid="cases-table"] tr[data-id="${caseId}"]`).count() === 1);
+    } else {
+      await other.getByRole('alert').waitFor({ timeout: 30000 });
+      const alert = await other.getByRole('alert').textContent();
+      check(`${who.org}'s user does not see it: the page says not found`, alert.startsWith('Not found') &&
+        await other.locator('[data-testid="harm-factors"]').count() === 0, alert);
+      await other.screenshot({ path: join(opt.artifacts, 'case-not-shared.png'), fullPage: true });
+      const r = await other.request.get(base + `/api/v1/cases/${caseId}`);
+      check(`${who.org} gets 404 from the API too`, r.status() === 404, r.status());
+    }
+    await other.context().close();
+  }
+  // Reports selected in the inbox are added to the case.
+  await page.goto(base + '/inbox');
+  await ready('inbox');
+  const inCase = new Set((await api(`/api/v1/cases/${caseId}/reports?limit=500`)).items.map((r) => r.id));
+  const rowIds = await page.locator('[data-testid="inbox-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  const toAdd = rowIds.filter((id) => !inCase.has(id)).slice(0, 3);
+  for (const id of toAdd) await page.locator(`[data-testid="inbox-table"] tr[data-id="${id}"] [data-testid="pick"]`).check();
+  check('the inbox counts the reports selected', (await page.getByTestId('inbox-selection').textContent()).includes(`${toAdd.length} reports selected`));
+  await page.getByTestId('inbox-selection').getByTestId('make-case').click();
+  await page.getByTestId('make-case-target').selectOption(String(caseId));
+  await page.getByTestId('make-case-submit').click();
+  await ready('case');
+  const before = cs.counts.reports;
+  cs = await api(`/api/v1/cases/${caseId}`);
+  check('the selection is added to the case', cs.counts.reports === before + toAdd.length &&
+    (await page.getByTestId('count-reports').textContent()).replace(/\D/g, '') === String(cs.counts.reports) &&
+    (await page.getByTestId('added-notice').textContent()).startsWith(`${toAdd.length} reports added`), [before, toAdd.length, cs.counts]);
+  // A case of the reports that carried an indicator, from the indicator page.
+  await page.goto(base + `/indicators?type=ip&value=${encodeURIComponent(probe)}`);
+  await ready('indicators');
+  await page.getByTestId('make-case').click();
+  await page.getByTestId('make-case-submit').click();
+  await ready('case');
+  const ic = await api(`/api/v1/cases/${page.url().match(/\/cases\/(\d+)/)?.[1]}`);
+  check('Make a case on the indicator page makes a case of the reports that carried it', ic.counts.indicators === 1 &&
+    ic.counts.reports === look.reports && ic.indicators?.[0] === `ip:${probe}` &&
+    (await page.getByTestId('case-indicators').textContent()).includes(probe), [ic.counts, look.reports, ic.indicators]);
+  // The case list, most harmful first.
+  await nav('Cases').click();
+  await ready('cases');
+  const listed = (await api('/api/v1/cases?sort=harm')).items.map((c) => String(c.id));
+  const shownCases = await page.locator('[data-testid="cases-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check('the case list is the API\'s, most harmful first, each with its score bar', JSON.stringify(shownCases) === JSON.stringify(listed) &&
+    await page.locator('[data-testid="cases-table"] tbody .hbar').count() === listed.length, [shownCases, listed]);
+  await page.getByTestId('cases-q').fill('campaign');
+  await page.getByTestId('cases-q').press('Enter');
+  await page.waitForFunction(() => location.search.includes('q=campaign'));
+  await page.waitForFunction((id) => [...document.querySelectorAll('[data-testid="cases-table"] tbody tr')].map((r) => r.dataset.id).join() === id,
+    caseId, { timeout: 10000 }).catch(() => undefined);
+  const searched = (await api('/api/v1/cases?q=campaign')).items.map((c) => String(c.id));
+  check('case search by a word of the title is the API\'s', JSON.stringify(searched) === JSON.stringify([caseId]) &&
+    JSON.stringify(await page.locator('[data-testid="cases-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id))) === JSON.stringify(searched));
+  await shot('cases');
+  await checkA11y('cases');
+
+  // --- the directory ------------------------------------------------------------------------------
+  await nav('Directory').click();
+  await ready('directory');
+  const orgs = (await api('/api/v1/organisations')).items.map((o) => o.name);
+  const shownOrgs = await page.locator('[data-testid="directory-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.org));
+  check('the directory lists the API\'s organisations', JSON.stringify(shownOrgs) === JSON.stringify(orgs) &&
+    ['agency-a', 'agency-b', 'agency-c'].every((o) => orgs.includes(o)), [shownOrgs, orgs]);
+  const csv = await page.request.get(base + await page.getByTestId('export-csv').getAttribute('href'));
+  const vcf = await page.request.get(base + await page.getByTestId('export-vcard').getAttribute('href'));
+  check('the directory downloads as CSV and vCard', csv.ok() && csv.headers()['content-type'].startsWith('text/csv') &&
+    (await csv.text()).startsWith('organisation,') && vcf.ok() && vcf.headers()['content-type'].startsWith('text/vcard'));
+  await page.locator('[data-testid="directory-table"] a', { hasText: 'agency-b' }).click();
+  await ready('organisation');
+  check('another organisation\'s entry cannot be edited', await page.getByTestId('edit-entry').count() === 0 &&
+    await page.getByTestId('contact-form').count() === 0);
+  await page.goto(base + '/directory?kind=agency&country=FR');
+  await ready('directory');
+  check('directory filters are the API\'s', JSON.stringify(await page.locator('[data-testid="directory-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.org))) ===
+    JSON.stringify((await api('/api/v1/organisations?kind=agency&country=FR')).items.map((o) => o.name)));
+  await shot('directory');
+  await checkA11y('directory');
+  await page.locator('[data-testid="directory-table"] a', { hasText: ORG }).click();
+  await ready('organisation');
+  const cf = page.getByTestId('contact-form');
+  await cf.getByLabel('Name', { exact: true }).fill('Jeanne Martin');
+  await cf.getByLabel('Role').selectOption('point-of-contact');
+  await cf.getByLabel('E-mail').fill('jm@agency-a.example');
+  await cf.getByLabel('Languages').fill('fr, en');
+  await cf.getByRole('button', { name: 'Add the contact' }).click();
+  await page.getByTestId('contacts-table').getByText('Jeanne Martin').waitFor();
+  const entry = await api(`/api/v1/organisations/${ORG}`);
+  const contactRow = await page.locator(`[data-testid="contacts-table"] tr[data-contact="${entry.contacts[0]?.id}"]`).textContent().catch(() => '');
+  check('a contact added on the organisation page is in the directory entry', entry.contacts.length === 1 &&
+    entry.contacts[0].name === 'Jeanne Martin' && entry.contacts[0].role === 'point-of-contact' &&
+    contactRow.includes('jm@agency-a.example') && contactRow.includes('Point of contact (LAP A.1)'), [entry.contacts, contactRow]);
+  await page.getByTestId('edit-entry').click();
+  await page.getByTestId('entry-form').getByLabel('Name shown').fill('Autorité A');
+  await page.getByTestId('entry-form').getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: /Autorité A/ }).waitFor();
+  check('the organisation edits its own entry', (await api(`/api/v1/organisations/${ORG}`)).display_name === 'Autorité A');
+  await shot('organisation');
+  await checkA11y('organisation');
+
+  // --- agreements -----------------------------------------------------------------------------------
+  await nav('Agreements').click();
+  await ready('agreements');
+  await page.getByTestId('new-agreement').click();
+  await page.getByTestId('agreement-title').fill('MoU on spam enforcement cooperation');
+  await page.locator('[data-testid="agreement-parties"] input[value="agency-b"]').check();
+  const docPath = join(tmp, 'mou.pdf');
+  writeFileSync(docPath, '%PDF-1.4\n% the signed memorandum\n');
+  await page.getByTestId('agreement-file').setInputFiles(docPath);
+  await page.getByTestId('agreement-submit').click();
+  await ready('agreement');
+  const agreementId = page.url().match(/\/agreements\/(\d+)/)?.[1];
+  const ag = await api(`/api/v1/agreements/${agreementId}`);
+  check('an agreement recorded on the page, with its document', JSON.stringify(ag.parties) === '["agency-a","agency-b"]' &&
+    ag.document?.size === readFileSync(docPath).length && (await page.getByTestId('agreement-parties-shown').textContent()) === 'agency-a, agency-b', ag);
+  const doc = await page.request.get(base + await page.getByTestId('agreement-download').getAttribute('href'));
+  check('the agreement\'s document downloads byte for byte', doc.ok() && (await doc.body()).equals(readFileSync(docPath)));
+  await shot('agreement');
+  await checkA11y('agreement');
+  await page.goto(base + '/agreements');
+  await ready('agreements');
+  await page.getByTestId('between-b').fill('agency-b');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByTestId('between-caption').waitFor();
+  await page.waitForLoadState('networkidle');
+  await page.locator('[data-testid="agreements-table"] tbody tr').first().waitFor();
+  const betweenIds = await page.locator('[data-testid="agreements-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  const betweenApi = (await api('/api/v1/agreements?between=agency-a,agency-b')).items.map((a) => String(a.id));
+  check('the agreements joining agency-a and agency-b are the API\'s', JSON.stringify(betweenIds) === JSON.stringify(betweenApi) &&
+    betweenIds.includes(agreementId), [betweenIds, betweenApi]);
+  await shot('agreements');
+  await checkA11y('agreements');
+  await page.goto(base + '/agreements?between=agency-a,agency-c');
+  await ready('agreements');
+  check('no agreement joins agency-a and agency-c', await page.getByTestId('agreements-empty').count() === 1);
+
+  // --- groups ---------------------------------------------------------------------------------------
+  await nav('Groups').click();
+  await ready('groups');
+  await page.getByTestId('group-name').fill('Operation Watch');
+  await page.locator('[data-testid="group-members"] input[value="agency-b"]').check();
+  await page.getByTestId('group-submit').click();
+  await page.getByTestId('groups-table').getByText('Operation Watch').waitFor();
+  const groups = (await api('/api/v1/groups')).items;
+  check('a group made on the page is the API\'s', groups.length === 1 && groups[0].name === 'Operation Watch' &&
+    JSON.stringify(groups[0].members) === '["agency-a","agency-b"]', groups);
+  await shot('groups');
+  await checkA11y('groups');
+
+  // --- the inbox's first load does not carry the cooperation pages ---------------------------------------
+  const fresh = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
+  await fresh.addCookies(await context.cookies());
+  const freshPage = await fresh.newPage();
+  const loadedAssets = [];
+  freshPage.on('request', (r) => {
+    if (r.url().includes('/assets/')) loadedAssets.push(r.url().slice(r.url().indexOf('/assets/') + 8));
+  });
+  await freshPage.goto(base + '/inbox');
+  await freshPage.waitForFunction(() => document.body.dataset.ready === 'inbox', null, { timeout: 30000 });
+  check('the inbox loads none of the cooperation pages\' code', loadedAssets.length > 0 &&
+    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase)-/.test(a)), loadedAssets);
+  await fresh.close();
+
   // --- languages --------------------------------------------------------------------------------------
   await page.goto(base + '/inbox');
   await ready('inbox');
@@ -422,6 +702,13 @@ try {
   await page.reload();
   await ready('inbox');
   check('the language is kept across reloads', (await page.locator('h1').textContent()) === 'Boîte de réception');
+  await page.goto(base + '/cases');
+  await ready('cases');
+  check('French: the cooperation pages are translated', (await page.locator('main h1').textContent()) === 'Dossiers' &&
+    await page.getByRole('button', { name: 'Les plus graves d’abord' }).count() === 1 &&
+    (await page.locator('header nav').textContent()).includes('Annuaire'));
+  await page.goto(base + '/inbox');
+  await ready('inbox');
   await page.getByTestId('language').selectOption('es');
   await page.getByRole('heading', { name: 'Bandeja de entrada' }).waitFor();
   check('Spanish: the page is translated', (await page.locator('header nav').textContent()).includes('Panel') &&

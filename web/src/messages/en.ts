@@ -357,6 +357,20 @@ export const en = {
   'admin.target': 'Object',
   'admin.detail': 'Detail',
   'admin.older': 'Older entries',
+
+  'common.cancel': 'Cancel',
+  'common.save': 'Save',
+  'common.remove': 'Remove',
+  'nav.cases': 'Cases',
+  'nav.directory': 'Directory',
+  'nav.agreements': 'Agreements',
+  'nav.groups': 'Groups',
+  'inbox.selection': 'Selected reports',
+  'inbox.selected_one': '{n} report selected',
+  'inbox.selected_other': '{n} reports selected',
+  'inbox.selectPage': 'Select every report of this page',
+  'inbox.selectReport': 'Select report: {subject}',
+  'inbox.unselect': 'Clear the selection',
 };
 
 export type Messages = typeof en;

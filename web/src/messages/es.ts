@@ -358,4 +358,18 @@ export const es: Messages = {
   'admin.target': 'Objeto',
   'admin.detail': 'Detalle',
   'admin.older': 'Entradas más antiguas',
+
+  'common.cancel': 'Cancelar',
+  'common.save': 'Guardar',
+  'common.remove': 'Quitar',
+  'nav.cases': 'Casos',
+  'nav.directory': 'Directorio',
+  'nav.agreements': 'Acuerdos',
+  'nav.groups': 'Grupos',
+  'inbox.selection': 'Denuncias seleccionadas',
+  'inbox.selected_one': '{n} denuncia seleccionada',
+  'inbox.selected_other': '{n} denuncias seleccionadas',
+  'inbox.selectPage': 'Seleccionar todas las denuncias de la página',
+  'inbox.selectReport': 'Seleccionar la denuncia: {subject}',
+  'inbox.unselect': 'Vaciar la selección',
 };

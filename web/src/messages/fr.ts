@@ -358,4 +358,18 @@ export const fr: Messages = {
   'admin.target': 'Objet',
   'admin.detail': 'Détail',
   'admin.older': 'Entrées plus anciennes',
+
+  'common.cancel': 'Annuler',
+  'common.save': 'Enregistrer',
+  'common.remove': 'Retirer',
+  'nav.cases': 'Dossiers',
+  'nav.directory': 'Annuaire',
+  'nav.agreements': 'Accords',
+  'nav.groups': 'Groupes',
+  'inbox.selection': 'Signalements sélectionnés',
+  'inbox.selected_one': '{n} signalement sélectionné',
+  'inbox.selected_other': '{n} signalements sélectionnés',
+  'inbox.selectPage': 'Sélectionner tous les signalements de la page',
+  'inbox.selectReport': 'Sélectionner le signalement : {subject}',
+  'inbox.unselect': 'Vider la sélection',
 };

@@ -2,13 +2,14 @@
 // indicators), and its member reports. The chart is computed from the member reports loaded
 // (up to MAX_MEMBERS, newest first); the facets come from the server over every member.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, type Campaign, type Page, type ReportSummary } from '../api';
+import { can, get, PERM, type Campaign, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, ErrorBox, Loading, Network, Time, errorText, inboxHref, useAsync } from '../components/common';
 import { TimeChart } from '../components/chart';
 import { WorldMap } from '../components/worldmap';
 import { countryName, fmtNumber, label, t } from '../i18n';
 import { navigate } from '../router';
 import { markReady } from '../ready';
+import { MakeCase } from '../components/makecase';
 
 const MAX_MEMBERS = 2000;
 
@@ -41,7 +42,7 @@ function useMembers(id: string) {
   return state;
 }
 
-export function CampaignPage({ id }: { id: string }) {
+export function CampaignPage({ id, session }: { id: string; session: Session }) {
   const camp = useAsync(() => get<Campaign>(`/api/v1/campaigns/${id}`), [id]);
   const members = useMembers(id);
   const c = camp.data;
@@ -75,6 +76,11 @@ export function CampaignPage({ id }: { id: string }) {
             <dt>{t('field.category')}</dt>
             <dd>{(c.categories ?? []).map((x) => <a href={inboxHref({ campaign: c.id, category: x.value })}><CategoryBadge category={x.value} /> {fmtNumber(x.reports)} </a>)}</dd>
           </dl>
+          {can(session, PERM.manageCases) && (
+            <div class="toolbar">
+              <MakeCase session={session} sources={{ campaigns: [c.id] }} title={t('report.campaignN', { n: c.id })} count={c.reports} />
+            </div>
+          )}
           <section class="card wide" aria-labelledby="volume">
             <h2 id="volume">{t('campaign.volume')}</h2>
             {chart && <TimeChart days={chart.days} series={chart.series} ariaLabel={t('campaign.volume')} height={200}

@@ -1,8 +1,9 @@
 // The inbox: the organisation's reports with every filter of GET /api/v1/reports, newest first,
 // a page at a time (cursor pagination). The filters live in the URL. Keyboard: "/" search,
 // j/k or arrows move, Enter opens, n/p next and previous page.
+import type { ComponentType } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { CATEGORIES, get, INDICATOR_TYPES, type Page, type ReportSummary, type Session } from '../api';
+import { can, CATEGORIES, get, INDICATOR_TYPES, PERM, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, Country, ErrorBox, Network, Time, useAsync } from '../components/common';
 import { label, t, tn, type Key } from '../i18n';
 import { navigate } from '../router';
@@ -30,6 +31,22 @@ function sortValue(r: ReportSummary, k: SortKey): string | number {
     case 'network': return r.origin?.asn ?? 0;
     case 'received': return r.first_seen;
   }
+}
+
+// The reports selected in the inbox, made into a case or added to one. The case form is loaded
+// on the first selection, so the inbox's first load does not carry it.
+function Selection({ ids, session, onClear }: { ids: string[]; session: Session; onClear: () => void }) {
+  const [Make, setMake] = useState<ComponentType<any> | null>(null);
+  useEffect(() => {
+    if (!Make) import('../components/makecase').then((m) => setMake(() => m.MakeCase));
+  }, []);
+  return (
+    <div class="toolbar selection" role="region" aria-label={t('inbox.selection')} data-testid="inbox-selection">
+      <span aria-live="polite">{tn('inbox.selected', ids.length)}</span>
+      {Make && <Make session={session} sources={{ reports: ids }} title={t('makeCase.selectedTitle', { n: ids.length })} count={ids.length} />}
+      <button type="button" class="secondary" onClick={onClear}>{t('inbox.unselect')}</button>
+    </div>
+  );
 }
 
 function FilterForm({ filters }: { filters: Record<string, string> }) {
@@ -108,11 +125,14 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
   const [cursor, setCursor] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'received', desc: true });
   const [selected, setSelected] = useState(0);
+  const [picked, setPicked] = useState<string[]>([]);
+  const canPick = can(session, PERM.manageCases) && can(session, PERM.readReports);
   const tableRef = useRef<HTMLTableElement>(null);
   useEffect(() => {
     setCursors([]);
     setCursor('');
     setSelected(0);
+    setPicked([]);
   }, [key]);
   const page = useAsync(
     () => get<Page<ReportSummary>>('/api/v1/reports', { ...filters, limit: PAGE_SIZE, cursor, with: 'origin' }),
@@ -198,12 +218,24 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
           {active.map(([k, v]) => <span class="chip">{label('filter', k)}: {k === 'category' ? label('category', v) : v}</span>)}
         </p>
       )}
+      {picked.length > 0 && <Selection ids={picked} session={session} onClear={() => setPicked([])} />}
       <ErrorBox error={page.error} />
       <div class="table-wrap" aria-busy={page.loading}>
         <table class="reports" ref={tableRef} data-testid="inbox-table">
           <caption class="visually-hidden">{t('inbox.caption')}</caption>
           <thead>
             <tr>
+              {canPick && (
+                <th scope="col" class="pick">
+                  <input type="checkbox" aria-label={t('inbox.selectPage')} data-testid="select-page"
+                    checked={rows.length > 0 && rows.every((r) => picked.includes(r.id))}
+                    onChange={(e) => {
+                      const on = (e.target as HTMLInputElement).checked;
+                      const ids = rows.map((r) => r.id);
+                      setPicked(on ? [...new Set([...picked, ...ids])] : picked.filter((x) => !ids.includes(x)));
+                    }} />
+                </th>
+              )}
               {header('category', 'field.category')}
               {header('subject', 'field.subject')}
               {header('country', 'field.origin')}
@@ -213,7 +245,15 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
           </thead>
           <tbody>
             {rows.map((r, i) => (
-              <tr class={i === selected ? 'selected' : ''} data-id={r.id} onClick={() => setSelected(i)}>
+              <tr class={i === selected ? 'selected' : ''} data-id={r.id}
+                onClick={(e) => (e.target as Element).closest('td.pick') || setSelected(i)}>
+                {canPick && (
+                  <td class="pick">
+                    <input type="checkbox" checked={picked.includes(r.id)} data-testid="pick"
+                      aria-label={t('inbox.selectReport', { subject: r.subject ?? r.id.slice(0, 12) })}
+                      onChange={(e) => setPicked((e.target as HTMLInputElement).checked ? [...picked, r.id] : picked.filter((x) => x !== r.id))} />
+                  </td>
+                )}
                 <td><CategoryBadge category={r.category} /></td>
                 <td class="subject">
                   <a href={`/reports/${r.id}`} onFocus={() => setSelected(i)}>
@@ -221,7 +261,7 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
                   </a>
                   {r.complaints > 1 && <span class="muted small"> · {tn('count.complaints', r.complaints)}</span>}
                 </td>
-                <td><Country code={r.origin?.country} /></td>
+                <td class="origin"><Country code={r.origin?.country} /></td>
                 <td><Network asn={r.origin?.asn} org={r.origin?.as_org} /></td>
                 <td class="nowrap"><Time iso={r.first_seen} /></td>
               </tr>

@@ -1,11 +1,12 @@
 // Indicator search: paste an IP, domain, URL, phone number, e-mail address, payment identifier or
 // attachment hash and see when and how often the organisation saw it, and in which reports.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, INDICATOR_TYPES, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
+import { can, get, INDICATOR_TYPES, PERM, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, ErrorBox, Loading, Time, inboxHref, useAsync } from '../components/common';
 import { label, t, tn } from '../i18n';
 import { navigate } from '../router';
 import { markReady } from '../ready';
+import { MakeCase } from '../components/makecase';
 
 // The type a pasted value most likely is.
 export function guessType(v: string): string {
@@ -108,6 +109,12 @@ export function Indicators({ query, session }: { query: URLSearchParams; session
                 <dt>{t('campaigns.lastSeen')}</dt><dd><Time iso={r.last_seen} /></dd>
               </dl>
               {canReadReports && <p><a href={inboxHref({ [r.type]: r.value })}>{t('indicators.openInbox')}</a></p>}
+              {canReadReports && can(session, PERM.manageCases) && (
+                <div class="toolbar">
+                  <MakeCase session={session} sources={{ indicators: [{ type: r.type, value: r.value }] }}
+                    title={`${label('indicator', r.type)} ${r.value}`} count={r.reports} />
+                </div>
+              )}
               {canReadReports && <LatestReports type={r.type} value={r.value} />}
             </>
           )}
