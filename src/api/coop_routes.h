@@ -30,5 +30,7 @@ struct CoopEnv {
 void RegisterCoopRoutes(httplib::Server& http, const CoopEnv& env);
 // Referrals, requests, membership applications, notifications (api/workflow_routes.cc).
 void RegisterWorkflowRoutes(httplib::Server& http, const CoopEnv& env);
+// Shares of reports, campaigns and indicators (api/share_routes.cc).
+void RegisterShareRoutes(httplib::Server& http, const CoopEnv& env);
 
 }  // namespace lapis::api

@@ -276,6 +276,43 @@ void AddWorkflows(json& doc) {
          Ok("A page", Page("CoopObject")), {Query("limit", "1 to 500", "integer"), Query("cursor", "next page")});
 }
 
+// Shares of reports, campaigns and indicators (api/share_routes.cc).
+void AddShares(json& doc) {
+  json& paths = doc["paths"];
+  const json obj = {{"type", "object"}};
+  paths["/api/v1/shares"]["post"] =
+      Op("Share reports, campaigns (all their reports) and indicators with an audience under a TLP marking",
+         Ok("Shared", Ref("CoopObject"), 201), json::array(),
+         {{"allOf", {Ref("CaseSources"), {{"type", "object"}, {"required", {"title"}},
+                                          {"properties", {{"title", {{"type", "string"}}}, {"summary", {{"type", "string"}}},
+                                                          {"tlp", {{"type", "string"}}}, {"audience", Ref("Audience")},
+                                                          {"agreement", {{"type", "integer"}}}}}}}}});
+  paths["/api/v1/shares"]["get"] =
+      Op("Shares the caller may see", Ok("A page", Page("CoopObject")),
+         {Query("q", "words in the title and summary"), Query("organisation", "sharing organisation"),
+          Query("status", "active (default) or withdrawn (the caller's own)"), Query("limit", "1 to 500", "integer"),
+          Query("cursor", "next page")});
+  paths["/api/v1/shares/{id}"]["get"] =
+      Op("A share: counts, indicators with their sightings", Ok("It", Ref("CoopObject")), {kIdParam});
+  paths["/api/v1/shares/{id}"]["patch"] =
+      Op("Change a share's marking, audience or title, or withdraw it (status: withdrawn)", Ok("Changed", Ref("CoopObject")),
+         {kIdParam}, obj);
+  paths["/api/v1/shares/{id}/reports"]["get"] =
+      Op("The shared reports; personal data only with entitlement", Ok("Reports", obj),
+         {kIdParam, Query("with", "analysis: each report's analysis"), Query("cursor", "next page"),
+          Query("limit", "1 to 500", "integer")});
+  paths["/api/v1/shares/{id}/stats"]["get"] =
+      Op("Counts over the shared reports: reports, complaints, categories, countries", Ok("Counts", obj), {kIdParam});
+  paths["/api/v1/shares/{id}/export"]["get"] =
+      Op("The shared reports and indicators as CSV",
+         {{"200", {{"description", "text/csv"}}}, {"404", {{"$ref", "#/components/responses/Problem"}}}}, {kIdParam});
+  paths["/api/v1/shares/{id}/reports/{report}/raw"]["get"] =
+      Op("A shared report's raw message (it names the recipients: only under an agreement allowing personal data)",
+         {{"200", {{"description", "message/rfc822"}}}, {"403", {{"$ref", "#/components/responses/Problem"}}},
+          {"404", {{"$ref", "#/components/responses/Problem"}}}},
+         {kIdParam, {{"name", "report"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}}});
+}
+
 const char* const kBaseDocument = R"json({
   "openapi": "3.0.3",
   "info": {"title": "Lapis node API", "version": "1"},
@@ -613,6 +650,7 @@ std::string Server::OpenApiDocument() {
     json d = json::parse(kBaseDocument);
     AddCooperation(d);
     AddWorkflows(d);
+    AddShares(d);
     return d.dump(1);
   }();
   return doc;

@@ -1025,6 +1025,7 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   env.objection_seconds = options.objection_seconds;
   RegisterCoopRoutes(http, env);
   RegisterWorkflowRoutes(http, env);
+  RegisterShareRoutes(http, env);
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });

@@ -226,6 +226,20 @@ Harm ScoreHarm(const HarmInputs& in) {
   return h;
 }
 
+Result<std::vector<Link>> SourceLinks(Coop& coop, const std::string& org, const CaseSources& src,
+                                     std::string* stats_json) {
+  Collected c;
+  if (Status s = Collect(coop.store(), org, src, &c); !s.ok()) return Fail(s);
+  if (stats_json) {
+    json data = json::object();
+    std::vector<std::string> all;
+    for (const auto& sha : c.order) all.push_back(ReportTarget(org, sha));
+    AddStats(data, org, c, all);
+    *stats_json = data["stats"].dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return LinksOf(org, c, src);
+}
+
 Result<Object> CreateCase(Coop& coop, const Viewer& v, const CaseInput& in, const CaseSources& src) {
   if (!v.agency) return Fail(Status::PermissionDenied("cases are owned by agencies"));
   Collected c;

@@ -73,6 +73,12 @@ Result<Object> ExtendCase(Coop& coop, const Viewer& v, int64_t id, const CaseSou
 // of `change` holds only the fields to change. Scores the case again.
 Result<Object> UpdateCase(Coop& coop, const Viewer& v, int64_t id, int64_t version, const std::string& change_json);
 
+// The links to every report the sources name (and to the campaigns and indicators themselves), for
+// objects other than cases that carry reports (shares, referrals).
+// `stats_json` (when given) gets their counts: reports, complaints, categories, countries.
+Result<std::vector<Link>> SourceLinks(Coop& coop, const std::string& org, const CaseSources& src,
+                                     std::string* stats_json = nullptr);
+
 // "ORG/SHA256" of a report link, and back.
 std::string ReportTarget(const std::string& org, const std::string& sha256);
 bool ParseReportTarget(const std::string& target, std::string* org, std::string* sha256);

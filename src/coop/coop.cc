@@ -590,6 +590,22 @@ Result<int64_t> Coop::CountLinks(const Viewer& v, int64_t id, const std::string&
   return n;
 }
 
+Result<bool> Coop::HasLink(const Viewer& v, int64_t id, const std::string& kind, const std::string& target) {
+  bool has = false;
+  Status s = db_.Read([&](SqlTx& tx) -> Status {
+    auto cur = GetIn(tx, v, id, "");
+    if (!cur) return cur.error();
+    if (!*cur) return Status::NotFound("no object " + std::to_string(id));
+    auto r = tx.Query("reading a link", "SELECT 1 FROM coop_links WHERE object_id = ? AND kind = ? AND target = ?",
+                      {id, kind, target});
+    if (!r) return r.error();
+    has = !r->empty();
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  return has;
+}
+
 Result<std::vector<Event>> Coop::Events(const Viewer& v, int64_t id) {
   std::vector<Event> out;
   Status s = db_.Read([&](SqlTx& tx) -> Status {

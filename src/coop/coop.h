@@ -135,6 +135,7 @@ class Coop {
   Result<std::vector<Link>> ListLinks(const Viewer& v, int64_t id, const std::string& kind, const std::string& after,
                                       size_t limit);
   Result<int64_t> CountLinks(const Viewer& v, int64_t id, const std::string& kind);
+  Result<bool> HasLink(const Viewer& v, int64_t id, const std::string& kind, const std::string& target);
   // The history of the object, oldest first.
   Result<std::vector<Event>> Events(const Viewer& v, int64_t id);
   // Records an event on an object the viewer may see (reads, exports).

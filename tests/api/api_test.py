@@ -488,8 +488,8 @@ def main():
                 ("DELETE", "/api/v1/tokens/{id}"), ("GET", "/api/v1/audit")}
         check("OpenAPI documents every route used here", used <= documented, used - documented)
         for method, path in sorted(documented):
-            p = path.replace("{id}", str(camp) if "campaigns" in path else rid if "reports/" in path else "1")
-            p = p.replace("{name}", "nobody").replace("{n}", "0")
+            p = path.replace("{id}", str(camp) if path.startswith("/api/v1/campaigns/") else rid if path.startswith("/api/v1/reports/") else "1")
+            p = p.replace("{name}", "nobody").replace("{n}", "0").replace("{report}", "a" * 64)
             st, ct, body = node.req(method, p, b"x" if method in ("POST", "PATCH") else None, ta, "text/plain")
             check(f"documented route {method} {path} exists", b"no such route" not in body, (st, body[:100]))
         users_roles_and_isolation(node, ta, rid, camp)
