@@ -170,7 +170,7 @@ class Workflow : public CoopBase {
       q.org = c->first.org;
       q.campaign = id;
       q.limit = 500;
-      auto camp = env_.coop->store().GetCampaign(c->first.org, id);
+      auto camp = env_.coop->store().FindCampaign(c->first.org, id);
       if (!camp) return StoreProblem(res, camp.error());
       if (!*camp) return BadRequest(res, "no campaign " + std::to_string(id));
       links.push_back({"campaign", c->first.org + "/" + std::to_string((*camp)->id), 0, ""});

@@ -62,7 +62,7 @@ Status Collect(store::Store& st, const std::string& org, const CaseSources& src,
     if (out->rows.emplace(sha, **r).second) out->order.push_back(sha);
   }
   for (int64_t id : src.campaigns) {
-    auto c = st.GetCampaign(org, id);
+    auto c = st.FindCampaign(org, id);
     if (!c) return c.error();
     if (!*c) return Status::InvalidArgument("no campaign " + std::to_string(id));
     out->campaigns.insert(org + "/" + std::to_string((*c)->id));

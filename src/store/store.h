@@ -222,6 +222,9 @@ class Store {
   virtual Result<std::vector<CampaignRow>> ListCampaigns(const std::string& org, size_t limit, size_t members) = 0;
   // One campaign (any id of it; merged ids resolve to the root), or nullopt.
   virtual Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) = 0;
+  // The same without the facets and top indicators (which read every member report): the root's
+  // id, size and dates.
+  virtual Result<std::optional<CampaignRow>> FindCampaign(const std::string& org, int64_t id) = 0;
   // Forgets every campaign of the organisation; the caller re-assigns the reports.
   virtual Status ClearCampaigns(const std::string& org) = 0;
   // Analysed reports of the organisation in the order they were first seen:

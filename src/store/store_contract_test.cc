@@ -366,6 +366,15 @@ TEST_P(StoreContract, CampaignDetailSummarisesItsMembers) {
   ASSERT_EQ((*c)->top_indicators.size(), 2u);
   EXPECT_EQ((*c)->top_indicators[0].count, 3);
   EXPECT_FALSE(*s->GetCampaign("b", (*row)->campaign));
+  // Without the facets: the same root, size and dates, and no summary.
+  auto f = s->FindCampaign("a", (*row)->campaign);
+  ASSERT_TRUE(f && *f);
+  EXPECT_EQ((*f)->id, (*c)->id);
+  EXPECT_EQ((*f)->reports, 3);
+  EXPECT_EQ((*f)->first_seen, (*c)->first_seen);
+  EXPECT_TRUE((*f)->categories.empty() && (*f)->top_indicators.empty());
+  EXPECT_FALSE(*s->FindCampaign("b", (*row)->campaign));
+  EXPECT_FALSE(*s->FindCampaign("a", 999999));
 }
 
 TEST_P(StoreContract, PendingCountCoversEveryOrganisation) {

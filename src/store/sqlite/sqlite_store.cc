@@ -774,6 +774,31 @@ class SqliteStore : public Store {
     return out;
   }
 
+  Result<std::optional<CampaignRow>> FindCampaign(const std::string& org, int64_t id) override {
+    Reader rd(this);
+    sqlite3* db = rd.db;
+    auto org_id = FindOrgIn(db, org);
+    if (!org_id) return Fail(org_id.error());
+    if (*org_id == 0) return std::optional<CampaignRow>();
+    {
+      Stmt own(db, "SELECT 1 FROM campaigns WHERE id = ? AND org_id = ?");
+      own.Bind(1, id).Bind(2, *org_id);
+      if (own.Step() != SQLITE_ROW) return std::optional<CampaignRow>();
+    }
+    SqliteCampaignOps ops(db, *org_id);
+    auto root = ReadRoot(ops, id);
+    if (!root) return Fail(root.error());
+    Stmt q(db, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE id = ?");
+    q.Bind(1, *root);
+    if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "reading campaign"));
+    CampaignRow c;
+    c.id = q.Int(0);
+    c.reports = q.Int(1);
+    c.first_seen = q.Int(2);
+    c.last_seen = q.Int(3);
+    return std::optional<CampaignRow>(std::move(c));
+  }
+
   Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) override {
     Reader rd(this);
     sqlite3* db = rd.db;
@@ -819,7 +844,9 @@ class SqliteStore : public Store {
       if (rc != SQLITE_DONE) return ErrorIn(db, "summarising campaign");
     }
     std::string sql = members +
-                      "SELECT i.type, i.value, COUNT(*) FROM reports r JOIN report_indicators i "
+                      // CROSS JOIN: from the campaign's reports to their indicators, never the
+                      // other way round (every indicator of the organisation).
+                      "SELECT i.type, i.value, COUNT(*) FROM reports r CROSS JOIN report_indicators i "
                       "ON i.org_id = r.org_id AND i.sha256 = r.sha256 WHERE r.org_id = ?2 "
                       "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3";
     Stmt q(db, sql.c_str());
@@ -1166,7 +1193,11 @@ class SqliteStore : public Store {
              "AND (i.seen < ?2 OR (i.seen = ?2 AND i.sha256 < ?3)) ";
       order = "ORDER BY i.seen DESC, i.sha256 DESC";
     } else {
-      sql += " FROM reports r WHERE r.org_id = ?1 AND (r.first_seen < ?2 OR (r.first_seen = ?2 AND r.sha256 < ?3)) ";
+      // A campaign's reports come from the campaign index (then sorted: the cost follows the
+      // campaign's size); without it the planner walks every report of the organisation in page
+      // order, looking for the few of the campaign.
+      sql += rq.campaign ? " FROM reports r INDEXED BY reports_campaign" : " FROM reports r";
+      sql += " WHERE r.org_id = ?1 AND (r.first_seen < ?2 OR (r.first_seen = ?2 AND r.sha256 < ?3)) ";
       order = "ORDER BY r.first_seen DESC, r.sha256 DESC";
     }
     if (!rq.text.empty() && !rq.indicator_type.empty())
