@@ -60,6 +60,8 @@ export interface Session {
   role: string;
   actor: string;
   permissions: string[];
+  organisation_kind: string;  // agency, partner
+  membership: string;  // applicant, member, refused, withdrawn
 }
 
 export interface Origin {
@@ -88,6 +90,8 @@ export interface ReportSummary {
 export interface Report extends ReportSummary {
   analysis: Analysis | null;
   personal_data?: Record<string, unknown> | null;
+  // Outcomes of the closed cases, referrals and requests that hold the report.
+  outcomes?: { type: string; id: number; organisation: string; kind: string; detail: string; at: string | null }[];
 }
 
 export interface Page<T> {
@@ -249,24 +253,14 @@ export const PERM = {
   manageDirectory: "change the organisation's directory entry",
   readReports: 'read reports',
   readEvidence: 'download evidence',
+  readPersonal: 'read personal data',
 } as const;
 
 export function can(session: Session, perm: string | undefined): boolean {
   return !perm || session.permissions.includes(perm);
 }
 
-// The cooperation permissions of a role, as the node grants them (src/api/access.cc), for a
-// session answer that does not list them: the node enforces them either way, this only decides
-// what the navigation offers.
-const COOP_PERMS_OF_ROLE: Record<string, string[]> = {
-  admin: [PERM.cooperate, PERM.manageCases, PERM.manageDirectory],
-  coordinator: [PERM.cooperate, PERM.manageCases, PERM.manageDirectory],
-  analyst: [PERM.cooperate, PERM.manageCases],
-  partner: [PERM.cooperate],
-};
-
-export function withCoopPermissions(s: Session): Session {
-  const coop = [PERM.cooperate, PERM.manageCases, PERM.manageDirectory] as string[];
-  if (s.permissions.some((p) => coop.includes(p))) return s;
-  return { ...s, permissions: [...s.permissions, ...(COOP_PERMS_OF_ROLE[s.role] ?? [])] };
+// Cases, agreements, referrals and requests are made by the network's member agencies only.
+export function isMemberAgency(session: Session): boolean {
+  return session.organisation_kind === 'agency' && session.membership === 'member';
 }

@@ -93,17 +93,28 @@ export interface Agreement extends CoopObject {
   effective_from?: string;
   expires_at?: string;
   url?: string;
-  document?: { sha256: string; size: number; content_type: string };
+  document?: { sha256: string; size: number; content_type: string; name?: string };
 }
 
 export const CASE_STATUSES = ['open', 'investigating', 'referred', 'closed'] as const;
 export const OUTCOMES = ['warning', 'fine', 'undertaking', 'prosecution', 'no-action'] as const;
 
+// What each factor was computed from, by factor name.
+export interface HarmFigures {
+  complaints?: number;
+  recipients?: number;
+  eur?: number;
+  category?: string | null;
+  vulnerable?: boolean;
+  countries?: string[];
+}
+
 export interface HarmFactor {
   name: string;
   points: number;
   max: number;
-  basis: string;
+  basis: string;  // the same in English words
+  figures?: HarmFigures;
 }
 
 export interface CaseReport {
@@ -134,13 +145,13 @@ export interface Case extends CoopObject {
   inputs?: { recipients?: number; money_lost?: number; vulnerable?: boolean; countries?: string[] };
   stats?: { reports?: number; complaints?: number; categories?: Record<string, number>; countries?: string[] };
   harm?: { score: number; factors: HarmFactor[] };
-  outcome?: { kind: string; detail?: string; at?: number } | null;
+  outcome?: { kind: string; detail?: string; at?: string } | null;
   counts?: { reports: number; campaigns: number; indicators: number };
   // The detail only:
   campaigns?: string[];
   indicators?: string[];
   reports?: CaseReport[];
-  reports_next?: string;
+  reports_next_cursor?: string;
   tasks?: Task[];
   notes?: Note[];
   added_reports?: number;

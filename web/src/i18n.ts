@@ -6,8 +6,9 @@ import { en, type Messages } from './messages/en';
 import { fr } from './messages/fr';
 import { es } from './messages/es';
 import type { CoopMessages } from './messages/coop-en';
+import type { FlowMessages } from './messages/flows-en';
 
-export type Key = keyof Messages | keyof CoopMessages;
+export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages;
 export const LANGUAGES = { en, fr, es } as const;
 export type Lang = keyof typeof LANGUAGES;
 export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', fr: 'Français', es: 'Español' };

@@ -5,8 +5,9 @@ import { render, type ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { ApiError, can, get, PERM, request, setSignedOutHandler, withCoopPermissions, type Session } from './api';
-import { getLang, LANGUAGE_NAMES, LANGUAGES, onLangChange, setLang, t, type Key, type Lang } from './i18n';
+import { ApiError, can, get, isMemberAgency, PERM, request, setSignedOutHandler, type Session } from './api';
+import { getLang, LANGUAGE_NAMES, LANGUAGES, onLangChange, setLang, t, tn, type Key, type Lang } from './i18n';
+import { NOTICE_PAGE, onSeen, unseenCount } from './notices';
 import { match, navigate, onLinkClick, useLocation } from './router';
 import { SignIn } from './pages/signin';
 import { Inbox } from './pages/inbox';
@@ -45,9 +46,18 @@ const pages = {
   agreements: () => import('./pages/agreements').then((m) => m.Agreements),
   agreement: () => import('./pages/agreements').then((m) => m.AgreementPage),
   groups: () => import('./pages/groups').then((m) => m.Groups),
+  referrals: () => import('./pages/referrals').then((m) => m.Referrals),
+  referral: () => import('./pages/referrals').then((m) => m.ReferralPage),
+  newReferral: () => import('./pages/referrals').then((m) => m.NewReferral),
+  requests: () => import('./pages/requests').then((m) => m.Requests),
+  request: () => import('./pages/requests').then((m) => m.RequestPage),
+  newRequest: () => import('./pages/requests').then((m) => m.NewRequest),
+  membership: () => import('./pages/membership').then((m) => m.Membership),
+  notifications: () => import('./pages/notifications').then((m) => m.Notifications),
 };
 
-const NAV: { path: string; key: Key; perm?: string }[] = [
+// `show`: what the organisation must be in the network for the page to be offered.
+const NAV: { path: string; key: Key; perm?: string; show?: (s: Session) => boolean }[] = [
   { path: '/inbox', key: 'nav.inbox', perm: 'read reports' },
   { path: '/dashboard', key: 'nav.dashboard', perm: 'look up indicators and aggregates' },
   { path: '/campaigns', key: 'nav.campaigns', perm: 'read reports' },
@@ -56,6 +66,9 @@ const NAV: { path: string; key: Key; perm?: string }[] = [
   { path: '/directory', key: 'nav.directory', perm: PERM.cooperate },
   { path: '/agreements', key: 'nav.agreements', perm: PERM.cooperate },
   { path: '/groups', key: 'nav.groups', perm: PERM.cooperate },
+  { path: '/referrals', key: 'nav.referrals', perm: PERM.cooperate, show: isMemberAgency },
+  { path: '/requests', key: 'nav.requests', perm: PERM.cooperate, show: (s) => s.membership === 'member' },
+  { path: '/membership', key: 'nav.membership', perm: PERM.cooperate },
   { path: '/upload', key: 'nav.upload', perm: 'submit reports' },
   { path: '/admin', key: 'nav.admin', perm: 'manage users and tokens' },
 ];
@@ -79,6 +92,14 @@ function Page({ session }: { session: Session }) {
   if (path === '/agreements') return <Lazy key="agreements" load={pages.agreements} props={{ query: loc.query, session }} />;
   if ((m = match('/agreements/:id', path))) return <Lazy key={`agreement-${m.id}`} load={pages.agreement} props={{ id: m.id, session }} />;
   if (path === '/groups') return <Lazy key="groups" load={pages.groups} props={{ session }} />;
+  if (path === '/referrals') return <Lazy key="referrals" load={pages.referrals} props={{ query: loc.query, session }} />;
+  if (path === '/referrals/new') return <Lazy key="referral-new" load={pages.newReferral} props={{ query: loc.query, session }} />;
+  if ((m = match('/referrals/:id', path))) return <Lazy key={`referral-${m.id}`} load={pages.referral} props={{ id: m.id, session }} />;
+  if (path === '/requests') return <Lazy key="requests" load={pages.requests} props={{ query: loc.query, session }} />;
+  if (path === '/requests/new') return <Lazy key={`request-new-${loc.query.get('kind')}`} load={pages.newRequest} props={{ query: loc.query, session }} />;
+  if ((m = match('/requests/:id', path))) return <Lazy key={`request-${m.id}`} load={pages.request} props={{ id: m.id, session }} />;
+  if (path === '/membership') return <Lazy key="membership" load={pages.membership} props={{ session }} />;
+  if (path === '/notifications') return <Lazy key="notifications" load={pages.notifications} props={{ session }} />;
   return (
     <section>
       <h1>{t('common.notFound')}</h1>
@@ -99,6 +120,32 @@ function LanguageSwitch() {
   );
 }
 
+// The header's link to the notifications, with how many are new; re-counted every minute and
+// when the notifications page has shown them.
+function NoticesLink({ session, current }: { session: Session; current: boolean }) {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    const count = () => unseenCount(session).then((c) => live && setN(c), () => undefined);
+    void count();
+    const timer = setInterval(count, 60000);
+    const off = onSeen(count);
+    return () => {
+      live = false;
+      clearInterval(timer);
+      off();
+    };
+  }, [session.organisation, session.user]);
+  const shown = n >= NOTICE_PAGE ? `${NOTICE_PAGE - 1}+` : String(n);
+  return (
+    <a class="notices-link" href="/notifications" aria-current={current ? 'page' : undefined} data-testid="notices-link" data-count={n}>
+      {t('nav.notifications')}
+      {n > 0 && <span class="count-badge" data-testid="notices-count">{shown}</span>}
+      {n > 0 && <span class="visually-hidden"> {tn('shell.new', n)}</span>}
+    </a>
+  );
+}
+
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [, setLangTick] = useState(0);
@@ -106,7 +153,7 @@ function App() {
   useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
   useEffect(() => {
     setSignedOutHandler(() => setSession(null));
-    get<Session>('/api/v1/session').then((s) => setSession(withCoopPermissions(s)), (e) => {
+    get<Session>('/api/v1/session').then((s) => setSession(s), (e) => {
       if (e instanceof ApiError && e.status === 401) setSession(null);
       else setSession(null);
     });
@@ -121,7 +168,7 @@ function App() {
       <div class="signin-shell">
         <header class="signin-lang"><LanguageSwitch /></header>
         <SignIn onSignedIn={(s) => {
-          setSession(withCoopPermissions(s));
+          setSession(s);
           if (loc.path === '/signin') navigate('/inbox', true);
         }} />
       </div>
@@ -142,7 +189,7 @@ function App() {
         <a class="brand" href="/inbox">Lapis</a>
         <nav aria-label={t('shell.navigation')}>
           <ul>
-            {NAV.filter((n) => can(session, n.perm)).map((n) => (
+            {NAV.filter((n) => can(session, n.perm) && (!n.show || n.show(session))).map((n) => (
               <li>
                 <a href={n.path} aria-current={loc.path.startsWith(n.path) || (n.path === '/inbox' && loc.path === '/') ? 'page' : undefined}>
                   {t(n.key)}
@@ -151,6 +198,7 @@ function App() {
             ))}
           </ul>
         </nav>
+        {can(session, PERM.cooperate) && <NoticesLink session={session} current={loc.path === '/notifications'} />}
         <div class="who" data-testid="who">
           <span class="user">{session.user ?? session.actor}</span>
           <span class="org" title={t('shell.organisation')}>{session.organisation}</span>

@@ -137,14 +137,36 @@ for (const [org, country] of [[ORG, 'FR'], [B_USER.org, 'DE'], [C_USER.org, 'ES'
 createUser(opt.lapis, dataArgs, ORG, USER, 'admin', PASSWORD);
 for (const u of [B_USER, C_USER]) createUser(opt.lapis, dataArgs, u.org, u.name, 'analyst', u.password);
 const token = lapisRun(opt.lapis, ['token', 'create', ...dataArgs, '--org', ORG, '--role', 'analyst']).trim();
-const node = await startNode(opt.lapis, [...dataArgs, '--web', opt.web, '--jobs', '2']);
+// The workflows: agency-gb in another country takes referrals and assistance requests, partner-p is
+// a company with its B.4 answers, newcomer applies to join, agency-w withdraws.
+const GB_USER = { org: 'agency-gb', name: 'analyst.gb', password: 'e2e agency gb battery staple' };
+const NEW_USER = { org: 'newcomer', name: 'admin.new', password: 'e2e newcomer battery staple' };
+const W_USER = { org: 'agency-w', name: 'admin.w', password: 'e2e agency w battery staple' };
+for (const [org, kind, country, membership] of [[GB_USER.org, 'agency', 'GB', 'member'], ['partner-p', 'partner', 'FR', 'member'],
+  [NEW_USER.org, 'agency', 'IT', 'applicant'], [W_USER.org, 'agency', 'NL', 'member']])
+  lapisRun(opt.lapis, ['directory', 'set', ...dataArgs, '--org', org, '--kind', kind, '--country', country, '--membership', membership]);
+createUser(opt.lapis, dataArgs, GB_USER.org, GB_USER.name, 'analyst', GB_USER.password);
+for (const u of [NEW_USER, W_USER]) createUser(opt.lapis, dataArgs, u.org, u.name, 'admin', u.password);
+const partnerToken = lapisRun(opt.lapis, ['token', 'create', ...dataArgs, '--org', 'partner-p', '--role', 'admin']).trim();
+// Applications are decided OBJECTION_PERIOD seconds after they are made.
+const OBJECTION_PERIOD = 20;
+const node = await startNode(opt.lapis, [...dataArgs, '--web', opt.web, '--jobs', '2', '--objection-period', String(OBJECTION_PERIOD)]);
 const base = node.base;
 const origin = new URL(base).origin;
 console.log(`node at ${base}; ${uploadPaths.length} files to upload (${hostileCorpus.length} hostile from the corpus)`);
 
-async function api(path) {
-  const r = await fetch(base + path, { headers: { Authorization: 'Bearer ' + token } });
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+async function api(path, { method = 'GET', body, as = token, type = 'application/json' } = {}) {
+  const r = await fetch(base + path, {
+    method, headers: { Authorization: 'Bearer ' + as, ...(body !== undefined ? { 'Content-Type': type } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+// What a signed-in page's own session gets from the API.
+async function apiOf(p, path) {
+  const r = await p.request.get(base + path);
+  if (!r.ok()) throw new Error(`${path}: ${r.status()}`);
   return r.json();
 }
 
@@ -172,9 +194,9 @@ await page.addInitScript(() => {
 
 const axeSource = readFileSync(join(here, '../node_modules/axe-core/axe.min.js'), 'utf8');
 const a11y = {};
-async function checkA11y(name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
+async function checkA11y(name, p = page) {
+  await p.evaluate(axeSource);
+  const result = await p.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target }));
   });
@@ -202,11 +224,18 @@ async function signedInPage(name, password) {
 function nav(name) {
   return page.locator('header nav').getByRole('link', { name, exact: true });
 }
-async function shot(name) {
-  await page.screenshot({ path: join(opt.artifacts, `${name}.png`), fullPage: true });
+async function shot(name, p = page) {
+  await p.screenshot({ path: join(opt.artifacts, `${name}.png`), fullPage: true });
 }
-async function ready(name) {
-  await page.waitForFunction((n) => document.body.dataset.ready === n, name, { timeout: 30000 });
+async function ready(name, p = page) {
+  await p.waitForFunction((n) => document.body.dataset.ready === n, name, { timeout: 30000 });
+}
+// Goes to a path and waits for its page to show its data (the mark of the page reached before
+// is cleared first, so the same page reloaded is waited for too).
+async function open(p, path, name) {
+  await p.evaluate(() => delete document.body.dataset.ready).catch(() => undefined);
+  await p.goto(base + path);
+  await ready(name, p);
 }
 
 try {
@@ -442,10 +471,10 @@ try {
   check('the case page shows the report count of GET /api/v1/cases/ID',
     (await page.getByTestId('count-reports').textContent()).replace(/\D/g, '') === String(cs.counts.reports));
   const shownFactors = () => page.locator('[data-testid="harm-factors"] tbody tr').evaluateAll((rows) =>
-    rows.map((r) => [r.dataset.factor, Number(r.dataset.points), Number(r.dataset.max), r.querySelector('td:last-child').textContent]));
-  const apiFactors = (c) => c.harm.factors.map((f) => [f.name, f.points, f.max, f.basis]);
+    rows.map((r) => [r.dataset.factor, Number(r.dataset.points), Number(r.dataset.max), r.querySelector('td:last-child').dataset.figures]));
+  const apiFactors = (c) => c.harm.factors.map((f) => [f.name, f.points, f.max, JSON.stringify(f.figures ?? {})]);
   let factors = await shownFactors();
-  check('the harm factors shown (points, maximum, basis) are the API\'s', factors.length === 5 &&
+  check('the harm factors shown (points, maximum, the figures they come from) are the API\'s', factors.length === 5 &&
     JSON.stringify(factors) === JSON.stringify(apiFactors(cs)), [factors, apiFactors(cs)]);
   check('the harm score is shown out of 100', (await page.getByTestId('harm-score').textContent()).includes('/ 100') &&
     Number(await page.locator('[data-testid="harm-score"] [data-score]').getAttribute('data-score')) === cs.harm_score);
@@ -668,6 +697,270 @@ try {
   await shot('groups');
   await checkA11y('groups');
 
+  // --- membership: an applicant applies, agency-a objects (decided after the objection period) -------------
+  const applicant = await signedInPage(NEW_USER.name, NEW_USER.password);
+  const applicantNav = await applicant.locator('header nav').textContent();
+  check('an applicant is offered neither referrals nor requests, but membership', !applicantNav.includes('Referrals') &&
+    !applicantNav.includes('Requests') && applicantNav.includes('Membership'), applicantNav);
+  await open(applicant, '/membership', 'membership');
+  check('the applicant sees its membership', await applicant.getByTestId('own-membership').getAttribute('data-membership') === 'applicant');
+  await applicant.getByTestId('apply-country').fill('IT');
+  await applicant.getByTestId('apply-name').fill('Autorità N');
+  await applicant.getByTestId('apply-statement').fill('National anti-spam authority of Italy.');
+  await applicant.getByTestId('apply-submit').click();
+  await applicant.getByTestId('deadline').waitFor();
+  const ownApps = (await apiOf(applicant, '/api/v1/applications')).items;
+  const application = ownApps.find((x) => x.organisation === NEW_USER.org);
+  check('an application made on the page is the API\'s, with its deadline shown', application?.status === 'open' &&
+    application.country === 'IT' && application.display_name === 'Autorità N' &&
+    await applicant.locator('[data-testid="deadline"] time').getAttribute('datetime') === application.due_at, application);
+  await shot('membership-applicant', applicant);
+  await checkA11y('membership (applicant)', applicant);
+  await open(page, '/membership', 'membership');
+  const appRow = page.locator(`[data-testid="applications-table"] tr[data-org="${NEW_USER.org}"]`);
+  await appRow.getByTestId('object').click();
+  await appRow.getByTestId('object-reason').fill('Not an enforcement authority under Italian law.');
+  await appRow.getByTestId('object-submit').click();
+  await appRow.getByTestId('objections').getByText(ORG).waitFor();
+  const objected = await apiOf(page, `/api/v1/applications/${application?.id}`);
+  check('a member agency objects from the page, with its reason', objected.objections?.length === 1 &&
+    objected.objections[0].organisation === ORG && objected.objections[0].reason.startsWith('Not an enforcement'), objected.objections);
+  await shot('membership');
+  await checkA11y('membership');
+
+  // --- referral of a campaign to the competent agency of another country ----------------------------------
+  // Messages sent from a British network (81.2.69.0/24 is in GB in the test database).
+  const gbIds = [];
+  for (let i = 0; i < 5; i++) {
+    const m = `Received: from bot ([81.2.69.${10 + i}]) by mx.agency-a.example with SMTP id G${i} for <victim${i}@example.org>; ` +
+      `Thu, 22 Aug 2002 11:59:00 +0000\r\nFrom: deals${i}@replica-watch-deals.com\r\nTo: victim${i}@example.org\r\n` +
+      `Subject: Replica watches ${i}\r\nMessage-ID: <gb${i}@replica-watch-deals.com>\r\n\r\n` +
+      `Buy replica watches now, 70% off! http://replica-watch-deals.com/offer/${i}\r\n`;
+    gbIds.push((await api('/api/v1/reports', { method: 'POST', body: m, type: 'message/rfc822' })).id);
+  }
+  let gbReports = [];
+  for (let i = 0; i < 120; i++) {
+    gbReports = await Promise.all(gbIds.map((id) => api(`/api/v1/reports/${id}`)));
+    if (gbReports.every((r) => r.status === 'analysed')) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const gbCamp = gbReports[0].campaign;
+  check('messages from a British network form a campaign', gbCamp && gbReports.every((r) => r.campaign === gbCamp &&
+    r.analysis?.origin?.country === 'GB'), gbReports.map((r) => [r.campaign, r.analysis?.origin?.country]));
+  const gbAgreement = await api('/api/v1/agreements', { method: 'POST', body: {
+    title: 'FR-GB memorandum on spam enforcement', instrument: 'mou', parties: [ORG, GB_USER.org],
+    scope: ['information-sharing', 'mutual-assistance'], personal_data: false } });
+  await open(page, `/campaigns/${gbCamp}`, 'campaign');
+  await page.getByTestId('refer').click();
+  await ready('referral-new');
+  const proposal = await api(`/api/v1/referrals/proposal?campaign=${gbCamp}`);
+  const shownCountries = await page.locator('[data-testid="proposal-countries"] li').evaluateAll((li) => li.map((l) => l.dataset.country));
+  const shownCands = await page.locator('[data-testid="proposal-candidates"] label.candidate').evaluateAll((l) => l.map((x) => x.dataset.org));
+  check('the referral proposal shows the API\'s countries (GB among them) and candidate agencies, agency-gb first',
+    JSON.stringify(shownCountries) === JSON.stringify(proposal.countries.map((c) => c.country)) && shownCountries.includes('GB') &&
+    JSON.stringify(shownCands) === JSON.stringify(proposal.candidates.map((c) => c.organisation)) && shownCands[0] === GB_USER.org,
+    [shownCountries, shownCands, proposal]);
+  check('the proposed agency is chosen with the agreement that joins us', await page.locator(`label.candidate[data-org="${GB_USER.org}"] input`).isChecked() &&
+    await page.getByTestId('referral-agreement').inputValue() === String(gbAgreement.id) &&
+    (await page.locator(`label.candidate[data-org="${GB_USER.org}"]`).textContent()).includes(gbAgreement.title));
+  await page.getByTestId('referral-summary').fill('Replica watches advertised to French consumers from British networks.');
+  await shot('referral-new');
+  await checkA11y('referral form');
+  await page.getByTestId('referral-send').click();
+  await ready('referral');
+  const rid = page.url().match(/\/referrals\/(\d+)/)?.[1];
+  let referral = await api(`/api/v1/referrals/${rid}`);
+  check('the referral is sent to agency-gb with every report of the campaign', referral.status === 'sent' &&
+    referral.to === GB_USER.org && referral.agreement?.id === gbAgreement.id && referral.counts.reports === gbIds.length &&
+    (await page.getByTestId('referral-count').textContent()).replace(/\D/g, '') === String(gbIds.length), referral);
+  check('the sender\'s page shows it sent, and offers only withdrawal', await page.locator('[data-testid="referral-status"] [data-status="sent"]').count() === 1 &&
+    JSON.stringify(await page.locator('[data-testid="flow-actions"] button[data-testid^="step-"]').evaluateAll((b) => b.map((x) => x.dataset.testid))) === '["step-withdrawn"]');
+  await open(page, '/referrals?box=out', 'referrals');
+  check('the out-box lists the referral', await page.locator(`[data-testid="referrals-table"] tr[data-id="${rid}"]`).count() === 1);
+
+  // agency-gb receives it, accepts it and closes it with an outcome.
+  const gb = await signedInPage(GB_USER.name, GB_USER.password);
+  await open(gb, '/referrals', 'referrals');
+  const inbox = (await apiOf(gb, '/api/v1/referrals?box=in')).items.map((r) => String(r.id));
+  const shownIn = await gb.locator('[data-testid="referrals-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check('agency-gb\'s in-box is the API\'s and holds the referral', JSON.stringify(shownIn) === JSON.stringify(inbox) && shownIn.includes(rid), [shownIn, inbox]);
+  await shot('referrals', gb);
+  await checkA11y('referrals', gb);
+  await gb.locator(`[data-testid="referrals-table"] tr[data-id="${rid}"] a`).first().click();
+  await ready('referral', gb);
+  check('opening it records its receipt', (await apiOf(gb, `/api/v1/referrals/${rid}`)).status === 'received' &&
+    await gb.locator('[data-testid="referral-status"] [data-status="received"]').count() === 1);
+  const gbReportsApi = await apiOf(gb, `/api/v1/referrals/${rid}/reports`);
+  await gb.waitForFunction((n) => document.querySelectorAll('[data-testid="referral-reports"] tbody tr').length === n, gbReportsApi.items.length, { timeout: 10000 }).catch(() => undefined);
+  const gbReportsShown = await gb.locator('[data-testid="referral-reports"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check('the referred reports are the API\'s, without personal data (the agreement does not allow it)',
+    JSON.stringify(gbReportsShown) === JSON.stringify(gbReportsApi.items.map((r) => r.id)) && gbReportsShown.length === gbIds.length &&
+    gbReportsApi.personal_data_included === false && await gb.getByTestId('personal-included').getAttribute('data-included') === 'false',
+    [gbReportsShown, gbReportsApi.personal_data_included]);
+  const pkg = await gb.request.get(base + await gb.getByTestId('referral-package').getAttribute('href'));
+  check('the receiving agency downloads the evidence package', pkg.ok() && (await pkg.body()).subarray(0, 2).toString() === 'PK');
+  await gb.getByTestId('step-accepted').click();
+  await gb.locator('[data-testid="referral-status"] [data-status="accepted"]').waitFor();
+  await gb.getByTestId('step-closed').click();
+  await gb.getByTestId('step-outcome').selectOption('fine');
+  await gb.getByTestId('step-outcome-detail').fill('GBP 80,000');
+  await gb.getByTestId('step-submit').click();
+  await gb.getByTestId('referral-outcome').waitFor();
+  referral = await apiOf(gb, `/api/v1/referrals/${rid}`);
+  const shownStates = await gb.locator('[data-testid="flow-timeline"] li:not(.pending)').evaluateAll((li) => li.map((l) => l.dataset.state));
+  check('accepted and closed with an outcome from agency-gb\'s page', referral.status === 'closed' && referral.outcome?.kind === 'fine' &&
+    referral.outcome.detail === 'GBP 80,000' && JSON.stringify(shownStates) === '["sent","received","accepted","closed"]' &&
+    JSON.stringify(Object.keys(referral.timeline).sort()) === JSON.stringify([...shownStates].sort()), [referral, shownStates]);
+  await shot('referral', gb);
+  await checkA11y('referral', gb);
+
+  // Back at agency-a: the notification, and the outcome on a report it contributed.
+  await open(page, '/inbox', 'inbox');
+  await page.getByTestId('notices-count').waitFor({ timeout: 15000 });
+  const unseen = Number(await page.getByTestId('notices-link').getAttribute('data-count'));
+  const noticesApi = (await api('/api/v1/notifications?limit=50')).items;
+  check('the header counts the new notifications', unseen > 0 && unseen === noticesApi.length, [unseen, noticesApi.length]);
+  await page.getByTestId('notices-link').click();
+  await ready('notifications');
+  const shownNotices = await page.locator('[data-testid="notifications-list"] li').evaluateAll((li) => li.map((l) => l.dataset.id));
+  const closedNotice = page.locator(`[data-testid="notifications-list"] li[data-about="referral:${rid}"]`).filter({ hasText: 'closed' });
+  check('the notifications are the API\'s, the referral\'s closing among them, linked to it', JSON.stringify(shownNotices) ===
+    JSON.stringify(noticesApi.map((n) => String(n.id))) && await closedNotice.count() >= 1 &&
+    await closedNotice.first().locator(`a[href="/referrals/${rid}"]`).count() === 1, shownNotices);
+  await page.waitForFunction(() => document.querySelector('[data-testid="notices-link"]')?.dataset.count === '0', null, { timeout: 10000 }).catch(() => undefined);
+  check('once shown, they are no longer counted as new', await page.getByTestId('notices-link').getAttribute('data-count') === '0');
+  await shot('notifications');
+  await checkA11y('notifications');
+  await open(page, `/reports/${gbIds[0]}`, 'report');
+  const outcomes = (await api(`/api/v1/reports/${gbIds[0]}`)).outcomes;
+  const shownOutcomes = await page.locator('[data-testid="report-outcomes"] li').evaluateAll((li) => li.map((l) => [l.dataset.type, l.dataset.id, l.dataset.kind]));
+  check('the report page shows the outcome of the referral its report went into', JSON.stringify(shownOutcomes) ===
+    JSON.stringify(outcomes.map((o) => [o.type, String(o.id), o.kind])) && shownOutcomes.some(([ty, id, k]) => ty === 'referral' && id === rid && k === 'fine') &&
+    (await page.getByTestId('report-outcomes').textContent()).includes('agency-gb'), [shownOutcomes, outcomes]);
+  await shot('report-outcome');
+
+  // --- a mutual-assistance request through its lifecycle ------------------------------------------------
+  await open(page, `/cases/${caseId}`, 'case');
+  await page.getByTestId('ask-assistance').click();
+  await ready('request-new');
+  check('the case is chosen for the request', await page.getByTestId('request-case').inputValue() === String(caseId));
+  await page.getByTestId('request-to').selectOption(GB_USER.org);
+  await page.waitForFunction((id) => document.querySelector('[data-testid="request-agreement"]')?.value === id, String(gbAgreement.id), { timeout: 10000 });
+  for (const a of ['identify-sender', 'preserve-data']) await page.locator(`[data-testid="request-actions"] input[value="${a}"]`).check();
+  await page.getByTestId('request-title').fill('Identify the sender of the replica watch campaign');
+  await page.getByTestId('request-description').fill('Identify who runs replica-watch-deals.com and preserve its hosting logs.');
+  await page.getByTestId('request-legal-basis').fill('Art. 5 of the FR-GB memorandum');
+  await page.getByTestId('request-due').fill(new Date(Date.now() - 2 * 86400000).toISOString().slice(0, 10));
+  await page.getByTestId('request-send').click();
+  await ready('request');
+  const qid = page.url().match(/\/requests\/(\d+)/)?.[1];
+  let rq = await api(`/api/v1/requests/${qid}`);
+  const harm = (await api(`/api/v1/cases/${caseId}`)).harm_score;
+  const expectedPriority = harm >= 60 ? 'high' : harm >= 30 ? 'medium' : 'low';
+  check('an assistance request made from the case is the API\'s: agreement, actions, case, priority from its harm', rq.kind === 'assistance' &&
+    rq.status === 'sent' && rq.to === GB_USER.org && rq.agreement?.id === gbAgreement.id && String(rq.case?.id) === String(caseId) &&
+    JSON.stringify(rq.actions) === '["identify-sender","preserve-data"]' && rq.priority === expectedPriority &&
+    await page.locator(`[data-testid="request-head"] [data-priority="${expectedPriority}"]`).count() === 1, rq);
+  check('past its due date it is overdue, highlighted on its page', rq.overdue === true &&
+    await page.locator('[data-testid="request-head"].overdue [data-testid="overdue"]').count() === 1);
+  await open(page, '/requests?box=out&overdue=1', 'requests');
+  const overdueOut = (await api('/api/v1/requests?box=out&overdue=1')).items.map((r) => String(r.id));
+  const shownOverdue = await page.locator('[data-testid="requests-table"] tbody tr.overdue').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check('the out-box\'s overdue filter is the API\'s, each row highlighted', JSON.stringify(shownOverdue) === JSON.stringify(overdueOut) &&
+    shownOverdue.includes(qid), [shownOverdue, overdueOut]);
+  await shot('requests');
+  await checkA11y('requests');
+  // agency-gb works on it and answers with an attachment.
+  await open(gb, '/requests?box=in&overdue=1', 'requests');
+  const overdueIn = (await apiOf(gb, '/api/v1/requests?box=in&overdue=1')).items.map((r) => String(r.id));
+  check('agency-gb sees it overdue in its in-box', JSON.stringify(await gb.locator('[data-testid="requests-table"] tbody tr.overdue').evaluateAll((rows) =>
+    rows.map((r) => r.dataset.id))) === JSON.stringify(overdueIn) && overdueIn.includes(qid), overdueIn);
+  await gb.locator(`[data-testid="requests-table"] tr[data-id="${qid}"] a`).first().click();
+  await ready('request', gb);
+  for (const to of ['acknowledged', 'in-progress']) {
+    await gb.getByTestId(`step-${to}`).click();
+    await gb.locator(`[data-testid="request-status"] [data-status="${to}"]`).waitFor();
+  }
+  const logPath = join(tmp, 'hosting-logs.txt');
+  writeFileSync(logPath, 'subscriber: Example Hosting Ltd\n2025-03-03 10:00:00 81.2.69.10 login\n');
+  await gb.getByTestId('attachment-upload').setInputFiles(logPath);
+  await gb.locator('[data-testid="request-attachments"] [data-testid="attachment-link"]', { hasText: 'hosting-logs.txt' }).waitFor();
+  await gb.getByTestId('step-answered').click();
+  await gb.getByTestId('step-answer').fill('The site is run by Example Hosting Ltd; logs preserved and attached.');
+  await gb.getByTestId('step-submit').click();
+  await gb.locator('[data-testid="request-status"] [data-status="answered"]').waitFor();
+  rq = await apiOf(gb, `/api/v1/requests/${qid}`);
+  check('agency-gb acknowledges, works on and answers it from its page, with an attachment', rq.status === 'answered' &&
+    rq.answer?.text.startsWith('The site is run') && rq.attachments?.length === 1 && rq.attachments[0].name === 'hosting-logs.txt' &&
+    rq.attachments[0].by === GB_USER.org && rq.overdue === false, rq);
+  await shot('request-answered', gb);
+  // agency-a reads the answer, downloads the attachment and closes it.
+  await open(page, `/requests/${qid}`, 'request');
+  check('the requesting agency sees the answer', (await page.getByTestId('request-answer').textContent()) === rq.answer.text);
+  const att = await page.request.get(base + await page.getByTestId('attachment-link').getAttribute('href'));
+  check('the attachment downloads byte for byte, under its name', att.ok() && (await att.body()).equals(readFileSync(logPath)) &&
+    await page.getByTestId('attachment-link').getAttribute('download') === 'hosting-logs.txt');
+  await page.getByTestId('step-closed').click();
+  await page.getByTestId('step-outcome').selectOption('prosecution');
+  await page.getByTestId('step-outcome-detail').fill('referred to the prosecutor');
+  await page.getByTestId('step-submit').click();
+  await page.getByTestId('request-outcome').waitFor();
+  rq = await api(`/api/v1/requests/${qid}`);
+  const rqStates = await page.locator('[data-testid="flow-timeline"] li:not(.pending)').evaluateAll((li) => li.map((l) => l.dataset.state));
+  check('the requesting agency closes it with an outcome; the timeline is the API\'s', rq.status === 'closed' && rq.outcome?.kind === 'prosecution' &&
+    JSON.stringify(rqStates) === '["sent","acknowledged","in-progress","answered","closed"]' &&
+    JSON.stringify(Object.keys(rq.timeline).sort()) === JSON.stringify([...rqStates].sort()), [rq.timeline, rqStates]);
+  await shot('request');
+  await checkA11y('request');
+
+  // --- a request for information to a company, pre-filled from its B.4 answers -----------------------------
+  await api('/api/v1/organisations/partner-p', { method: 'PUT', as: partnerToken, body: {
+    display_name: 'Example Telecom', sector: 'isps', b4: { domestic: 'subscriber of an IP address at a time',
+      domestic_conditions: 'a request from a competent agency', foreign: 'through the domestic agency only',
+      request_procedure: 'signed PDF to abuse-le@example.net', request_address: 'abuse-le@example.net' } } });
+  await open(page, '/requests/new?kind=company', 'request-new');
+  await page.getByTestId('request-to').selectOption('partner-p');
+  await page.getByTestId('request-subject-kind').selectOption('ip-subscriber');
+  const tpl = await api('/api/v1/requests/template?to=partner-p&kind=ip-subscriber');
+  await page.getByTestId('tpl-how').filter({ hasText: tpl.how_to_send }).waitFor();
+  await page.waitForFunction((d) => document.querySelector('[data-testid="request-description"]')?.value === d, tpl.description, { timeout: 10000 }).catch(() => undefined);
+  check('the company request is pre-filled from its B.4 answers (what it gives, conditions, how to ask)',
+    (await page.getByTestId('tpl-give').textContent()) === tpl.what_they_give && (await page.getByTestId('tpl-conditions').textContent()) === tpl.conditions &&
+    (await page.getByTestId('tpl-address').textContent()) === tpl.send_to &&
+    await page.getByTestId('request-description').inputValue() === tpl.description && tpl.domestic === true, tpl);
+  await page.getByTestId('subject-ip').fill('81.2.69.10');
+  await page.getByTestId('subject-at').fill('2002-08-22T11:59:00Z');
+  await page.getByTestId('request-title').fill('Subscriber of 81.2.69.10');
+  await shot('request-company-new');
+  await checkA11y('company request form');
+  await page.getByTestId('request-send').click();
+  await ready('request');
+  const cq = await api(`/api/v1/requests/${page.url().match(/\/requests\/(\d+)/)?.[1]}`);
+  check('the company request is the API\'s, with the company\'s procedure', cq.kind === 'company' && cq.to === 'partner-p' &&
+    cq.subject?.kind === 'ip-subscriber' && cq.subject.ip === '81.2.69.10' && cq.procedure === tpl.how_to_send &&
+    cq.description === tpl.description, cq);
+
+  // --- withdrawal, with a confirmation --------------------------------------------------------------------
+  const leaving = await signedInPage(W_USER.name, W_USER.password);
+  await open(leaving, '/membership', 'membership');
+  await leaving.getByTestId('withdraw').click();
+  check('withdrawing needs the organisation\'s name typed', await leaving.getByTestId('withdraw-submit').isDisabled());
+  await leaving.getByTestId('withdraw-confirm').fill(W_USER.org);
+  await leaving.getByTestId('withdraw-submit').click();
+  await leaving.getByTestId('withdrawn').waitFor();
+  check('an administrator withdraws the organisation from the page', (await api(`/api/v1/organisations/${W_USER.org}`)).membership === 'withdrawn');
+  await leaving.context().close();
+
+  // --- the application is decided once the objection period ends -----------------------------------------
+  await applicant.locator('[data-testid="own-application"][data-status="refused"]').waitFor({ timeout: (OBJECTION_PERIOD + 30) * 1000 });
+  const decided = await apiOf(applicant, `/api/v1/applications/${application?.id}`);
+  check('after the objection period the application is refused, as the page shows', decided.status === 'refused' &&
+    (await apiOf(applicant, `/api/v1/organisations/${NEW_USER.org}`)).membership === 'refused' &&
+    await applicant.getByTestId('own-membership').getAttribute('data-membership') === 'refused', decided);
+  await shot('membership-refused', applicant);
+  await applicant.context().close();
+  await gb.context().close();
+
   // --- the inbox's first load does not carry the cooperation pages ---------------------------------------
   const fresh = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
   await fresh.addCookies(await context.cookies());
@@ -679,7 +972,7 @@ try {
   await freshPage.goto(base + '/inbox');
   await freshPage.waitForFunction(() => document.body.dataset.ready === 'inbox', null, { timeout: 30000 });
   check('the inbox loads none of the cooperation pages\' code', loadedAssets.length > 0 &&
-    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase)-/.test(a)), loadedAssets);
+    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|referrals|requests|membership|notifications)-/.test(a)), loadedAssets);
   await fresh.close();
 
   // --- languages --------------------------------------------------------------------------------------
@@ -707,6 +1000,10 @@ try {
   check('French: the cooperation pages are translated', (await page.locator('main h1').textContent()) === 'Dossiers' &&
     await page.getByRole('button', { name: 'Les plus graves d’abord' }).count() === 1 &&
     (await page.locator('header nav').textContent()).includes('Annuaire'));
+  await open(page, '/referrals?box=out', 'referrals');
+  check('French: the referral pages are translated', (await page.locator('main h1').textContent()) === 'Transmissions' &&
+    (await page.locator('[data-testid="referrals-table"] span[data-status="closed"]').first().textContent()) === 'clos' &&
+    (await page.getByTestId('box-out').textContent()) === 'Envoyés');
   await page.goto(base + '/inbox');
   await ready('inbox');
   await page.getByTestId('language').selectOption('es');

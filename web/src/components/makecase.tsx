@@ -22,8 +22,8 @@ export function MakeCase({ session, sources, title, count, testid = 'make-case' 
     setName(title);
     if (cases === null) {
       try {
-        const r = await get<{ items: Case[] }>('/api/v1/cases', { organisation: session.organisation, sort: 'updated', limit: 100 });
-        setCases(r.items.filter((c) => c.status !== 'closed'));
+        const r = await get<{ items: Case[] }>('/api/v1/cases', { organisation: session.organisation, status: 'active', sort: 'updated', limit: 100 });
+        setCases(r.items);
       } catch {
         setCases([]);
       }

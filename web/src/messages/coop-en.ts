@@ -254,6 +254,18 @@ export const coopEn = {
   'case.packagePersonal': '… with personal data',
   'case.added_one': '{n} report added to the case.',
   'case.added_other': '{n} reports added to the case.',
+  'case.figures.complainants': '{complaints} complaints, {recipients} recipients reached',
+  'case.figures.money_lost': '{eur} lost',
+  'case.figures.severity': 'most severe category: {category}',
+  'case.figures.severityNone': 'no category yet',
+  'case.figures.vulnerable': 'aimed at vulnerable people',
+  'case.figures.notVulnerable': 'not known to aim at vulnerable people',
+  'case.figures.countries_one': '{n} country: {list}',
+  'case.figures.countries_other': '{n} countries: {list}',
+  'case.figures.noCountries': 'no country known',
+  'case.clearDue': 'Clear the due date',
+  'case.askAssistance': 'Ask an agency for assistance',
+  'case.askCompany': 'Ask a company for information',
 };
 
 export type CoopMessages = typeof coopEn;

@@ -2,7 +2,7 @@
 // two organisations, one agreement with its parties, scope, dates and signed document, and the
 // form that records one and uploads its document.
 import { useEffect, useState } from 'preact/hooks';
-import { can, get, PERM, request, type Session } from '../api';
+import { can, get, isMemberAgency, PERM, request, type Session } from '../api';
 import { AGREEMENT_STATUSES, INSTRUMENTS, SCOPES, type Agreement } from '../coop';
 import { ErrorBox, Loading, Section, errorText, useAsync } from '../components/common';
 import {
@@ -92,7 +92,7 @@ function NewAgreement({ session }: { session: Session }) {
     for (const k of ['signed_at', 'effective_from', 'expires_at'] as const) if (f[k]) body[k] = `${f[k]}T00:00:00Z`;
     try {
       const made = await request<Agreement>('POST', '/api/v1/agreements', body);
-      if (file) await request('PUT', `/api/v1/agreements/${made.id}/document`, file, file.type || 'application/octet-stream');
+      if (file) await request('PUT', `/api/v1/agreements/${made.id}/document?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
       navigate(`/agreements/${made.id}`);
     } catch (err) {
       setError(errorText(err));
@@ -170,7 +170,7 @@ export function Agreements({ query, session }: { query: URLSearchParams; session
   useEffect(() => {
     if (list.data) markReady('agreements');
   }, [list.data]);
-  const manage = can(session, PERM.manageCases);
+  const manage = can(session, PERM.manageCases) && isMemberAgency(session);
   return (
     <section>
       <h1>{t('agreements.title')}</h1>
@@ -207,7 +207,7 @@ export function AgreementPage({ id, session }: { id: string; session: Session })
     setError('');
     setBusy(true);
     try {
-      await request('PUT', `/api/v1/agreements/${id}/document`, file, file.type || 'application/octet-stream');
+      await request('PUT', `/api/v1/agreements/${id}/document?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
       ag.reload();
     } catch (err) {
       setError(errorText(err));
@@ -249,7 +249,7 @@ export function AgreementPage({ id, session }: { id: string; session: Session })
             <dt>{t('agreement.document')}</dt>
             <dd>
               {a.document ? (
-                <a href={`/api/v1/agreements/${a.id}/document`} download={`agreement-${a.id}`} data-testid="agreement-download">
+                <a href={`/api/v1/agreements/${a.id}/document`} download={a.document.name ?? `agreement-${a.id}`} data-testid="agreement-download">
                   {t('agreement.download', { size: fmtBytes(a.document.size) })}
                 </a>
               ) : <span class="muted">{t('agreement.noDocument')}</span>}

@@ -2,15 +2,40 @@
 // indicators), tasks, notes and history; its owner edits it, its figures and who may see it, and
 // anyone allowed downloads the signed evidence package.
 import { useEffect, useState } from 'preact/hooks';
-import { can, get, PERM, request, type Session } from '../api';
-import { CASE_STATUSES, OUTCOMES, type Case, type CaseEvent, type CaseReport, type Task } from '../coop';
+import { can, get, isMemberAgency, PERM, request, type Session } from '../api';
+import { CASE_STATUSES, OUTCOMES, type Case, type CaseEvent, type CaseReport, type HarmFactor, type Task } from '../coop';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import {
   AudienceText, Bar, cleanAudience, MarkingEditor, markingProblem, OrgLink, TlpBadge, useGroups, type Marking,
 } from '../components/coop';
-import { fmtNumber, label, t, tn } from '../i18n';
+import { countryName, fmtNumber, getLocale, label, t, tn } from '../i18n';
 import { markReady } from '../ready';
 import { HarmScore } from './cases';
+
+// What a factor was computed from, in the user's language.
+function figuresText(f: HarmFactor): string {
+  const x = f.figures;
+  if (!x) return f.basis;
+  switch (f.name) {
+    case 'complainants':
+      return t('case.figures.complainants', { complaints: x.complaints ?? 0, recipients: x.recipients ?? 0 });
+    case 'money_lost':
+      return t('case.figures.money_lost', {
+        eur: new Intl.NumberFormat(getLocale(), { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 }).format(x.eur ?? 0),
+      });
+    case 'severity':
+      return x.category ? t('case.figures.severity', { category: label('category', x.category) }) : t('case.figures.severityNone');
+    case 'vulnerable_targets':
+      return x.vulnerable ? t('case.figures.vulnerable') : t('case.figures.notVulnerable');
+    case 'countries': {
+      const list = x.countries ?? [];
+      return list.length ? tn('case.figures.countries', list.length).replace('{list}', list.map(countryName).join(', '))
+        : t('case.figures.noCountries');
+    }
+    default:
+      return f.basis;
+  }
+}
 
 function HarmBreakdown({ c }: { c: Case }) {
   const factors = c.harm?.factors ?? [];
@@ -34,7 +59,7 @@ function HarmBreakdown({ c }: { c: Case }) {
                 <Bar value={f.points} max={f.max} />
                 <span class="points">{t('case.pointsOf', { points: fmtNumber(f.points), max: fmtNumber(f.max) })}</span>
               </td>
-              <td class="small">{f.basis}</td>
+              <td class="small" data-figures={JSON.stringify(f.figures ?? {})}>{figuresText(f)}</td>
             </tr>
           ))}
         </tbody>
@@ -63,17 +88,17 @@ function Counts({ c }: { c: Case }) {
 
 function Reports({ c, session }: { c: Case; session: Session }) {
   const [extra, setExtra] = useState<CaseReport[]>([]);
-  const [next, setNext] = useState(c.reports_next ?? '');
+  const [next, setNext] = useState(c.reports_next_cursor ?? '');
   const [error, setError] = useState('');
   useEffect(() => {
     setExtra([]);
-    setNext(c.reports_next ?? '');
+    setNext(c.reports_next_cursor ?? '');
   }, [c]);
   const more = async () => {
     try {
-      const p = await get<{ items: CaseReport[]; next?: string }>(`/api/v1/cases/${c.id}/reports`, { after: next, limit: 100 });
+      const p = await get<{ items: CaseReport[]; next_cursor?: string }>(`/api/v1/cases/${c.id}/reports`, { cursor: next, limit: 100 });
       setExtra((x) => [...x, ...p.items]);
-      setNext(p.next ?? '');
+      setNext(p.next_cursor ?? '');
     } catch (e) {
       setError(errorText(e));
     }
@@ -172,6 +197,15 @@ function Tasks({ c, owner, onChange }: { c: Case; owner: boolean; onChange: () =
       setError(errorText(err));
     }
   };
+  const clearDue = async (task: Task) => {
+    setError('');
+    try {
+      await request('PATCH', `/api/v1/tasks/${task.id}`, { due: null });
+      onChange();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
   const tasks = c.tasks ?? [];
   return (
     <Section title={t('case.tasks')} id="tasks">
@@ -191,6 +225,9 @@ function Tasks({ c, owner, onChange }: { c: Case; owner: boolean; onChange: () =
                 <td class="nowrap">
                   <Time iso={k.due_at} />
                   {k.overdue && <span class="badge bad" data-testid="overdue"> {t('case.overdue')}</span>}
+                  {owner && k.due_at && (
+                    <button type="button" class="link small" onClick={() => clearDue(k)} data-testid="clear-due">{t('case.clearDue')}</button>
+                  )}
                 </td>
                 <td>
                   {owner ? (
@@ -428,6 +465,12 @@ export function CasePage({ id, session, query }: { id: string; session: Session;
           </div>
           {added !== null && <p class="notice" role="status" data-testid="added-notice">{tn('case.added', Number(added))}</p>}
           {c.summary && <p class="summary prewrap">{c.summary}</p>}
+          {owner && isMemberAgency(session) && c.status !== 'closed' && (
+            <p class="form-row">
+              <a class="button secondary" href={`/requests/new?kind=assistance&case=${c.id}`} data-testid="ask-assistance">{t('case.askAssistance')}</a>
+              <a class="button secondary" href={`/requests/new?kind=company&case=${c.id}`} data-testid="ask-company">{t('case.askCompany')}</a>
+            </p>
+          )}
           {c.status === 'closed' && c.outcome && (
             <p class="notice" data-testid="case-outcome-shown">{t('case.closedWith', { outcome: label('outcome', c.outcome.kind) })}{c.outcome.detail ? ` — ${c.outcome.detail}` : ''}</p>
           )}

@@ -3,7 +3,7 @@
 // j/k or arrows move, Enter opens, n/p next and previous page.
 import type { ComponentType } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { can, CATEGORIES, get, INDICATOR_TYPES, PERM, type Page, type ReportSummary, type Session } from '../api';
+import { can, CATEGORIES, get, INDICATOR_TYPES, isMemberAgency, PERM, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, Country, ErrorBox, Network, Time, useAsync } from '../components/common';
 import { label, t, tn, type Key } from '../i18n';
 import { navigate } from '../router';
@@ -126,7 +126,7 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'received', desc: true });
   const [selected, setSelected] = useState(0);
   const [picked, setPicked] = useState<string[]>([]);
-  const canPick = can(session, PERM.manageCases) && can(session, PERM.readReports);
+  const canPick = can(session, PERM.manageCases) && can(session, PERM.readReports) && isMemberAgency(session);
   const tableRef = useRef<HTMLTableElement>(null);
   useEffect(() => {
     setCursors([]);

@@ -1,7 +1,7 @@
 // Indicator search: paste an IP, domain, URL, phone number, e-mail address, payment identifier or
 // attachment hash and see when and how often the organisation saw it, and in which reports.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { can, get, INDICATOR_TYPES, PERM, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
+import { can, get, INDICATOR_TYPES, isMemberAgency, PERM, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, ErrorBox, Loading, Time, inboxHref, useAsync } from '../components/common';
 import { label, t, tn } from '../i18n';
 import { navigate } from '../router';
@@ -109,7 +109,7 @@ export function Indicators({ query, session }: { query: URLSearchParams; session
                 <dt>{t('campaigns.lastSeen')}</dt><dd><Time iso={r.last_seen} /></dd>
               </dl>
               {canReadReports && <p><a href={inboxHref({ [r.type]: r.value })}>{t('indicators.openInbox')}</a></p>}
-              {canReadReports && can(session, PERM.manageCases) && (
+              {canReadReports && can(session, PERM.manageCases) && isMemberAgency(session) && (
                 <div class="toolbar">
                   <MakeCase session={session} sources={{ indicators: [{ type: r.type, value: r.value }] }}
                     title={`${label('indicator', r.type)} ${r.value}`} count={r.reports} />

@@ -2,6 +2,7 @@
 // what it points to, and the evidence itself (raw source, download, safe preview).
 import { useEffect, useState } from 'preact/hooks';
 import { get, type Analysis, type Hop, type Report, type Session } from '../api';
+import { ReferLink, ReportOutcomes } from '../components/flows';
 import {
   CategoryBadge, Country, ErrorBox, Flags, Loading, Network, Section, Time, errorText, inboxHref, useAsync,
 } from '../components/common';
@@ -360,6 +361,8 @@ export function ReportPage({ id, session }: { id: string; session: Session }) {
       {r && (
         <div class="report-grid">
           <Summary r={r} />
+          <p class="toolbar report-actions"><ReferLink session={session} report={r.id} /></p>
+          <ReportOutcomes outcomes={r.outcomes ?? []} />
           {!a && <p class="muted">{t('report.notAnalysed')}</p>}
           {a && <ReceivedPath a={a} />}
           {a && <Classification a={a} />}
