@@ -272,8 +272,14 @@ void AddWorkflows(json& doc) {
       Op("Withdraw the caller's organisation from the network (admin)", Ok("Withdrawn", obj),
          {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}}});
   paths["/api/v1/notifications"]["get"] =
-      Op("What the organisation was told: referrals and requests received and moved, outcomes, applications",
-         Ok("A page", Page("CoopObject")), {Query("limit", "1 to 500", "integer"), Query("cursor", "next page")});
+      Op("What the organisation was told (event, about_type, about_id, state, from), newest first, with the count "
+         "unread",
+         Ok("A page", Page("CoopObject")),
+         {Query("status", "new or read"), Query("limit", "1 to 500", "integer"), Query("cursor", "next page")});
+  paths["/api/v1/notifications/read"]["post"] =
+      Op("Mark notifications read: ids, or all", Ok("How many, and how many are left unread", obj), json::array(),
+         {{"type", "object"},
+          {"properties", {{"ids", {{"type", "array"}, {"items", {{"type", "integer"}}}}}, {"all", {{"type", "boolean"}}}}}});
 }
 
 // Shares of reports, campaigns and indicators (api/share_routes.cc).

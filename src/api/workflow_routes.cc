@@ -30,9 +30,24 @@ bool Waiting(const Object& o) {
   return o.type == "request" && (o.status == "sent" || o.status == "acknowledged" || o.status == "in-progress");
 }
 
-json WorkflowOut(const Object& o) {
+// `viewer`: the organisation asking; its side's possible next steps are listed as "actions".
+json WorkflowOut(const Object& o, const std::string& viewer = "") {
   json j = ObjectOut(o);
   if (o.due_at) j["overdue"] = Waiting(o) && *o.due_at < Now();
+  if (!viewer.empty() && (o.type == "referral" || o.type == "request")) {
+    const bool sender = o.org == viewer, recipient = j.value("to", "") == viewer;
+    json actions = json::array();
+    for (const auto& step : coop::Lifecycle(o.type)) {
+      if (o.status != step.from) continue;
+      if ((step.who == coop::Side::kSender && !sender) || (step.who == coop::Side::kRecipient && !recipient)) continue;
+      json a = {{"to", step.to}};
+      if (step.reason) a["needs"] = "reason";
+      if (step.outcome) a["needs"] = "outcome";
+      if (step.answer) a["needs"] = "answer";
+      actions.push_back(std::move(a));
+    }
+    j["actions"] = actions;
+  }
   return j;
 }
 
@@ -46,7 +61,7 @@ class Workflow : public CoopBase {
   void CountriesOfReport(const std::string& org, const std::string& sha, std::map<std::string, std::string>* out) {
     auto r = env_.coop->store().GetReport(org, sha);
     if (!r || !*r) return;
-    if (!(*r)->origin_country.empty()) out->emplace((*r)->origin_country, "where the message was sent from");
+    if (!(*r)->origin_country.empty()) out->emplace((*r)->origin_country, "origin");
     json a = Parse((*r)->analysis_json);
     if (a.contains("indicators") && a["indicators"].is_object()) {
       const json& ind = a["indicators"];
@@ -55,7 +70,7 @@ class Workflow : public CoopBase {
         for (const auto& d : ind[k]) {
           std::string name = d.is_string() ? d.get<std::string>() : d.is_object() ? d.value("domain", d.value("value", "")) : "";
           std::string c = coop::CountryOfDomain(name);
-          if (!c.empty()) out->emplace(c, "the advertised site " + name + " is under ." + ToLower(c));
+          if (!c.empty()) out->emplace(c, "domain:" + name);
         }
       }
     }
@@ -74,8 +89,7 @@ class Workflow : public CoopBase {
       auto camp = env_.coop->store().GetCampaign(c->first.org, std::stoll(v));
       if (!camp) return StoreProblem(res, camp.error());
       if (!*camp) return NotFound(res, "no campaign " + v);
-      for (const auto& f : (*camp)->origin_countries)
-        countries.emplace(f.value, std::to_string(f.count) + " of its reports were sent from there");
+      for (const auto& f : (*camp)->origin_countries) countries.emplace(f.value, "origin:" + std::to_string(f.count));
       for (size_t i = 0; i < (*camp)->members.size() && i < 20; ++i)
         CountriesOfReport(c->first.org, (*camp)->members[i], &countries);
     } else {
@@ -85,9 +99,22 @@ class Workflow : public CoopBase {
     if (own && !own->country.empty()) countries.erase(own->country);  // not cross-border
     std::vector<std::string> list;
     json why = json::array();
+    // Why each country: the messages were sent from there (basis "origin", with how many reports
+    // of a campaign), or an advertised site is under its country-code domain ("domain").
     for (const auto& [country, reason] : countries) {
       list.push_back(country);
-      why.push_back({{"country", country}, {"why", reason}});
+      json w = {{"country", country}};
+      if (reason.rfind("domain:", 0) == 0) {
+        w["basis"] = "domain";
+        w["domain"] = reason.substr(7);
+        w["why"] = "the advertised site " + reason.substr(7) + " is under a domain of " + country;
+      } else {
+        w["basis"] = "origin";
+        if (reason.size() > 7) w["reports"] = std::stoll(reason.substr(7));
+        w["why"] = reason.size() > 7 ? reason.substr(7) + " of its reports were sent from there"
+                                     : "the message was sent from there";
+      }
+      why.push_back(std::move(w));
     }
     auto cands = coop::ProposeAuthorities(*env_.coop, c->second, list);
     if (!cands) return StoreProblem(res, cands.error());
@@ -200,14 +227,14 @@ class Workflow : public CoopBase {
     auto made = env_.coop->Create(c->second, o, summary, links);
     if (!made) return StoreProblem(res, made.error());
     if (!AuditShare(res, c->first, *made)) return;
-    coop::Notify(*env_.coop, c->second, {to}, "Referral from " + c->first.org + ": " + made->title, "referral",
-                 made->id, "");
+    coop::Notify(*env_.coop, c->second, {to}, "referral.sent", "referral", made->id, "sent",
+                 "Referral from " + c->first.org + ": " + made->title);
     res.set_header("Location", "/api/v1/referrals/" + std::to_string(made->id));
     Json(res, 201, Dump(WithCounts(c->second, *made)));
   }
 
   json WithCounts(const Viewer& v, const Object& o) {
-    json j = WorkflowOut(o);
+    json j = WorkflowOut(o, v.org);
     auto n = env_.coop->CountLinks(v, o.id, "report");
     j["counts"] = {{"reports", n ? *n : 0}};
     return j;
@@ -227,15 +254,16 @@ class Workflow : public CoopBase {
     else if (box == "in") q.link_kind = "recipient", q.link_target = c->first.org;
     else if (box != "all") return BadRequest(res, "box is in, out or all");
     if (!ParseLimit(req, res, 50, &q.limit)) return;
-    const bool overdue = req.get_param_value("overdue") == "1";
+    if (req.get_param_value("overdue") == "1") {  // waiting past the due time
+      if (type != "request") return BadRequest(res, "only requests have due times");
+      q.status.clear();
+      q.statuses = {"sent", "acknowledged", "in-progress"};
+      q.due_before = Now();
+    }
     auto page = env_.coop->List(c->second, q);
     if (!page) return StoreProblem(res, page.error());
     json items = json::array();
-    for (const auto& o : page->items) {
-      json j = WorkflowOut(o);
-      if (overdue && !j.value("overdue", false)) continue;
-      items.push_back(std::move(j));
-    }
+    for (const auto& o : page->items) items.push_back(WorkflowOut(o, c->first.org));
     json out = {{"items", items}};
     if (!page->next_cursor.empty()) out["next_cursor"] = page->next_cursor;
     Json(res, 200, Dump(out));
@@ -309,8 +337,8 @@ class Workflow : public CoopBase {
         },
         "status:" + std::string("->") + to, body.value("reason", ""));
     if (!moved) return moved;
-    coop::Notify(*env_.coop, v, {other}, coop::TlpName(moved->tlp) + std::string(" ") + type + " " +
-                                             std::to_string(id) + " is " + to, type, id, "");
+    coop::Notify(*env_.coop, v, {other}, type + "." + to, type, id, to,
+                 "The " + type + " \"" + moved->title + "\" is " + to + " (" + v.org + ")");
     if (to == "closed") TellContributors(v, *moved);
     return moved;
   }
@@ -320,8 +348,8 @@ class Workflow : public CoopBase {
     auto orgs = coop::Contributors(*env_.coop, v, o);
     if (!orgs || orgs->empty()) return;
     json oc = Parse(o.data_json).value("outcome", json::object());
-    coop::Notify(*env_.coop, v, *orgs, "Outcome of " + o.type + " " + std::to_string(o.id) + ": " + oc.value("kind", ""),
-                 o.type, o.id, oc.value("detail", ""));
+    coop::Notify(*env_.coop, v, *orgs, "outcome", o.type, o.id, oc.value("kind", ""),
+                 "Outcome of the " + o.type + " \"" + o.title + "\": " + oc.value("kind", ""), oc.value("detail", ""));
   }
 
   void Transition(const std::string& type, const httplib::Request& req, httplib::Response& res) {
@@ -406,10 +434,23 @@ class Workflow : public CoopBase {
         {"account-holder", "Who holds the account ACCOUNT, since when, and from which addresses was it used?"},
         {"payment-account", "Who holds the payment account ACCOUNT, and what payments did it receive between DATES?"},
         {"other", "DESCRIBE WHAT IS ASKED"}};
+    // The placeholders filled with what the caller gave: ip, at, domain, account, dates.
+    std::string ask = asks.at(kind);
+    json subject = {{"kind", kind}};
+    for (const auto& [param, holder] : std::vector<std::pair<std::string, std::string>>{
+             {"ip", "IP"}, {"at", "TIME"}, {"domain", "DOMAIN"}, {"account", "ACCOUNT"}, {"dates", "DATES"}}) {
+      const std::string v = req.get_param_value(param);
+      if (v.empty()) continue;
+      if (v.size() > 500) return BadRequest(res, param + " is too long");
+      subject[param] = SanitizeUtf8(v);
+      for (size_t at = ask.find(holder); at != std::string::npos; at = ask.find(holder, at + v.size()))
+        ask.replace(at, holder.size(), SanitizeUtf8(v));
+    }
     json t = {{"kind", "company"},
               {"to", to},
               {"subject_kind", kind},
-              {"description", asks.at(kind)},
+              {"subject", subject},
+              {"description", ask},
               {"what_they_give", b4.value(domestic ? "domestic" : "foreign", "")},
               {"conditions", b4.value(domestic ? "domestic_conditions" : "foreign_conditions", "")},
               {"how_to_send", b4.value("request_procedure", "")},
@@ -505,8 +546,8 @@ class Workflow : public CoopBase {
     if (!made) return StoreProblem(res, made.error());
     if (!AuditShare(res, c->first, *made)) return;
     if (send)
-      coop::Notify(*env_.coop, c->second, {to}, "Request from " + c->first.org + ": " + made->title, "request",
-                   made->id, "");
+      coop::Notify(*env_.coop, c->second, {to}, "request.sent", "request", made->id, "sent",
+                   "Request from " + c->first.org + ": " + made->title);
     res.set_header("Location", "/api/v1/requests/" + std::to_string(made->id));
     Json(res, 201, Dump(WithCounts(c->second, *made)));
   }
@@ -554,9 +595,16 @@ class Workflow : public CoopBase {
     auto bytes = env_.evidence->Get(a.value("sha256", ""));
     if (!bytes) return StoreProblem(res, bytes.error());
     if (!AuditRead(res, c->first, *o, "attachment")) return;
+    // A download with its name; its type only when it cannot run in the page.
+    static const std::set<std::string> safe = {"application/pdf", "text/plain", "text/csv", "image/png", "image/jpeg",
+                                               "application/zip", "message/rfc822"};
+    std::string name = a.value("name", "attachment");
+    if (name.find_first_of("\"\\/\r\n") != std::string::npos) name = "attachment";
+    const std::string type = a.value("content_type", "");
     res.status = 200;
-    res.set_header("Content-Disposition", "attachment");
-    res.set_content(*bytes, "application/octet-stream");
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(*bytes, safe.count(type) ? type : "application/octet-stream");
   }
 
   // --- membership ---------------------------------------------------------------------------
@@ -605,10 +653,20 @@ class Workflow : public CoopBase {
     if (!env_.audit(&res, c->first.org, c->first.actor, "membership.apply", std::to_string(made->id), kind)) return;
     p->membership = "applicant";
     env_.coop->PutProfile(*p, c->first.actor);
-    coop::NotifyAgencies(*env_.coop, c->second, made->title + "; objections until " + FormatRfc3339(*made->due_at),
-                         "application", made->id, "");
+    coop::NotifyAgencies(*env_.coop, c->second, "application.opened", "application", made->id, "open",
+                         made->title + "; objections until " + FormatRfc3339(*made->due_at));
     res.set_header("Location", "/api/v1/applications/" + std::to_string(made->id));
     Json(res, 201, Dump(WorkflowOut(*made)));
+  }
+
+  // What the applicant sees of its own application: how many objections, not who made them.
+  json ApplicationOut(const Object& o, const Viewer& v) {
+    json j = WorkflowOut(o);
+    if (o.type == "application" && o.org == v.org && !(v.member && v.agency) && j.contains("objections")) {
+      j["objection_count"] = j["objections"].size();
+      j.erase("objections");
+    }
+    return j;
   }
 
   void ShowPlain(const std::string& type, const httplib::Request& req, httplib::Response& res) {
@@ -616,7 +674,7 @@ class Workflow : public CoopBase {
     if (!c) return;
     auto o = Load(type, c->second, req, res);
     if (!o) return;
-    Json(res, 200, Dump(WorkflowOut(*o)));
+    Json(res, 200, Dump(ApplicationOut(*o, c->second)));
   }
 
   void ListPlain(const std::string& type, const httplib::Request& req, httplib::Response& res) {
@@ -626,24 +684,65 @@ class Workflow : public CoopBase {
     q.type = type;
     q.status = req.get_param_value("status");
     q.cursor = req.get_param_value("cursor");
+    if (type == "notification") q.owner = c->first.org;  // each organisation's own
     if (!ParseLimit(req, res, 50, &q.limit)) return;
     auto page = env_.coop->List(c->second, q);
     if (!page) return StoreProblem(res, page.error());
     json items = json::array();
-    for (const auto& o : page->items) {
-      if (type == "notification") {
-        // A notification its organisation sent is not news to it.
-        json d = Parse(o.data_json);
-        const json& to = d.contains("to") ? d["to"] : json();
-        const bool mine = o.org != c->first.org || (to.is_array() && std::find(to.begin(), to.end(), c->first.org) != to.end()) ||
-                          (to.is_string() && c->second.agency && c->second.member);
-        if (!mine) continue;
-      }
-      items.push_back(WorkflowOut(o));
-    }
+    for (const auto& o : page->items) items.push_back(ApplicationOut(o, c->second));
     json out = {{"items", items}};
     if (!page->next_cursor.empty()) out["next_cursor"] = page->next_cursor;
+    if (type == "notification") {
+      auto unread = env_.coop->CountOwned(c->second, "notification", "new");
+      if (!unread) return StoreProblem(res, unread.error());
+      out["unread"] = *unread;
+    }
     Json(res, 200, Dump(out));
+  }
+
+  // Marks notifications read: {"ids": [...]} or {"all": true}.
+  void ReadNotifications(const httplib::Request& req, httplib::Response& res) {
+    auto c = Caller(req, res, Permission::kCooperate);
+    if (!c) return;
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    std::vector<int64_t> ids;
+    if (body->value("all", false)) {
+      coop::ObjectQuery q;
+      q.type = "notification";
+      q.owner = c->first.org;
+      q.status = "new";
+      q.limit = 500;
+      for (;;) {
+        auto page = env_.coop->List(c->second, q);
+        if (!page) return StoreProblem(res, page.error());
+        for (const auto& o : page->items) ids.push_back(o.id);
+        if (page->next_cursor.empty() || ids.size() >= 100000) break;
+        q.cursor = page->next_cursor;
+      }
+    } else {
+      try {
+        ids = body->value("ids", std::vector<int64_t>());
+      } catch (const json::exception&) {
+        return BadRequest(res, "ids is a list of notification ids");
+      }
+    }
+    int64_t marked = 0;
+    for (int64_t id : ids) {
+      auto r = env_.coop->Change(
+          c->second, id, "notification",
+          [&](Object& o) -> Status {
+            if (o.org != c->first.org) return Status::NotFound("no notification " + std::to_string(id));
+            o.status = "read";
+            return Status::Ok();
+          },
+          "read", "");
+      if (!r) return StoreProblem(res, r.error());
+      ++marked;
+    }
+    auto unread = env_.coop->CountOwned(c->second, "notification", "new");
+    if (!unread) return StoreProblem(res, unread.error());
+    Json(res, 200, Dump({{"marked", marked}, {"unread", *unread}}));
   }
 
   void Objection(const httplib::Request& req, httplib::Response& res) {
@@ -681,7 +780,8 @@ class Workflow : public CoopBase {
     if (!p) return StoreProblem(res, p.error());
     if (p->membership != "member") return Problem(res, 409, "Conflict", name + " is not a member");
     if (!env_.audit(&res, c->first.org, c->first.actor, "membership.withdraw", name, "")) return;
-    coop::NotifyAgencies(*env_.coop, c->second, name + " has withdrawn from the network", "organisation", 0, name);
+    coop::NotifyAgencies(*env_.coop, c->second, "membership.withdrawn", "organisation", 0, "withdrawn",
+                         name + " has withdrawn from the network", name);
     p->membership = "withdrawn";
     if (Status s = env_.coop->PutProfile(*p, c->first.actor); !s.ok()) return StoreProblem(res, s);
     Json(res, 200, Dump({{"name", name}, {"membership", "withdrawn"}}));
@@ -718,6 +818,7 @@ void RegisterWorkflowRoutes(httplib::Server& http, const CoopEnv& env) {
   http.Post("/api/v1/applications/([0-9]+)/objections", bind(&Workflow::Objection));
   http.Post("/api/v1/organisations/([^/]+)/withdraw", bind(&Workflow::Withdraw));
   http.Get("/api/v1/notifications", typed(&Workflow::ListPlain, "notification"));
+  http.Post("/api/v1/notifications/read", bind(&Workflow::ReadNotifications));
 }
 
 }  // namespace lapis::api

@@ -112,6 +112,13 @@ Result<std::vector<std::string>> InsertLinks(SqlTx& tx, int64_t id, const std::v
   return added;
 }
 
+// Only members of the network share: an organisation outside it keeps its objects to itself (an
+// application to join is the exception: member agencies read it).
+Status CheckSharer(const Viewer& by, const Object& o) {
+  if (by.member || o.audience.kind == "organisation" || o.type == "application") return Status::Ok();
+  return Status::PermissionDenied(by.org + " is not a member of the network and shares with no one");
+}
+
 // Replaces the access rows of object `id`.
 Status Reshare(SqlTx& tx, int64_t id, const std::string& owner, const Audience& a) {
   if (Status st = tx.Exec("resharing", "DELETE FROM coop_access WHERE object_id = ?", {id}); !st.ok()) return st;
@@ -125,6 +132,8 @@ Status Reshare(SqlTx& tx, int64_t id, const std::string& owner, const Audience& 
 // Writes `o` over the stored version `cur` (same id), with its history entry.
 Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o, const std::string* search_text,
               const std::string& action, const std::string& detail) {
+  if (AudienceJson(o.audience) != AudienceJson(cur.audience) || o.tlp != cur.tlp)
+    if (Status st = CheckSharer(by, o); !st.ok()) return st;
   o.org = cur.org;
   o.created_at = cur.created_at;
   o.updated_at = std::max(Now(), cur.updated_at);
@@ -324,6 +333,7 @@ Result<Object> Coop::Create(const Viewer& by, Object o, const std::string& searc
                             const std::vector<Link>& links, const std::string& detail) {
   o.org = by.org;
   if (Status s = CheckMarking(o.tlp, o.audience); !s.ok()) return Fail(s);
+  if (Status s = CheckSharer(by, o); !s.ok()) return Fail(s);
   if (o.title.empty()) return Fail(Status::InvalidArgument("a title is required"));
   o.created_at = o.updated_at = Now();
   o.version = 1;
@@ -373,6 +383,18 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
   if (!q.exclude_status.empty()) {
     sql += " AND o.status <> ?";
     params.push_back(q.exclude_status);
+  }
+  if (q.status.empty() && !q.statuses.empty()) {
+    sql += " AND o.status IN (";
+    for (size_t i = 0; i < q.statuses.size(); ++i) {
+      sql += i ? ",?" : "?";
+      params.push_back(q.statuses[i]);
+    }
+    sql += ")";
+  }
+  if (q.due_before) {
+    sql += " AND o.due_at < ?";
+    params.push_back(*q.due_before);
   }
   if (!q.owner.empty()) {
     sql += " AND g.name = ?";
@@ -428,6 +450,21 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
                                   : "u:" + std::to_string(last.updated_at) + ":" + std::to_string(last.id);
   }
   return page;
+}
+
+Result<int64_t> Coop::CountOwned(const Viewer& v, const std::string& type, const std::string& status) {
+  int64_t n = 0;
+  Status s = db_.Read([&](SqlTx& tx) -> Status {
+    auto r = tx.Query("counting",
+                      "SELECT COUNT(*) FROM coop_objects o JOIN organisations g ON g.id = o.org_id "
+                      "WHERE g.name = ? AND o.type = ? AND o.status = ?",
+                      {v.org, type, status});
+    if (!r) return r.error();
+    n = (*r)[0].Int(0);
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  return n;
 }
 
 Result<Object> Coop::Update(const Viewer& by, const Object& o, const std::string& search_text,

@@ -74,6 +74,8 @@ struct ObjectQuery {
   std::string type;
   std::string status;          // "" = any
   std::string exclude_status;  // "" = none left out
+  std::vector<std::string> statuses;  // any of these (with `status` empty)
+  std::optional<int64_t> due_before;  // only objects due before this time
   std::string owner;           // originating organisation; "" = any
   std::string text;            // words, every one required (title and the object's search text)
   int64_t parent_id = 0;       // 0 = any
@@ -113,6 +115,8 @@ class Coop {
   // The object when it exists, has this type (any when empty) and the viewer may see it.
   Result<std::optional<Object>> Get(const Viewer& v, int64_t id, const std::string& type = "");
   Result<ObjectPage> List(const Viewer& v, const ObjectQuery& q);
+  // How many objects of `type` the viewer's organisation owns in `status`.
+  Result<int64_t> CountOwned(const Viewer& v, const std::string& type, const std::string& status);
   // Replaces the object's status, title, marking, audience, score, due date and data (only the
   // originating organisation may); `action` and `detail` go to its history. AlreadyExists when
   // `o.version` is not the stored one (someone else changed it meanwhile).

@@ -149,33 +149,36 @@ Result<std::vector<Candidate>> ProposeAuthorities(Coop& coop, const Viewer& v,
   return out;
 }
 
-Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, const std::string& title,
-              const std::string& about_type, int64_t about_id, const std::string& detail) {
-  Object n;
-  n.type = "notification";
-  n.status = "new";
-  n.title = title;
-  n.tlp = Tlp::kAmber;
-  n.audience.kind = "organisations";
-  for (const auto& o : to)
-    if (o != by.org) n.audience.orgs.push_back(o);
-  if (n.audience.orgs.empty()) n.audience.kind = "organisation";
-  n.data_json = Dump({{"to", to}, {"about_type", about_type}, {"about_id", about_id}, {"detail", detail}});
-  auto r = coop.Create(by, n, "", {});
-  return r ? Status::Ok() : r.error();
+Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, const std::string& event,
+              const std::string& about_type, int64_t about_id, const std::string& state, const std::string& title,
+              const std::string& detail) {
+  std::set<std::string> done;
+  for (const auto& org : to) {
+    if (org.empty() || org == by.org || !done.insert(org).second) continue;
+    // Owned by the recipient and seen by it alone: it marks it read itself.
+    Viewer recipient;
+    recipient.org = org;
+    recipient.actor = by.actor;
+    Object n;
+    n.type = "notification";
+    n.status = "new";
+    n.title = title;
+    n.tlp = Tlp::kAmber;
+    n.data_json = Dump({{"event", event}, {"from", by.org}, {"about_type", about_type}, {"about_id", about_id},
+                        {"state", state}, {"detail", detail}});
+    auto r = coop.Create(recipient, n, "", {});
+    if (!r) return r.error();
+  }
+  return Status::Ok();
 }
 
-Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& title, const std::string& about_type,
-                      int64_t about_id, const std::string& detail) {
-  Object n;
-  n.type = "notification";
-  n.status = "new";
-  n.title = title;
-  n.tlp = Tlp::kGreen;
-  n.audience.kind = "agencies";
-  n.data_json = Dump({{"to", "agencies"}, {"about_type", about_type}, {"about_id", about_id}, {"detail", detail}});
-  auto r = coop.Create(by, n, "", {});
-  return r ? Status::Ok() : r.error();
+Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event, const std::string& about_type,
+                      int64_t about_id, const std::string& state, const std::string& title, const std::string& detail) {
+  auto agencies = coop.ListProfiles("", "agency", "", "member");
+  if (!agencies) return agencies.error();
+  std::vector<std::string> to;
+  for (const auto& p : *agencies) to.push_back(p.org);
+  return Notify(coop, by, to, event, about_type, about_id, state, title, detail);
 }
 
 Result<std::vector<std::string>> Contributors(Coop& coop, const Viewer& v, const Object& o) {
@@ -257,9 +260,15 @@ Result<int> DecideApplications(Coop& coop, int64_t now) {
       p->data_json = Dump(pd);
     }
     if (Status s = coop.PutProfile(*p, "node"); !s.ok()) return Fail(s);
+    const std::string state = admitted ? "admitted" : "refused";
     const std::string title = node.org + (admitted ? " is admitted to the network" : " is refused: a member objected");
-    if (Status s = Notify(coop, node, {node.org}, title, "application", id, ""); !s.ok()) return Fail(s);
-    if (Status s = NotifyAgencies(coop, node, title, "application", id, ""); !s.ok()) return Fail(s);
+    // The applicant is told too (Notify skips the organisation acting, so it acts as the node).
+    Viewer as_node = node;
+    as_node.org = "";
+    if (Status s = Notify(coop, as_node, {node.org}, "application." + state, "application", id, state, title); !s.ok())
+      return Fail(s);
+    if (Status s = NotifyAgencies(coop, node, "application." + state, "application", id, state, title); !s.ok())
+      return Fail(s);
     ++decided;
   }
   return decided;

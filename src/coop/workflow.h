@@ -70,12 +70,17 @@ std::string CountryOfDomain(const std::string& domain);
 
 // --- notifications and outcomes ------------------------------------------------------------
 
-// Tells `to` (organisations) something about object `about`, as `by`.
-Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, const std::string& title,
-              const std::string& about_type, int64_t about_id, const std::string& detail);
+// Tells each organisation in `to` (but `by`'s own) about object `about_type`/`about_id`: one
+// notification owned by each recipient, with a code for what happened (`event`, e.g.
+// "referral.sent", "request.answered", "outcome", "application.opened"), the object's state,
+// and a sentence (`title`).
+Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, const std::string& event,
+              const std::string& about_type, int64_t about_id, const std::string& state, const std::string& title,
+              const std::string& detail = "");
 // Tells every member agency.
-Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& title, const std::string& about_type,
-                      int64_t about_id, const std::string& detail);
+Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event, const std::string& about_type,
+                      int64_t about_id, const std::string& state, const std::string& title,
+                      const std::string& detail = "");
 
 // Organisations whose reports the object holds, other than its own.
 Result<std::vector<std::string>> Contributors(Coop& coop, const Viewer& v, const Object& o);

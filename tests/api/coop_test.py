@@ -267,6 +267,11 @@ def referrals(node, t, ids, camp, mou):
     st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}", token=t["gb"])
     check("its first read by the receiving agency marks it received", st == 200 and body["status"] == "received"
           and body["timeline"]["received"].endswith("Z"), (st, body))
+    check("the answer lists the steps the caller's side may take next",
+          [a["to"] for a in body.get("actions", [])] == ["accepted", "declined"]
+          and body["actions"][1]["needs"] == "reason", body.get("actions"))
+    st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}", token=t["a"])
+    check("...and the other side's", [a["to"] for a in body.get("actions", [])] == ["withdrawn"], body.get("actions"))
     st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}/reports?limit=5", token=t["gb"])
     items = body.get("items", [])
     check("without entitlement the referred reports come without the complainants' personal data",
@@ -295,8 +300,17 @@ def referrals(node, t, ids, camp, mou):
           st == 200 and any(o["type"] == "referral" and o["kind"] == "fine" and o["organisation"] == "agency-gb"
                             for o in body.get("outcomes", [])), (st, body.get("outcomes")))
     st, body, _ = node.json("GET", "/api/v1/notifications", token=t["a"])
-    check("the referring agency is told each step", st == 200 and any(f"referral {rid} is closed" in n["title"]
-                                                                        for n in body["items"]), (st, body))
+    events = {(n["event"], n["about_id"]) for n in body.get("items", [])}
+    check("the referring agency is told each step, as a code it can act on",
+          st == 200 and {("referral.received", rid), ("referral.accepted", rid), ("referral.closed", rid)} <= events
+          and body["unread"] >= 3, (st, sorted(events)))
+    st, body, _ = node.json("POST", "/api/v1/notifications/read", {"all": True}, t["a"])
+    st2, body2, _ = node.json("GET", "/api/v1/notifications?status=new", token=t["a"])
+    check("notifications are marked read", st == 200 and body["marked"] >= 3 and body["unread"] == 0
+          and body2["items"] == [] and body2["unread"] == 0, (st, body, body2))
+    st, body, _ = node.json("GET", "/api/v1/notifications", token=t["b"])
+    check("each organisation sees only its own notifications",
+          st == 200 and all(n["organisation"] == "agency-b" for n in body["items"]), body)
     # With an agreement that entitles the receiving agency to personal data.
     st, body, _ = node.json("POST", "/api/v1/referrals", {"to": "agency-b", "reports": ids[:2], "agreement": mou,
                                                           "summary": "two complaints"}, t["a"])
@@ -336,9 +350,10 @@ def requests(node, t, cid, mou):
           and body["case"]["id"] == cid, (st, body))
     q = body.get("id", 0)
     for who, box in (("a", "out"), ("b", "in")):
-        st, body, _ = node.json("GET", f"/api/v1/requests?box={box}&overdue=1", token=t[who])
-        check(f"an overdue request is flagged for {'the requesting' if who == 'a' else 'the requested'} agency",
-              st == 200 and [r["id"] for r in body["items"]] == [q], (st, body))
+        st, body, _ = node.json("GET", f"/api/v1/requests?box={box}&overdue=1&limit=1", token=t[who])
+        check(f"an overdue request is flagged for {'the requesting' if who == 'a' else 'the requested'} agency "
+              "(filtered in the query: a page of one is full)",
+              st == 200 and [r["id"] for r in body["items"]] == [q] and "next_cursor" not in body, (st, body))
     steps = [("acknowledged", {}), ("in-progress", {})]
     for to, extra in steps:
         st, body, _ = node.json("POST", f"/api/v1/requests/{q}/transitions", {"to": to, **extra}, t["b"])
@@ -352,8 +367,10 @@ def requests(node, t, cid, mou):
                             {"to": "answered", "answer": "The site is run by Example Hosting Ltd."}, t["b"])
     check("the requested agency answers", st == 200 and body["answer"]["text"].startswith("The site")
           and body["overdue"] is False, (st, body))
-    st, _, raw = node.req("GET", f"/api/v1/requests/{q}/attachments/0", token=t["a"])
-    check("the requesting agency downloads the attachment", st == 200 and raw == attachment, st)
+    st, _, raw, hdrs = node.req("GET", f"/api/v1/requests/{q}/attachments/0", token=t["a"], full=True)
+    check("the requesting agency downloads the attachment, named and typed", st == 200 and raw == attachment
+          and 'filename="logs.txt"' in hdrs.get("Content-Disposition", "")
+          and hdrs.get("Content-Type", "").startswith("text/plain"), (st, dict(hdrs)))
     st, _, _ = node.req("GET", f"/api/v1/requests/{q}/attachments/0", token=t["gb"])
     check("no one else does", st == 404, st)
     st, body, _ = node.json("POST", f"/api/v1/requests/{q}/transitions",
@@ -364,10 +381,13 @@ def requests(node, t, cid, mou):
     check("every transition is audited", {"request.acknowledged", "request.in-progress", "request.answered"}
           <= {e["action"] for e in body.get("items", [])}, st)
     # A request for information to a company, pre-filled from its LAP B.4 answers.
-    st, body, _ = node.json("GET", "/api/v1/requests/template?to=partner-p&kind=ip-subscriber", token=t["a"])
-    check("a company request is pre-filled from the company's B.4 answers", st == 200
+    st, body, _ = node.json("GET", "/api/v1/requests/template?to=partner-p&kind=ip-subscriber&ip=81.2.69.7"
+                                   "&at=2002-08-22T11:59:00Z", token=t["a"])
+    check("a company request is pre-filled from the company's B.4 answers and the subject given", st == 200
           and body["how_to_send"] == "signed PDF to abuse-le@example.net"
-          and body["what_they_give"] == "through the domestic agency only" and body["domestic"] is False, (st, body))
+          and body["what_they_give"] == "through the domestic agency only" and body["domestic"] is False
+          and "81.2.69.7 at 2002-08-22T11:59:00Z" in body["description"] and body["subject"]["ip"] == "81.2.69.7",
+          (st, body))
     st, body, _ = node.json("POST", "/api/v1/requests", {
         "kind": "company", "to": "partner-p", "title": "Subscriber of 81.2.69.7",
         "subject": {"kind": "ip-subscriber", "ip": "81.2.69.7", "at": "2002-08-22T11:59:00Z"},
@@ -416,7 +436,13 @@ def membership(node, t):
     check("...and is in the directory as a member", st == 200 and body["membership"] == "member"
           and body["country"] == "IT" and body["display_name"] == "Autorità N", (st, body))
     st, body, _ = node.json("GET", f"/api/v1/applications/{bad}", token=t["bad"])
-    check("with an objection the applicant is refused", body.get("status") == "refused", body)
+    check("with an objection the applicant is refused; it sees how many objected, not who",
+          body.get("status") == "refused" and body.get("objection_count") == 1 and "objections" not in body, body)
+    st, body, _ = node.json("GET", "/api/v1/notifications", token=t["bad"])
+    check("the applicant is told the decision", any(n["event"] == "application.refused" for n in body.get("items", [])),
+          body)
+    st, body, _ = node.json("POST", "/api/v1/groups", {"name": "x", "members": ["rejected"]}, t["bad"])
+    check("an organisation outside the network shares with no one", st == 403, (st, body))
     st, body, _ = node.json("GET", "/api/v1/organisations", token=t["bad"])
     check("a refused applicant still sees only itself", [o["name"] for o in body.get("items", [])] == ["rejected"], body)
     st, body, _ = node.json("POST", f"/api/v1/applications/{bad}/objections", {"reason": "late"}, t["b_admin"])
