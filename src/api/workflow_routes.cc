@@ -46,7 +46,7 @@ json WorkflowOut(const Object& o, const std::string& viewer = "") {
       if (step.answer) a["needs"] = "answer";
       actions.push_back(std::move(a));
     }
-    j["actions"] = actions;
+    j["next_steps"] = actions;
   }
   return j;
 }

@@ -268,10 +268,10 @@ def referrals(node, t, ids, camp, mou):
     check("its first read by the receiving agency marks it received", st == 200 and body["status"] == "received"
           and body["timeline"]["received"].endswith("Z"), (st, body))
     check("the answer lists the steps the caller's side may take next",
-          [a["to"] for a in body.get("actions", [])] == ["accepted", "declined"]
-          and body["actions"][1]["needs"] == "reason", body.get("actions"))
+          [a["to"] for a in body.get("next_steps", [])] == ["accepted", "declined"]
+          and body["next_steps"][1]["needs"] == "reason", body.get("next_steps"))
     st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}", token=t["a"])
-    check("...and the other side's", [a["to"] for a in body.get("actions", [])] == ["withdrawn"], body.get("actions"))
+    check("...and the other side's", [a["to"] for a in body.get("next_steps", [])] == ["withdrawn"], body.get("next_steps"))
     st, body, _ = node.json("GET", f"/api/v1/referrals/{rid}/reports?limit=5", token=t["gb"])
     items = body.get("items", [])
     check("without entitlement the referred reports come without the complainants' personal data",
