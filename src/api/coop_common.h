@@ -34,18 +34,19 @@ class CoopBase {
   explicit CoopBase(CoopEnv env) : env_(std::move(env)) {}
 
   // The caller and their viewer, when allowed `p` (nullopt with the response written).
-  std::optional<std::pair<Principal, coop::Viewer>> Caller(const httplib::Request& req, httplib::Response& res,
-                                                           Permission p);
+  std::optional<std::pair<Principal, coop::Viewer>> Caller(const httplib::Request& req,
+                                                           httplib::Response& res, Permission p);
   // Records the read of an object another organisation shared; false with 503 written if the log
   // cannot be written.
-  bool AuditRead(httplib::Response& res, const Principal& who, const coop::Object& o, const std::string& what);
+  bool AuditRead(httplib::Response& res, const Principal& who, const coop::Object& o,
+                 const std::string& what);
   // Records that an object was shared beyond its organisation.
   bool AuditShare(httplib::Response& res, const Principal& who, const coop::Object& o);
   // Answers with the evidence package of `o` (a case or a referral): the analyses of its reports,
   // their raw messages when `raw_messages`, the complainants' personal data when `personal`
   // (the caller has checked the entitlement), the object, the chain of custody, a signed manifest.
-  void SendPackage(httplib::Response& res, const Principal& who, const coop::Viewer& v, const coop::Object& o,
-                   bool raw_messages, bool personal);
+  void SendPackage(httplib::Response& res, const Principal& who, const coop::Viewer& v,
+                   const coop::Object& o, bool raw_messages, bool personal);
   // Every group named in the audience exists and the viewer may see it.
   Status CheckGroups(const coop::Viewer& v, const coop::Audience& a);
 

@@ -7,18 +7,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/strings.h"
 #include "api/coop_common.h"
+#include "common/strings.h"
 #include "coop/cases.h"
 
 namespace lapis::api {
 namespace {
 
-using nlohmann::json;
 using coop::Object;
 using coop::Viewer;
+using nlohmann::json;
 using namespace coopapi;
-
 
 // What a field of an object's data may hold.
 enum class FieldKind { kString, kStrings, kTime, kBool, kObject };
@@ -27,7 +26,8 @@ struct Field {
   const char* name;
   FieldKind kind;
   bool required = false;
-  std::vector<std::string> allowed = {};  // for strings and lists: the values allowed (any when empty)
+  std::vector<std::string> allowed =
+      {};  // for strings and lists: the values allowed (any when empty)
 };
 
 // A simple cooperation object type: its route, fields, and defaults.
@@ -49,38 +49,79 @@ std::vector<std::string> Values(const char* const* b, const char* const* e) { re
 
 const std::vector<TypeSpec>& Specs() {
   static const std::vector<TypeSpec> specs = {
-      {"contact", "contacts", "name",
+      {"contact",
+       "contacts",
+       "name",
        {{"name", FieldKind::kString, true},
         // LAP A.1: an agency's point of contact; A.2: a country's primary contact among several
         // agencies; B.1: a company's single contact for spam enforcement.
-        {"role", FieldKind::kString, true, {"point-of-contact", "primary-contact", "spam-enforcement-contact", "other"}},
+        {"role",
+         FieldKind::kString,
+         true,
+         {"point-of-contact", "primary-contact", "spam-enforcement-contact", "other"}},
         {"email", FieldKind::kString},
         {"phone", FieldKind::kString},
         {"languages", FieldKind::kStrings},
         {"encryption_key", FieldKind::kString},  // OpenPGP public key block or S/MIME certificate
         {"notes", FieldKind::kString}},
-       nullptr, nullptr, "active", coop::Tlp::kGreen, "network", Permission::kManageDirectory},
-      {"resource", "resources", "title",
+       nullptr,
+       nullptr,
+       "active",
+       coop::Tlp::kGreen,
+       "network",
+       Permission::kManageDirectory},
+      {"resource",
+       "resources",
+       "title",
        {{"title", FieldKind::kString, true},
-        {"sector", FieldKind::kString, true, Values(std::begin(coop::kSectors), std::end(coop::kSectors))},
+        {"sector", FieldKind::kString, true,
+         Values(std::begin(coop::kSectors), std::end(coop::kSectors))},
         {"url", FieldKind::kString},
         {"description", FieldKind::kString}},
-       nullptr, nullptr, "active", coop::Tlp::kClear, "network", Permission::kManageDirectory},
-      {"group", "groups", "name",
-       {{"name", FieldKind::kString, true}, {"description", FieldKind::kString}, {"members", FieldKind::kStrings}},
-       "members", "member", "active", coop::Tlp::kGreen, "network", Permission::kManageCases},
-      {"agreement", "agreements", "title",
+       nullptr,
+       nullptr,
+       "active",
+       coop::Tlp::kClear,
+       "network",
+       Permission::kManageDirectory},
+      {"group",
+       "groups",
+       "name",
+       {{"name", FieldKind::kString, true},
+        {"description", FieldKind::kString},
+        {"members", FieldKind::kStrings}},
+       "members",
+       "member",
+       "active",
+       coop::Tlp::kGreen,
+       "network",
+       Permission::kManageCases},
+      {"agreement",
+       "agreements",
+       "title",
        {{"title", FieldKind::kString, true},
-        {"instrument", FieldKind::kString, true, {"mou", "treaty", "convention", "contract", "other"}},
+        {"instrument",
+         FieldKind::kString,
+         true,
+         {"mou", "treaty", "convention", "contract", "other"}},
         {"parties", FieldKind::kStrings, true},
-        {"scope", FieldKind::kStrings, true, {"information-sharing", "mutual-assistance", "joint-operations"}},
+        {"scope",
+         FieldKind::kStrings,
+         true,
+         {"information-sharing", "mutual-assistance", "joint-operations"}},
         {"confidentiality", FieldKind::kString},
         {"personal_data", FieldKind::kBool},  // the parties may receive complainants' personal data
         {"signed_at", FieldKind::kTime},
         {"effective_from", FieldKind::kTime},
         {"expires_at", FieldKind::kTime},
         {"url", FieldKind::kString}},
-       "parties", "party", "in-force", coop::Tlp::kGreen, "network", Permission::kManageCases, true},
+       "parties",
+       "party",
+       "in-force",
+       coop::Tlp::kGreen,
+       "network",
+       Permission::kManageCases,
+       true},
   };
   return specs;
 }
@@ -96,12 +137,14 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
   for (const Field& f : spec.fields) {
     auto it = body.find(f.name);
     if (it == body.end() || it->is_null()) {
-      if (creating && f.required) return Status::InvalidArgument(std::string(f.name) + " is required");
+      if (creating && f.required)
+        return Status::InvalidArgument(std::string(f.name) + " is required");
       continue;
     }
     const std::string name = f.name;
     auto allowed = [&](const std::string& v) {
-      return f.allowed.empty() || std::find(f.allowed.begin(), f.allowed.end(), v) != f.allowed.end();
+      return f.allowed.empty() ||
+             std::find(f.allowed.begin(), f.allowed.end(), v) != f.allowed.end();
     };
     auto choices = [&] {
       std::string c;
@@ -111,9 +154,12 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
     switch (f.kind) {
       case FieldKind::kString:
         if (!it->is_string()) return Status::InvalidArgument(name + " must be a string");
-        if (!allowed(it->get<std::string>())) return Status::InvalidArgument(name + " must be one of " + choices());
-        if (f.required && it->get<std::string>().empty()) return Status::InvalidArgument(name + " is required");
-        if (it->get<std::string>().size() > 100000) return Status::InvalidArgument(name + " is too long");
+        if (!allowed(it->get<std::string>()))
+          return Status::InvalidArgument(name + " must be one of " + choices());
+        if (f.required && it->get<std::string>().empty())
+          return Status::InvalidArgument(name + " is required");
+        if (it->get<std::string>().size() > 100000)
+          return Status::InvalidArgument(name + " is too long");
         (*data)[name] = SanitizeUtf8(it->get<std::string>());
         break;
       case FieldKind::kStrings: {
@@ -122,19 +168,24 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
         for (const auto& x : *it) {
           if (!x.is_string() || x.get<std::string>().empty())
             return Status::InvalidArgument(name + " must be a list of strings");
-          if (!allowed(x.get<std::string>())) return Status::InvalidArgument(name + " values must be among " + choices());
+          if (!allowed(x.get<std::string>()))
+            return Status::InvalidArgument(name + " values must be among " + choices());
           v.push_back(SanitizeUtf8(x.get<std::string>()));
         }
         if (v.size() > 10000) return Status::InvalidArgument(name + " is too long");
         std::sort(v.begin(), v.end());
         v.erase(std::unique(v.begin(), v.end()), v.end());
-        if (f.required && v.empty()) return Status::InvalidArgument(name + " needs at least one value");
+        if (f.required && v.empty())
+          return Status::InvalidArgument(name + " needs at least one value");
         (*data)[name] = v;
         break;
       }
       case FieldKind::kTime: {
-        std::optional<int64_t> t = it->is_string() ? ParseTime(it->get<std::string>()) : std::nullopt;
-        if (!t) return Status::InvalidArgument(name + " must be an RFC 3339 time in UTC, e.g. 2026-01-31T00:00:00Z");
+        std::optional<int64_t> t =
+            it->is_string() ? ParseTime(it->get<std::string>()) : std::nullopt;
+        if (!t)
+          return Status::InvalidArgument(
+              name + " must be an RFC 3339 time in UTC, e.g. 2026-01-31T00:00:00Z");
         (*data)[name] = it->get<std::string>();
         break;
       }
@@ -151,10 +202,8 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
   return Status::Ok();
 }
 
-
-
-
-const char* const kIndicatorTypes[] = {"ip", "domain", "host", "url", "email", "phone", "payment", "attachment"};
+const char* const kIndicatorTypes[] = {"ip",    "domain", "host",    "url",
+                                       "email", "phone",  "payment", "attachment"};
 
 // CSV field, quoted when needed (RFC 4180); cells starting with = + - @ are prefixed with ' so
 // that a spreadsheet does not run them as formulas.
@@ -171,9 +220,12 @@ std::string Csv(const std::string& v) {
 std::string VcardText(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\' || c == ',' || c == ';') out += '\\', out += c;
-    else if (c == '\n') out += "\\n";
-    else if (c != '\r') out += c;
+    if (c == '\\' || c == ',' || c == ';')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\n";
+    else if (c != '\r')
+      out += c;
   }
   return out;
 }
@@ -181,7 +233,6 @@ std::string VcardText(const std::string& v) {
 class Routes : public CoopBase {
  public:
   using CoopBase::CoopBase;
-
 
   // --- directory ----------------------------------------------------------------------------
 
@@ -199,8 +250,9 @@ class Routes : public CoopBase {
   void ListOrganisations(const httplib::Request& req, httplib::Response& res) {
     auto c = Caller(req, res, Permission::kCooperate);
     if (!c) return;
-    auto list = env_.coop->ListProfiles(req.get_param_value("q"), req.get_param_value("kind"),
-                                        req.get_param_value("country"), req.get_param_value("membership"));
+    auto list =
+        env_.coop->ListProfiles(req.get_param_value("q"), req.get_param_value("kind"),
+                                req.get_param_value("country"), req.get_param_value("membership"));
     if (!list) return StoreProblem(res, list.error());
     json items = json::array();
     for (const auto& p : *list)
@@ -235,7 +287,8 @@ class Routes : public CoopBase {
     auto c = Caller(req, res, Permission::kManageDirectory);
     if (!c) return;
     const std::string name = req.matches[1];
-    if (name != c->first.org) return Problem(res, 403, "Forbidden", "an organisation changes only its own entry");
+    if (name != c->first.org)
+      return Problem(res, 403, "Forbidden", "an organisation changes only its own entry");
     auto body = JsonBody(req, res);
     if (!body) return;
     auto p = env_.coop->GetProfile(name);
@@ -254,30 +307,34 @@ class Routes : public CoopBase {
           return BadRequest(res, "sector must be one of the LAP sectors (docs/cooperation.md)");
         data[k] = SanitizeUtf8(it->get<std::string>());
       } else if (k == "competences" || k == "languages") {
-        if (!it->is_array() || std::any_of(it->begin(), it->end(), [](const json& x) { return !x.is_string(); }))
+        if (!it->is_array() ||
+            std::any_of(it->begin(), it->end(), [](const json& x) { return !x.is_string(); }))
           return BadRequest(res, k + " must be a list of strings");
         if (k == "competences")
           for (const auto& x : *it)
             if (std::none_of(std::begin(coop::kCompetences), std::end(coop::kCompetences),
                              [&](const char* s) { return x == s; }))
-              return BadRequest(res,
-                                "competences are telecommunications, consumer-protection, data-protection and "
-                                "criminal-enforcement");
+              return BadRequest(
+                  res,
+                  "competences are telecommunications, consumer-protection, data-protection and "
+                  "criminal-enforcement");
         data[k] = *it;
       } else if (k == "b4") {
         // LAP B.4: what the company gives domestic and foreign agencies, on what conditions, and
         // how requests must be sent.
         if (!it->is_object()) return BadRequest(res, "b4 must be an object");
         json b4 = json::object();
-        for (const char* f : {"domestic", "domestic_conditions", "foreign", "foreign_conditions", "request_procedure",
-                              "request_address"}) {
+        for (const char* f : {"domestic", "domestic_conditions", "foreign", "foreign_conditions",
+                              "request_procedure", "request_address"}) {
           if (!it->contains(f)) continue;
-          if (!(*it)[f].is_string()) return BadRequest(res, std::string("b4.") + f + " must be a string");
+          if (!(*it)[f].is_string())
+            return BadRequest(res, std::string("b4.") + f + " must be a string");
           b4[f] = SanitizeUtf8((*it)[f].get<std::string>());
         }
         data["b4"] = b4;
       } else if (k == "kind" || k == "membership" || k == "name") {
-        return BadRequest(res, k + " is set by the node's operator and the membership procedure, not here");
+        return BadRequest(
+            res, k + " is set by the node's operator and the membership procedure, not here");
       } else {
         return BadRequest(res, "unknown member " + k);
       }
@@ -298,15 +355,17 @@ class Routes : public CoopBase {
     auto list = env_.coop->ListProfiles(req.get_param_value("q"), req.get_param_value("kind"),
                                         req.get_param_value("country"), "member");
     if (!list) return StoreProblem(res, list.error());
-    std::string out =
-        format == "csv" ? "organisation,display_name,kind,country,competences_or_sector,contact,role,email,phone,languages\r\n" : "";
+    std::string out = format == "csv" ? "organisation,display_name,kind,country,competences_or_"
+                                        "sector,contact,role,email,phone,languages\r\n"
+                                      : "";
     for (const auto& p : *list) {
       if (!c->second.member && p.org != c->second.org) continue;
       json d = json::parse(p.data_json, nullptr, false);
       if (!d.is_object()) d = json::object();
       std::string comp = d.value("sector", "");
       if (d.contains("competences") && d["competences"].is_array())
-        for (const auto& x : d["competences"]) comp += (comp.empty() ? "" : ";") + x.get<std::string>();
+        for (const auto& x : d["competences"])
+          comp += (comp.empty() ? "" : ";") + x.get<std::string>();
       coop::ObjectQuery q;
       q.type = "contact";
       q.owner = p.org;
@@ -315,34 +374,41 @@ class Routes : public CoopBase {
       auto contacts = env_.coop->List(c->second, q);
       if (!contacts) return StoreProblem(res, contacts.error());
       std::vector<json> rows;
-      for (const auto& o : contacts->items) rows.push_back(json::parse(o.data_json, nullptr, false));
+      for (const auto& o : contacts->items)
+        rows.push_back(json::parse(o.data_json, nullptr, false));
       if (rows.empty()) rows.push_back(json::object());
       for (const json& k : rows) {
-        auto s = [&](const char* f) { return k.is_object() && k.contains(f) && k[f].is_string() ? k[f].get<std::string>() : ""; };
+        auto s = [&](const char* f) {
+          return k.is_object() && k.contains(f) && k[f].is_string() ? k[f].get<std::string>() : "";
+        };
         std::string langs;
         if (k.is_object() && k.contains("languages") && k["languages"].is_array())
-          for (const auto& l : k["languages"]) langs += (langs.empty() ? "" : ";") + l.get<std::string>();
+          for (const auto& l : k["languages"])
+            langs += (langs.empty() ? "" : ";") + l.get<std::string>();
         if (format == "csv") {
-          out += Csv(p.org) + "," + Csv(d.value("display_name", "")) + "," + Csv(p.kind) + "," + Csv(p.country) + "," +
-                 Csv(comp) + "," + Csv(s("name")) + "," + Csv(s("role")) + "," + Csv(s("email")) + "," +
-                 Csv(s("phone")) + "," + Csv(langs) + "\r\n";
+          out += Csv(p.org) + "," + Csv(d.value("display_name", "")) + "," + Csv(p.kind) + "," +
+                 Csv(p.country) + "," + Csv(comp) + "," + Csv(s("name")) + "," + Csv(s("role")) +
+                 "," + Csv(s("email")) + "," + Csv(s("phone")) + "," + Csv(langs) + "\r\n";
         } else if (!s("name").empty()) {
-          out += "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:" + VcardText(s("name")) + "\r\nORG:" +
-                 VcardText(d.value("display_name", p.org)) + "\r\nROLE:" + VcardText(s("role")) + "\r\n";
+          out += "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:" + VcardText(s("name")) +
+                 "\r\nORG:" + VcardText(d.value("display_name", p.org)) +
+                 "\r\nROLE:" + VcardText(s("role")) + "\r\n";
           if (!s("email").empty()) out += "EMAIL:" + VcardText(s("email")) + "\r\n";
           if (!s("phone").empty()) out += "TEL;VALUE=uri:tel:" + VcardText(s("phone")) + "\r\n";
           if (!langs.empty())
-            for (std::string_view l : Split(langs, ';')) out += "LANG:" + VcardText(std::string(l)) + "\r\n";
+            for (std::string_view l : Split(langs, ';'))
+              out += "LANG:" + VcardText(std::string(l)) + "\r\n";
           if (!p.country.empty()) out += "ADR;TYPE=work:;;;;;;" + VcardText(p.country) + "\r\n";
-          if (!s("encryption_key").empty()) out += "KEY:data:application/pgp-keys," + VcardText(s("encryption_key")) + "\r\n";
+          if (!s("encryption_key").empty())
+            out += "KEY:data:application/pgp-keys," + VcardText(s("encryption_key")) + "\r\n";
           out += "END:VCARD\r\n";
         }
       }
     }
     if (!env_.audit(&res, c->first.org, c->first.actor, "directory.export", format, "")) return;
     res.status = 200;
-    res.set_header("Content-Disposition",
-                   std::string("attachment; filename=\"lapis-directory.") + (format == "csv" ? "csv\"" : "vcf\""));
+    res.set_header("Content-Disposition", std::string("attachment; filename=\"lapis-directory.") +
+                                              (format == "csv" ? "csv\"" : "vcf\""));
     res.set_content(out, format == "csv" ? "text/csv; charset=utf-8" : "text/vcard; charset=utf-8");
   }
 
@@ -369,7 +435,8 @@ class Routes : public CoopBase {
     if (spec.link_field && data.contains(spec.link_field)) {
       for (const auto& org : data[spec.link_field]) {
         auto p = env_.coop->GetProfile(org.get<std::string>());
-        if (!p) return BadRequest(res, "no organisation " + org.get<std::string>() + " in the directory");
+        if (!p)
+          return BadRequest(res, "no organisation " + org.get<std::string>() + " in the directory");
         links.push_back({spec.link_kind, org.get<std::string>(), 0, ""});
       }
     }
@@ -381,13 +448,15 @@ class Routes : public CoopBase {
       if (o.audience.kind == "organisation") o.audience.kind = "organisations";
       for (const auto& p : parties)
         if (p != c->first.org) o.audience.orgs.push_back(p.get<std::string>());
-      if (o.audience.kind == "organisations" && o.audience.orgs.empty()) o.audience.kind = "organisation";
+      if (o.audience.kind == "organisations" && o.audience.orgs.empty())
+        o.audience.kind = "organisation";
     }
     o.data_json = Dump(data);
     auto made = env_.coop->Create(c->second, o, SearchText(data), links);
     if (!made) return StoreProblem(res, made.error());
     if (!AuditShare(res, c->first, *made)) return;
-    res.set_header("Location", std::string("/api/v1/") + spec.plural + "/" + std::to_string(made->id));
+    res.set_header("Location",
+                   std::string("/api/v1/") + spec.plural + "/" + std::to_string(made->id));
     Json(res, 201, Dump(ObjectOut(*made)));
   }
 
@@ -466,15 +535,17 @@ class Routes : public CoopBase {
     json before = data;
     if (Status s = ReadFields(spec, *body, false, &data); !s.ok()) return StoreProblem(res, s);
     if (body->contains("version")) {
-      if (!(*body)["version"].is_number_integer()) return BadRequest(res, "version must be an integer");
+      if (!(*body)["version"].is_number_integer())
+        return BadRequest(res, "version must be an integer");
       o.version = (*body)["version"].get<int64_t>();
     }
     if (body->contains("status")) {
       if (!(*body)["status"].is_string()) return BadRequest(res, "status must be a string");
       const std::string st = (*body)["status"];
-      const bool ok = std::string(spec.type) == "agreement"
-                          ? (st == "in-force" || st == "draft" || st == "expired" || st == "terminated")
-                          : (st == "active" || st == "removed");
+      const bool ok =
+          std::string(spec.type) == "agreement"
+              ? (st == "in-force" || st == "draft" || st == "expired" || st == "terminated")
+              : (st == "active" || st == "removed");
       if (!ok) return BadRequest(res, "no such status: " + st);
       o.status = st;
     }
@@ -482,19 +553,24 @@ class Routes : public CoopBase {
     if (Status s = CheckGroups(c->second, o.audience); !s.ok()) return StoreProblem(res, s);
     if (std::string(spec.type) == "agreement") {
       for (const auto& p : data.value("parties", json::array()))
-        if (p != o.org && std::find(o.audience.orgs.begin(), o.audience.orgs.end(), p) == o.audience.orgs.end())
+        if (p != o.org &&
+            std::find(o.audience.orgs.begin(), o.audience.orgs.end(), p) == o.audience.orgs.end())
           o.audience.orgs.push_back(p.get<std::string>());
-      if (o.audience.kind == "organisation" && !o.audience.orgs.empty()) o.audience.kind = "organisations";
+      if (o.audience.kind == "organisation" && !o.audience.orgs.empty())
+        o.audience.kind = "organisations";
     }
     o.title = data.value(spec.title_field, o.title);
     o.data_json = Dump(data);
     auto saved = env_.coop->Update(c->second, o, SearchText(data), "update", "");
     if (!saved) return StoreProblem(res, saved.error());
     // Link lists follow the data (group members, agreement parties).
-    if (spec.link_field && before.value(spec.link_field, json::array()) != data.value(spec.link_field, json::array())) {
+    if (spec.link_field && before.value(spec.link_field, json::array()) !=
+                               data.value(spec.link_field, json::array())) {
       std::set<std::string> was, now;
-      for (const auto& x : before.value(spec.link_field, json::array())) was.insert(x.get<std::string>());
-      for (const auto& x : data.value(spec.link_field, json::array())) now.insert(x.get<std::string>());
+      for (const auto& x : before.value(spec.link_field, json::array()))
+        was.insert(x.get<std::string>());
+      for (const auto& x : data.value(spec.link_field, json::array()))
+        now.insert(x.get<std::string>());
       std::vector<coop::Link> add, remove;
       for (const auto& x : now)
         if (!was.count(x)) add.push_back({spec.link_kind, x, 0, ""});
@@ -506,7 +582,8 @@ class Routes : public CoopBase {
         saved = *r;
       }
       if (!remove.empty()) {
-        auto r = env_.coop->RemoveLinks(c->second, o.id, remove, "remove " + std::string(spec.link_kind));
+        auto r = env_.coop->RemoveLinks(c->second, o.id, remove,
+                                        "remove " + std::string(spec.link_kind));
         if (!r) return StoreProblem(res, r.error());
       }
     }
@@ -529,8 +606,11 @@ class Routes : public CoopBase {
     std::string type = req.get_header_value("Content-Type");
     if (type.empty() || type.size() > 200) type = "application/octet-stream";
     std::string name = req.get_param_value("name");
-    if (name.empty() || name.size() > 200 || name.find_first_of("/\\\"\r\n") != std::string::npos) name = "agreement";
-    data["document"] = {{"sha256", put->sha256}, {"size", req.body.size()}, {"content_type", type},
+    if (name.empty() || name.size() > 200 || name.find_first_of("/\\\"\r\n") != std::string::npos)
+      name = "agreement";
+    data["document"] = {{"sha256", put->sha256},
+                        {"size", req.body.size()},
+                        {"content_type", type},
                         {"name", SanitizeUtf8(name)}};
     o.data_json = Dump(data);
     auto saved = env_.coop->Update(c->second, o, SearchText(data), "document", put->sha256);
@@ -545,15 +625,21 @@ class Routes : public CoopBase {
     if (!cur) return StoreProblem(res, cur.error());
     if (!*cur) return NotFound(res, "no agreement " + req.matches[1].str());
     json data = json::parse((*cur)->data_json, nullptr, false);
-    if (!data.is_object() || !data.contains("document")) return NotFound(res, "the agreement has no document");
+    if (!data.is_object() || !data.contains("document"))
+      return NotFound(res, "the agreement has no document");
     auto bytes = env_.evidence->Get(data["document"].value("sha256", ""));
     if (!bytes) return StoreProblem(res, bytes.error());
     if (!AuditRead(res, c->first, **cur, "document")) return;
     // Served as a download, with its type only when it is one that cannot run in the page.
     const std::string type = data["document"].value("content_type", "");
-    static const std::set<std::string> safe = {"application/pdf", "text/plain", "image/png", "image/jpeg",
-                                               "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                                               "application/msword", "application/vnd.oasis.opendocument.text"};
+    static const std::set<std::string> safe = {
+        "application/pdf",
+        "text/plain",
+        "image/png",
+        "image/jpeg",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/msword",
+        "application/vnd.oasis.opendocument.text"};
     std::string name = data["document"].value("name", "agreement");
     res.status = 200;
     res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
@@ -567,17 +653,20 @@ class Routes : public CoopBase {
   Status ReadSources(const json& body, coop::CaseSources* src) {
     try {
       if (body.contains("reports")) src->reports = body["reports"].get<std::vector<std::string>>();
-      if (body.contains("campaigns")) src->campaigns = body["campaigns"].get<std::vector<int64_t>>();
+      if (body.contains("campaigns"))
+        src->campaigns = body["campaigns"].get<std::vector<int64_t>>();
       if (body.contains("indicators"))
         for (const auto& i : body["indicators"]) {
           std::string t = i.at("type").get<std::string>(), v = i.at("value").get<std::string>();
-          if (std::find(std::begin(kIndicatorTypes), std::end(kIndicatorTypes), t) == std::end(kIndicatorTypes))
+          if (std::find(std::begin(kIndicatorTypes), std::end(kIndicatorTypes), t) ==
+              std::end(kIndicatorTypes))
             return Status::InvalidArgument("no indicator type " + t);
           src->indicators.emplace_back(t, v);
         }
     } catch (const json::exception&) {
       return Status::InvalidArgument(
-          "reports is a list of report ids, campaigns a list of campaign ids, indicators a list of {type, value}");
+          "reports is a list of report ids, campaigns a list of campaign ids, indicators a list of "
+          "{type, value}");
     }
     for (const auto& r : src->reports)
       if (r.size() != 64 || r.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -602,7 +691,8 @@ class Routes : public CoopBase {
       in.vulnerable = inputs.value("vulnerable", false);
       in.countries = inputs.value("countries", std::vector<std::string>());
     } catch (const json::exception&) {
-      return BadRequest(res, "title and summary are strings, assignees a list of user names, inputs an object");
+      return BadRequest(
+          res, "title and summary are strings, assignees a list of user names, inputs an object");
     }
     if (in.title.empty()) return BadRequest(res, "title is required");
     if (Status s = ReadMarking(*body, &in.tlp, &in.audience); !s.ok()) return StoreProblem(res, s);
@@ -650,7 +740,8 @@ class Routes : public CoopBase {
     Json(res, 200, Dump(out));
   }
 
-  json ReportSummaries(const Viewer& v, const Object& cs, const std::string& after, size_t limit, std::string* next) {
+  json ReportSummaries(const Viewer& v, const Object& cs, const std::string& after, size_t limit,
+                       std::string* next) {
     json items = json::array();
     auto links = env_.coop->ListLinks(v, cs.id, "report", after, limit + 1);
     if (!links) return items;
@@ -661,7 +752,10 @@ class Routes : public CoopBase {
     for (const auto& l : *links) {
       std::string org, sha;
       if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
-      json j = {{"id", sha}, {"organisation", org}, {"added_at", Time(l.added_at)}, {"added_by", l.added_by}};
+      json j = {{"id", sha},
+                {"organisation", org},
+                {"added_at", Time(l.added_at)},
+                {"added_by", l.added_by}};
       auto r = env_.coop->store().GetReport(org, sha);
       if (r && *r) {
         j["subject"] = (*r)->subject;
@@ -707,7 +801,8 @@ class Routes : public CoopBase {
     return j;
   }
 
-  std::optional<Object> LoadCase(const Viewer& v, const httplib::Request& req, httplib::Response& res) {
+  std::optional<Object> LoadCase(const Viewer& v, const httplib::Request& req,
+                                 httplib::Response& res) {
     auto o = env_.coop->Get(v, PathId(req), "case");
     if (!o) {
       StoreProblem(res, o.error());
@@ -737,9 +832,10 @@ class Routes : public CoopBase {
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
     std::string next;
-    json items = ReportSummaries(c->second, *cs, req.has_param("cursor") ? req.get_param_value("cursor")
-                                                                          : req.get_param_value("after"),
-                                 limit, &next);
+    json items = ReportSummaries(
+        c->second, *cs,
+        req.has_param("cursor") ? req.get_param_value("cursor") : req.get_param_value("after"),
+        limit, &next);
     json out = {{"items", items}};
     if (!next.empty()) out["next_cursor"] = next;
     Json(res, 200, Dump(out));
@@ -752,7 +848,8 @@ class Routes : public CoopBase {
     if (!body) return;
     int64_t version = 0;
     if (body->contains("version")) {
-      if (!(*body)["version"].is_number_integer()) return BadRequest(res, "version must be an integer");
+      if (!(*body)["version"].is_number_integer())
+        return BadRequest(res, "version must be an integer");
       version = (*body)["version"].get<int64_t>();
     }
     if (body->contains("audience") && (*body)["audience"].is_object()) {
@@ -762,7 +859,8 @@ class Routes : public CoopBase {
     }
     auto saved = coop::UpdateCase(*env_.coop, c->second, PathId(req), version, req.body);
     if (!saved) return StoreProblem(res, saved.error());
-    if ((body->contains("audience") || body->contains("tlp")) && !AuditShare(res, c->first, *saved)) return;
+    if ((body->contains("audience") || body->contains("tlp")) && !AuditShare(res, c->first, *saved))
+      return;
     Json(res, 200, Dump(CaseOut(c->second, *saved, false)));
   }
 
@@ -788,7 +886,8 @@ class Routes : public CoopBase {
     auto cs = LoadCase(c->second, req, res);
     if (!cs) return;
     if (type == "task" && cs->org != c->first.org)
-      return Problem(res, 403, "Forbidden", "only " + cs->org + ", which owns the case, sets its tasks");
+      return Problem(res, 403, "Forbidden",
+                     "only " + cs->org + ", which owns the case, sets its tasks");
     auto body = JsonBody(req, res);
     if (!body) return;
     Object o;
@@ -810,7 +909,8 @@ class Routes : public CoopBase {
       if (title.empty()) return BadRequest(res, "title is required");
       if (!due.empty()) {
         auto t = ParseTime(due);
-        if (!t) return BadRequest(res, "due must be an RFC 3339 time in UTC, e.g. 2026-01-31T00:00:00Z");
+        if (!t)
+          return BadRequest(res, "due must be an RFC 3339 time in UTC, e.g. 2026-01-31T00:00:00Z");
         o.due_at = *t;
       }
       o.title = SanitizeUtf8(title);
@@ -818,7 +918,8 @@ class Routes : public CoopBase {
       data["assignee"] = SanitizeUtf8(assignee);
     } else {
       std::string text;
-      if (!StringMember(*body, "text", &text) || text.empty()) return BadRequest(res, "text is required");
+      if (!StringMember(*body, "text", &text) || text.empty())
+        return BadRequest(res, "text is required");
       if (text.size() > 100000) return BadRequest(res, "text is too long");
       text = SanitizeUtf8(text);
       o.title = text.substr(0, 80);
@@ -828,7 +929,8 @@ class Routes : public CoopBase {
     o.data_json = Dump(data);
     auto made = env_.coop->Create(c->second, o, data.value("text", ""), {});
     if (!made) return StoreProblem(res, made.error());
-    env_.coop->Record(c->second, cs->id, type == "task" ? "task.add" : "note.add", std::to_string(made->id));
+    env_.coop->Record(c->second, cs->id, type == "task" ? "task.add" : "note.add",
+                      std::to_string(made->id));
     Json(res, 201, Dump(ObjectOut(*made)));
   }
 
@@ -864,7 +966,8 @@ class Routes : public CoopBase {
     o.data_json = Dump(data);
     auto saved = env_.coop->Update(c->second, o, "", action, "");
     if (!saved) return StoreProblem(res, saved.error());
-    env_.coop->Record(c->second, o.parent_id, "task." + (status.empty() ? std::string("update") : status),
+    env_.coop->Record(c->second, o.parent_id,
+                      "task." + (status.empty() ? std::string("update") : status),
                       std::to_string(o.id));
     Json(res, 200, Dump(ObjectOut(*saved)));
   }
@@ -876,7 +979,10 @@ class Routes : public CoopBase {
     if (!ev) return StoreProblem(res, ev.error());
     json items = json::array();
     for (const auto& e : *ev)
-      items.push_back({{"at", Time(e.at)}, {"organisation", e.org}, {"actor", e.actor}, {"action", e.action},
+      items.push_back({{"at", Time(e.at)},
+                       {"organisation", e.org},
+                       {"actor", e.actor},
+                       {"action", e.action},
                        {"detail", e.detail}});
     Json(res, 200, Dump({{"items", items}}));
   }
@@ -884,16 +990,18 @@ class Routes : public CoopBase {
   void CasePackage(const httplib::Request& req, httplib::Response& res) {
     auto c = Caller(req, res, Permission::kReadEvidence);
     if (!c) return;
-    if (!env_.node_key) return Problem(res, 503, "Service Unavailable", "this node has no signing key");
+    if (!env_.node_key)
+      return Problem(res, 503, "Service Unavailable", "this node has no signing key");
     auto cs = LoadCase(c->second, req, res);
     if (!cs) return;
     const bool personal = req.get_param_value("personal") == "1";
-    if (personal && (cs->org != c->first.org || !Allowed(c->first.role, Permission::kReadPersonalData)))
+    if (personal &&
+        (cs->org != c->first.org || !Allowed(c->first.role, Permission::kReadPersonalData)))
       return Problem(res, 403, "Forbidden",
-                     "complainants' personal data leaves " + cs->org + " only to its own users allowed to read it");
+                     "complainants' personal data leaves " + cs->org +
+                         " only to its own users allowed to read it");
     SendPackage(res, c->first, c->second, *cs, true, personal);
   }
-
 };
 
 }  // namespace
@@ -901,7 +1009,9 @@ class Routes : public CoopBase {
 void RegisterCoopRoutes(httplib::Server& http, const CoopEnv& env) {
   auto r = std::make_shared<Routes>(env);
   using H = void (Routes::*)(const httplib::Request&, httplib::Response&);
-  auto bind = [r](H h) { return [r, h](const httplib::Request& q, httplib::Response& s) { ((*r).*h)(q, s); }; };
+  auto bind = [r](H h) {
+    return [r, h](const httplib::Request& q, httplib::Response& s) { ((*r).*h)(q, s); };
+  };
   http.Get("/api/v1/organisations", bind(&Routes::ListOrganisations));
   http.Get("/api/v1/organisations/([^/]+)", bind(&Routes::GetOrganisation));
   http.Put("/api/v1/organisations/([^/]+)", bind(&Routes::PutOrganisation));
@@ -909,10 +1019,16 @@ void RegisterCoopRoutes(httplib::Server& http, const CoopEnv& env) {
   for (const auto& spec : Specs()) {
     const TypeSpec* s = &spec;
     const std::string base = std::string("/api/v1/") + spec.plural;
-    http.Post(base, [r, s](const httplib::Request& q, httplib::Response& p) { r->CreateSimple(*s, q, p); });
-    http.Get(base, [r, s](const httplib::Request& q, httplib::Response& p) { r->ListSimple(*s, q, p); });
-    http.Get(base + "/([0-9]+)", [r, s](const httplib::Request& q, httplib::Response& p) { r->GetSimple(*s, q, p); });
-    http.Patch(base + "/([0-9]+)", [r, s](const httplib::Request& q, httplib::Response& p) { r->PatchSimple(*s, q, p); });
+    http.Post(base, [r, s](const httplib::Request& q, httplib::Response& p) {
+      r->CreateSimple(*s, q, p);
+    });
+    http.Get(base,
+             [r, s](const httplib::Request& q, httplib::Response& p) { r->ListSimple(*s, q, p); });
+    http.Get(base + "/([0-9]+)",
+             [r, s](const httplib::Request& q, httplib::Response& p) { r->GetSimple(*s, q, p); });
+    http.Patch(base + "/([0-9]+)", [r, s](const httplib::Request& q, httplib::Response& p) {
+      r->PatchSimple(*s, q, p);
+    });
   }
   http.Put("/api/v1/agreements/([0-9]+)/document", bind(&Routes::PutAgreementDocument));
   http.Get("/api/v1/agreements/([0-9]+)/document", bind(&Routes::GetAgreementDocument));

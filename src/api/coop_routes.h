@@ -20,10 +20,12 @@ struct CoopEnv {
   const coop::NodeKey* node_key = nullptr;  // signs evidence packages; null: packages are refused
   int64_t objection_seconds = 14 * 86400;   // how long member agencies may object to an application
   // The caller when allowed `p` (nullopt with the response written).
-  std::function<std::optional<Principal>(const httplib::Request&, httplib::Response&, Permission)> authenticate;
+  std::function<std::optional<Principal>(const httplib::Request&, httplib::Response&, Permission)>
+      authenticate;
   // Appends to the audit log; false (with 503 written) when it cannot.
-  std::function<bool(httplib::Response*, const std::string& org, const std::string& actor, const std::string& action,
-                     const std::string& target, const std::string& detail)>
+  std::function<bool(httplib::Response*, const std::string& org, const std::string& actor,
+                     const std::string& action, const std::string& target,
+                     const std::string& detail)>
       audit;
 };
 

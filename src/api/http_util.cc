@@ -2,13 +2,14 @@
 
 #include <ctime>
 
+#include <nlohmann/json.hpp>
 #include "common/json_writer.h"
 #include "common/log.h"
-#include <nlohmann/json.hpp>
 
 namespace lapis::api {
 
-void Problem(httplib::Response& res, int status, const std::string& title, const std::string& detail) {
+void Problem(httplib::Response& res, int status, const std::string& title,
+             const std::string& detail) {
   JsonWriter w;
   w.BeginObject();
   w.Key("type").String("about:blank");
@@ -20,16 +21,24 @@ void Problem(httplib::Response& res, int status, const std::string& title, const
   res.set_content(w.str(), "application/problem+json");
 }
 
-void BadRequest(httplib::Response& res, const std::string& detail) { Problem(res, 400, "Bad Request", detail); }
-void NotFound(httplib::Response& res, const std::string& detail) { Problem(res, 404, "Not Found", detail); }
+void BadRequest(httplib::Response& res, const std::string& detail) {
+  Problem(res, 400, "Bad Request", detail);
+}
+void NotFound(httplib::Response& res, const std::string& detail) {
+  Problem(res, 404, "Not Found", detail);
+}
 
 // A store failure as the response that fits it.
 void StoreProblem(httplib::Response& res, const Status& s) {
   switch (s.code()) {
-    case Status::Code::kInvalidArgument: return BadRequest(res, s.message());
-    case Status::Code::kNotFound: return NotFound(res, s.message());
-    case Status::Code::kAlreadyExists: return Problem(res, 409, "Conflict", s.message());
-    case Status::Code::kPermissionDenied: return Problem(res, 403, "Forbidden", s.message());
+    case Status::Code::kInvalidArgument:
+      return BadRequest(res, s.message());
+    case Status::Code::kNotFound:
+      return NotFound(res, s.message());
+    case Status::Code::kAlreadyExists:
+      return Problem(res, 409, "Conflict", s.message());
+    case Status::Code::kPermissionDenied:
+      return Problem(res, 403, "Forbidden", s.message());
     default:
       log::Error("store.error", {{"detail", s.ToString()}});
       res.set_header("Retry-After", "5");

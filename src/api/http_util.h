@@ -18,13 +18,14 @@ namespace lapis::api {
 // Who is calling: authenticated by a token or a session.
 struct Principal {
   std::string org, role;
-  std::string actor;  // "user:NAME" or "token:ID"
-  std::string user;   // "" for API tokens
+  std::string actor;         // "user:NAME" or "token:ID"
+  std::string user;          // "" for API tokens
   std::string session_hash;  // when signed in
 };
 
 // RFC 9457 problem+json.
-void Problem(httplib::Response& res, int status, const std::string& title, const std::string& detail);
+void Problem(httplib::Response& res, int status, const std::string& title,
+             const std::string& detail);
 void BadRequest(httplib::Response& res, const std::string& detail);
 void NotFound(httplib::Response& res, const std::string& detail);
 // A store failure as the response that fits it (400, 404, 409, 403, or 503 with Retry-After).

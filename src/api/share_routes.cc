@@ -46,7 +46,8 @@ class Shares : public CoopBase {
     if (!a || !*a || (*a)->status != "in-force") return false;
     json ad = Parse((*a)->data_json);
     auto parties = ad.value("parties", std::vector<std::string>());
-    return ad.value("personal_data", false) && std::find(parties.begin(), parties.end(), who.org) != parties.end() &&
+    return ad.value("personal_data", false) &&
+           std::find(parties.begin(), parties.end(), who.org) != parties.end() &&
            std::find(parties.begin(), parties.end(), s.org) != parties.end();
   }
 
@@ -61,12 +62,18 @@ class Shares : public CoopBase {
     if (title.empty()) return BadRequest(res, "title is required");
     coop::CaseSources src;
     try {
-      if (body->contains("reports")) src.reports = (*body)["reports"].get<std::vector<std::string>>();
-      if (body->contains("campaigns")) src.campaigns = (*body)["campaigns"].get<std::vector<int64_t>>();
+      if (body->contains("reports"))
+        src.reports = (*body)["reports"].get<std::vector<std::string>>();
+      if (body->contains("campaigns"))
+        src.campaigns = (*body)["campaigns"].get<std::vector<int64_t>>();
       if (body->contains("indicators"))
-        for (const auto& i : (*body)["indicators"]) src.indicators.emplace_back(i.at("type").get<std::string>(), i.at("value").get<std::string>());
+        for (const auto& i : (*body)["indicators"])
+          src.indicators.emplace_back(i.at("type").get<std::string>(),
+                                      i.at("value").get<std::string>());
     } catch (const json::exception&) {
-      return BadRequest(res, "reports is a list of report ids, campaigns a list of campaign ids, indicators a list of {type, value}");
+      return BadRequest(res,
+                        "reports is a list of report ids, campaigns a list of campaign ids, "
+                        "indicators a list of {type, value}");
     }
     if (src.reports.empty() && src.campaigns.empty() && src.indicators.empty())
       return BadRequest(res, "name what is shared: reports, campaigns or indicators");
@@ -83,10 +90,13 @@ class Shares : public CoopBase {
     if (Status s = CheckGroups(c->second, o.audience); !s.ok()) return StoreProblem(res, s);
     json data = {{"summary", SanitizeUtf8(summary)}};
     if (body->contains("agreement")) {
-      if (!(*body)["agreement"].is_number_integer()) return BadRequest(res, "agreement is an agreement id");
+      if (!(*body)["agreement"].is_number_integer())
+        return BadRequest(res, "agreement is an agreement id");
       auto a = env_.coop->Get(c->second, (*body)["agreement"].get<int64_t>(), "agreement");
       if (!a) return StoreProblem(res, a.error());
-      if (!*a) return BadRequest(res, "no agreement " + std::to_string((*body)["agreement"].get<int64_t>()));
+      if (!*a)
+        return BadRequest(res,
+                          "no agreement " + std::to_string((*body)["agreement"].get<int64_t>()));
       data["agreement"] = {{"id", (*a)->id}, {"title", (*a)->title}};
     }
     std::string stats;
@@ -94,7 +104,8 @@ class Shares : public CoopBase {
     if (!links) return StoreProblem(res, links.error());
     data["stats"] = json::parse(stats, nullptr, false);
     data["indicators"] = json::array();
-    for (const auto& [t, v] : src.indicators) data["indicators"].push_back({{"type", t}, {"value", v}});
+    for (const auto& [t, v] : src.indicators)
+      data["indicators"].push_back({{"type", t}, {"value", v}});
     o.data_json = Dump(data);
     auto made = env_.coop->Create(c->second, o, summary, *links);
     if (!made) return StoreProblem(res, made.error());
@@ -120,7 +131,8 @@ class Shares : public CoopBase {
     q.text = req.get_param_value("q");
     q.owner = req.get_param_value("organisation");
     q.status = req.has_param("status") ? req.get_param_value("status") : "active";
-    if (q.status != "active") q.owner = c->first.org;  // withdrawn shares: only their organisation's
+    if (q.status != "active")
+      q.owner = c->first.org;  // withdrawn shares: only their organisation's
     q.cursor = req.get_param_value("cursor");
     if (!ParseLimit(req, res, 50, &q.limit)) return;
     auto page = env_.coop->List(c->second, q);
@@ -156,7 +168,8 @@ class Shares : public CoopBase {
     // The indicators' sightings in the sharing organisation's reports.
     json inds = json::array();
     for (const auto& i : Parse(o->data_json).value("indicators", json::array())) {
-      auto s = env_.coop->store().LookupIndicator(o->org, i.value("type", ""), i.value("value", ""), 0);
+      auto s =
+          env_.coop->store().LookupIndicator(o->org, i.value("type", ""), i.value("value", ""), 0);
       json x = i;
       if (s) {
         x["reports"] = s->reports;
@@ -183,7 +196,8 @@ class Shares : public CoopBase {
     if (!StringMember(*body, "status", &status) || !StringMember(*body, "title", &title))
       return BadRequest(res, "status and title are strings");
     if (!status.empty()) {
-      if (status != "active" && status != "withdrawn") return BadRequest(res, "a share is active or withdrawn");
+      if (status != "active" && status != "withdrawn")
+        return BadRequest(res, "a share is active or withdrawn");
       o.status = status;
     }
     if (!title.empty()) o.title = SanitizeUtf8(title);
@@ -205,7 +219,8 @@ class Shares : public CoopBase {
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
     const bool personal = Entitled(c->first, c->second, *o);
-    auto links = env_.coop->ListLinks(c->second, o->id, "report", req.get_param_value("cursor"), limit + 1);
+    auto links =
+        env_.coop->ListLinks(c->second, o->id, "report", req.get_param_value("cursor"), limit + 1);
     if (!links) return StoreProblem(res, links.error());
     json out = json::object();
     if (links->size() > limit) {
@@ -218,11 +233,18 @@ class Shares : public CoopBase {
       if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
       auto r = env_.coop->store().GetReport(org, sha);
       if (!r || !*r) continue;
-      json j = {{"id", sha}, {"organisation", org}, {"subject", (*r)->subject}, {"category", (*r)->category},
-                {"first_seen", Time((*r)->first_seen)}, {"complaints", (*r)->complaints},
-                {"origin_country", (*r)->origin_country}, {"origin_asn", (*r)->origin_asn}};
-      if (req.get_param_value("with") == "analysis") j["analysis"] = json::parse((*r)->analysis_json, nullptr, false);
-      if (personal && !(*r)->personal_json.empty()) j["personal_data"] = json::parse((*r)->personal_json, nullptr, false);
+      json j = {{"id", sha},
+                {"organisation", org},
+                {"subject", (*r)->subject},
+                {"category", (*r)->category},
+                {"first_seen", Time((*r)->first_seen)},
+                {"complaints", (*r)->complaints},
+                {"origin_country", (*r)->origin_country},
+                {"origin_asn", (*r)->origin_asn}};
+      if (req.get_param_value("with") == "analysis")
+        j["analysis"] = json::parse((*r)->analysis_json, nullptr, false);
+      if (personal && !(*r)->personal_json.empty())
+        j["personal_data"] = json::parse((*r)->personal_json, nullptr, false);
       items.push_back(std::move(j));
     }
     out["items"] = items;
@@ -247,9 +269,12 @@ class Shares : public CoopBase {
     if (!c) return;
     auto o = Load(c->second, req, res);
     if (!o) return;
-    std::string out = "kind,id_or_type,value_or_subject,category,origin_country,origin_asn,first_seen,complaints\r\n";
+    std::string out =
+        "kind,id_or_type,value_or_subject,category,origin_country,origin_asn,first_seen,"
+        "complaints\r\n";
     for (const auto& i : Parse(o->data_json).value("indicators", json::array()))
-      out += "indicator," + CsvField(i.value("type", "")) + "," + CsvField(i.value("value", "")) + ",,,,,\r\n";
+      out += "indicator," + CsvField(i.value("type", "")) + "," + CsvField(i.value("value", "")) +
+             ",,,,,\r\n";
     std::string after;
     size_t rows = 0;
     for (;;) {
@@ -262,8 +287,8 @@ class Shares : public CoopBase {
         if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
         auto r = env_.coop->store().GetReport(org, sha);
         if (!r || !*r) continue;
-        out += "report," + sha + "," + CsvField((*r)->subject) + "," + CsvField((*r)->category) + "," +
-               CsvField((*r)->origin_country) + "," + std::to_string((*r)->origin_asn) + "," +
+        out += "report," + sha + "," + CsvField((*r)->subject) + "," + CsvField((*r)->category) +
+               "," + CsvField((*r)->origin_country) + "," + std::to_string((*r)->origin_asn) + "," +
                FormatRfc3339((*r)->first_seen) + "," + std::to_string((*r)->complaints) + "\r\n";
         ++rows;
       }
@@ -272,7 +297,8 @@ class Shares : public CoopBase {
                     std::to_string(rows) + " reports, shared by " + o->org))
       return;
     res.status = 200;
-    res.set_header("Content-Disposition", "attachment; filename=\"lapis-share-" + std::to_string(o->id) + ".csv\"");
+    res.set_header("Content-Disposition",
+                   "attachment; filename=\"lapis-share-" + std::to_string(o->id) + ".csv\"");
     res.set_content(out, "text/csv; charset=utf-8");
   }
 
@@ -288,7 +314,8 @@ class Shares : public CoopBase {
     if (!*linked) return NotFound(res, "the share holds no report " + sha);
     if (!Entitled(c->first, c->second, *o))
       return Problem(res, 403, "Forbidden",
-                     "the raw message names its recipients: it goes to other organisations only under an agreement "
+                     "the raw message names its recipients: it goes to other organisations only "
+                     "under an agreement "
                      "that allows personal data");
     auto bytes = env_.evidence->Get(sha);
     if (!bytes) return StoreProblem(res, bytes.error());
@@ -305,7 +332,9 @@ class Shares : public CoopBase {
 void RegisterShareRoutes(httplib::Server& http, const CoopEnv& env) {
   auto s = std::make_shared<Shares>(env);
   using H = void (Shares::*)(const httplib::Request&, httplib::Response&);
-  auto bind = [s](H h) { return [s, h](const httplib::Request& q, httplib::Response& r) { ((*s).*h)(q, r); }; };
+  auto bind = [s](H h) {
+    return [s, h](const httplib::Request& q, httplib::Response& r) { ((*s).*h)(q, r); };
+  };
   http.Post("/api/v1/shares", bind(&Shares::Create));
   http.Get("/api/v1/shares", bind(&Shares::List));
   http.Get("/api/v1/shares/([0-9]+)", bind(&Shares::Get));

@@ -27,7 +27,8 @@ bool OneOf(const std::string& v, const char* const* b, const char* const* e) {
 
 // Requests in these states wait for the recipient; past their due time they are overdue.
 bool Waiting(const Object& o) {
-  return o.type == "request" && (o.status == "sent" || o.status == "acknowledged" || o.status == "in-progress");
+  return o.type == "request" &&
+         (o.status == "sent" || o.status == "acknowledged" || o.status == "in-progress");
 }
 
 // `viewer`: the organisation asking; its side's possible next steps are listed as "actions".
@@ -39,7 +40,9 @@ json WorkflowOut(const Object& o, const std::string& viewer = "") {
     json actions = json::array();
     for (const auto& step : coop::Lifecycle(o.type)) {
       if (o.status != step.from) continue;
-      if ((step.who == coop::Side::kSender && !sender) || (step.who == coop::Side::kRecipient && !recipient)) continue;
+      if ((step.who == coop::Side::kSender && !sender) ||
+          (step.who == coop::Side::kRecipient && !recipient))
+        continue;
       json a = {{"to", step.to}};
       if (step.reason) a["needs"] = "reason";
       if (step.outcome) a["needs"] = "outcome";
@@ -58,7 +61,8 @@ class Workflow : public CoopBase {
   // --- shared: the countries a report, campaign or case is about ---------------------------
 
   // Origin countries and the countries of advertised domains (ccTLD) of a report.
-  void CountriesOfReport(const std::string& org, const std::string& sha, std::map<std::string, std::string>* out) {
+  void CountriesOfReport(const std::string& org, const std::string& sha,
+                         std::map<std::string, std::string>* out) {
     auto r = env_.coop->store().GetReport(org, sha);
     if (!r || !*r) return;
     if (!(*r)->origin_country.empty()) out->emplace((*r)->origin_country, "origin");
@@ -68,7 +72,9 @@ class Workflow : public CoopBase {
       for (const char* k : {"domains", "registrable_domains"}) {
         if (!ind.contains(k) || !ind[k].is_array()) continue;
         for (const auto& d : ind[k]) {
-          std::string name = d.is_string() ? d.get<std::string>() : d.is_object() ? d.value("domain", d.value("value", "")) : "";
+          std::string name = d.is_string()   ? d.get<std::string>()
+                             : d.is_object() ? d.value("domain", d.value("value", ""))
+                                             : "";
           std::string c = coop::CountryOfDomain(name);
           if (!c.empty()) out->emplace(c, "domain:" + name);
         }
@@ -89,7 +95,8 @@ class Workflow : public CoopBase {
       auto camp = env_.coop->store().GetCampaign(c->first.org, std::stoll(v));
       if (!camp) return StoreProblem(res, camp.error());
       if (!*camp) return NotFound(res, "no campaign " + v);
-      for (const auto& f : (*camp)->origin_countries) countries.emplace(f.value, "origin:" + std::to_string(f.count));
+      for (const auto& f : (*camp)->origin_countries)
+        countries.emplace(f.value, "origin:" + std::to_string(f.count));
       for (size_t i = 0; i < (*camp)->members.size() && i < 20; ++i)
         CountriesOfReport(c->first.org, (*camp)->members[i], &countries);
     } else {
@@ -123,15 +130,21 @@ class Workflow : public CoopBase {
       json ag = json::array();
       for (const auto& a : k.agreements)
         ag.push_back({{"id", a.id}, {"title", a.title}, {"personal_data", a.personal_data}});
-      items.push_back({{"organisation", k.org}, {"display_name", k.display_name}, {"country", k.country},
-                       {"competences", k.competences}, {"primary_contact", k.primary_contact}, {"agreements", ag},
+      items.push_back({{"organisation", k.org},
+                       {"display_name", k.display_name},
+                       {"country", k.country},
+                       {"competences", k.competences},
+                       {"primary_contact", k.primary_contact},
+                       {"agreements", ag},
                        {"reasons", k.reasons}});
     }
     Json(res, 200, Dump({{"countries", why}, {"candidates", items}}));
   }
 
-  // The agreement `id` in force between the viewer and `other` (NotFound/InvalidArgument otherwise).
-  Result<Object> AgreementBetween(const Viewer& v, int64_t id, const std::string& other, const char* scope) {
+  // The agreement `id` in force between the viewer and `other` (NotFound/InvalidArgument
+  // otherwise).
+  Result<Object> AgreementBetween(const Viewer& v, int64_t id, const std::string& other,
+                                  const char* scope) {
     auto a = env_.coop->Get(v, id, "agreement");
     if (!a) return Fail(a.error());
     if (!*a) return Fail(Status::InvalidArgument("no agreement " + std::to_string(id)));
@@ -139,11 +152,14 @@ class Workflow : public CoopBase {
     auto parties = d.value("parties", std::vector<std::string>());
     if (std::find(parties.begin(), parties.end(), v.org) == parties.end() ||
         std::find(parties.begin(), parties.end(), other) == parties.end())
-      return Fail(Status::InvalidArgument("agreement " + std::to_string(id) + " does not join " + v.org + " and " + other));
-    if ((*a)->status != "in-force") return Fail(Status::InvalidArgument("agreement " + std::to_string(id) + " is not in force"));
+      return Fail(Status::InvalidArgument("agreement " + std::to_string(id) + " does not join " +
+                                          v.org + " and " + other));
+    if ((*a)->status != "in-force")
+      return Fail(Status::InvalidArgument("agreement " + std::to_string(id) + " is not in force"));
     auto scopes = d.value("scope", std::vector<std::string>());
     if (scope && std::find(scopes.begin(), scopes.end(), scope) == scopes.end())
-      return Fail(Status::InvalidArgument("agreement " + std::to_string(id) + " does not cover " + scope));
+      return Fail(
+          Status::InvalidArgument("agreement " + std::to_string(id) + " does not cover " + scope));
     return **a;
   }
 
@@ -164,11 +180,15 @@ class Workflow : public CoopBase {
     if (to == c->first.org) return BadRequest(res, "a referral goes to another agency");
     auto p = env_.coop->GetProfile(to);
     if (!p) return BadRequest(res, "no organisation " + to);
-    if (p->kind != "agency" || p->membership != "member") return BadRequest(res, to + " is not a member agency");
-    json data = {{"to", to}, {"summary", SanitizeUtf8(summary)}, {"country", country.empty() ? p->country : country}};
+    if (p->kind != "agency" || p->membership != "member")
+      return BadRequest(res, to + " is not a member agency");
+    json data = {{"to", to},
+                 {"summary", SanitizeUtf8(summary)},
+                 {"country", country.empty() ? p->country : country}};
     bool personal = false;
     if (body->contains("agreement")) {
-      if (!(*body)["agreement"].is_number_integer()) return BadRequest(res, "agreement is an agreement id");
+      if (!(*body)["agreement"].is_number_integer())
+        return BadRequest(res, "agreement is an agreement id");
       auto a = AgreementBetween(c->second, (*body)["agreement"].get<int64_t>(), to, nullptr);
       if (!a) return StoreProblem(res, a.error());
       personal = Parse(a->data_json).value("personal_data", false);
@@ -179,12 +199,15 @@ class Workflow : public CoopBase {
     data["personal_data"] = personal;
     coop::CaseSources src;
     try {
-      if (body->contains("reports")) src.reports = (*body)["reports"].get<std::vector<std::string>>();
-      if (body->contains("campaigns")) src.campaigns = (*body)["campaigns"].get<std::vector<int64_t>>();
+      if (body->contains("reports"))
+        src.reports = (*body)["reports"].get<std::vector<std::string>>();
+      if (body->contains("campaigns"))
+        src.campaigns = (*body)["campaigns"].get<std::vector<int64_t>>();
     } catch (const json::exception&) {
       return BadRequest(res, "reports is a list of report ids, campaigns a list of campaign ids");
     }
-    if (src.reports.empty() && src.campaigns.empty()) return BadRequest(res, "name the reports or campaigns referred");
+    if (src.reports.empty() && src.campaigns.empty())
+      return BadRequest(res, "name the reports or campaigns referred");
     std::vector<coop::Link> links{{"recipient", to, 0, ""}};
     for (const auto& sha : src.reports) {
       auto r = env_.coop->store().GetReport(c->first.org, sha);
@@ -205,7 +228,8 @@ class Workflow : public CoopBase {
       for (;;) {
         auto page = env_.coop->store().ListReports(q);
         if (!page) return StoreProblem(res, page.error());
-        for (const auto& r : page->rows) links.push_back({"report", coop::ReportTarget(c->first.org, r.sha256), 0, ""});
+        for (const auto& r : page->rows)
+          links.push_back({"report", coop::ReportTarget(c->first.org, r.sha256), 0, ""});
         if (page->next_cursor.empty()) break;
         q.cursor = page->next_cursor;
       }
@@ -240,7 +264,8 @@ class Workflow : public CoopBase {
     return j;
   }
 
-  // Lists of referrals or requests: box=out (sent by the caller's organisation), in (sent to it), or all.
+  // Lists of referrals or requests: box=out (sent by the caller's organisation), in (sent to it),
+  // or all.
   void ListFlow(const std::string& type, const httplib::Request& req, httplib::Response& res) {
     auto c = Caller(req, res, Permission::kCooperate);
     if (!c) return;
@@ -250,9 +275,12 @@ class Workflow : public CoopBase {
     q.text = req.get_param_value("q");
     q.cursor = req.get_param_value("cursor");
     const std::string box = req.has_param("box") ? req.get_param_value("box") : "all";
-    if (box == "out") q.owner = c->first.org;
-    else if (box == "in") q.link_kind = "recipient", q.link_target = c->first.org;
-    else if (box != "all") return BadRequest(res, "box is in, out or all");
+    if (box == "out")
+      q.owner = c->first.org;
+    else if (box == "in")
+      q.link_kind = "recipient", q.link_target = c->first.org;
+    else if (box != "all")
+      return BadRequest(res, "box is in, out or all");
     if (!ParseLimit(req, res, 50, &q.limit)) return;
     if (req.get_param_value("overdue") == "1") {  // waiting past the due time
       if (type != "request") return BadRequest(res, "only requests have due times");
@@ -290,7 +318,8 @@ class Workflow : public CoopBase {
     if (!o) return;
     if (!AuditRead(res, c->first, *o, "read")) return;
     // The receiving agency's first read is the referral's receipt.
-    if (type == "referral" && o->status == "sent" && Parse(o->data_json).value("to", "") == c->first.org &&
+    if (type == "referral" && o->status == "sent" &&
+        Parse(o->data_json).value("to", "") == c->first.org &&
         Allowed(c->first.role, Permission::kManageCases)) {
       auto moved = Move(c->first, c->second, type, o->id, "received", json::object());
       if (moved) o = *moved;
@@ -299,8 +328,8 @@ class Workflow : public CoopBase {
   }
 
   // One step of the lifecycle; the other side is told.
-  Result<Object> Move(const Principal& who, const Viewer& v, const std::string& type, int64_t id, const std::string& to,
-                      const json& body) {
+  Result<Object> Move(const Principal& who, const Viewer& v, const std::string& type, int64_t id,
+                      const std::string& to, const json& body) {
     std::string other;
     auto moved = env_.coop->Change(
         v, id, type,
@@ -313,22 +342,34 @@ class Workflow : public CoopBase {
           if (step->who == coop::Side::kSender && !sender)
             return Status::PermissionDenied("only " + o.org + ", which sent it, may make it " + to);
           if (step->who == coop::Side::kRecipient && !receiver)
-            return Status::PermissionDenied("only " + recipient + ", to which it was sent, may make it " + to);
+            return Status::PermissionDenied("only " + recipient +
+                                            ", to which it was sent, may make it " + to);
           other = sender ? recipient : o.org;
-          std::string reason = body.contains("reason") && body["reason"].is_string() ? body["reason"].get<std::string>() : "";
-          if (step->reason && reason.empty()) return Status::InvalidArgument("say why: reason is required");
-          if (!reason.empty()) d[to == "declined" ? "decline_reason" : "withdraw_reason"] = SanitizeUtf8(reason);
+          std::string reason = body.contains("reason") && body["reason"].is_string()
+                                   ? body["reason"].get<std::string>()
+                                   : "";
+          if (step->reason && reason.empty())
+            return Status::InvalidArgument("say why: reason is required");
+          if (!reason.empty())
+            d[to == "declined" ? "decline_reason" : "withdraw_reason"] = SanitizeUtf8(reason);
           if (step->outcome) {
             json oc = body.value("outcome", json::object());
             std::string kind = oc.is_object() ? oc.value("kind", "") : "";
             if (!OneOf(kind, std::begin(coop::kOutcomes), std::end(coop::kOutcomes)))
-              return Status::InvalidArgument("outcome.kind is warning, fine, undertaking, prosecution or no-action");
-            d["outcome"] = {{"kind", kind}, {"detail", SanitizeUtf8(oc.value("detail", ""))}, {"at", FormatRfc3339(Now())}};
+              return Status::InvalidArgument(
+                  "outcome.kind is warning, fine, undertaking, prosecution or no-action");
+            d["outcome"] = {{"kind", kind},
+                            {"detail", SanitizeUtf8(oc.value("detail", ""))},
+                            {"at", FormatRfc3339(Now())}};
           }
           if (step->answer) {
-            std::string text = body.contains("answer") && body["answer"].is_string() ? body["answer"].get<std::string>() : "";
-            if (text.empty()) return Status::InvalidArgument("answer: the answer's text is required");
-            d["answer"] = {{"text", SanitizeUtf8(text)}, {"at", FormatRfc3339(Now())}, {"by", v.actor}};
+            std::string text = body.contains("answer") && body["answer"].is_string()
+                                   ? body["answer"].get<std::string>()
+                                   : "";
+            if (text.empty())
+              return Status::InvalidArgument("answer: the answer's text is required");
+            d["answer"] = {
+                {"text", SanitizeUtf8(text)}, {"at", FormatRfc3339(Now())}, {"by", v.actor}};
           }
           d["timeline"][to] = FormatRfc3339(Now());
           o.status = to;
@@ -349,7 +390,8 @@ class Workflow : public CoopBase {
     if (!orgs || orgs->empty()) return;
     json oc = Parse(o.data_json).value("outcome", json::object());
     coop::Notify(*env_.coop, v, *orgs, "outcome", o.type, o.id, oc.value("kind", ""),
-                 "Outcome of the " + o.type + " \"" + o.title + "\": " + oc.value("kind", ""), oc.value("detail", ""));
+                 "Outcome of the " + o.type + " \"" + o.title + "\": " + oc.value("kind", ""),
+                 oc.value("detail", ""));
   }
 
   void Transition(const std::string& type, const httplib::Request& req, httplib::Response& res) {
@@ -358,10 +400,13 @@ class Workflow : public CoopBase {
     auto body = JsonBody(req, res);
     if (!body) return;
     std::string to;
-    if (!StringMember(*body, "to", &to) || to.empty()) return BadRequest(res, "to: the state to move to");
+    if (!StringMember(*body, "to", &to) || to.empty())
+      return BadRequest(res, "to: the state to move to");
     auto moved = Move(c->first, c->second, type, PathId(req), to, *body);
     if (!moved) return StoreProblem(res, moved.error());
-    if (!env_.audit(&res, c->first.org, c->first.actor, type + "." + to, std::to_string(moved->id), "")) return;
+    if (!env_.audit(&res, c->first.org, c->first.actor, type + "." + to, std::to_string(moved->id),
+                    ""))
+      return;
     Json(res, 200, Dump(WithCounts(c->second, *moved)));
   }
 
@@ -370,11 +415,13 @@ class Workflow : public CoopBase {
     if (!c) return;
     auto o = Load("referral", c->second, req, res);
     if (!o) return;
-    const bool personal = o->org == c->first.org ? Allowed(c->first.role, Permission::kReadPersonalData)
-                                                 : Parse(o->data_json).value("personal_data", false);
+    const bool personal = o->org == c->first.org
+                              ? Allowed(c->first.role, Permission::kReadPersonalData)
+                              : Parse(o->data_json).value("personal_data", false);
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
-    const std::string after = req.has_param("cursor") ? req.get_param_value("cursor") : req.get_param_value("after");
+    const std::string after =
+        req.has_param("cursor") ? req.get_param_value("cursor") : req.get_param_value("after");
     auto links = env_.coop->ListLinks(c->second, o->id, "report", after, limit + 1);
     if (!links) return StoreProblem(res, links.error());
     json out = json::object();
@@ -388,12 +435,18 @@ class Workflow : public CoopBase {
       if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
       auto r = env_.coop->store().GetReport(org, sha);
       if (!r || !*r) continue;
-      json j = {{"id", sha}, {"organisation", org}, {"subject", (*r)->subject}, {"category", (*r)->category},
-                {"first_seen", Time((*r)->first_seen)}, {"complaints", (*r)->complaints},
+      json j = {{"id", sha},
+                {"organisation", org},
+                {"subject", (*r)->subject},
+                {"category", (*r)->category},
+                {"first_seen", Time((*r)->first_seen)},
+                {"complaints", (*r)->complaints},
                 {"origin_country", (*r)->origin_country}};
       json a = json::parse((*r)->analysis_json, nullptr, false);
       if (!a.is_discarded()) j["analysis"] = a;
-      if (personal) j["personal_data"] = json::parse((*r)->personal_json.empty() ? "null" : (*r)->personal_json, nullptr, false);
+      if (personal)
+        j["personal_data"] =
+            json::parse((*r)->personal_json.empty() ? "null" : (*r)->personal_json, nullptr, false);
       items.push_back(std::move(j));
     }
     out["items"] = items;
@@ -407,8 +460,9 @@ class Workflow : public CoopBase {
     if (!c) return;
     auto o = Load("referral", c->second, req, res);
     if (!o) return;
-    const bool entitled = o->org == c->first.org ? Allowed(c->first.role, Permission::kReadPersonalData)
-                                                 : Parse(o->data_json).value("personal_data", false);
+    const bool entitled = o->org == c->first.org
+                              ? Allowed(c->first.role, Permission::kReadPersonalData)
+                              : Parse(o->data_json).value("personal_data", false);
     SendPackage(res, c->first, c->second, *o, entitled, entitled);
   }
 
@@ -420,7 +474,9 @@ class Workflow : public CoopBase {
     if (!c) return;
     const std::string to = req.get_param_value("to"), kind = req.get_param_value("kind");
     if (!OneOf(kind, std::begin(coop::kCompanyRequestKinds), std::end(coop::kCompanyRequestKinds)))
-      return BadRequest(res, "kind is ip-subscriber, domain-registrant, account-holder, payment-account or other");
+      return BadRequest(
+          res,
+          "kind is ip-subscriber, domain-registrant, account-holder, payment-account or other");
     auto p = env_.coop->GetProfile(to);
     if (!p) return StoreProblem(res, p.error());
     if (p->kind != "partner") return BadRequest(res, to + " is not a company in the directory");
@@ -429,21 +485,30 @@ class Workflow : public CoopBase {
     auto own = env_.coop->GetProfile(c->first.org);
     const bool domestic = own && !own->country.empty() && own->country == p->country;
     static const std::map<std::string, std::string> asks = {
-        {"ip-subscriber", "Who held the IP address IP at TIME (UTC)? Name and address of the subscriber."},
-        {"domain-registrant", "Who registered the domain DOMAIN, with what contact details and payment, and when?"},
-        {"account-holder", "Who holds the account ACCOUNT, since when, and from which addresses was it used?"},
-        {"payment-account", "Who holds the payment account ACCOUNT, and what payments did it receive between DATES?"},
+        {"ip-subscriber",
+         "Who held the IP address IP at TIME (UTC)? Name and address of the subscriber."},
+        {"domain-registrant",
+         "Who registered the domain DOMAIN, with what contact details and payment, and when?"},
+        {"account-holder",
+         "Who holds the account ACCOUNT, since when, and from which addresses was it used?"},
+        {"payment-account",
+         "Who holds the payment account ACCOUNT, and what payments did it receive between DATES?"},
         {"other", "DESCRIBE WHAT IS ASKED"}};
     // The placeholders filled with what the caller gave: ip, at, domain, account, dates.
     std::string ask = asks.at(kind);
     json subject = {{"kind", kind}};
-    for (const auto& [param, holder] : std::vector<std::pair<std::string, std::string>>{
-             {"ip", "IP"}, {"at", "TIME"}, {"domain", "DOMAIN"}, {"account", "ACCOUNT"}, {"dates", "DATES"}}) {
+    for (const auto& [param, holder] :
+         std::vector<std::pair<std::string, std::string>>{{"ip", "IP"},
+                                                          {"at", "TIME"},
+                                                          {"domain", "DOMAIN"},
+                                                          {"account", "ACCOUNT"},
+                                                          {"dates", "DATES"}}) {
       const std::string v = req.get_param_value(param);
       if (v.empty()) continue;
       if (v.size() > 500) return BadRequest(res, param + " is too long");
       subject[param] = SanitizeUtf8(v);
-      for (size_t at = ask.find(holder); at != std::string::npos; at = ask.find(holder, at + v.size()))
+      for (size_t at = ask.find(holder); at != std::string::npos;
+           at = ask.find(holder, at + v.size()))
         ask.replace(at, holder.size(), SanitizeUtf8(v));
     }
     json t = {{"kind", "company"},
@@ -462,28 +527,37 @@ class Workflow : public CoopBase {
   void CreateRequest(const httplib::Request& req, httplib::Response& res) {
     auto c = Caller(req, res, Permission::kManageCases);
     if (!c) return;
-    if (!c->second.agency || !c->second.member) return Problem(res, 403, "Forbidden", "requests are sent by member agencies");
+    if (!c->second.agency || !c->second.member)
+      return Problem(res, 403, "Forbidden", "requests are sent by member agencies");
     auto body = JsonBody(req, res);
     if (!body) return;
     std::string kind, to, title, description, legal_basis, due, priority;
     if (!StringMember(*body, "kind", &kind) || !StringMember(*body, "to", &to) ||
-        !StringMember(*body, "title", &title) || !StringMember(*body, "description", &description) ||
+        !StringMember(*body, "title", &title) ||
+        !StringMember(*body, "description", &description) ||
         !StringMember(*body, "legal_basis", &legal_basis) || !StringMember(*body, "due", &due) ||
         !StringMember(*body, "priority", &priority))
-      return BadRequest(res, "kind, to, title, description, legal_basis, due and priority are strings");
-    if (kind != "assistance" && kind != "company") return BadRequest(res, "kind is assistance or company");
+      return BadRequest(res,
+                        "kind, to, title, description, legal_basis, due and priority are strings");
+    if (kind != "assistance" && kind != "company")
+      return BadRequest(res, "kind is assistance or company");
     if (to.empty() || to == c->first.org) return BadRequest(res, "to: the agency or company asked");
     auto p = env_.coop->GetProfile(to);
     if (!p) return BadRequest(res, "no organisation " + to);
     if (p->membership != "member") return BadRequest(res, to + " is not a member of the network");
-    if (kind == "assistance" && p->kind != "agency") return BadRequest(res, "assistance requests go to agencies");
-    if (kind == "company" && p->kind != "partner") return BadRequest(res, "requests for information go to companies");
-    json data = {{"kind", kind}, {"to", to}, {"description", SanitizeUtf8(description)},
+    if (kind == "assistance" && p->kind != "agency")
+      return BadRequest(res, "assistance requests go to agencies");
+    if (kind == "company" && p->kind != "partner")
+      return BadRequest(res, "requests for information go to companies");
+    json data = {{"kind", kind},
+                 {"to", to},
+                 {"description", SanitizeUtf8(description)},
                  {"legal_basis", SanitizeUtf8(legal_basis)}};
     if (kind == "assistance") {
       if (!body->contains("agreement") || !(*body)["agreement"].is_number_integer())
         return BadRequest(res, "an assistance request cites an agreement: agreement is its id");
-      auto a = AgreementBetween(c->second, (*body)["agreement"].get<int64_t>(), to, "mutual-assistance");
+      auto a =
+          AgreementBetween(c->second, (*body)["agreement"].get<int64_t>(), to, "mutual-assistance");
       if (!a) return StoreProblem(res, a.error());
       data["agreement"] = {{"id", a->id}, {"title", a->title}};
       std::vector<std::string> actions;
@@ -492,16 +566,22 @@ class Workflow : public CoopBase {
       } catch (const json::exception&) {
         return BadRequest(res, "actions is a list");
       }
-      if (actions.empty()) return BadRequest(res, "actions: what is asked (identify-sender, preserve-data, ...)");
+      if (actions.empty())
+        return BadRequest(res, "actions: what is asked (identify-sender, preserve-data, ...)");
       for (const auto& x : actions)
         if (!OneOf(x, std::begin(coop::kAssistanceActions), std::end(coop::kAssistanceActions)))
-          return BadRequest(res, "actions are identify-sender, preserve-data, provide-information, investigate, take-action");
+          return BadRequest(res,
+                            "actions are identify-sender, preserve-data, provide-information, "
+                            "investigate, take-action");
       data["actions"] = actions;
     } else {
       json subject = body->value("subject", json::object());
-      if (!subject.is_object() || !OneOf(subject.value("kind", ""), std::begin(coop::kCompanyRequestKinds),
-                                         std::end(coop::kCompanyRequestKinds)))
-        return BadRequest(res, "subject.kind is ip-subscriber, domain-registrant, account-holder, payment-account or other");
+      if (!subject.is_object() ||
+          !OneOf(subject.value("kind", ""), std::begin(coop::kCompanyRequestKinds),
+                 std::end(coop::kCompanyRequestKinds)))
+        return BadRequest(res,
+                          "subject.kind is ip-subscriber, domain-registrant, account-holder, "
+                          "payment-account or other");
       for (auto it = subject.begin(); it != subject.end(); ++it)
         if (!it->is_string()) return BadRequest(res, "subject's members are strings");
       data["subject"] = subject;
@@ -510,8 +590,10 @@ class Workflow : public CoopBase {
     }
     Object o;
     o.type = "request";
-    o.title = title.empty() ? (kind == "assistance" ? "Assistance request to " : "Request for information to ") + to
-                            : SanitizeUtf8(title);
+    o.title =
+        title.empty()
+            ? (kind == "assistance" ? "Assistance request to " : "Request for information to ") + to
+            : SanitizeUtf8(title);
     o.tlp = coop::Tlp::kAmber;
     o.audience.kind = "organisations";
     if (Status s = ReadMarking(*body, &o.tlp, &o.audience); !s.ok()) return StoreProblem(res, s);
@@ -569,10 +651,15 @@ class Workflow : public CoopBase {
           json d = Parse(o.data_json);
           if (o.org != c->first.org && d.value("to", "") != c->first.org)
             return Status::PermissionDenied("only the two sides of a request attach files to it");
-          if (coop::Finished("request", o.status)) return Status::InvalidArgument("the request is " + o.status);
-          d["attachments"].push_back({{"n", d["attachments"].size()}, {"name", SanitizeUtf8(name)},
-                                      {"sha256", put->sha256}, {"size", req.body.size()}, {"content_type", type},
-                                      {"by", c->first.org}, {"at", FormatRfc3339(Now())}});
+          if (coop::Finished("request", o.status))
+            return Status::InvalidArgument("the request is " + o.status);
+          d["attachments"].push_back({{"n", d["attachments"].size()},
+                                      {"name", SanitizeUtf8(name)},
+                                      {"sha256", put->sha256},
+                                      {"size", req.body.size()},
+                                      {"content_type", type},
+                                      {"by", c->first.org},
+                                      {"at", FormatRfc3339(Now())}});
           o.data_json = Dump(d);
           return Status::Ok();
         },
@@ -589,15 +676,17 @@ class Workflow : public CoopBase {
     json d = Parse(o->data_json);
     const int64_t n = PathId(req, 2);
     const std::string& raw_n = req.matches[2];
-    if (!d.contains("attachments") || raw_n.empty() || n < 0 || static_cast<size_t>(n) >= d["attachments"].size())
+    if (!d.contains("attachments") || raw_n.empty() || n < 0 ||
+        static_cast<size_t>(n) >= d["attachments"].size())
       return NotFound(res, "no such attachment");
     const json& a = d["attachments"][n];
     auto bytes = env_.evidence->Get(a.value("sha256", ""));
     if (!bytes) return StoreProblem(res, bytes.error());
     if (!AuditRead(res, c->first, *o, "attachment")) return;
     // A download with its name; its type only when it cannot run in the page.
-    static const std::set<std::string> safe = {"application/pdf", "text/plain", "text/csv", "image/png", "image/jpeg",
-                                               "application/zip", "message/rfc822"};
+    static const std::set<std::string> safe = {"application/pdf", "text/plain", "text/csv",
+                                               "image/png",       "image/jpeg", "application/zip",
+                                               "message/rfc822"};
     std::string name = a.value("name", "attachment");
     if (name.find_first_of("\"\\/\r\n") != std::string::npos) name = "attachment";
     const std::string type = a.value("content_type", "");
@@ -616,23 +705,29 @@ class Workflow : public CoopBase {
     if (!body) return;
     auto p = env_.coop->GetProfile(c->first.org);
     if (!p) return StoreProblem(res, p.error());
-    if (p->membership == "member") return Problem(res, 409, "Conflict", c->first.org + " is a member already");
+    if (p->membership == "member")
+      return Problem(res, 409, "Conflict", c->first.org + " is a member already");
     coop::ObjectQuery q;
     q.type = "application";
     q.owner = c->first.org;
     q.status = "open";
     auto open = env_.coop->List(c->second, q);
     if (!open) return StoreProblem(res, open.error());
-    if (!open->items.empty()) return Problem(res, 409, "Conflict", "an application is open already");
+    if (!open->items.empty())
+      return Problem(res, 409, "Conflict", "an application is open already");
     std::string kind, country, statement, display_name, sector;
     if (!StringMember(*body, "kind", &kind) || !StringMember(*body, "country", &country) ||
-        !StringMember(*body, "statement", &statement) || !StringMember(*body, "display_name", &display_name) ||
+        !StringMember(*body, "statement", &statement) ||
+        !StringMember(*body, "display_name", &display_name) ||
         !StringMember(*body, "sector", &sector))
       return BadRequest(res, "kind, country, statement, display_name and sector are strings");
     if (kind != "agency" && kind != "partner") return BadRequest(res, "kind is agency or partner");
     if (country.size() != 2) return BadRequest(res, "country is an ISO 3166-1 alpha-2 code");
-    json data = {{"kind", kind}, {"country", country}, {"statement", SanitizeUtf8(statement)},
-                 {"display_name", SanitizeUtf8(display_name)}, {"objections", json::array()}};
+    json data = {{"kind", kind},
+                 {"country", country},
+                 {"statement", SanitizeUtf8(statement)},
+                 {"display_name", SanitizeUtf8(display_name)},
+                 {"objections", json::array()}};
     if (kind == "partner") {
       if (!OneOf(sector, std::begin(coop::kSectors), std::end(coop::kSectors)))
         return BadRequest(res, "sector: one of the LAP sectors (docs/cooperation.md)");
@@ -643,17 +738,21 @@ class Workflow : public CoopBase {
     Object o;
     o.type = "application";
     o.status = "open";
-    o.title = c->first.org + " applies to join as " + (kind == "agency" ? "an agency" : "a partner");
+    o.title =
+        c->first.org + " applies to join as " + (kind == "agency" ? "an agency" : "a partner");
     o.tlp = coop::Tlp::kGreen;
     o.audience.kind = "agencies";
     o.due_at = Now() + env_.objection_seconds;
     o.data_json = Dump(data);
     auto made = env_.coop->Create(c->second, o, statement, {});
     if (!made) return StoreProblem(res, made.error());
-    if (!env_.audit(&res, c->first.org, c->first.actor, "membership.apply", std::to_string(made->id), kind)) return;
+    if (!env_.audit(&res, c->first.org, c->first.actor, "membership.apply",
+                    std::to_string(made->id), kind))
+      return;
     p->membership = "applicant";
     env_.coop->PutProfile(*p, c->first.actor);
-    coop::NotifyAgencies(*env_.coop, c->second, "application.opened", "application", made->id, "open",
+    coop::NotifyAgencies(*env_.coop, c->second, "application.opened", "application", made->id,
+                         "open",
                          made->title + "; objections until " + FormatRfc3339(*made->due_at));
     res.set_header("Location", "/api/v1/applications/" + std::to_string(made->id));
     Json(res, 201, Dump(WorkflowOut(*made)));
@@ -662,7 +761,8 @@ class Workflow : public CoopBase {
   // What the applicant sees of its own application: how many objections, not who made them.
   json ApplicationOut(const Object& o, const Viewer& v) {
     json j = WorkflowOut(o);
-    if (o.type == "application" && o.org == v.org && !(v.member && v.agency) && j.contains("objections")) {
+    if (o.type == "application" && o.org == v.org && !(v.member && v.agency) &&
+        j.contains("objections")) {
       j["objection_count"] = j["objections"].size();
       j.erase("objections");
     }
@@ -732,7 +832,8 @@ class Workflow : public CoopBase {
       auto r = env_.coop->Change(
           c->second, id, "notification",
           [&](Object& o) -> Status {
-            if (o.org != c->first.org) return Status::NotFound("no notification " + std::to_string(id));
+            if (o.org != c->first.org)
+              return Status::NotFound("no notification " + std::to_string(id));
             o.status = "read";
             return Status::Ok();
           },
@@ -753,35 +854,44 @@ class Workflow : public CoopBase {
     auto body = JsonBody(req, res);
     if (!body) return;
     std::string reason;
-    if (!StringMember(*body, "reason", &reason) || reason.empty()) return BadRequest(res, "reason is required");
+    if (!StringMember(*body, "reason", &reason) || reason.empty())
+      return BadRequest(res, "reason is required");
     auto moved = env_.coop->Change(
         c->second, PathId(req), "application",
         [&](Object& o) -> Status {
-          if (o.status != "open") return Status::InvalidArgument("the application was decided: " + o.status);
-          if (o.due_at && *o.due_at <= Now()) return Status::InvalidArgument("the objection period has ended");
+          if (o.status != "open")
+            return Status::InvalidArgument("the application was decided: " + o.status);
+          if (o.due_at && *o.due_at <= Now())
+            return Status::InvalidArgument("the objection period has ended");
           json d = Parse(o.data_json);
-          d["objections"].push_back({{"organisation", c->first.org}, {"reason", SanitizeUtf8(reason)}, {"at", FormatRfc3339(Now())}});
+          d["objections"].push_back({{"organisation", c->first.org},
+                                     {"reason", SanitizeUtf8(reason)},
+                                     {"at", FormatRfc3339(Now())}});
           o.data_json = Dump(d);
           return Status::Ok();
         },
         "objection", c->first.org);
     if (!moved) return StoreProblem(res, moved.error());
-    if (!env_.audit(&res, c->first.org, c->first.actor, "membership.object", std::to_string(moved->id), reason)) return;
+    if (!env_.audit(&res, c->first.org, c->first.actor, "membership.object",
+                    std::to_string(moved->id), reason))
+      return;
     Json(res, 201, Dump(WorkflowOut(*moved)));
   }
 
   void Withdraw(const httplib::Request& req, httplib::Response& res) {
     auto c = Caller(req, res, Permission::kManageDirectory);
     if (!c) return;
-    if (c->first.role != "admin") return Problem(res, 403, "Forbidden", "only an administrator withdraws the organisation");
+    if (c->first.role != "admin")
+      return Problem(res, 403, "Forbidden", "only an administrator withdraws the organisation");
     const std::string name = req.matches[1];
-    if (name != c->first.org) return Problem(res, 403, "Forbidden", "an organisation withdraws only itself");
+    if (name != c->first.org)
+      return Problem(res, 403, "Forbidden", "an organisation withdraws only itself");
     auto p = env_.coop->GetProfile(name);
     if (!p) return StoreProblem(res, p.error());
     if (p->membership != "member") return Problem(res, 409, "Conflict", name + " is not a member");
     if (!env_.audit(&res, c->first.org, c->first.actor, "membership.withdraw", name, "")) return;
-    coop::NotifyAgencies(*env_.coop, c->second, "membership.withdrawn", "organisation", 0, "withdrawn",
-                         name + " has withdrawn from the network", name);
+    coop::NotifyAgencies(*env_.coop, c->second, "membership.withdrawn", "organisation", 0,
+                         "withdrawn", name + " has withdrawn from the network", name);
     p->membership = "withdrawn";
     if (Status s = env_.coop->PutProfile(*p, c->first.actor); !s.ok()) return StoreProblem(res, s);
     Json(res, 200, Dump({{"name", name}, {"membership", "withdrawn"}}));
@@ -793,8 +903,11 @@ class Workflow : public CoopBase {
 void RegisterWorkflowRoutes(httplib::Server& http, const CoopEnv& env) {
   auto w = std::make_shared<Workflow>(env);
   using H = void (Workflow::*)(const httplib::Request&, httplib::Response&);
-  auto bind = [w](H h) { return [w, h](const httplib::Request& q, httplib::Response& s) { ((*w).*h)(q, s); }; };
-  auto typed = [w](void (Workflow::*h)(const std::string&, const httplib::Request&, httplib::Response&),
+  auto bind = [w](H h) {
+    return [w, h](const httplib::Request& q, httplib::Response& s) { ((*w).*h)(q, s); };
+  };
+  auto typed = [w](void (Workflow::*h)(const std::string&, const httplib::Request&,
+                                       httplib::Response&),
                    std::string type) {
     return [w, h, type](const httplib::Request& q, httplib::Response& s) { ((*w).*h)(type, q, s); };
   };

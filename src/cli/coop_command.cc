@@ -25,8 +25,8 @@ int RunEvidenceVerify(const EvidenceVerifyOptions& o) {
     buf << in.rdbuf();
     auto c = coop::VerifyPackage(buf.str(), o.key);
     if (c.ok) {
-      std::printf("%s: intact: %lld files as the manifest lists them, signed by node key %s\n", path.c_str(),
-                  static_cast<long long>(c.files), c.node_key.c_str());
+      std::printf("%s: intact: %lld files as the manifest lists them, signed by node key %s\n",
+                  path.c_str(), static_cast<long long>(c.files), c.node_key.c_str());
     } else {
       std::printf("%s: NOT intact:\n", path.c_str());
       for (const auto& p : c.problems) std::printf("  %s\n", p.c_str());
@@ -72,8 +72,8 @@ int RunDirectorySet(const DirectoryOptions& o, const store::StoreOpener& open_st
     std::fprintf(stderr, "lapis: %s\n", a.error().ToString().c_str());
     return kExitPartial;
   }
-  std::printf("%s\t%s\t%s\t%s\t%s\n", p->org.c_str(), p->kind.c_str(), p->country.c_str(), p->membership.c_str(),
-              p->data_json.c_str());
+  std::printf("%s\t%s\t%s\t%s\t%s\n", p->org.c_str(), p->kind.c_str(), p->country.c_str(),
+              p->membership.c_str(), p->data_json.c_str());
   return kExitOk;
 }
 

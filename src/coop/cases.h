@@ -14,7 +14,8 @@
 namespace lapis::coop {
 
 inline constexpr const char* kCaseStatuses[] = {"open", "investigating", "referred", "closed"};
-inline constexpr const char* kOutcomes[] = {"warning", "fine", "undertaking", "prosecution", "no-action"};
+inline constexpr const char* kOutcomes[] = {"warning", "fine", "undertaking", "prosecution",
+                                            "no-action"};
 
 // What the harm score is computed from: counted from the case's reports, or entered by the analyst.
 struct HarmInputs {
@@ -45,8 +46,8 @@ std::string WorstCategory(const HarmInputs& in);
 
 // What a case is made from or extended with.
 struct CaseSources {
-  std::vector<std::string> reports;    // evidence ids of the viewer's organisation
-  std::vector<int64_t> campaigns;      // campaign ids of the viewer's organisation
+  std::vector<std::string> reports;  // evidence ids of the viewer's organisation
+  std::vector<int64_t> campaigns;    // campaign ids of the viewer's organisation
   std::vector<std::pair<std::string, std::string>> indicators;  // (type, value)
 };
 
@@ -71,13 +72,14 @@ Result<Object> CreateCase(Coop& coop, const Viewer& v, const CaseInput& in, cons
 Result<Object> ExtendCase(Coop& coop, const Viewer& v, int64_t id, const CaseSources& src);
 // Changes the analyst's fields (summary, figures, assignees, status, outcome) of a case; data_json
 // of `change` holds only the fields to change. Scores the case again.
-Result<Object> UpdateCase(Coop& coop, const Viewer& v, int64_t id, int64_t version, const std::string& change_json);
+Result<Object> UpdateCase(Coop& coop, const Viewer& v, int64_t id, int64_t version,
+                          const std::string& change_json);
 
 // The links to every report the sources name (and to the campaigns and indicators themselves), for
 // objects other than cases that carry reports (shares, referrals).
 // `stats_json` (when given) gets their counts: reports, complaints, categories, countries.
 Result<std::vector<Link>> SourceLinks(Coop& coop, const std::string& org, const CaseSources& src,
-                                     std::string* stats_json = nullptr);
+                                      std::string* stats_json = nullptr);
 
 // "ORG/SHA256" of a report link, and back.
 std::string ReportTarget(const std::string& org, const std::string& sha256);

@@ -17,7 +17,8 @@ using store::SqlValue;
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
 
 constexpr const char* kObjectColumns =
-    "o.id, o.type, g.name, o.status, o.title, o.tlp, o.audience, o.score, o.due_at, o.parent_id, o.created_at, "
+    "o.id, o.type, g.name, o.status, o.title, o.tlp, o.audience, o.score, o.due_at, o.parent_id, "
+    "o.created_at, "
     "o.updated_at, o.version, o.data FROM coop_objects o JOIN organisations g ON g.id = o.org_id";
 
 Object ObjectFrom(const SqlRow& r) {
@@ -42,24 +43,29 @@ Object ObjectFrom(const SqlRow& r) {
 // "EXISTS (...)" restricting `o` to what holders of `principals` may see, with its parameters.
 std::string Visible(const Viewer& v, std::vector<SqlValue>* params) {
   auto p = ViewerPrincipals(v);
-  std::string sql = "EXISTS (SELECT 1 FROM coop_access a WHERE a.object_id = o.id AND a.principal IN (";
+  std::string sql =
+      "EXISTS (SELECT 1 FROM coop_access a WHERE a.object_id = o.id AND a.principal IN (";
   for (size_t i = 0; i < p.size(); ++i) {
     sql += i ? ",?" : "?";
     params->push_back(p[i]);
   }
-  sql += ")) AND NOT EXISTS (SELECT 1 FROM coop_access x WHERE x.object_id = o.id AND x.principal = ?)";
+  sql +=
+      ")) AND NOT EXISTS (SELECT 1 FROM coop_access x WHERE x.object_id = o.id AND x.principal = "
+      "?)";
   params->push_back("!org:" + v.org);
   return sql;
 }
 
 Result<int64_t> OrgId(SqlTx& tx, const std::string& org) {
-  auto r = tx.Query("finding the organisation", "SELECT id FROM organisations WHERE name = ?", {org});
+  auto r =
+      tx.Query("finding the organisation", "SELECT id FROM organisations WHERE name = ?", {org});
   if (!r) return Fail(r.error());
   if (r->empty()) return Fail(Status::NotFound("no organisation " + org));
   return (*r)[0].Int(0);
 }
 
-Result<std::optional<Object>> GetIn(SqlTx& tx, const Viewer& v, int64_t id, const std::string& type) {
+Result<std::optional<Object>> GetIn(SqlTx& tx, const Viewer& v, int64_t id,
+                                    const std::string& type) {
   std::vector<SqlValue> params{id};
   std::string sql = std::string("SELECT ") + kObjectColumns + " WHERE o.id = ? AND ";
   sql += Visible(v, &params);
@@ -73,17 +79,23 @@ Result<std::optional<Object>> GetIn(SqlTx& tx, const Viewer& v, int64_t id, cons
 
 Status PutAccessAndTerms(SqlTx& tx, int64_t id, const Object& o, const std::string& search_text) {
   for (const auto& p : AccessPrincipals(o.org, o.audience))
-    if (Status s = tx.Exec("sharing", "INSERT INTO coop_access(principal, object_id) VALUES (?, ?)", {p, id}); !s.ok())
+    if (Status s = tx.Exec("sharing", "INSERT INTO coop_access(principal, object_id) VALUES (?, ?)",
+                           {p, id});
+        !s.ok())
       return s;
   for (const auto& t : SearchTerms(o.title + " " + search_text))
-    if (Status s = tx.Exec("indexing", "INSERT INTO coop_terms(term, object_id) VALUES (?, ?)", {t, id}); !s.ok())
+    if (Status s =
+            tx.Exec("indexing", "INSERT INTO coop_terms(term, object_id) VALUES (?, ?)", {t, id});
+        !s.ok())
       return s;
   return Status::Ok();
 }
 
-Status AddEvent(SqlTx& tx, int64_t id, const Viewer& by, const std::string& action, const std::string& detail) {
+Status AddEvent(SqlTx& tx, int64_t id, const Viewer& by, const std::string& action,
+                const std::string& detail) {
   return tx.Exec("recording history",
-                 "INSERT INTO coop_events(object_id, at, org, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                 "INSERT INTO coop_events(object_id, at, org, actor, action, detail) VALUES (?, ?, "
+                 "?, ?, ?, ?)",
                  {id, Now(), by.org, by.actor, action, detail});
 }
 
@@ -115,35 +127,43 @@ Result<std::vector<std::string>> InsertLinks(SqlTx& tx, int64_t id, const std::v
 // Only members of the network share: an organisation outside it keeps its objects to itself (an
 // application to join is the exception: member agencies read it).
 Status CheckSharer(const Viewer& by, const Object& o) {
-  if (by.member || o.audience.kind == "organisation" || o.type == "application") return Status::Ok();
-  return Status::PermissionDenied(by.org + " is not a member of the network and shares with no one");
+  if (by.member || o.audience.kind == "organisation" || o.type == "application")
+    return Status::Ok();
+  return Status::PermissionDenied(by.org +
+                                  " is not a member of the network and shares with no one");
 }
 
 // Replaces the access rows of object `id`.
 Status Reshare(SqlTx& tx, int64_t id, const std::string& owner, const Audience& a) {
-  if (Status st = tx.Exec("resharing", "DELETE FROM coop_access WHERE object_id = ?", {id}); !st.ok()) return st;
+  if (Status st = tx.Exec("resharing", "DELETE FROM coop_access WHERE object_id = ?", {id});
+      !st.ok())
+    return st;
   for (const auto& p : AccessPrincipals(owner, a))
-    if (Status st = tx.Exec("sharing", "INSERT INTO coop_access(principal, object_id) VALUES (?, ?)", {p, id});
+    if (Status st = tx.Exec("sharing",
+                            "INSERT INTO coop_access(principal, object_id) VALUES (?, ?)", {p, id});
         !st.ok())
       return st;
   return Status::Ok();
 }
 
 // Writes `o` over the stored version `cur` (same id), with its history entry.
-Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o, const std::string* search_text,
-              const std::string& action, const std::string& detail) {
+Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o,
+              const std::string* search_text, const std::string& action,
+              const std::string& detail) {
   if (AudienceJson(o.audience) != AudienceJson(cur.audience) || o.tlp != cur.tlp)
     if (Status st = CheckSharer(by, o); !st.ok()) return st;
   o.org = cur.org;
   o.created_at = cur.created_at;
   o.updated_at = std::max(Now(), cur.updated_at);
   o.version = cur.version + 1;
-  auto r = tx.Query("updating",
-                    "UPDATE coop_objects SET status = ?, title = ?, tlp = ?, audience = ?, score = ?, due_at = ?, "
-                    "updated_at = ?, version = ?, data = ? WHERE id = ? AND version = ? RETURNING id",
-                    {o.status, o.title, std::string(TlpName(o.tlp)), AudienceJson(o.audience), o.score,
-                     o.due_at ? SqlValue(*o.due_at) : SqlValue(), o.updated_at, o.version, o.data_json, o.id,
-                     cur.version});
+  auto r =
+      tx.Query("updating",
+               "UPDATE coop_objects SET status = ?, title = ?, tlp = ?, audience = ?, score = ?, "
+               "due_at = ?, "
+               "updated_at = ?, version = ?, data = ? WHERE id = ? AND version = ? RETURNING id",
+               {o.status, o.title, std::string(TlpName(o.tlp)), AudienceJson(o.audience), o.score,
+                o.due_at ? SqlValue(*o.due_at) : SqlValue(), o.updated_at, o.version, o.data_json,
+                o.id, cur.version});
   if (!r) return r.error();
   if (r->empty()) return Status::AlreadyExists("changed by someone else meanwhile; read it again");
   const bool reshare = o.tlp != cur.tlp || AudienceJson(o.audience) != AudienceJson(cur.audience);
@@ -151,10 +171,11 @@ Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o, const s
     if (Status st = Reshare(tx, o.id, o.org, o.audience); !st.ok()) return st;
     // Tasks and notes follow their case: its marking and audience, and its owner when another
     // organisation wrote them.
-    auto kids = tx.Query("finding children",
-                         "SELECT o.id, g.name FROM coop_objects o JOIN organisations g ON g.id = o.org_id "
-                         "WHERE o.parent_id = ?",
-                         {o.id});
+    auto kids =
+        tx.Query("finding children",
+                 "SELECT o.id, g.name FROM coop_objects o JOIN organisations g ON g.id = o.org_id "
+                 "WHERE o.parent_id = ?",
+                 {o.id});
     if (!kids) return kids.error();
     for (const auto& k : *kids) {
       Audience a = o.audience;
@@ -162,17 +183,21 @@ Status SaveIn(SqlTx& tx, const Viewer& by, const Object& cur, Object& o, const s
         if (a.kind == "organisation") a.kind = "organisations";
         a.orgs.push_back(o.org);
       }
-      if (Status st = tx.Exec("resharing", "UPDATE coop_objects SET tlp = ?, audience = ? WHERE id = ?",
-                              {std::string(TlpName(o.tlp)), AudienceJson(a), k.Int(0)});
+      if (Status st =
+              tx.Exec("resharing", "UPDATE coop_objects SET tlp = ?, audience = ? WHERE id = ?",
+                      {std::string(TlpName(o.tlp)), AudienceJson(a), k.Int(0)});
           !st.ok())
         return st;
       if (Status st = Reshare(tx, k.Int(0), k.Text(1), a); !st.ok()) return st;
     }
   }
   if (search_text) {
-    if (Status st = tx.Exec("reindexing", "DELETE FROM coop_terms WHERE object_id = ?", {o.id}); !st.ok()) return st;
+    if (Status st = tx.Exec("reindexing", "DELETE FROM coop_terms WHERE object_id = ?", {o.id});
+        !st.ok())
+      return st;
     for (const auto& t : SearchTerms(o.title + " " + *search_text))
-      if (Status st = tx.Exec("indexing", "INSERT INTO coop_terms(term, object_id) VALUES (?, ?)", {t, o.id});
+      if (Status st = tx.Exec("indexing", "INSERT INTO coop_terms(term, object_id) VALUES (?, ?)",
+                              {t, o.id});
           !st.ok())
         return st;
   }
@@ -195,8 +220,10 @@ std::vector<std::string> SearchTerms(const std::string& text) {
     cur.clear();
   };
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c >= 0x80) cur += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    else flush();
+    if (std::isalnum(c) || c >= 0x80)
+      cur += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    else
+      flush();
   }
   flush();
   return {terms.begin(), terms.end()};
@@ -204,14 +231,16 @@ std::vector<std::string> SearchTerms(const std::string& text) {
 
 // --- directory ------------------------------------------------------------------------------
 
-Result<Viewer> Coop::ViewerFor(const std::string& org, const std::string& role, const std::string& actor) {
+Result<Viewer> Coop::ViewerFor(const std::string& org, const std::string& role,
+                               const std::string& actor) {
   Viewer v;
   v.org = org;
   v.role = role;
   v.actor = actor;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
     auto p = tx.Query("reading the profile",
-                      "SELECT p.kind, p.membership FROM organisations g LEFT JOIN org_profiles p ON p.org_id = g.id "
+                      "SELECT p.kind, p.membership FROM organisations g LEFT JOIN org_profiles p "
+                      "ON p.org_id = g.id "
                       "WHERE g.name = ?",
                       {org});
     if (!p) return p.error();
@@ -219,11 +248,12 @@ Result<Viewer> Coop::ViewerFor(const std::string& org, const std::string& role, 
     const SqlRow& r = (*p)[0];
     v.agency = r.Null(0) || r.Text(0) == "agency";
     v.member = r.Null(1) || r.Text(1) == "member";
-    auto g = tx.Query("reading groups",
-                      "SELECT o.id FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
-                      "WHERE l.kind = 'member' AND l.target = ? AND o.type = 'group' AND o.status = 'active' "
-                      "ORDER BY o.id",
-                      {org});
+    auto g = tx.Query(
+        "reading groups",
+        "SELECT o.id FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
+        "WHERE l.kind = 'member' AND l.target = ? AND o.type = 'group' AND o.status = 'active' "
+        "ORDER BY o.id",
+        {org});
     if (!g) return g.error();
     for (const auto& row : *g) v.groups.push_back(row.Int(0));
     return Status::Ok();
@@ -235,10 +265,11 @@ Result<Viewer> Coop::ViewerFor(const std::string& org, const std::string& role, 
 Result<Profile> Coop::GetProfile(const std::string& org) {
   Profile p;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("reading the profile",
-                      "SELECT g.name, p.kind, p.country, p.membership, p.data, p.updated_at, g.created_at "
-                      "FROM organisations g LEFT JOIN org_profiles p ON p.org_id = g.id WHERE g.name = ?",
-                      {org});
+    auto r = tx.Query(
+        "reading the profile",
+        "SELECT g.name, p.kind, p.country, p.membership, p.data, p.updated_at, g.created_at "
+        "FROM organisations g LEFT JOIN org_profiles p ON p.org_id = g.id WHERE g.name = ?",
+        {org});
     if (!r) return r.error();
     if (r->empty()) return Status::NotFound("no organisation " + org);
     const SqlRow& row = (*r)[0];
@@ -259,22 +290,26 @@ Result<Profile> Coop::GetProfile(const std::string& org) {
 }
 
 Status Coop::PutProfile(const Profile& p, const std::string& actor) {
-  if (std::none_of(std::begin(kOrgKinds), std::end(kOrgKinds), [&](const char* k) { return p.kind == k; }))
+  if (std::none_of(std::begin(kOrgKinds), std::end(kOrgKinds),
+                   [&](const char* k) { return p.kind == k; }))
     return Status::InvalidArgument("kind must be agency or partner");
-  if (std::none_of(std::begin(kMemberships), std::end(kMemberships), [&](const char* k) { return p.membership == k; }))
+  if (std::none_of(std::begin(kMemberships), std::end(kMemberships),
+                   [&](const char* k) { return p.membership == k; }))
     return Status::InvalidArgument("membership must be applicant, member, refused or withdrawn");
-  if (!p.country.empty() && (p.country.size() != 2 || !std::isupper(static_cast<unsigned char>(p.country[0])) ||
-                             !std::isupper(static_cast<unsigned char>(p.country[1]))))
+  if (!p.country.empty() &&
+      (p.country.size() != 2 || !std::isupper(static_cast<unsigned char>(p.country[0])) ||
+       !std::isupper(static_cast<unsigned char>(p.country[1]))))
     return Status::InvalidArgument("country must be an ISO 3166-1 alpha-2 code such as FR");
   return db_.Write([&](SqlTx& tx) -> Status {
     auto id = OrgId(tx, p.org);
     if (!id) return id.error();
-    if (Status s = tx.Exec("writing the profile",
-                           "INSERT INTO org_profiles(org_id, kind, country, membership, data, updated_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id) DO UPDATE SET kind = excluded.kind, "
-                           "country = excluded.country, membership = excluded.membership, data = excluded.data, "
-                           "updated_at = excluded.updated_at",
-                           {*id, p.kind, p.country, p.membership, p.data_json, Now()});
+    if (Status s = tx.Exec(
+            "writing the profile",
+            "INSERT INTO org_profiles(org_id, kind, country, membership, data, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id) DO UPDATE SET kind = excluded.kind, "
+            "country = excluded.country, membership = excluded.membership, data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            {*id, p.kind, p.country, p.membership, p.data_json, Now()});
         !s.ok())
       return s;
     (void)actor;
@@ -283,11 +318,13 @@ Status Coop::PutProfile(const Profile& p, const std::string& actor) {
 }
 
 Result<std::vector<Profile>> Coop::ListProfiles(const std::string& text, const std::string& kind,
-                                                const std::string& country, const std::string& membership) {
+                                                const std::string& country,
+                                                const std::string& membership) {
   std::vector<Profile> out;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
     std::string sql =
-        "SELECT g.name, COALESCE(p.kind, 'agency'), COALESCE(p.country, ''), COALESCE(p.membership, 'member'), "
+        "SELECT g.name, COALESCE(p.kind, 'agency'), COALESCE(p.country, ''), "
+        "COALESCE(p.membership, 'member'), "
         "COALESCE(p.data, '{}'), COALESCE(p.updated_at, g.created_at) FROM organisations g "
         "LEFT JOIN org_profiles p ON p.org_id = g.id WHERE 1 = 1";
     std::vector<SqlValue> params;
@@ -345,13 +382,24 @@ Result<Object> Coop::Create(const Viewer& by, Object o, const std::string& searc
       if (!parent) return parent.error();
       if (!*parent) return Status::NotFound("no object " + std::to_string(o.parent_id));
     }
-    std::vector<SqlValue> params{o.type, *org, o.parent_id ? SqlValue(o.parent_id) : SqlValue(), o.status, o.title,
-                                 std::string(TlpName(o.tlp)), AudienceJson(o.audience), o.score,
-                                 o.due_at ? SqlValue(*o.due_at) : SqlValue(), o.created_at, o.updated_at, o.data_json};
-    auto r = tx.Query("creating", "INSERT INTO coop_objects(type, org_id, parent_id, status, title, tlp, audience, "
-                                  "score, due_at, created_at, updated_at, version, data) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
-                      params);
+    std::vector<SqlValue> params{o.type,
+                                 *org,
+                                 o.parent_id ? SqlValue(o.parent_id) : SqlValue(),
+                                 o.status,
+                                 o.title,
+                                 std::string(TlpName(o.tlp)),
+                                 AudienceJson(o.audience),
+                                 o.score,
+                                 o.due_at ? SqlValue(*o.due_at) : SqlValue(),
+                                 o.created_at,
+                                 o.updated_at,
+                                 o.data_json};
+    auto r =
+        tx.Query("creating",
+                 "INSERT INTO coop_objects(type, org_id, parent_id, status, title, tlp, audience, "
+                 "score, due_at, created_at, updated_at, version, data) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+                 params);
     if (!r) return r.error();
     o.id = (*r)[0].Int(0);
     if (Status st = PutAccessAndTerms(tx, o.id, o, search_text); !st.ok()) return st;
@@ -432,7 +480,8 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     }
   }
   sql += " AND " + Visible(v, &params);
-  sql += q.by_score ? " ORDER BY o.score DESC, o.id DESC" : " ORDER BY o.updated_at DESC, o.id DESC";
+  sql +=
+      q.by_score ? " ORDER BY o.score DESC, o.id DESC" : " ORDER BY o.updated_at DESC, o.id DESC";
   sql += " LIMIT ?";
   params.push_back(static_cast<int64_t>(q.limit + 1));
   ObjectPage page;
@@ -446,13 +495,15 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
   if (page.items.size() > q.limit) {
     page.items.resize(q.limit);
     const Object& last = page.items.back();
-    page.next_cursor = q.by_score ? "s:" + FormatScore(last.score) + ":" + std::to_string(last.id)
-                                  : "u:" + std::to_string(last.updated_at) + ":" + std::to_string(last.id);
+    page.next_cursor = q.by_score
+                           ? "s:" + FormatScore(last.score) + ":" + std::to_string(last.id)
+                           : "u:" + std::to_string(last.updated_at) + ":" + std::to_string(last.id);
   }
   return page;
 }
 
-Result<int64_t> Coop::CountOwned(const Viewer& v, const std::string& type, const std::string& status) {
+Result<int64_t> Coop::CountOwned(const Viewer& v, const std::string& type,
+                                 const std::string& status) {
   int64_t n = 0;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
     auto r = tx.Query("counting",
@@ -479,8 +530,8 @@ Result<Object> Coop::Update(const Viewer& by, const Object& o, const std::string
     if ((*cur)->org != by.org)
       return Status::PermissionDenied("only " + (*cur)->org + ", which created it, may change it");
     if (o.version && o.version != (*cur)->version)
-      return Status::AlreadyExists("changed by someone else meanwhile (version " + std::to_string((*cur)->version) +
-                                   "); read it again");
+      return Status::AlreadyExists("changed by someone else meanwhile (version " +
+                                   std::to_string((*cur)->version) + "); read it again");
     out = o;
     return SaveIn(tx, by, **cur, out, &search_text, action, detail);
   });
@@ -488,8 +539,9 @@ Result<Object> Coop::Update(const Viewer& by, const Object& o, const std::string
   return out;
 }
 
-Result<Object> Coop::Change(const Viewer& by, int64_t id, const std::string& type, const Mutation& fn,
-                            const std::string& action, const std::string& detail,
+Result<Object> Coop::Change(const Viewer& by, int64_t id, const std::string& type,
+                            const Mutation& fn, const std::string& action,
+                            const std::string& detail,
                             const std::optional<std::string>& search_text) {
   Object out;
   Status s = db_.Write([&](SqlTx& tx) -> Status {
@@ -527,7 +579,8 @@ Result<std::vector<int64_t>> Coop::LinkedAny(const std::string& type, const std:
 Result<std::optional<Object>> Coop::GetAny(int64_t id) {
   std::optional<Object> out;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("reading an object", std::string("SELECT ") + kObjectColumns + " WHERE o.id = ?", {id});
+    auto r = tx.Query("reading an object",
+                      std::string("SELECT ") + kObjectColumns + " WHERE o.id = ?", {id});
     if (!r) return r.error();
     if (!r->empty()) out = ObjectFrom((*r)[0]);
     return Status::Ok();
@@ -536,12 +589,13 @@ Result<std::optional<Object>> Coop::GetAny(int64_t id) {
   return out;
 }
 
-Result<std::vector<int64_t>> Coop::Due(const std::string& type, const std::string& status, int64_t now,
-                                       size_t limit) {
+Result<std::vector<int64_t>> Coop::Due(const std::string& type, const std::string& status,
+                                       int64_t now, size_t limit) {
   std::vector<int64_t> out;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
     auto r = tx.Query("finding due objects",
-                      "SELECT id FROM coop_objects WHERE type = ? AND status = ? AND due_at <= ? ORDER BY id LIMIT ?",
+                      "SELECT id FROM coop_objects WHERE type = ? AND status = ? AND due_at <= ? "
+                      "ORDER BY id LIMIT ?",
                       {type, status, now, static_cast<int64_t>(limit)});
     if (!r) return r.error();
     for (const auto& row : *r) out.push_back(row.Int(0));
@@ -581,9 +635,10 @@ Result<int64_t> Coop::RemoveLinks(const Viewer& by, int64_t id, const std::vecto
     if ((*cur)->org != by.org)
       return Status::PermissionDenied("only " + (*cur)->org + ", which created it, may change it");
     for (const auto& l : links) {
-      auto r = tx.Query("unlinking",
-                        "DELETE FROM coop_links WHERE object_id = ? AND kind = ? AND target = ? RETURNING target",
-                        {id, l.kind, l.target});
+      auto r = tx.Query(
+          "unlinking",
+          "DELETE FROM coop_links WHERE object_id = ? AND kind = ? AND target = ? RETURNING target",
+          {id, l.kind, l.target});
       if (!r) return r.error();
       removed += static_cast<int64_t>(r->size());
     }
@@ -600,10 +655,11 @@ Result<std::vector<Link>> Coop::ListLinks(const Viewer& v, int64_t id, const std
     auto cur = GetIn(tx, v, id, "");
     if (!cur) return cur.error();
     if (!*cur) return Status::NotFound("no object " + std::to_string(id));
-    auto r = tx.Query("reading links",
-                      "SELECT kind, target, added_at, added_by FROM coop_links WHERE object_id = ? AND kind = ? "
-                      "AND target > ? ORDER BY target LIMIT ?",
-                      {id, kind, after, static_cast<int64_t>(limit)});
+    auto r = tx.Query(
+        "reading links",
+        "SELECT kind, target, added_at, added_by FROM coop_links WHERE object_id = ? AND kind = ? "
+        "AND target > ? ORDER BY target LIMIT ?",
+        {id, kind, after, static_cast<int64_t>(limit)});
     if (!r) return r.error();
     for (const auto& row : *r) out.push_back({row.Text(0), row.Text(1), row.Int(2), row.Text(3)});
     return Status::Ok();
@@ -618,7 +674,9 @@ Result<int64_t> Coop::CountLinks(const Viewer& v, int64_t id, const std::string&
     auto cur = GetIn(tx, v, id, "");
     if (!cur) return cur.error();
     if (!*cur) return Status::NotFound("no object " + std::to_string(id));
-    auto r = tx.Query("counting links", "SELECT COUNT(*) FROM coop_links WHERE object_id = ? AND kind = ?", {id, kind});
+    auto r =
+        tx.Query("counting links",
+                 "SELECT COUNT(*) FROM coop_links WHERE object_id = ? AND kind = ?", {id, kind});
     if (!r) return r.error();
     n = (*r)[0].Int(0);
     return Status::Ok();
@@ -627,13 +685,15 @@ Result<int64_t> Coop::CountLinks(const Viewer& v, int64_t id, const std::string&
   return n;
 }
 
-Result<bool> Coop::HasLink(const Viewer& v, int64_t id, const std::string& kind, const std::string& target) {
+Result<bool> Coop::HasLink(const Viewer& v, int64_t id, const std::string& kind,
+                           const std::string& target) {
   bool has = false;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
     auto cur = GetIn(tx, v, id, "");
     if (!cur) return cur.error();
     if (!*cur) return Status::NotFound("no object " + std::to_string(id));
-    auto r = tx.Query("reading a link", "SELECT 1 FROM coop_links WHERE object_id = ? AND kind = ? AND target = ?",
+    auto r = tx.Query("reading a link",
+                      "SELECT 1 FROM coop_links WHERE object_id = ? AND kind = ? AND target = ?",
                       {id, kind, target});
     if (!r) return r.error();
     has = !r->empty();
@@ -650,18 +710,21 @@ Result<std::vector<Event>> Coop::Events(const Viewer& v, int64_t id) {
     if (!cur) return cur.error();
     if (!*cur) return Status::NotFound("no object " + std::to_string(id));
     auto r = tx.Query("reading history",
-                      "SELECT id, at, org, actor, action, detail FROM coop_events WHERE object_id = ? ORDER BY id "
+                      "SELECT id, at, org, actor, action, detail FROM coop_events WHERE object_id "
+                      "= ? ORDER BY id "
                       "LIMIT 10000",
                       {id});
     if (!r) return r.error();
-    for (const auto& row : *r) out.push_back({row.Int(0), row.Int(1), row.Text(2), row.Text(3), row.Text(4), row.Text(5)});
+    for (const auto& row : *r)
+      out.push_back({row.Int(0), row.Int(1), row.Text(2), row.Text(3), row.Text(4), row.Text(5)});
     return Status::Ok();
   });
   if (!s.ok()) return Fail(s);
   return out;
 }
 
-Status Coop::Record(const Viewer& by, int64_t id, const std::string& action, const std::string& detail) {
+Status Coop::Record(const Viewer& by, int64_t id, const std::string& action,
+                    const std::string& detail) {
   return db_.Write([&](SqlTx& tx) -> Status {
     auto cur = GetIn(tx, by, id, "");
     if (!cur) return cur.error();
@@ -670,11 +733,13 @@ Status Coop::Record(const Viewer& by, int64_t id, const std::string& action, con
   });
 }
 
-Result<std::vector<int64_t>> Coop::Linked(const Viewer& v, const std::string& type, const std::string& kind,
-                                          const std::string& target, size_t limit) {
+Result<std::vector<int64_t>> Coop::Linked(const Viewer& v, const std::string& type,
+                                          const std::string& kind, const std::string& target,
+                                          size_t limit) {
   std::vector<SqlValue> params{type, kind, target};
   std::string sql =
-      "SELECT o.id FROM coop_objects o WHERE o.type = ? AND o.id IN (SELECT object_id FROM coop_links WHERE kind = ? "
+      "SELECT o.id FROM coop_objects o WHERE o.type = ? AND o.id IN (SELECT object_id FROM "
+      "coop_links WHERE kind = ? "
       "AND target = ?) AND " +
       Visible(v, &params) + " ORDER BY o.id DESC LIMIT ?";
   params.push_back(static_cast<int64_t>(limit));

@@ -36,7 +36,8 @@ class CoopContract : public ::testing::TestWithParam<std::string> {
     return v ? *v : Viewer{};
   }
 
-  Object Make(const std::string& org, const std::string& title, Tlp tlp, Audience a, double score = 0) {
+  Object Make(const std::string& org, const std::string& title, Tlp tlp, Audience a,
+              double score = 0) {
     Object o;
     o.type = "case";
     o.status = "open";
@@ -134,7 +135,8 @@ TEST_P(CoopContract, GroupsShareWithTheirMembersOnly) {
   g.title = "operation blue";
   g.tlp = Tlp::kGreen;
   g.audience = Kind("network");
-  auto group = coop_->Create(V("agency-a"), g, "", {{"member", "agency-a"}, {"member", "partner-p"}});
+  auto group =
+      coop_->Create(V("agency-a"), g, "", {{"member", "agency-a"}, {"member", "partner-p"}});
   ASSERT_TRUE(group) << group.error().ToString();
   Audience a;
   a.kind = "groups";
@@ -148,11 +150,13 @@ TEST_P(CoopContract, OnlyTheOriginatorChangesAnObjectAndStaleVersionsAreRefused)
   auto o = Make("agency-a", "shared", Tlp::kGreen, Kind("agencies"));
   Object ch = o;
   ch.title = "renamed";
-  EXPECT_EQ(coop_->Update(V("agency-b"), ch, "", "update", "").error().code(), Status::Code::kPermissionDenied);
+  EXPECT_EQ(coop_->Update(V("agency-b"), ch, "", "update", "").error().code(),
+            Status::Code::kPermissionDenied);
   auto r = coop_->Update(V("agency-a"), ch, "fresh words", "update", "");
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_EQ(r->version, 2);
-  EXPECT_EQ(coop_->Update(V("agency-a"), ch, "", "update", "").error().code(), Status::Code::kAlreadyExists);
+  EXPECT_EQ(coop_->Update(V("agency-a"), ch, "", "update", "").error().code(),
+            Status::Code::kAlreadyExists);
   ObjectQuery q;
   q.type = "case";
   q.text = "fresh";
@@ -172,7 +176,8 @@ TEST_P(CoopContract, OnlyTheOriginatorChangesAnObjectAndStaleVersionsAreRefused)
 }
 
 TEST_P(CoopContract, PagesByScoreVisitEveryObjectOnce) {
-  for (int i = 0; i < 25; ++i) Make("agency-a", "case " + std::to_string(i), Tlp::kAmber, Kind("organisation"), i % 7);
+  for (int i = 0; i < 25; ++i)
+    Make("agency-a", "case " + std::to_string(i), Tlp::kAmber, Kind("organisation"), i % 7);
   ObjectQuery q;
   q.type = "case";
   q.by_score = true;
@@ -241,8 +246,9 @@ TEST_P(CoopContract, CasesCollectCampaignReportsAndScoreThem) {
   EXPECT_FALSE(CreateCase(*coop_, V("agency-b"), in, src));
   // Closing needs an outcome.
   EXPECT_FALSE(UpdateCase(*coop_, V("agency-a"), c->id, 0, R"({"status": "closed"})"));
-  auto closed = UpdateCase(*coop_, V("agency-a"), c->id, 0,
-                           R"({"status": "closed", "outcome": {"kind": "fine", "detail": "EUR 50,000"}})");
+  auto closed =
+      UpdateCase(*coop_, V("agency-a"), c->id, 0,
+                 R"({"status": "closed", "outcome": {"kind": "fine", "detail": "EUR 50,000"}})");
   ASSERT_TRUE(closed) << closed.error().ToString();
   EXPECT_EQ(closed->status, "closed");
 }

@@ -32,8 +32,8 @@ std::string Hex(const std::string& bytes) {
 bool Unhex(const std::string& hex, std::string* out) {
   out->assign(hex.size() / 2, '\0');
   size_t n = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out->data()), out->size(), hex.data(), hex.size(), nullptr, &n,
-                     nullptr) != 0 ||
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(out->data()), out->size(), hex.data(),
+                     hex.size(), nullptr, &n, nullptr) != 0 ||
       n != out->size())
     return false;
   return true;
@@ -52,7 +52,8 @@ la_ssize_t AppendToString(archive*, void* out, const void* buf, size_t n) {
 }
 
 Status AddEntry(archive* a, const std::string& path, const std::string& bytes, time_t mtime) {
-  std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
+  std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(),
+                                                             archive_entry_free);
   archive_entry_set_pathname(e.get(), path.c_str());
   archive_entry_set_size(e.get(), static_cast<la_int64_t>(bytes.size()));
   archive_entry_set_filetype(e.get(), AE_IFREG);
@@ -60,7 +61,8 @@ Status AddEntry(archive* a, const std::string& path, const std::string& bytes, t
   archive_entry_set_mtime(e.get(), mtime, 0);
   if (archive_write_header(a, e.get()) != ARCHIVE_OK)
     return Status::Internal(std::string("zip: ") + archive_error_string(a));
-  if (!bytes.empty() && archive_write_data(a, bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size()))
+  if (!bytes.empty() &&
+      archive_write_data(a, bytes.data(), bytes.size()) != static_cast<la_ssize_t>(bytes.size()))
     return Status::Internal(std::string("zip: ") + archive_error_string(a));
   return Status::Ok();
 }
@@ -89,7 +91,8 @@ Result<NodeKey> LoadOrCreateNodeKey(const std::string& data_dir) {
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return Fail(Status::IoError("cannot write " + tmp + ": " + strerror(errno)));
     std::string line = Hex(seed) + "\n";
-    bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
+    bool ok =
+        write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
     close(fd);
     if (!ok || link(tmp.c_str(), path.c_str()) != 0) {
       unlink(tmp.c_str());
@@ -105,8 +108,8 @@ Result<NodeKey> LoadOrCreateNodeKey(const std::string& data_dir) {
   return k;
 }
 
-Result<std::string> BuildPackage(const std::vector<PackageFile>& files, const std::string& manifest_json,
-                                 const NodeKey& key) {
+Result<std::string> BuildPackage(const std::vector<PackageFile>& files,
+                                 const std::string& manifest_json, const NodeKey& key) {
   json manifest = json::parse(manifest_json, nullptr, false);
   if (!manifest.is_object()) return Fail(Status::Internal("package manifest is not a JSON object"));
   manifest["format"] = kPackageFormat;
@@ -119,7 +122,8 @@ Result<std::string> BuildPackage(const std::vector<PackageFile>& files, const st
   }
   if (total > kMaxPackageBytes)
     return Fail(Status::InvalidArgument("the package would hold " + std::to_string(total >> 20) +
-                                        " MiB; export at most " + std::to_string(kMaxPackageBytes >> 20) + " MiB"));
+                                        " MiB; export at most " +
+                                        std::to_string(kMaxPackageBytes >> 20) + " MiB"));
   manifest["files"] = list;
   const std::string m = manifest.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   std::string sig(crypto_sign_BYTES, '\0');
@@ -201,7 +205,8 @@ PackageCheck VerifyPackage(const std::string& zip_bytes, const std::string& pinn
     return c;
   }
   json m = json::parse(manifest_text, nullptr, false);
-  if (!m.is_object() || m.value("format", "") != kPackageFormat || !m.contains("files") || !m["files"].is_array()) {
+  if (!m.is_object() || m.value("format", "") != kPackageFormat || !m.contains("files") ||
+      !m["files"].is_array()) {
     problem("manifest.json is not a " + std::string(kPackageFormat) + " manifest");
     return c;
   }
@@ -212,10 +217,10 @@ PackageCheck VerifyPackage(const std::string& zip_bytes, const std::string& pinn
   } else if (!pinned_key_hex.empty() && ToLower(pinned_key_hex) != ToLower(c.node_key)) {
     problem("signed by node key " + c.node_key + ", not by the expected " + pinned_key_hex);
   } else if (!Unhex(sig_hex, &sig) || sig.size() != crypto_sign_BYTES ||
-             crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig.data()),
-                                         reinterpret_cast<const unsigned char*>(manifest_text.data()),
-                                         manifest_text.size(),
-                                         reinterpret_cast<const unsigned char*>(key.data())) != 0) {
+             crypto_sign_verify_detached(
+                 reinterpret_cast<const unsigned char*>(sig.data()),
+                 reinterpret_cast<const unsigned char*>(manifest_text.data()), manifest_text.size(),
+                 reinterpret_cast<const unsigned char*>(key.data())) != 0) {
     problem("manifest.sig: the manifest's signature does not verify");
   }
   std::set<std::string> listed{"manifest.json", "manifest.sig"};
@@ -237,9 +242,11 @@ PackageCheck VerifyPackage(const std::string& zip_bytes, const std::string& pinn
       problem(path + ": content differs from the manifest (SHA-256 " + it->second.first + ", " +
               std::to_string(it->second.second) + " bytes)");
     // Evidence is content-addressed: evidence/SHA.eml must hash to SHA.
-    if (path.rfind("evidence/", 0) == 0 && path.size() > 13 && path.compare(path.size() - 4, 4, ".eml") == 0) {
+    if (path.rfind("evidence/", 0) == 0 && path.size() > 13 &&
+        path.compare(path.size() - 4, 4, ".eml") == 0) {
       std::string named = path.substr(9, path.size() - 13);
-      if (named != it->second.first) problem(path + ": the message's SHA-256 is " + it->second.first);
+      if (named != it->second.first)
+        problem(path + ": the message's SHA-256 is " + it->second.first);
     }
   }
   for (const auto& [path, info] : seen)

@@ -24,15 +24,15 @@ struct NodeKey {
 Result<NodeKey> LoadOrCreateNodeKey(const std::string& data_dir);
 
 struct PackageFile {
-  std::string path;   // inside the zip: evidence/SHA.eml, analysis/SHA.json, personal/SHA.json, ...
+  std::string path;  // inside the zip: evidence/SHA.eml, analysis/SHA.json, personal/SHA.json, ...
   std::string bytes;
 };
 
 // A zip holding `files`, then manifest.json (`manifest` with "files": path, sha256 and size of
 // each added) and manifest.sig (the manifest's Ed25519 signature, hex).
 // `manifest_json` is a JSON object without "files"; "format" and "node_key" are set here.
-Result<std::string> BuildPackage(const std::vector<PackageFile>& files, const std::string& manifest_json,
-                                 const NodeKey& key);
+Result<std::string> BuildPackage(const std::vector<PackageFile>& files,
+                                 const std::string& manifest_json, const NodeKey& key);
 
 struct PackageCheck {
   bool ok = false;

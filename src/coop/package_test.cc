@@ -28,9 +28,10 @@ class Package : public ::testing::Test {
 
   std::string Build() {
     const std::string msg = "From: a@example.com\r\nSubject: win\r\n\r\nclick here\r\n";
-    std::vector<PackageFile> files{{"evidence/" + Sha256Hex(msg) + ".eml", msg},
-                                   {"analysis/" + Sha256Hex(msg) + ".json", "{\"category\":\"phishing\"}"},
-                                   {"custody.json", "[]"}};
+    std::vector<PackageFile> files{
+        {"evidence/" + Sha256Hex(msg) + ".eml", msg},
+        {"analysis/" + Sha256Hex(msg) + ".json", "{\"category\":\"phishing\"}"},
+        {"custody.json", "[]"}};
     auto zip = BuildPackage(files, R"({"case": {"id": 1}})", key_);
     EXPECT_TRUE(zip) << zip.error().ToString();
     return zip ? *zip : "";
@@ -95,7 +96,8 @@ std::string Repack(const std::string& zip, const std::string& extra_path) {
   char buf[4096];
   while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
     std::string data;
-    for (la_ssize_t n; (n = archive_read_data(r, buf, sizeof buf)) > 0;) data.append(buf, static_cast<size_t>(n));
+    for (la_ssize_t n; (n = archive_read_data(r, buf, sizeof buf)) > 0;)
+      data.append(buf, static_cast<size_t>(n));
     archive_write_header(w, e);
     archive_write_data(w, data.data(), data.size());
   }
@@ -137,7 +139,8 @@ TEST_F(Package, ASignatureByAnotherKeyIsRefusedWhenAKeyIsPinned) {
 }
 
 TEST_F(Package, GarbageIsAClearProblemNotACrash) {
-  for (std::string junk : {std::string(), std::string("PK\x03\x04garbage"), std::string(10000, '\xff')}) {
+  for (std::string junk :
+       {std::string(), std::string("PK\x03\x04garbage"), std::string(10000, '\xff')}) {
     auto c = VerifyPackage(junk, "");
     EXPECT_FALSE(c.ok);
     EXPECT_FALSE(c.problems.empty());

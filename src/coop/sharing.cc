@@ -29,16 +29,20 @@ Status CheckMarking(Tlp t, const Audience& a) {
   if (a.kind == "groups" && a.groups.empty())
     return Status::InvalidArgument("an audience of groups names at least one group");
   if (a.kind == "organisation" && (!a.orgs.empty() || !a.groups.empty()))
-    return Status::InvalidArgument("the audience \"organisation\" names no one else; use \"organisations\"");
+    return Status::InvalidArgument(
+        "the audience \"organisation\" names no one else; use \"organisations\"");
   if ((a.kind == "agencies" || a.kind == "network") && !a.groups.empty())
     return Status::InvalidArgument("groups go with the audience \"groups\"");
   for (const auto& o : a.orgs)
     if (o.empty()) return Status::InvalidArgument("an empty organisation name in the audience");
-  if ((t == Tlp::kRed || t == Tlp::kAmberStrict) && a.kind != "organisation" && a.kind != "organisations")
-    return Status::InvalidArgument(std::string("TLP:") + TlpName(t) +
-                                   " goes to named organisations only (audience \"organisations\")");
+  if ((t == Tlp::kRed || t == Tlp::kAmberStrict) && a.kind != "organisation" &&
+      a.kind != "organisations")
+    return Status::InvalidArgument(
+        std::string("TLP:") + TlpName(t) +
+        " goes to named organisations only (audience \"organisations\")");
   if (t == Tlp::kAmber && (a.kind == "agencies" || a.kind == "network"))
-    return Status::InvalidArgument("TLP:AMBER goes to named organisations or groups, not to the whole network");
+    return Status::InvalidArgument(
+        "TLP:AMBER goes to named organisations or groups, not to the whole network");
   return Status::Ok();
 }
 
@@ -76,7 +80,8 @@ std::string AudienceJson(const Audience& a) {
 
 Result<Audience> ParseAudienceJson(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Fail(Status::InvalidArgument("audience: not a JSON object"));
+  if (j.is_discarded() || !j.is_object())
+    return Fail(Status::InvalidArgument("audience: not a JSON object"));
   Audience a;
   try {
     if (j.contains("kind")) a.kind = j.at("kind").get<std::string>();
@@ -84,8 +89,9 @@ Result<Audience> ParseAudienceJson(std::string_view text) {
     if (j.contains("groups")) a.groups = j.at("groups").get<std::vector<int64_t>>();
     if (j.contains("exclude")) a.exclude = j.at("exclude").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception&) {
-    return Fail(Status::InvalidArgument(
-        "audience: expected {\"kind\": string, \"organisations\": [string], \"groups\": [integer], \"exclude\": [string]}"));
+    return Fail(
+        Status::InvalidArgument("audience: expected {\"kind\": string, \"organisations\": "
+                                "[string], \"groups\": [integer], \"exclude\": [string]}"));
   }
   return a;
 }

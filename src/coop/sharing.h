@@ -26,7 +26,8 @@ namespace lapis::coop {
 
 enum class Tlp { kClear, kGreen, kAmber, kAmberStrict, kRed };
 
-std::optional<Tlp> ParseTlp(std::string_view name);  // "CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"
+std::optional<Tlp> ParseTlp(
+    std::string_view name);  // "CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"
 const char* TlpName(Tlp t);
 
 struct Audience {
@@ -39,7 +40,8 @@ struct Audience {
   std::vector<std::string> exclude;  // left out whatever else names them
 };
 
-inline constexpr const char* kAudienceKinds[] = {"organisation", "organisations", "groups", "agencies", "network"};
+inline constexpr const char* kAudienceKinds[] = {"organisation", "organisations", "groups",
+                                                 "agencies", "network"};
 
 // Whether `a` may carry marking `t`: RED and AMBER+STRICT go to named organisations only (TLP 2.0:
 // individual recipients; the recipient organisation only), AMBER to named organisations or
@@ -53,7 +55,7 @@ std::vector<std::string> AccessPrincipals(const std::string& owner, const Audien
 struct Viewer {
   std::string org;
   std::string role;
-  std::string actor;  // "user:NAME", "token:ID", "cli"
+  std::string actor;    // "user:NAME", "token:ID", "cli"
   bool member = false;  // of the network (admitted and not withdrawn)
   bool agency = false;
   std::vector<int64_t> groups;  // groups the organisation belongs to

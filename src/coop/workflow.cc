@@ -62,8 +62,9 @@ Result<Step> FindStep(const std::string& type, const std::string& from, const st
     if (to == s.to) return s;
     possible += (possible.empty() ? "" : ", ") + std::string(s.to);
   }
-  return Fail(Status::InvalidArgument("a " + type + " that is " + from + " cannot become " + to +
-                                      (possible.empty() ? "; nothing follows" : "; it can become " + possible)));
+  return Fail(Status::InvalidArgument(
+      "a " + type + " that is " + from + " cannot become " + to +
+      (possible.empty() ? "; nothing follows" : "; it can become " + possible)));
 }
 
 bool Finished(const std::string& type, const std::string& status) {
@@ -72,7 +73,9 @@ bool Finished(const std::string& type, const std::string& status) {
   return false;
 }
 
-std::string PriorityFromHarm(double harm) { return harm >= 60 ? "high" : harm >= 30 ? "medium" : "low"; }
+std::string PriorityFromHarm(double harm) {
+  return harm >= 60 ? "high" : harm >= 30 ? "medium" : "low";
+}
 
 std::string CountryOfDomain(const std::string& domain) {
   size_t dot = domain.rfind('.');
@@ -81,8 +84,9 @@ std::string CountryOfDomain(const std::string& domain) {
       !std::isalpha(static_cast<unsigned char>(tld[1])))
     return "";
   // Country codes sold as generic names say nothing about where a business is.
-  static const std::set<std::string> generic = {"co", "io", "tv", "me", "ws", "cc", "ai", "fm", "am", "to",
-                                                "ly", "gg", "sh", "ac", "tk", "ml", "ga", "cf", "gq", "nu"};
+  static const std::set<std::string> generic = {"co", "io", "tv", "me", "ws", "cc", "ai",
+                                                "fm", "am", "to", "ly", "gg", "sh", "ac",
+                                                "tk", "ml", "ga", "cf", "gq", "nu"};
   if (generic.count(tld)) return "";
   if (tld == "uk") return "GB";
   if (tld == "eu") return "";
@@ -129,8 +133,10 @@ Result<std::vector<Candidate>> ProposeAuthorities(Coop& coop, const Viewer& v,
       if (!contacts) return Fail(contacts.error());
       for (const auto& o : contacts->items)
         c.primary_contact |= Parse(o.data_json).value("role", "") == "primary-contact";
-      if (!c.agreements.empty()) c.reasons.push_back("an agreement in force joins you: " + c.agreements[0].title);
-      if (c.primary_contact) c.reasons.push_back("the primary contact for " + p.country + " (LAP A.2)");
+      if (!c.agreements.empty())
+        c.reasons.push_back("an agreement in force joins you: " + c.agreements[0].title);
+      if (c.primary_contact)
+        c.reasons.push_back("the primary contact for " + p.country + " (LAP A.2)");
       for (const auto& comp : c.competences)
         if (comp == "telecommunications" || comp == "consumer-protection")
           c.reasons.push_back("competent for " + comp);
@@ -145,13 +151,14 @@ Result<std::vector<Candidate>> ProposeAuthorities(Coop& coop, const Viewer& v,
       if (comp == "telecommunications" || comp == "consumer-protection") r += 2;
     return r;
   };
-  std::stable_sort(out.begin(), out.end(), [&](const Candidate& a, const Candidate& b) { return rank(a) > rank(b); });
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const Candidate& a, const Candidate& b) { return rank(a) > rank(b); });
   return out;
 }
 
-Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, const std::string& event,
-              const std::string& about_type, int64_t about_id, const std::string& state, const std::string& title,
-              const std::string& detail) {
+Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to,
+              const std::string& event, const std::string& about_type, int64_t about_id,
+              const std::string& state, const std::string& title, const std::string& detail) {
   std::set<std::string> done;
   for (const auto& org : to) {
     if (org.empty() || org == by.org || !done.insert(org).second) continue;
@@ -164,16 +171,21 @@ Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, 
     n.status = "new";
     n.title = title;
     n.tlp = Tlp::kAmber;
-    n.data_json = Dump({{"event", event}, {"from", by.org}, {"about_type", about_type}, {"about_id", about_id},
-                        {"state", state}, {"detail", detail}});
+    n.data_json = Dump({{"event", event},
+                        {"from", by.org},
+                        {"about_type", about_type},
+                        {"about_id", about_id},
+                        {"state", state},
+                        {"detail", detail}});
     auto r = coop.Create(recipient, n, "", {});
     if (!r) return r.error();
   }
   return Status::Ok();
 }
 
-Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event, const std::string& about_type,
-                      int64_t about_id, const std::string& state, const std::string& title, const std::string& detail) {
+Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event,
+                      const std::string& about_type, int64_t about_id, const std::string& state,
+                      const std::string& title, const std::string& detail) {
   auto agencies = coop.ListProfiles("", "agency", "", "member");
   if (!agencies) return agencies.error();
   std::vector<std::string> to;
@@ -197,7 +209,8 @@ Result<std::vector<std::string>> Contributors(Coop& coop, const Viewer& v, const
   return std::vector<std::string>(orgs.begin(), orgs.end());
 }
 
-Result<std::vector<OutcomeNote>> OutcomesOfReport(Coop& coop, const std::string& org, const std::string& sha256) {
+Result<std::vector<OutcomeNote>> OutcomesOfReport(Coop& coop, const std::string& org,
+                                                  const std::string& sha256) {
   std::vector<OutcomeNote> out;
   for (const char* type : {"case", "referral", "request"}) {
     auto ids = coop.LinkedAny(type, "report", ReportTarget(org, sha256), 50);
@@ -261,13 +274,18 @@ Result<int> DecideApplications(Coop& coop, int64_t now) {
     }
     if (Status s = coop.PutProfile(*p, "node"); !s.ok()) return Fail(s);
     const std::string state = admitted ? "admitted" : "refused";
-    const std::string title = node.org + (admitted ? " is admitted to the network" : " is refused: a member objected");
+    const std::string title =
+        node.org + (admitted ? " is admitted to the network" : " is refused: a member objected");
     // The applicant is told too (Notify skips the organisation acting, so it acts as the node).
     Viewer as_node = node;
     as_node.org = "";
-    if (Status s = Notify(coop, as_node, {node.org}, "application." + state, "application", id, state, title); !s.ok())
+    if (Status s = Notify(coop, as_node, {node.org}, "application." + state, "application", id,
+                          state, title);
+        !s.ok())
       return Fail(s);
-    if (Status s = NotifyAgencies(coop, node, "application." + state, "application", id, state, title); !s.ok())
+    if (Status s =
+            NotifyAgencies(coop, node, "application." + state, "application", id, state, title);
+        !s.ok())
       return Fail(s);
     ++decided;
   }

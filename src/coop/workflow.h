@@ -37,10 +37,10 @@ Result<Step> FindStep(const std::string& type, const std::string& from, const st
 // States where nothing more is expected of anyone.
 bool Finished(const std::string& type, const std::string& status);
 
-inline constexpr const char* kAssistanceActions[] = {"identify-sender", "preserve-data", "provide-information",
-                                                     "investigate", "take-action"};
-inline constexpr const char* kCompanyRequestKinds[] = {"ip-subscriber", "domain-registrant", "account-holder",
-                                                       "payment-account", "other"};
+inline constexpr const char* kAssistanceActions[] = {
+    "identify-sender", "preserve-data", "provide-information", "investigate", "take-action"};
+inline constexpr const char* kCompanyRequestKinds[] = {
+    "ip-subscriber", "domain-registrant", "account-holder", "payment-account", "other"};
 
 // "high" from a harm score of 60, "medium" from 30, else "low".
 std::string PriorityFromHarm(double harm);
@@ -63,7 +63,8 @@ struct Candidate {
 // Member agencies of `countries` that could take a referral from the viewer, best first: those
 // with an agreement with the viewer, the country's primary contact, competence in
 // telecommunications or consumer protection.
-Result<std::vector<Candidate>> ProposeAuthorities(Coop& coop, const Viewer& v, const std::vector<std::string>& countries);
+Result<std::vector<Candidate>> ProposeAuthorities(Coop& coop, const Viewer& v,
+                                                  const std::vector<std::string>& countries);
 
 // The country a registrable domain's suffix names (ccTLD), upper case; "" for generic suffixes.
 std::string CountryOfDomain(const std::string& domain);
@@ -74,13 +75,13 @@ std::string CountryOfDomain(const std::string& domain);
 // notification owned by each recipient, with a code for what happened (`event`, e.g.
 // "referral.sent", "request.answered", "outcome", "application.opened"), the object's state,
 // and a sentence (`title`).
-Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to, const std::string& event,
-              const std::string& about_type, int64_t about_id, const std::string& state, const std::string& title,
-              const std::string& detail = "");
+Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to,
+              const std::string& event, const std::string& about_type, int64_t about_id,
+              const std::string& state, const std::string& title, const std::string& detail = "");
 // Tells every member agency.
-Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event, const std::string& about_type,
-                      int64_t about_id, const std::string& state, const std::string& title,
-                      const std::string& detail = "");
+Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event,
+                      const std::string& about_type, int64_t about_id, const std::string& state,
+                      const std::string& title, const std::string& detail = "");
 
 // Organisations whose reports the object holds, other than its own.
 Result<std::vector<std::string>> Contributors(Coop& coop, const Viewer& v, const Object& o);
@@ -88,13 +89,14 @@ Result<std::vector<std::string>> Contributors(Coop& coop, const Viewer& v, const
 struct OutcomeNote {
   std::string type;  // case, referral, request
   int64_t id = 0;
-  std::string org;   // who reached it
+  std::string org;  // who reached it
   std::string kind, detail;
   std::string at;  // RFC 3339
 };
 // Outcomes of closed cases, referrals and requests that hold the report ORG/SHA256: told to the
 // report's organisation whatever the object's audience.
-Result<std::vector<OutcomeNote>> OutcomesOfReport(Coop& coop, const std::string& org, const std::string& sha256);
+Result<std::vector<OutcomeNote>> OutcomesOfReport(Coop& coop, const std::string& org,
+                                                  const std::string& sha256);
 
 // --- membership -----------------------------------------------------------------------------
 

@@ -35,7 +35,8 @@ class SqlTx {
   // in error messages.
   virtual Result<std::vector<SqlRow>> Query(std::string_view what, std::string_view sql,
                                             const std::vector<SqlValue>& params = {}) = 0;
-  Status Exec(std::string_view what, std::string_view sql, const std::vector<SqlValue>& params = {}) {
+  Status Exec(std::string_view what, std::string_view sql,
+              const std::vector<SqlValue>& params = {}) {
     auto r = Query(what, sql, params);
     return r ? Status::Ok() : r.error();
   }
