@@ -59,7 +59,8 @@ std::string OriginSummaryJson(const std::string& analysis_json) {
 
 // `origin` (raw JSON) is written as the member "origin" when given.
 void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal,
-                const std::string* origin = nullptr, const std::string* outcomes = nullptr) {
+                const std::string* origin = nullptr, const std::string* outcomes = nullptr,
+                const std::string* sharing = nullptr) {
   w.BeginObject();
   w.Key("id").String(r.sha256);
   w.Key("kind").String(r.kind);
@@ -76,6 +77,7 @@ void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bo
   if (r.status == "failed") w.Key("error").StringOrNull(r.last_error);
   if (origin) w.Key("origin").Raw(*origin);
   if (outcomes) w.Key("outcomes").Raw(*outcomes);
+  if (sharing) w.Key("sharing").Raw(*sharing);
   if (with_analysis) {
     w.Key("analysis");
     if (r.analysis_json.empty()) w.Null();
@@ -435,8 +437,26 @@ struct Server::Impl {
       oc.push_back({{"type", o.type}, {"id", o.id}, {"organisation", o.org}, {"kind", o.kind}, {"detail", o.detail},
                     {"at", o.at.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.at)}});
     const std::string outcomes_json = oc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // A report is its organisation's alone (TLP:AMBER+STRICT, audience "organisation") but for the
+    // shares that carry it, each with its own marking and audience.
+    auto shares = coop->LinkedAny("share", "report", who->org + "/" + row->sha256, 100);
+    if (!shares) return StoreProblem(res, shares.error());
+    nlohmann::json carried = nlohmann::json::array();
+    for (int64_t id : *shares) {
+      auto s = coop->GetAny(id);
+      if (!s) return StoreProblem(res, s.error());
+      if (!*s || (*s)->org != who->org || (*s)->status != "active") continue;
+      carried.push_back({{"id", id}, {"title", (*s)->title}, {"tlp", coop::TlpName((*s)->tlp)},
+                         {"audience", nlohmann::json::parse(coop::AudienceJson((*s)->audience))}});
+    }
+    const std::string sharing_json =
+        nlohmann::json({{"organisation", who->org},
+                        {"tlp", "AMBER+STRICT"},
+                        {"audience", {{"kind", "organisation"}}},
+                        {"shares", carried}})
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     JsonWriter w;
-    ReportJson(w, *row, true, personal, nullptr, &outcomes_json);
+    ReportJson(w, *row, true, personal, nullptr, &outcomes_json, &sharing_json);
     Json(res, 200, w.str());
   }
 

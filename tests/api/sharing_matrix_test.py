@@ -183,6 +183,11 @@ def run(node, tokens):
           total("owner") == len(ids) and total("named") == 0, (total("owner"), total("named")))
     st, _, _ = node.req("GET", f"/api/v1/reports/{ids[0]}", token=tokens[("named", "analyst")])
     check("...nor its report routes", st == 404, st)
+    st, body, _ = node.json("GET", f"/api/v1/reports/{ids[0]}", token=owner)
+    sh = body.get("sharing", {})
+    check("a report says its marking and the shares that carry it", st == 200 and sh.get("tlp") == "AMBER+STRICT"
+          and sh["audience"]["kind"] == "organisation"
+          and len(sh["shares"]) == sum(1 for o in objects if o[0] == "share"), (st, sh))
     # Withdrawing a share takes it from everyone but its organisation.
     share = next(o for o in objects if o[0] == "share" and o[3] == "network" and o[2] == "GREEN")
     st, body, _ = node.json("PATCH", f"/api/v1/shares/{share[1]}", {"status": "withdrawn"}, owner)
