@@ -480,8 +480,12 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     }
   }
   sql += " AND " + Visible(v, &params);
-  sql +=
-      q.by_score ? " ORDER BY o.score DESC, o.id DESC" : " ORDER BY o.updated_at DESC, o.id DESC";
+  // With words, the objects holding them are few next to the whole type: the order is computed
+  // over them ("+ 0" keeps the planner from walking the whole score or time index in order and
+  // testing each object for the words, which is slow when few or none match).
+  const char* plus = terms.empty() ? "" : " + 0";
+  sql += q.by_score ? std::string(" ORDER BY o.score") + plus + " DESC, o.id DESC"
+                    : std::string(" ORDER BY o.updated_at") + plus + " DESC, o.id DESC";
   sql += " LIMIT ?";
   params.push_back(static_cast<int64_t>(q.limit + 1));
   ObjectPage page;
