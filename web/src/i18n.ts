@@ -95,6 +95,11 @@ export function tn(key: string, n: number): string {
   return t(`${key}_${form}` as Key, { n });
 }
 
+// Whether the application has a message for `key` (for codes the node may add to).
+export function known(key: string): boolean {
+  return lookup(key) !== undefined;
+}
+
 // The label of a value from the analysis (a category, a flag...) when the application knows it,
 // else the value itself.
 export function label(group: string, value: string): string {

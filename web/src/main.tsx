@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { ApiError, can, get, isMemberAgency, PERM, request, setSignedOutHandler, type Session } from './api';
 import { getLang, LANGUAGE_NAMES, LANGUAGES, onLangChange, setLang, t, tn, type Key, type Lang } from './i18n';
-import { NOTICE_PAGE, onSeen, unseenCount } from './notices';
+import { onNoticesChanged, unreadCount } from './notices';
 import { match, navigate, onLinkClick, useLocation } from './router';
 import { SignIn } from './pages/signin';
 import { Inbox } from './pages/inbox';
@@ -99,7 +99,7 @@ function Page({ session }: { session: Session }) {
   if (path === '/requests/new') return <Lazy key={`request-new-${loc.query.get('kind')}`} load={pages.newRequest} props={{ query: loc.query, session }} />;
   if ((m = match('/requests/:id', path))) return <Lazy key={`request-${m.id}`} load={pages.request} props={{ id: m.id, session }} />;
   if (path === '/membership') return <Lazy key="membership" load={pages.membership} props={{ session }} />;
-  if (path === '/notifications') return <Lazy key="notifications" load={pages.notifications} props={{ session }} />;
+  if (path === '/notifications') return <Lazy key="notifications" load={pages.notifications} props={{ session, query: loc.query }} />;
   return (
     <section>
       <h1>{t('common.notFound')}</h1>
@@ -120,28 +120,27 @@ function LanguageSwitch() {
   );
 }
 
-// The header's link to the notifications, with how many are new; re-counted every minute and
-// when the notifications page has shown them.
+// The header's link to the notifications, with how many are unread; counted again every minute
+// and when the notifications page marks some read.
 function NoticesLink({ session, current }: { session: Session; current: boolean }) {
   const [n, setN] = useState(0);
   useEffect(() => {
     let live = true;
-    const count = () => unseenCount(session).then((c) => live && setN(c), () => undefined);
+    const count = () => unreadCount().then((c) => live && setN(c), () => undefined);
     void count();
     const timer = setInterval(count, 60000);
-    const off = onSeen(count);
+    const off = onNoticesChanged(count);
     return () => {
       live = false;
       clearInterval(timer);
       off();
     };
   }, [session.organisation, session.user]);
-  const shown = n >= NOTICE_PAGE ? `${NOTICE_PAGE - 1}+` : String(n);
   return (
     <a class="notices-link" href="/notifications" aria-current={current ? 'page' : undefined} data-testid="notices-link" data-count={n}>
       {t('nav.notifications')}
-      {n > 0 && <span class="count-badge" data-testid="notices-count">{shown}</span>}
-      {n > 0 && <span class="visually-hidden"> {tn('shell.new', n)}</span>}
+      {n > 0 && <span class="count-badge" data-testid="notices-count" aria-hidden="true">{n > 99 ? '99+' : String(n)}</span>}
+      {n > 0 && <span class="visually-hidden"> {tn('shell.unread', n)}</span>}
     </a>
   );
 }
