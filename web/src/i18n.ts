@@ -7,8 +7,9 @@ import { fr } from './messages/fr';
 import { es } from './messages/es';
 import type { CoopMessages } from './messages/coop-en';
 import type { FlowMessages } from './messages/flows-en';
+import type { ShareMessages } from './messages/shares-en';
 
-export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages;
+export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages | keyof ShareMessages;
 export const LANGUAGES = { en, fr, es } as const;
 export type Lang = keyof typeof LANGUAGES;
 export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', fr: 'Français', es: 'Español' };

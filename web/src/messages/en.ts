@@ -369,6 +369,7 @@ export const en = {
   'nav.requests': 'Requests',
   'nav.membership': 'Membership',
   'nav.notifications': 'Notifications',
+  'nav.shares': 'Shared',
   'shell.unread_one': '{n} unread',
   'shell.unread_other': '{n} unread',
   'inbox.selection': 'Selected reports',

@@ -370,6 +370,7 @@ export const es: Messages = {
   'nav.requests': 'Solicitudes',
   'nav.membership': 'Adhesión',
   'nav.notifications': 'Notificaciones',
+  'nav.shares': 'Compartido',
   'shell.unread_one': '{n} sin leer',
   'shell.unread_other': '{n} sin leer',
   'inbox.selection': 'Denuncias seleccionadas',

@@ -370,6 +370,7 @@ export const fr: Messages = {
   'nav.requests': 'Demandes',
   'nav.membership': 'Adhésion',
   'nav.notifications': 'Notifications',
+  'nav.shares': 'Partages',
   'shell.unread_one': '{n} non lue',
   'shell.unread_other': '{n} non lues',
   'inbox.selection': 'Signalements sélectionnés',
