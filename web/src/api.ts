@@ -260,6 +260,12 @@ export function can(session: Session, perm: string | undefined): boolean {
   return !perm || session.permissions.includes(perm);
 }
 
+// Only members of the network share: an organisation outside it (an applicant, one refused or
+// withdrawn) makes objects for itself alone (the node refuses any other audience).
+export function isMember(session: Session): boolean {
+  return session.membership === 'member';
+}
+
 // Cases, agreements, referrals and requests are made by the network's member agencies only.
 export function isMemberAgency(session: Session): boolean {
   return session.organisation_kind === 'agency' && session.membership === 'member';

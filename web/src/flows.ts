@@ -1,55 +1,16 @@
 // Shapes and vocabularies of the cooperation workflows (referrals, requests, membership
-// applications, notifications), loaded only by the pages that use them. The lifecycles are the
-// node's (src/coop/workflow.cc): the pages offer only the steps the node would accept from the
-// caller's side.
+// applications, notifications), loaded only by the pages that use them. The steps the caller's
+// side may take come from the node with each referral and request (`next_steps`); only the order
+// of the states, for drawing a timeline, is kept here.
 import type { CoopObject } from './coop';
 
 export type Side = 'sender' | 'recipient';
-
-export interface Step {
-  from: string;
-  to: string;
-  who: Side;
-  reason?: boolean;   // declined, withdrawn: a reason is required
-  outcome?: boolean;  // closed: an outcome is required
-  answer?: boolean;   // answered: the answer's text is required
-}
-
-const REFERRAL_STEPS: Step[] = [
-  { from: 'sent', to: 'received', who: 'recipient' },
-  { from: 'sent', to: 'declined', who: 'recipient', reason: true },
-  { from: 'received', to: 'accepted', who: 'recipient' },
-  { from: 'received', to: 'declined', who: 'recipient', reason: true },
-  { from: 'accepted', to: 'closed', who: 'recipient', outcome: true },
-  { from: 'sent', to: 'withdrawn', who: 'sender', reason: true },
-  { from: 'received', to: 'withdrawn', who: 'sender', reason: true },
-];
-
-const REQUEST_STEPS: Step[] = [
-  { from: 'draft', to: 'sent', who: 'sender' },
-  { from: 'draft', to: 'withdrawn', who: 'sender', reason: true },
-  { from: 'sent', to: 'acknowledged', who: 'recipient' },
-  { from: 'sent', to: 'declined', who: 'recipient', reason: true },
-  { from: 'acknowledged', to: 'in-progress', who: 'recipient' },
-  { from: 'acknowledged', to: 'answered', who: 'recipient', answer: true },
-  { from: 'acknowledged', to: 'declined', who: 'recipient', reason: true },
-  { from: 'in-progress', to: 'answered', who: 'recipient', answer: true },
-  { from: 'in-progress', to: 'declined', who: 'recipient', reason: true },
-  { from: 'answered', to: 'closed', who: 'sender', outcome: true },
-  { from: 'declined', to: 'closed', who: 'sender', outcome: true },
-  { from: 'sent', to: 'withdrawn', who: 'sender', reason: true },
-  { from: 'acknowledged', to: 'withdrawn', who: 'sender', reason: true },
-  { from: 'in-progress', to: 'withdrawn', who: 'sender', reason: true },
-];
-
 export type FlowType = 'referral' | 'request';
 
-// The steps `side` may take from `status`. A referral's receipt is left out: the node records
-// it when the receiving agency first opens the referral.
-export function stepsFor(type: FlowType, status: string, side: Side | null): Step[] {
-  if (!side) return [];
-  const steps = type === 'referral' ? REFERRAL_STEPS : REQUEST_STEPS;
-  return steps.filter((s) => s.from === status && s.who === side && !(type === 'referral' && s.to === 'received'));
+// A step the caller's side may take next, and what it must give with it.
+export interface NextStep {
+  to: string;
+  needs?: 'reason' | 'answer' | 'outcome';
 }
 
 // Every state in the order a timeline shows them.
@@ -64,11 +25,12 @@ export const ASSISTANCE_ACTIONS = ['identify-sender', 'preserve-data', 'provide-
 export const COMPANY_REQUEST_KINDS = ['ip-subscriber', 'domain-registrant', 'account-holder', 'payment-account', 'other'] as const;
 export const PRIORITIES = ['low', 'medium', 'high'] as const;
 // What a company request names, by kind (the members of `subject` besides its kind).
+// (GET /api/v1/requests/template fills its description with them.)
 export const SUBJECT_FIELDS: Record<string, string[]> = {
   'ip-subscriber': ['ip', 'at'],
   'domain-registrant': ['domain'],
   'account-holder': ['account'],
-  'payment-account': ['account'],
+  'payment-account': ['account', 'dates'],
   other: [],
 };
 
@@ -86,6 +48,7 @@ export interface FlowData {
   withdraw_reason?: string;
   agreement?: { id: number; title: string };
   counts?: { reports: number };
+  next_steps?: NextStep[];
 }
 
 export interface Referral extends CoopObject, FlowData {
@@ -128,8 +91,18 @@ export interface ReferredReport {
   personal_data?: Record<string, unknown> | null;
 }
 
+// Why the evidence points to a country: the messages were sent from there (with how many of a
+// campaign's reports), or an advertised site is under its country-code domain.
+export interface ProposedCountry {
+  country: string;
+  basis: 'origin' | 'domain';
+  reports?: number;
+  domain?: string;
+  why: string;  // the same in English
+}
+
 export interface Proposal {
-  countries: { country: string; why: string }[];
+  countries: ProposedCountry[];
   candidates: {
     organisation: string;
     display_name: string;
@@ -145,6 +118,7 @@ export interface RequestTemplate {
   kind: 'company';
   to: string;
   subject_kind: string;
+  subject?: Record<string, string>;
   description: string;
   what_they_give: string;
   conditions: string;
@@ -161,14 +135,27 @@ export interface Application extends CoopObject {
   sector?: string;
   competences?: string[];
   objections?: { organisation: string; reason: string; at: string }[];
+  objection_count?: number;  // what the applicant sees of its own application instead
   decided_at?: string;
 }
 
+// One notification, owned by the organisation told (status new or read). `event` says what
+// happened (referral.sent, request.answered, outcome, application.opened, membership.withdrawn,
+// ...), `state` the state of what it is about (the outcome's kind for an outcome), `from` the
+// organisation that acted ("" when the node did); `title` is the same in an English sentence.
 export interface Notification extends CoopObject {
-  to: string[] | string;
+  event: string;
+  from: string;
   about_type: string;
   about_id: number;
+  state: string;
   detail?: string;
+}
+
+export interface NotificationPage {
+  items: Notification[];
+  next_cursor?: string | null;
+  unread: number;
 }
 
 export interface ReportOutcome {

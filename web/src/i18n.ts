@@ -7,8 +7,9 @@ import { fr } from './messages/fr';
 import { es } from './messages/es';
 import type { CoopMessages } from './messages/coop-en';
 import type { FlowMessages } from './messages/flows-en';
+import type { ShareMessages } from './messages/shares-en';
 
-export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages;
+export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages | keyof ShareMessages;
 export const LANGUAGES = { en, fr, es } as const;
 export type Lang = keyof typeof LANGUAGES;
 export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', fr: 'Français', es: 'Español' };
@@ -93,6 +94,11 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
 export function tn(key: string, n: number): string {
   const form = plural.select(n) === 'one' ? 'one' : 'other';
   return t(`${key}_${form}` as Key, { n });
+}
+
+// Whether the application has a message for `key` (for codes the node may add to).
+export function known(key: string): boolean {
+  return lookup(key) !== undefined;
 }
 
 // The label of a value from the analysis (a category, a flag...) when the application knows it,

@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { ApiError, can, get, isMemberAgency, PERM, request, setSignedOutHandler, type Session } from './api';
 import { getLang, LANGUAGE_NAMES, LANGUAGES, onLangChange, setLang, t, tn, type Key, type Lang } from './i18n';
-import { NOTICE_PAGE, onSeen, unseenCount } from './notices';
+import { onNoticesChanged, unreadCount } from './notices';
 import { match, navigate, onLinkClick, useLocation } from './router';
 import { SignIn } from './pages/signin';
 import { Inbox } from './pages/inbox';
@@ -31,30 +31,35 @@ function Lazy({ load, props }: { load: Loader; props: Record<string, unknown> })
   return <C {...props} />;
 }
 
-const pages = {
-  report: () => import('./pages/report').then((m) => m.ReportPage),
-  campaigns: () => import('./pages/campaigns').then((m) => m.Campaigns),
-  campaign: () => import('./pages/campaign').then((m) => m.CampaignPage),
-  dashboard: () => import('./pages/dashboard').then((m) => m.Dashboard),
-  indicators: () => import('./pages/indicators').then((m) => m.Indicators),
-  upload: () => import('./pages/upload').then((m) => m.Upload),
-  admin: () => import('./pages/admin').then((m) => m.Admin),
-  cases: () => import('./pages/cases').then((m) => m.Cases),
-  case: () => import('./pages/case').then((m) => m.CasePage),
-  directory: () => import('./pages/directory').then((m) => m.Directory),
-  organisation: () => import('./pages/directory').then((m) => m.OrganisationPage),
-  agreements: () => import('./pages/agreements').then((m) => m.Agreements),
-  agreement: () => import('./pages/agreements').then((m) => m.AgreementPage),
-  groups: () => import('./pages/groups').then((m) => m.Groups),
-  referrals: () => import('./pages/referrals').then((m) => m.Referrals),
-  referral: () => import('./pages/referrals').then((m) => m.ReferralPage),
-  newReferral: () => import('./pages/referrals').then((m) => m.NewReferral),
-  requests: () => import('./pages/requests').then((m) => m.Requests),
-  request: () => import('./pages/requests').then((m) => m.RequestPage),
-  newRequest: () => import('./pages/requests').then((m) => m.NewRequest),
-  membership: () => import('./pages/membership').then((m) => m.Membership),
-  notifications: () => import('./pages/notifications').then((m) => m.Notifications),
-};
+// The pages loaded on first use, by path (":name" matches one segment). A page gets the segments,
+// the query and the session; it is kept while the location's key stays the same (by default the
+// path itself, so another id mounts the page afresh).
+const ROUTES: [string, Loader, ((m: Record<string, string>, q: URLSearchParams) => string)?][] = [
+  ['/reports/:id', () => import('./pages/report').then((m) => m.ReportPage), () => 'report'],
+  ['/campaigns', () => import('./pages/campaigns').then((m) => m.Campaigns)],
+  ['/campaigns/:id', () => import('./pages/campaign').then((m) => m.CampaignPage), () => 'campaign'],
+  ['/dashboard', () => import('./pages/dashboard').then((m) => m.Dashboard)],
+  ['/indicators', () => import('./pages/indicators').then((m) => m.Indicators)],
+  ['/upload', () => import('./pages/upload').then((m) => m.Upload)],
+  ['/admin', () => import('./pages/admin').then((m) => m.Admin)],
+  ['/cases', () => import('./pages/cases').then((m) => m.Cases)],
+  ['/cases/:id', () => import('./pages/case').then((m) => m.CasePage)],
+  ['/shares', () => import('./pages/shares').then((m) => m.Shares)],
+  ['/shares/:id', () => import('./pages/shares').then((m) => m.SharePage)],
+  ['/directory', () => import('./pages/directory').then((m) => m.Directory)],
+  ['/directory/:name', () => import('./pages/directory').then((m) => m.OrganisationPage)],
+  ['/agreements', () => import('./pages/agreements').then((m) => m.Agreements)],
+  ['/agreements/:id', () => import('./pages/agreements').then((m) => m.AgreementPage)],
+  ['/groups', () => import('./pages/groups').then((m) => m.Groups)],
+  ['/referrals', () => import('./pages/referrals').then((m) => m.Referrals)],
+  ['/referrals/new', () => import('./pages/referrals').then((m) => m.NewReferral)],
+  ['/referrals/:id', () => import('./pages/referrals').then((m) => m.ReferralPage)],
+  ['/requests', () => import('./pages/requests').then((m) => m.Requests)],
+  ['/requests/new', () => import('./pages/requests').then((m) => m.NewRequest), (_, q) => `request-new-${q.get('kind')}`],
+  ['/requests/:id', () => import('./pages/requests').then((m) => m.RequestPage)],
+  ['/membership', () => import('./pages/membership').then((m) => m.Membership)],
+  ['/notifications', () => import('./pages/notifications').then((m) => m.Notifications)],
+];
 
 // `show`: what the organisation must be in the network for the page to be offered.
 const NAV: { path: string; key: Key; perm?: string; show?: (s: Session) => boolean }[] = [
@@ -63,6 +68,7 @@ const NAV: { path: string; key: Key; perm?: string; show?: (s: Session) => boole
   { path: '/campaigns', key: 'nav.campaigns', perm: 'read reports' },
   { path: '/indicators', key: 'nav.indicators', perm: 'look up indicators and aggregates' },
   { path: '/cases', key: 'nav.cases', perm: PERM.cooperate },
+  { path: '/shares', key: 'nav.shares', perm: PERM.cooperate },
   { path: '/directory', key: 'nav.directory', perm: PERM.cooperate },
   { path: '/agreements', key: 'nav.agreements', perm: PERM.cooperate },
   { path: '/groups', key: 'nav.groups', perm: PERM.cooperate },
@@ -76,30 +82,11 @@ const NAV: { path: string; key: Key; perm?: string; show?: (s: Session) => boole
 function Page({ session }: { session: Session }) {
   const loc = useLocation();
   const path = loc.path;
-  let m: Record<string, string> | null;
   if (path === '/' || path === '/inbox') return <Inbox query={loc.query} session={session} />;
-  if ((m = match('/reports/:id', path))) return <Lazy key="report" load={pages.report} props={{ id: m.id, session }} />;
-  if (path === '/campaigns') return <Lazy key="campaigns" load={pages.campaigns} props={{}} />;
-  if ((m = match('/campaigns/:id', path))) return <Lazy key="campaign" load={pages.campaign} props={{ id: m.id, session }} />;
-  if (path === '/dashboard') return <Lazy key="dashboard" load={pages.dashboard} props={{ query: loc.query }} />;
-  if (path === '/indicators') return <Lazy key="indicators" load={pages.indicators} props={{ query: loc.query, session }} />;
-  if (path === '/upload') return <Lazy key="upload" load={pages.upload} props={{}} />;
-  if (path === '/admin') return <Lazy key="admin" load={pages.admin} props={{ session }} />;
-  if (path === '/cases') return <Lazy key="cases" load={pages.cases} props={{ query: loc.query, session }} />;
-  if ((m = match('/cases/:id', path))) return <Lazy key={`case-${m.id}`} load={pages.case} props={{ id: m.id, session, query: loc.query }} />;
-  if (path === '/directory') return <Lazy key="directory" load={pages.directory} props={{ query: loc.query }} />;
-  if ((m = match('/directory/:name', path))) return <Lazy key={`org-${m.name}`} load={pages.organisation} props={{ name: m.name, session }} />;
-  if (path === '/agreements') return <Lazy key="agreements" load={pages.agreements} props={{ query: loc.query, session }} />;
-  if ((m = match('/agreements/:id', path))) return <Lazy key={`agreement-${m.id}`} load={pages.agreement} props={{ id: m.id, session }} />;
-  if (path === '/groups') return <Lazy key="groups" load={pages.groups} props={{ session }} />;
-  if (path === '/referrals') return <Lazy key="referrals" load={pages.referrals} props={{ query: loc.query, session }} />;
-  if (path === '/referrals/new') return <Lazy key="referral-new" load={pages.newReferral} props={{ query: loc.query, session }} />;
-  if ((m = match('/referrals/:id', path))) return <Lazy key={`referral-${m.id}`} load={pages.referral} props={{ id: m.id, session }} />;
-  if (path === '/requests') return <Lazy key="requests" load={pages.requests} props={{ query: loc.query, session }} />;
-  if (path === '/requests/new') return <Lazy key={`request-new-${loc.query.get('kind')}`} load={pages.newRequest} props={{ query: loc.query, session }} />;
-  if ((m = match('/requests/:id', path))) return <Lazy key={`request-${m.id}`} load={pages.request} props={{ id: m.id, session }} />;
-  if (path === '/membership') return <Lazy key="membership" load={pages.membership} props={{ session }} />;
-  if (path === '/notifications') return <Lazy key="notifications" load={pages.notifications} props={{ session }} />;
+  for (const [pattern, load, key] of ROUTES) {
+    const m = match(pattern, path);
+    if (m) return <Lazy key={key ? key(m, loc.query) : path} load={load} props={{ ...m, query: loc.query, session }} />;
+  }
   return (
     <section>
       <h1>{t('common.notFound')}</h1>
@@ -120,28 +107,27 @@ function LanguageSwitch() {
   );
 }
 
-// The header's link to the notifications, with how many are new; re-counted every minute and
-// when the notifications page has shown them.
+// The header's link to the notifications, with how many are unread; counted again every minute
+// and when the notifications page marks some read.
 function NoticesLink({ session, current }: { session: Session; current: boolean }) {
   const [n, setN] = useState(0);
   useEffect(() => {
     let live = true;
-    const count = () => unseenCount(session).then((c) => live && setN(c), () => undefined);
+    const count = () => unreadCount().then((c) => live && setN(c), () => undefined);
     void count();
     const timer = setInterval(count, 60000);
-    const off = onSeen(count);
+    const off = onNoticesChanged(count);
     return () => {
       live = false;
       clearInterval(timer);
       off();
     };
   }, [session.organisation, session.user]);
-  const shown = n >= NOTICE_PAGE ? `${NOTICE_PAGE - 1}+` : String(n);
   return (
     <a class="notices-link" href="/notifications" aria-current={current ? 'page' : undefined} data-testid="notices-link" data-count={n}>
       {t('nav.notifications')}
-      {n > 0 && <span class="count-badge" data-testid="notices-count">{shown}</span>}
-      {n > 0 && <span class="visually-hidden"> {tn('shell.new', n)}</span>}
+      {n > 0 && <span class="count-badge" data-testid="notices-count" aria-hidden="true">{n > 99 ? '99+' : String(n)}</span>}
+      {n > 0 && <span class="visually-hidden"> {tn('shell.unread', n)}</span>}
     </a>
   );
 }

@@ -238,6 +238,19 @@ async function open(p, path, name) {
   await ready(name, p);
 }
 
+// The steps a referral or request page offers ([to, needs]) against the API's next_steps for the
+// same side; differences are collected and checked once.
+const stepMismatches = [];
+let stepsChecked0 = 0;
+async function compareSteps(p, what, type, id) {
+  const shown = await p.locator('[data-testid="flow-actions"] button[data-testid^="step-"]').evaluateAll((b) =>
+    b.map((x) => [x.dataset.testid.slice(5), x.dataset.needs ?? '']));
+  const r = await p.request.get(base + `/api/v1/${type}s/${id}`);
+  const steps = ((await r.json()).next_steps ?? []).map((x) => [x.to, x.needs ?? '']);
+  if (JSON.stringify(shown) !== JSON.stringify(steps)) stepMismatches.push({ what, shown, steps });
+  return steps.length;
+}
+
 try {
   // --- sign in ----------------------------------------------------------------------------------
   await page.goto(base + '/');
@@ -291,7 +304,9 @@ try {
     const a = full.analysis;
     const word = (r.subject.match(/[A-Za-z]{6,}/g) ?? []).find((w) =>
       all.filter((x) => (x.subject ?? '').toLowerCase().includes(w.toLowerCase())).length === 1);
-    if (a?.origin?.ip && a.origin.hop !== null && a.indicators.ips.length >= 2 && word && full.campaign) {
+    // The search is full text: the word must find this report alone, body included.
+    const alone = word && (await api(`/api/v1/reports?q=${encodeURIComponent(word)}&limit=2`)).items.length === 1;
+    if (a?.origin?.ip && a.origin.hop !== null && a.indicators.ips.length >= 2 && alone && full.campaign) {
       target = { ...full, word };
       break;
     }
@@ -697,6 +712,180 @@ try {
   await shot('groups');
   await checkA11y('groups');
 
+  // --- shares: a campaign shared with agency-b under TLP:AMBER; agency-c sees nothing ----------------------
+  await open(page, `/campaigns/${bigCamp.id}`, 'campaign');
+  await page.getByTestId('share').click();
+  const shareTitle = `E2E share of campaign ${bigCamp.id}`;
+  await page.getByTestId('share-title').fill(shareTitle);
+  await page.getByTestId('share-summary').fill('Account phishing our complainants received; please check your networks.');
+  await page.getByTestId('share-tlp').selectOption('AMBER');
+  await page.getByTestId('share-audience').selectOption('agencies');
+  check('the share form refuses what the marking forbids (TLP:AMBER to every agency)', await page.getByTestId('share-submit').isDisabled() &&
+    (await page.getByTestId('share-marking').textContent()).includes('not to the whole network'));
+  await page.getByTestId('share-audience').selectOption('organisations');
+  await page.locator('[data-testid="share-marking"] input[name="share-org"][value="agency-b"]').check();
+  await shot('share-form');
+  await checkA11y('share form');
+  await page.getByTestId('share-submit').click();
+  await ready('share');
+  const shareId = page.url().match(/\/shares\/(\d+)/)?.[1];
+  let sh = await api(`/api/v1/shares/${shareId}`);
+  check('Share on a campaign page shares every report of the campaign with agency-b under TLP:AMBER', sh.title === shareTitle &&
+    sh.tlp === 'AMBER' && sh.audience.kind === 'organisations' && JSON.stringify(sh.audience.organisations) === '["agency-b"]' &&
+    sh.counts.reports === bigCamp.reports && sh.counts.campaigns === 1 && !sh.agreement &&
+    await page.locator('.case-head .tlp').getAttribute('data-tlp') === 'AMBER', [sh, bigCamp.reports]);
+  // From the inbox selection and from the indicator page.
+  await open(page, '/inbox', 'inbox');
+  const picked = (await page.locator('[data-testid="inbox-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id))).slice(0, 2);
+  for (const id of picked) await page.locator(`[data-testid="inbox-table"] tr[data-id="${id}"] [data-testid="pick"]`).check();
+  await page.getByTestId('inbox-selection').getByTestId('share').click();
+  await page.getByTestId('share-tlp').selectOption('GREEN');
+  await page.locator('[data-testid="share-marking"] input[name="share-org"][value="agency-b"]').check();
+  await page.getByTestId('share-submit').click();
+  await ready('share');
+  const selShare = await api(`/api/v1/shares/${page.url().match(/\/shares\/(\d+)/)?.[1]}`);
+  const selReports = (await api(`/api/v1/shares/${selShare.id}/reports`)).items.map((r) => r.id).sort();
+  check('the reports selected in the inbox are shared from the selection', selShare.counts.reports === 2 && selShare.tlp === 'GREEN' &&
+    JSON.stringify(selReports) === JSON.stringify([...picked].sort()), [selShare, picked]);
+  await open(page, `/indicators?type=ip&value=${encodeURIComponent(probe)}`, 'indicators');
+  await page.getByTestId('share').click();
+  await page.locator('[data-testid="share-marking"] input[name="share-org"][value="agency-b"]').check();
+  await page.getByTestId('share-submit').click();
+  await ready('share');
+  const indShare = await api(`/api/v1/shares/${page.url().match(/\/shares\/(\d+)/)?.[1]}`);
+  check('an indicator is shared from its page, with the reports that carried it', indShare.counts.indicators === 1 &&
+    indShare.counts.reports === look.reports && indShare.indicators?.[0]?.value === probe, indShare);
+
+  // agency-b finds them under "Shared with us".
+  const bShares = await signedInPage(B_USER.name, B_USER.password);
+  await open(bShares, '/shares', 'shares');
+  const bList = (await apiOf(bShares, '/api/v1/shares?limit=500')).items.filter((x) => x.organisation !== B_USER.org).map((x) => String(x.id));
+  const bShown = await bShares.locator('[data-testid="shares-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  check('agency-b finds the shares under "Shared with us", as the API lists them', JSON.stringify(bShown) === JSON.stringify(bList) &&
+    [shareId, String(selShare.id), String(indShare.id)].every((id) => bShown.includes(id)), [bShown, bList]);
+  await bShares.getByTestId('shares-q').fill('campaign');
+  await bShares.getByTestId('shares-q').press('Enter');
+  await bShares.waitForFunction(() => location.search.includes('q=campaign'));
+  await ready('shares', bShares).catch(() => undefined);
+  await bShares.waitForFunction((id) => [...document.querySelectorAll('[data-testid="shares-table"] tbody tr')].map((r) => r.dataset.id).join() === id,
+    shareId, { timeout: 10000 }).catch(() => undefined);
+  check('the shares are searched by the words of their title', JSON.stringify(await bShares.locator('[data-testid="shares-table"] tbody tr')
+    .evaluateAll((rows) => rows.map((r) => r.dataset.id))) === JSON.stringify([shareId]));
+  await shot('shares', bShares);
+  await checkA11y('shares', bShares);
+  await bShares.locator(`[data-testid="shares-table"] tr[data-id="${shareId}"] a`).first().click();
+  await ready('share', bShares);
+  const shB = await apiOf(bShares, `/api/v1/shares/${shareId}`);
+  const stB = await apiOf(bShares, `/api/v1/shares/${shareId}/stats`);
+  const digits = async (id) => (await bShares.getByTestId(id).textContent()).replace(/\D/g, '');
+  check('agency-b\'s share page shows the counts of GET /api/v1/shares/ID', await digits('share-count-reports') === String(shB.counts.reports) &&
+    await digits('share-count-campaigns') === String(shB.counts.campaigns) && await digits('share-count-indicators') === String(shB.counts.indicators) &&
+    shB.counts.reports === bigCamp.reports, shB.counts);
+  const shownCats = (await bShares.locator('[data-testid="share-categories"] li').evaluateAll((li) => li.map((l) => [l.dataset.value, Number(l.dataset.reports)]))).sort();
+  const shownCountriesB = (await bShares.locator('[data-testid="share-countries"] li').evaluateAll((li) => li.map((l) => l.dataset.country))).sort();
+  await bShares.waitForSelector('[data-testid="world-map"] path.country-shape');
+  check('...and the stats of GET /api/v1/shares/ID/stats: complaints, categories as bars, origin countries on the map and listed',
+    await digits('share-complaints') === String(stB.complaints) && JSON.stringify(shownCats) === JSON.stringify(Object.entries(stB.categories).sort()) &&
+    JSON.stringify(shownCountriesB) === JSON.stringify([...stB.countries].sort()) &&
+    await bShares.locator('[data-testid="world-map"] [data-country]').count() <= stB.countries.length &&
+    Object.values(stB.categories).reduce((n, x) => n + x, 0) === stB.reports && stB.reports === shB.counts.reports, [shownCats, shownCountriesB, stB]);
+  check('it shows the marking, who shared it and with whom', await bShares.locator('.case-head .tlp').getAttribute('data-tlp') === 'AMBER' &&
+    (await bShares.getByTestId('share-by').textContent()).includes(ORG) && (await bShares.getByTestId('audience-text').textContent()).includes('agency-b') &&
+    await bShares.getByTestId('share-edit').count() === 0 && await bShares.getByTestId('share-withdraw').count() === 0);
+  // Its reports, 10 a page.
+  await bShares.getByTestId('share-page-size').selectOption('10');
+  const apiPages = [];
+  for (let cur = '', i = 0; i < 50; i++) {
+    const p = await apiOf(bShares, `/api/v1/shares/${shareId}/reports?with=analysis&limit=10${cur ? '&cursor=' + encodeURIComponent(cur) : ''}`);
+    apiPages.push(p);
+    if (!p.next_cursor) break;
+    cur = p.next_cursor;
+  }
+  const shownPages = [];
+  for (let i = 0; i < apiPages.length; i++) {
+    const before = i > 0 ? shownPages[i - 1][0] : '';
+    if (i > 0) await bShares.getByTestId('share-reports-next').click();
+    await bShares.waitForFunction(([n, prev]) => document.querySelector('[data-testid="share-reports-page"]')?.textContent === `Page ${n}` &&
+      document.querySelector('[data-testid="share-reports"]')?.closest('.table-wrap')?.getAttribute('aria-busy') === 'false' &&
+      document.querySelector('[data-testid="share-reports"] tbody tr[data-id]')?.getAttribute('data-id') !== prev &&
+      document.querySelectorAll('[data-testid="share-reports"] tbody tr[data-id]').length > 0 &&
+      document.querySelectorAll('[data-testid="share-reports"] tbody tr[data-id]').length <= 10, [i + 1, before], { timeout: 10000 }).catch(() => undefined);
+    shownPages.push(await bShares.locator('[data-testid="share-reports"] tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => r.dataset.id)));
+  }
+  check('agency-b pages through the shared reports 10 at a time, as the API pages them', apiPages.length >= 2 &&
+    JSON.stringify(shownPages) === JSON.stringify(apiPages.map((p) => p.items.map((r) => r.id))) &&
+    shownPages.flat().length === shB.counts.reports && await bShares.getByTestId('share-reports-next').isDisabled(),
+  [shownPages, apiPages.map((p) => p.items.length)]);
+  const lastPage = apiPages[apiPages.length - 1].items;
+  const withOrigin = lastPage.find((r) => r.analysis?.origin?.ip) ?? lastPage[0];
+  await bShares.locator(`[data-testid="share-reports"] tr[data-id="${withOrigin.id}"] [data-testid="show-analysis"]`).click();
+  await bShares.getByTestId('share-analysis').waitFor();
+  const analysisText = await bShares.getByTestId('analysis-origin').textContent();
+  check('a shared report\'s analysis is shown: its origin and category are the API\'s', (!withOrigin.analysis?.origin || analysisText.includes(withOrigin.analysis.origin.ip)) &&
+    await bShares.locator(`[data-testid="share-analysis"] [data-category="${withOrigin.analysis?.classification?.category}"]`).count() === 1 &&
+    apiPages.every((p) => p.personal_data_included === false && p.items.every((r) => r.personal_data === undefined)), [analysisText, withOrigin.analysis?.origin]);
+  const [csvDownload] = await Promise.all([bShares.waitForEvent('download'), bShares.getByTestId('share-export').click()]);
+  const csvPath = join(tmp, 'share.csv');
+  await csvDownload.saveAs(csvPath);
+  const csvLines = readFileSync(csvPath, 'utf8').trim().split('\r\n');
+  const csvReports = csvLines.filter((l) => l.startsWith('report,')).map((l) => l.split(',')[1]).sort();
+  check('agency-b downloads the share as CSV, a line per report', csvDownload.suggestedFilename() === `lapis-share-${shareId}.csv` &&
+    csvLines[0].startsWith('kind,') && JSON.stringify(csvReports) === JSON.stringify(apiPages.flatMap((p) => p.items.map((r) => r.id)).sort()),
+  [csvDownload.suggestedFilename(), csvLines.length]);
+  const rawTry = await bShares.request.get(base + `/api/v1/shares/${shareId}/reports/${withOrigin.id}/raw`);
+  check('without an agreement allowing personal data the raw message is refused: no link on the page, 403 from the API',
+    shB.personal_data_included === false && await bShares.getByTestId('share-raw').count() === 0 &&
+    await bShares.getByTestId('share-raw-note').count() === 1 && rawTry.status() === 403, rawTry.status());
+  await shot('share', bShares);
+  await checkA11y('share', bShares);
+  await open(bShares, `/shares/${indShare.id}`, 'share');
+  const indB = await apiOf(bShares, `/api/v1/shares/${indShare.id}`);
+  const indRows = await bShares.locator('[data-testid="share-indicators"] tbody tr').evaluateAll((rows) => rows.map((r) => [r.dataset.type, r.dataset.value, Number(r.dataset.reports)]));
+  check('a shared indicator is shown with its sightings in the sharer\'s reports', JSON.stringify(indRows) ===
+    JSON.stringify(indB.indicators.map((i) => ['ip', i.value, i.reports])) && indB.indicators[0].reports === look.reports, [indRows, indB.indicators]);
+  // agency-c is not in the audience.
+  const cShares = await signedInPage(C_USER.name, C_USER.password);
+  await cShares.goto(base + `/shares/${shareId}`);
+  await cShares.getByRole('alert').waitFor({ timeout: 30000 });
+  const cAlert = await cShares.getByRole('alert').textContent();
+  const cApi = await cShares.request.get(base + `/api/v1/shares/${shareId}`);
+  await open(cShares, '/shares', 'shares');
+  check('agency-c\'s user gets the not-found page (404 from the API) and no share in its list', cAlert.startsWith('Not found') &&
+    cApi.status() === 404 && await cShares.locator(`[data-testid="shares-table"] tr[data-id="${shareId}"]`).count() === 0, [cAlert, cApi.status()]);
+  await cShares.goto(base + `/shares/${shareId}`);
+  await cShares.getByRole('alert').waitFor({ timeout: 30000 });
+  await shot('share-not-shared', cShares);
+  await cShares.context().close();
+  // The owner changes the marking, then withdraws it.
+  await open(page, `/shares/${shareId}`, 'share');
+  check('the owner gets the raw messages (its users may read personal data)', await page.getByTestId('share-personal').getAttribute('data-included') === 'true' &&
+    await page.getByTestId('share-raw').count() > 0);
+  await page.getByTestId('share-edit').click();
+  await page.getByTestId('share-edit-tlp').selectOption('RED');
+  await page.getByTestId('share-sharing-save').click();
+  await page.locator('.case-head .tlp[data-tlp="RED"]').waitFor({ timeout: 10000 });
+  sh = await api(`/api/v1/shares/${shareId}`);
+  check('the owner changes the marking from the page', sh.tlp === 'RED' && JSON.stringify(sh.audience.organisations) === '["agency-b"]', [sh.tlp, sh.audience]);
+  await page.getByTestId('share-withdraw').click();
+  await page.getByTestId('share-withdraw-confirm').waitFor();
+  check('withdrawing asks for a confirmation first', (await api(`/api/v1/shares/${shareId}`)).status === 'active');
+  await shot('share-withdraw');
+  await checkA11y('share (owner)');
+  await page.getByTestId('share-withdraw-yes').click();
+  await page.getByTestId('share-withdrawn').waitFor();
+  sh = await api(`/api/v1/shares/${shareId}`);
+  await open(page, '/shares?box=ours&status=withdrawn', 'shares');
+  check('the owner withdraws it; it is among the organisation\'s withdrawn shares', sh.status === 'withdrawn' &&
+    await page.locator(`[data-testid="shares-table"] tr[data-id="${shareId}"]`).count() === 1, sh.status);
+  await open(bShares, '/shares', 'shares');
+  const bAfter = await bShares.locator('[data-testid="shares-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  await bShares.goto(base + `/shares/${shareId}`);
+  await bShares.getByRole('alert').waitFor({ timeout: 30000 });
+  check('agency-b no longer sees the withdrawn share: not listed, not found', !bAfter.includes(shareId) &&
+    bAfter.includes(String(selShare.id)) && (await bShares.getByRole('alert').textContent()).startsWith('Not found') &&
+    (await bShares.request.get(base + `/api/v1/shares/${shareId}`)).status() === 404, bAfter);
+  await bShares.context().close();
+
   // --- membership: an applicant applies, agency-a objects (decided after the objection period) -------------
   const applicant = await signedInPage(NEW_USER.name, NEW_USER.password);
   const applicantNav = await applicant.locator('header nav').textContent();
@@ -725,6 +914,19 @@ try {
   const objected = await apiOf(page, `/api/v1/applications/${application?.id}`);
   check('a member agency objects from the page, with its reason', objected.objections?.length === 1 &&
     objected.objections[0].organisation === ORG && objected.objections[0].reason.startsWith('Not an enforcement'), objected.objections);
+  // The applicant's page (re-read while the application is open) shows how many objected, not who.
+  await applicant.locator('[data-testid="own-application"] [data-testid="objections"][data-count="1"]').waitFor({ timeout: 15000 });
+  const ownView = await apiOf(applicant, `/api/v1/applications/${application?.id}`);
+  const ownText = await applicant.locator('[data-testid="own-application"] [data-testid="objections"]').textContent();
+  check('the applicant sees how many objected (objection_count), not who nor why', ownView.objection_count === 1 &&
+    ownView.objections === undefined && ownText.includes('1 objection') && !ownText.includes(ORG) && !ownText.includes('Not an enforcement'),
+  [ownView.objection_count, ownText]);
+  await open(applicant, '/groups', 'groups');
+  const outsideGroups = await applicant.getByTestId('group-form').count() === 0 && await applicant.getByTestId('outside-note').count() === 1;
+  await open(applicant, '/inbox', 'inbox');
+  check('an organisation outside the network is offered no sharing: no group form, no selection to share in its inbox',
+    outsideGroups && await applicant.getByTestId('select-page').count() === 0);
+  await open(applicant, '/membership', 'membership');
   await shot('membership');
   await checkA11y('membership');
 
@@ -760,6 +962,12 @@ try {
     JSON.stringify(shownCountries) === JSON.stringify(proposal.countries.map((c) => c.country)) && shownCountries.includes('GB') &&
     JSON.stringify(shownCands) === JSON.stringify(proposal.candidates.map((c) => c.organisation)) && shownCands[0] === GB_USER.org,
     [shownCountries, shownCands, proposal]);
+  const gbWhy = await page.locator('[data-testid="proposal-countries"] li[data-country="GB"]').evaluate((l) => [l.dataset.basis, l.textContent]);
+  const gbProposed = proposal.countries.find((c) => c.country === 'GB');
+  check('each country\'s reason is written from its basis (origin, with the campaign\'s reports sent from there)',
+    gbProposed?.basis === 'origin' && gbWhy[0] === 'origin' && gbWhy[1].endsWith(`${gbProposed.reports} of its reports were sent from there`) &&
+    JSON.stringify(await page.locator('[data-testid="proposal-countries"] li').evaluateAll((li) => li.map((l) => l.dataset.basis))) ===
+    JSON.stringify(proposal.countries.map((c) => c.basis)), [gbWhy, proposal.countries]);
   check('the proposed agency is chosen with the agreement that joins us', await page.locator(`label.candidate[data-org="${GB_USER.org}"] input`).isChecked() &&
     await page.getByTestId('referral-agreement').inputValue() === String(gbAgreement.id) &&
     (await page.locator(`label.candidate[data-org="${GB_USER.org}"]`).textContent()).includes(gbAgreement.title));
@@ -814,21 +1022,43 @@ try {
   await shot('referral', gb);
   await checkA11y('referral', gb);
 
-  // Back at agency-a: the notification, and the outcome on a report it contributed.
+  // Back at agency-a: the notifications (read state kept by the node), and the outcome on a report it contributed.
   await open(page, '/inbox', 'inbox');
   await page.getByTestId('notices-count').waitFor({ timeout: 15000 });
-  const unseen = Number(await page.getByTestId('notices-link').getAttribute('data-count'));
-  const noticesApi = (await api('/api/v1/notifications?limit=50')).items;
-  check('the header counts the new notifications', unseen > 0 && unseen === noticesApi.length, [unseen, noticesApi.length]);
+  let noticesApi = await api('/api/v1/notifications?limit=50');
+  const headerCount = () => page.getByTestId('notices-link').getAttribute('data-count').then(Number);
+  const unreadShown = await headerCount();
+  check('the header counts the unread notifications (unread of GET /api/v1/notifications)', unreadShown > 0 &&
+    unreadShown === noticesApi.unread, [unreadShown, noticesApi.unread]);
   await page.getByTestId('notices-link').click();
   await ready('notifications');
-  const shownNotices = await page.locator('[data-testid="notifications-list"] li').evaluateAll((li) => li.map((l) => l.dataset.id));
-  const closedNotice = page.locator(`[data-testid="notifications-list"] li[data-about="referral:${rid}"]`).filter({ hasText: 'closed' });
-  check('the notifications are the API\'s, the referral\'s closing among them, linked to it', JSON.stringify(shownNotices) ===
-    JSON.stringify(noticesApi.map((n) => String(n.id))) && await closedNotice.count() >= 1 &&
-    await closedNotice.first().locator(`a[href="/referrals/${rid}"]`).count() === 1, shownNotices);
+  const shownNotices = await page.locator('[data-testid="notifications-list"] li').evaluateAll((li) => li.map((l) => [l.dataset.id, l.dataset.event, l.dataset.status]));
+  const closedNotice = page.locator(`[data-testid="notifications-list"] li[data-event="referral.closed"][data-about="referral:${rid}"]`);
+  check('the notifications are the API\'s (event, read state), the referral\'s closing among them, in words and linked to it',
+    JSON.stringify(shownNotices) === JSON.stringify(noticesApi.items.map((n) => [String(n.id), n.event, n.status])) &&
+    await closedNotice.count() === 1 && (await closedNotice.locator('.notice-title').textContent()) === `${GB_USER.org} closed your referral` &&
+    await closedNotice.locator(`a[href="/referrals/${rid}"]`).count() === 1, [shownNotices, noticesApi.items.map((n) => [n.id, n.event, n.status])]);
+  await page.waitForTimeout(500);
+  check('showing them does not read them', (await api('/api/v1/notifications?limit=1')).unread === noticesApi.unread);
+  await shot('notifications-unread');
+  // One marked read by its button, then all.
+  const newest = Math.max(...noticesApi.items.map((n) => n.id));
+  const closedId = Number(await closedNotice.getAttribute('data-id'));
+  await closedNotice.getByTestId('notice-read').click();
+  await page.locator(`[data-testid="notifications-list"] li[data-id="${closedId}"][data-status="read"]`).waitFor({ timeout: 10000 });
+  let afterOne = await api('/api/v1/notifications?limit=50');
+  const arrived = afterOne.items.filter((n) => n.id > newest && n.status === 'new').length;
+  await page.waitForFunction((n) => document.querySelector('[data-testid="notices-link"]')?.dataset.count === String(n), afterOne.unread, { timeout: 10000 }).catch(() => undefined);
+  check('marking one read on the page marks it read in the API: unread is one less, and the header follows',
+    afterOne.items.find((n) => n.id === closedId)?.status === 'read' && afterOne.unread === noticesApi.unread - 1 + arrived &&
+    await headerCount() === afterOne.unread, [noticesApi.unread, afterOne.unread, arrived, await headerCount()]);
+  await page.getByTestId('notices-read-all').click();
+  await page.locator('[data-testid="notices-unread"][data-unread="0"]').waitFor({ timeout: 10000 });
+  noticesApi = await api('/api/v1/notifications?limit=50');
   await page.waitForFunction(() => document.querySelector('[data-testid="notices-link"]')?.dataset.count === '0', null, { timeout: 10000 }).catch(() => undefined);
-  check('once shown, they are no longer counted as new', await page.getByTestId('notices-link').getAttribute('data-count') === '0');
+  check('"Mark all read" leaves none unread in the API, and the header counts none', noticesApi.unread === 0 &&
+    noticesApi.items.every((n) => n.status === 'read') && await headerCount() === 0 && await page.getByTestId('notices-count').count() === 0,
+  [noticesApi.unread, await headerCount()]);
   await shot('notifications');
   await checkA11y('notifications');
   await open(page, `/reports/${gbIds[0]}`, 'report');
@@ -861,6 +1091,7 @@ try {
     rq.status === 'sent' && rq.to === GB_USER.org && rq.agreement?.id === gbAgreement.id && String(rq.case?.id) === String(caseId) &&
     JSON.stringify(rq.actions) === '["identify-sender","preserve-data"]' && rq.priority === expectedPriority &&
     await page.locator(`[data-testid="request-head"] [data-priority="${expectedPriority}"]`).count() === 1, rq);
+  stepsChecked0 = await compareSteps(page, 'requester, sent', 'request', qid);
   check('past its due date it is overdue, highlighted on its page', rq.overdue === true &&
     await page.locator('[data-testid="request-head"].overdue [data-testid="overdue"]').count() === 1);
   await open(page, '/requests?box=out&overdue=1', 'requests');
@@ -877,9 +1108,11 @@ try {
     rows.map((r) => r.dataset.id))) === JSON.stringify(overdueIn) && overdueIn.includes(qid), overdueIn);
   await gb.locator(`[data-testid="requests-table"] tr[data-id="${qid}"] a`).first().click();
   await ready('request', gb);
+  let stepsChecked = stepsChecked0 + await compareSteps(gb, 'requested, sent', 'request', qid);
   for (const to of ['acknowledged', 'in-progress']) {
     await gb.getByTestId(`step-${to}`).click();
     await gb.locator(`[data-testid="request-status"] [data-status="${to}"]`).waitFor();
+    stepsChecked += await compareSteps(gb, `requested, ${to}`, 'request', qid);
   }
   const logPath = join(tmp, 'hosting-logs.txt');
   writeFileSync(logPath, 'subscriber: Example Hosting Ltd\n2025-03-03 10:00:00 81.2.69.10 login\n');
@@ -896,10 +1129,17 @@ try {
   await shot('request-answered', gb);
   // agency-a reads the answer, downloads the attachment and closes it.
   await open(page, `/requests/${qid}`, 'request');
+  stepsChecked += await compareSteps(page, 'requester, answered', 'request', qid);
+  check('the request\'s steps on each side, at each state, are the API\'s next_steps (with what each needs)',
+    stepMismatches.length === 0 && stepsChecked >= 7, [stepMismatches, stepsChecked]);
   check('the requesting agency sees the answer', (await page.getByTestId('request-answer').textContent()) === rq.answer.text);
-  const att = await page.request.get(base + await page.getByTestId('attachment-link').getAttribute('href'));
-  check('the attachment downloads byte for byte, under its name', att.ok() && (await att.body()).equals(readFileSync(logPath)) &&
-    await page.getByTestId('attachment-link').getAttribute('download') === 'hosting-logs.txt');
+  const [attDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachment-link').click()]);
+  const attPath = join(tmp, 'attachment-downloaded');
+  await attDownload.saveAs(attPath);
+  const attHead = await page.request.head(base + await page.getByTestId('attachment-link').getAttribute('href'));
+  check('the attachment downloads byte for byte, under the name and type the node gives it', readFileSync(attPath).equals(readFileSync(logPath)) &&
+    attDownload.suggestedFilename() === 'hosting-logs.txt' && await page.getByTestId('attachment-link').getAttribute('download') === null &&
+    (attHead.headers()['content-type'] ?? '').startsWith('text/plain'), [attDownload.suggestedFilename(), attHead.headers()['content-type']]);
   await page.getByTestId('step-closed').click();
   await page.getByTestId('step-outcome').selectOption('prosecution');
   await page.getByTestId('step-outcome-detail').fill('referred to the prosecutor');
@@ -930,6 +1170,11 @@ try {
     await page.getByTestId('request-description').inputValue() === tpl.description && tpl.domestic === true, tpl);
   await page.getByTestId('subject-ip').fill('81.2.69.10');
   await page.getByTestId('subject-at').fill('2002-08-22T11:59:00Z');
+  const filled = await api('/api/v1/requests/template?to=partner-p&kind=ip-subscriber&ip=81.2.69.10&at=2002-08-22T11:59:00Z');
+  await page.waitForFunction((d) => document.querySelector('[data-testid="request-description"]')?.value === d, filled.description, { timeout: 10000 }).catch(() => undefined);
+  check('the description is the template filled with what the form names (IP address and time)',
+    await page.getByTestId('request-description').inputValue() === filled.description && filled.description.includes('81.2.69.10 at 2002-08-22T11:59:00Z'),
+    [await page.getByTestId('request-description').inputValue(), filled.description]);
   await page.getByTestId('request-title').fill('Subscriber of 81.2.69.10');
   await shot('request-company-new');
   await checkA11y('company request form');
@@ -938,7 +1183,7 @@ try {
   const cq = await api(`/api/v1/requests/${page.url().match(/\/requests\/(\d+)/)?.[1]}`);
   check('the company request is the API\'s, with the company\'s procedure', cq.kind === 'company' && cq.to === 'partner-p' &&
     cq.subject?.kind === 'ip-subscriber' && cq.subject.ip === '81.2.69.10' && cq.procedure === tpl.how_to_send &&
-    cq.description === tpl.description, cq);
+    cq.description === filled.description, cq);
 
   // --- withdrawal, with a confirmation --------------------------------------------------------------------
   const leaving = await signedInPage(W_USER.name, W_USER.password);
@@ -972,7 +1217,7 @@ try {
   await freshPage.goto(base + '/inbox');
   await freshPage.waitForFunction(() => document.body.dataset.ready === 'inbox', null, { timeout: 30000 });
   check('the inbox loads none of the cooperation pages\' code', loadedAssets.length > 0 &&
-    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|referrals|requests|membership|notifications)-/.test(a)), loadedAssets);
+    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|referrals|requests|membership|notifications|share|shares)-/.test(a)), loadedAssets);
   await fresh.close();
 
   // --- languages --------------------------------------------------------------------------------------
@@ -1004,6 +1249,12 @@ try {
   check('French: the referral pages are translated', (await page.locator('main h1').textContent()) === 'Transmissions' &&
     (await page.locator('[data-testid="referrals-table"] span[data-status="closed"]').first().textContent()) === 'clos' &&
     (await page.getByTestId('box-out').textContent()) === 'Envoyés');
+  await open(page, '/notifications', 'notifications');
+  const closedFr = await page.locator(`[data-testid="notifications-list"] li[data-event="referral.closed"][data-about="referral:${rid}"] .notice-title`).textContent();
+  check('French: a notification is written in French from its event, not the node\'s English sentence',
+    closedFr === `${GB_USER.org} a clos votre transmission` && (await page.locator('main h1').textContent()) === 'Notifications' &&
+    (await page.getByTestId('notices-all').textContent()) === 'Toutes', closedFr);
+  await shot('notifications-fr');
   await page.goto(base + '/inbox');
   await ready('inbox');
   await page.getByTestId('language').selectOption('es');

@@ -5,10 +5,11 @@ import { useState } from 'preact/hooks';
 import { can, isMemberAgency, PERM, request, type Session } from '../api';
 import { OUTCOMES } from '../coop';
 import {
-  aboutHref, finished, REFERRAL_STATES, REQUEST_STATES, stepsFor, type FlowData, type FlowType, type ReportOutcome, type Side,
+  aboutHref, finished, REFERRAL_STATES, REQUEST_STATES, type FlowData, type FlowType, type Notification, type ReportOutcome,
+  type Side,
 } from '../flows';
 import '../messages/flows';
-import { label, t, type Key } from '../i18n';
+import { known, label, t, type Key } from '../i18n';
 import { ErrorBox, Time, errorText } from './common';
 
 export function FlowStatus({ status }: { status: string }) {
@@ -53,13 +54,12 @@ export function Timeline({ type, o }: { type: FlowType; o: FlowData & { status: 
   );
 }
 
-// The steps the caller's side may take now, each a button; a step that needs a reason, an
-// outcome or an answer opens its form first.
+// The steps the caller's side may take now (the node's `next_steps`), each a button; a step that
+// needs a reason, an outcome or an answer opens its form first.
 export function FlowActions({ type, o, session, onDone }: {
   type: FlowType; o: FlowData & { id: number; status: string; organisation: string }; session: Session; onDone: () => void;
 }) {
-  const side = sideOf(o, session);
-  const steps = can(session, PERM.manageCases) ? stepsFor(type, o.status, side) : [];
+  const steps = can(session, PERM.manageCases) ? o.next_steps ?? [] : [];
   const [open, setOpen] = useState('');
   const [f, setF] = useState({ reason: '', outcome: 'warning', detail: '', answer: '' });
   const [busy, setBusy] = useState(false);
@@ -71,9 +71,9 @@ export function FlowActions({ type, o, session, onDone }: {
     setBusy(true);
     setError('');
     const body: Record<string, unknown> = { to };
-    if (s.reason) body.reason = f.reason.trim();
-    if (s.outcome) body.outcome = { kind: f.outcome, detail: f.detail.trim() };
-    if (s.answer) body.answer = f.answer.trim();
+    if (s.needs === 'reason') body.reason = f.reason.trim();
+    if (s.needs === 'outcome') body.outcome = { kind: f.outcome, detail: f.detail.trim() };
+    if (s.needs === 'answer') body.answer = f.answer.trim();
     try {
       await request('POST', `/api/v1/${type}s/${o.id}/transitions`, body);
       setOpen('');
@@ -91,10 +91,9 @@ export function FlowActions({ type, o, session, onDone }: {
       <div class="form-row" role="group" aria-label={t('flow.actions')}>
         {steps.map((s) => (
           <button type="button" class={s.to === 'withdrawn' || s.to === 'declined' ? 'secondary' : ''} disabled={busy}
-            aria-expanded={s.reason || s.outcome || s.answer ? open === s.to : undefined}
-            data-testid={`step-${s.to}`}
-            onClick={() => (s.reason || s.outcome || s.answer ? setOpen(open === s.to ? '' : s.to) : go(s.to))}>
-            {t(`step.${s.to}` as Key)}
+            aria-expanded={s.needs ? open === s.to : undefined} data-testid={`step-${s.to}`} data-needs={s.needs}
+            onClick={() => (s.needs ? setOpen(open === s.to ? '' : s.to) : go(s.to))}>
+            {label('step', s.to)}
           </button>
         ))}
       </div>
@@ -103,17 +102,17 @@ export function FlowActions({ type, o, session, onDone }: {
           e.preventDefault();
           void go(step.to);
         }}>
-          {step.reason && (
+          {step.needs === 'reason' && (
             <label class="block">{t('flow.reason')}
               <textarea rows={2} required value={f.reason} onInput={set('reason')} data-testid="step-reason" />
             </label>
           )}
-          {step.answer && (
+          {step.needs === 'answer' && (
             <label class="block">{t('flow.answer')}
               <textarea rows={4} required value={f.answer} onInput={set('answer')} data-testid="step-answer" />
             </label>
           )}
-          {step.outcome && (
+          {step.needs === 'outcome' && (
             <div class="form-row">
               <label>{t('case.outcome')}
                 <select value={f.outcome} onChange={set('outcome')} data-testid="step-outcome">
@@ -125,12 +124,33 @@ export function FlowActions({ type, o, session, onDone }: {
               </label>
             </div>
           )}
-          <button type="submit" disabled={busy} data-testid="step-submit">{t(`step.${step.to}` as Key)}</button>
+          <button type="submit" disabled={busy} data-testid="step-submit">{label('step', step.to)}</button>
         </form>
       )}
       <ErrorBox error={error} />
     </div>
   );
+}
+
+// What a notification says, in the user's language, from its event code, state and sender; the
+// node's English sentence only for an event this application does not know.
+export function notificationText(n: Notification, session: Session): string {
+  const from = n.from || t('notice.theNode');
+  const about = t(`about.${n.about_type}` as Key, { id: n.about_id });
+  switch (n.event) {
+    case 'outcome':
+      return t('notice.outcome', { from, about, outcome: label('outcome', n.state) });
+    case 'application.opened':
+      return t('notice.application.opened', { from });
+    case 'application.admitted':
+    case 'application.refused':
+      // The applicant is told by the node; the member agencies by the applicant's name.
+      return !n.from || n.from === session.organisation ? t(`notice.${n.event}.own` as Key) : t(`notice.${n.event}` as Key, { org: n.from });
+    case 'membership.withdrawn':
+      return t('notice.membership.withdrawn', { org: n.detail || n.from });
+  }
+  const key = `notice.${n.event}`;
+  return known(key) ? t(key as Key, { from, about }) : n.title;
 }
 
 export function AboutLink({ type, id, detail }: { type: string; id: number; detail?: string }) {

@@ -30,10 +30,15 @@ export function shade(count: number, max: number): string {
   return SHADES[Math.min(SHADES.length - 1, Math.floor(f * (SHADES.length - 1) + 0.0001))];
 }
 
-export function WorldMap({ counts, hrefFor, label }: {
+// `hrefFor` makes each country with reports a link; without it they are only shaded. `describe`
+// words a country's figure (by default its count of reports); `legend` false leaves out the scale
+// (for counts that are only presence).
+export function WorldMap({ counts, hrefFor, label, describe, legend = true }: {
   counts: Map<string, number>;
-  hrefFor: (code: string) => string;
+  hrefFor?: (code: string) => string;
   label: string;
+  describe?: (code: string, n: number) => string;
+  legend?: boolean;
 }) {
   const [world, setWorld] = useState<World | null>(null);
   const [err, setErr] = useState('');
@@ -55,20 +60,18 @@ export function WorldMap({ counts, hrefFor, label }: {
           const n = code ? counts.get(code) ?? 0 : 0;
           const d = path(f) ?? '';
           if (!code || n === 0) return <path d={d} fill={shade(0, max)} class="country-shape" aria-hidden="true" />;
-          const text = `${countryName(code)}: ${tn('count.reports', n)}`;
-          return (
-            <a href={hrefFor(code)} aria-label={text} data-country={code}>
-              <path d={d} fill={shade(n, max)} class="country-shape has-reports"><title>{text}</title></path>
-            </a>
-          );
+          const text = describe ? describe(code, n) : `${countryName(code)}: ${tn('count.reports', n)}`;
+          const shape = <path d={d} fill={shade(n, max)} class="country-shape has-reports"><title>{text}</title></path>;
+          if (!hrefFor) return <g role="img" aria-label={text} data-country={code}>{shape}</g>;
+          return <a href={hrefFor(code)} aria-label={text} data-country={code}>{shape}</a>;
         })}
       </svg>
-      <figcaption class="legend small">
+      {legend && <figcaption class="legend small">
         <span>{t('map.fewer')}</span>
         {SHADES.map((c) => <span class="swatch" style={{ background: c }} aria-hidden="true" />)}
         <span>{t('map.more')}</span>
         <span class="muted"> · {t('map.max', { n: fmtNumber(max) })}</span>
-      </figcaption>
+      </figcaption>}
     </figure>
   );
 }

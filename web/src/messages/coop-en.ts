@@ -30,6 +30,7 @@ export const coopEn = {
   'marking.needGroups': 'Choose at least one group.',
   'marking.redNamed': 'TLP:{tlp} goes to named organisations only.',
   'marking.amberNotAll': 'TLP:AMBER goes to named organisations or groups, not to the whole network.',
+  'marking.outside': 'Your organisation is not a member of the network: what it makes stays with it, and it shares nothing.',
   'audience.kind.organisation': 'Only my organisation',
   'audience.kind.organisations': 'Named organisations',
   'audience.kind.groups': 'Groups (and named organisations)',

@@ -30,6 +30,7 @@ export const coopEs: CoopMessages = {
   'marking.needGroups': 'Elija al menos un grupo.',
   'marking.redNamed': 'TLP:{tlp} solo va a organizaciones nombradas.',
   'marking.amberNotAll': 'TLP:AMBER va a organizaciones o grupos nombrados, no a toda la red.',
+  'marking.outside': 'Su organización no es miembro de la red: lo que crea se queda en ella y no comparte nada.',
   'audience.kind.organisation': 'Solo mi organización',
   'audience.kind.organisations': 'Organizaciones nombradas',
   'audience.kind.groups': 'Grupos (y organizaciones nombradas)',

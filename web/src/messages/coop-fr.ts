@@ -30,6 +30,7 @@ export const coopFr: CoopMessages = {
   'marking.needGroups': 'Choisissez au moins un groupe.',
   'marking.redNamed': 'TLP:{tlp} ne va qu’à des organisations nommées.',
   'marking.amberNotAll': 'TLP:AMBER va à des organisations ou groupes nommés, pas à tout le réseau.',
+  'marking.outside': 'Votre organisation n’est pas membre du réseau : ce qu’elle crée reste chez elle, elle ne partage rien.',
   'audience.kind.organisation': 'Mon organisation seulement',
   'audience.kind.organisations': 'Organisations nommées',
   'audience.kind.groups': 'Groupes (et organisations nommées)',

@@ -2,7 +2,7 @@
 // indicators), and its member reports. The chart is computed from the member reports loaded
 // (up to MAX_MEMBERS, newest first); the facets come from the server over every member.
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { can, get, isMemberAgency, PERM, type Campaign, type Page, type ReportSummary, type Session } from '../api';
+import { can, get, isMember, isMemberAgency, PERM, type Campaign, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, ErrorBox, Loading, Network, Time, errorText, inboxHref, useAsync } from '../components/common';
 import { TimeChart } from '../components/chart';
 import { WorldMap } from '../components/worldmap';
@@ -11,6 +11,7 @@ import { navigate } from '../router';
 import { markReady } from '../ready';
 import { MakeCase } from '../components/makecase';
 import { ReferLink } from '../components/flows';
+import { ShareAction } from '../components/share';
 
 const MAX_MEMBERS = 2000;
 
@@ -77,10 +78,13 @@ export function CampaignPage({ id, session }: { id: string; session: Session }) 
             <dt>{t('field.category')}</dt>
             <dd>{(c.categories ?? []).map((x) => <a href={inboxHref({ campaign: c.id, category: x.value })}><CategoryBadge category={x.value} /> {fmtNumber(x.reports)} </a>)}</dd>
           </dl>
-          {can(session, PERM.manageCases) && isMemberAgency(session) && (
+          {can(session, PERM.manageCases) && isMember(session) && (
             <div class="toolbar">
-              <MakeCase session={session} sources={{ campaigns: [c.id] }} title={t('report.campaignN', { n: c.id })} count={c.reports} />
+              {isMemberAgency(session) && (
+                <MakeCase session={session} sources={{ campaigns: [c.id] }} title={t('report.campaignN', { n: c.id })} count={c.reports} />
+              )}
               <ReferLink session={session} campaign={c.id} />
+              <ShareAction session={session} sources={{ campaigns: [c.id] }} title={t('report.campaignN', { n: c.id })} count={c.reports} />
             </div>
           )}
           <section class="card wide" aria-labelledby="volume">

@@ -2,7 +2,7 @@
 // indicators), tasks, notes and history; its owner edits it, its figures and who may see it, and
 // anyone allowed downloads the signed evidence package.
 import { useEffect, useState } from 'preact/hooks';
-import { can, get, isMemberAgency, PERM, request, type Session } from '../api';
+import { can, get, isMember, isMemberAgency, PERM, request, type Session } from '../api';
 import { CASE_STATUSES, OUTCOMES, type Case, type CaseEvent, type CaseReport, type HarmFactor, type Task } from '../coop';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import {
@@ -410,8 +410,9 @@ function Sharing({ c, owner, session, onSaved }: { c: Case; owner: boolean; sess
     <Section title={t('case.sharing')} id="sharing">
       <p><TlpBadge tlp={c.tlp} /> <span class="muted small">{label('tlpHelp', c.tlp)}</span></p>
       <p>{t('marking.audience')}: <AudienceText audience={c.audience} groups={groups.data} /></p>
-      {owner && !editing && <button type="button" class="secondary" onClick={() => setEditing(true)} data-testid="edit-sharing">{t('case.changeSharing')}</button>}
-      {owner && editing && (
+      {owner && isMember(session) && !editing && <button type="button" class="secondary" onClick={() => setEditing(true)} data-testid="edit-sharing">{t('case.changeSharing')}</button>}
+      {owner && !isMember(session) && <p class="muted small" data-testid="outside-note">{t('marking.outside')}</p>}
+      {owner && isMember(session) && editing && (
         <form class="stack-form" onSubmit={save} data-testid="sharing-form">
           <MarkingEditor value={m} onChange={setM} own={session.organisation} idPrefix="case" />
           <ErrorBox error={error} />

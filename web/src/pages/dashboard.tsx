@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, type Page, type ReportSummary, type StatRow } from '../api';
 import { ErrorBox, Loading, errorText, inboxHref } from '../components/common';
 import { PALETTE, TimeChart } from '../components/chart';
+import { TopList } from '../components/bars';
 import { loadWorld, WorldMap } from '../components/worldmap';
 import { countryName, fmtNumber, label, t, tn } from '../i18n';
 import { navigate } from '../router';
@@ -52,34 +53,6 @@ function useAsNames(asns: StatRow[]) {
     };
   }, [asns.map((a) => a.value).join()]);
   return names;
-}
-
-function TopList({ title, rows, href, text, testid }: {
-  title: string;
-  rows: StatRow[];
-  href: (v: string) => string;
-  text: (v: string) => string;
-  testid: string;
-}) {
-  const max = Math.max(1, ...rows.map((r) => r.reports));
-  return (
-    <section class="card" aria-label={title}>
-      <h2>{title}</h2>
-      {rows.length === 0 ? <p class="muted">{t('dashboard.nothing')}</p> : (
-        <ol class="bars" data-testid={testid}>
-          {rows.map((r) => (
-            <li>
-              <a href={href(r.value)} data-value={r.value}>
-                <span class="bar-label">{text(r.value)}</span>
-                <span class="bar" style={{ width: `${(100 * r.reports) / max}%` }} aria-hidden="true" />
-                <span class="bar-value">{fmtNumber(r.reports)}</span>
-              </a>
-            </li>
-          ))}
-        </ol>
-      )}
-    </section>
-  );
 }
 
 export function Dashboard({ query }: { query: URLSearchParams }) {

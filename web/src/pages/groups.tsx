@@ -1,7 +1,7 @@
 // Groups of organisations (an operation, a working party): the groups the organisation may see,
 // and a form to make one. Groups are audiences: an object shared with a group reaches its members.
 import { useEffect, useState } from 'preact/hooks';
-import { can, get, PERM, request, type Session } from '../api';
+import { can, get, isMember, PERM, request, type Session } from '../api';
 import type { Group } from '../coop';
 import { ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import { AudienceText, cleanAudience, DEFAULT_AUDIENCE, MarkingEditor, markingProblem, OrgLink, TlpBadge, useDirectory, type Marking } from '../components/coop';
@@ -92,7 +92,8 @@ export function Groups({ session }: { session: Session }) {
           </tbody>
         </table>
       ))}
-      {can(session, PERM.manageCases) && (
+      {can(session, PERM.manageCases) && !isMember(session) && <p class="muted" data-testid="outside-note">{t('marking.outside')}</p>}
+      {can(session, PERM.manageCases) && isMember(session) && (
         <Section title={t('groups.new')} id="new-group">
           <NewGroup session={session} onDone={list.reload} />
         </Section>

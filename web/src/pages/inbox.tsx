@@ -3,7 +3,7 @@
 // j/k or arrows move, Enter opens, n/p next and previous page.
 import type { ComponentType } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { can, CATEGORIES, get, INDICATOR_TYPES, isMemberAgency, PERM, type Page, type ReportSummary, type Session } from '../api';
+import { can, CATEGORIES, get, INDICATOR_TYPES, isMember, isMemberAgency, PERM, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, Country, ErrorBox, Network, Time, useAsync } from '../components/common';
 import { label, t, tn, type Key } from '../i18n';
 import { navigate } from '../router';
@@ -33,17 +33,21 @@ function sortValue(r: ReportSummary, k: SortKey): string | number {
   }
 }
 
-// The reports selected in the inbox, made into a case or added to one. The case form is loaded
-// on the first selection, so the inbox's first load does not carry it.
+// The reports selected in the inbox, made into a case or added to one (member agencies), or
+// shared (members). The forms are loaded on the first selection, so the inbox's first load does
+// not carry them.
 function Selection({ ids, session, onClear }: { ids: string[]; session: Session; onClear: () => void }) {
   const [Make, setMake] = useState<ComponentType<any> | null>(null);
+  const [Share, setShare] = useState<ComponentType<any> | null>(null);
   useEffect(() => {
-    if (!Make) import('../components/makecase').then((m) => setMake(() => m.MakeCase));
+    if (!Make && isMemberAgency(session)) import('../components/makecase').then((m) => setMake(() => m.MakeCase));
+    if (!Share) import('../components/share').then((m) => setShare(() => m.ShareAction));
   }, []);
   return (
     <div class="toolbar selection" role="region" aria-label={t('inbox.selection')} data-testid="inbox-selection">
       <span aria-live="polite">{tn('inbox.selected', ids.length)}</span>
       {Make && <Make session={session} sources={{ reports: ids }} title={t('makeCase.selectedTitle', { n: ids.length })} count={ids.length} />}
+      {Share && <Share session={session} sources={{ reports: ids }} title={t('share.selectedTitle', { n: ids.length })} count={ids.length} />}
       <button type="button" class="secondary" onClick={onClear}>{t('inbox.unselect')}</button>
     </div>
   );
@@ -126,7 +130,7 @@ export function Inbox({ query, session }: { query: URLSearchParams; session: Ses
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'received', desc: true });
   const [selected, setSelected] = useState(0);
   const [picked, setPicked] = useState<string[]>([]);
-  const canPick = can(session, PERM.manageCases) && can(session, PERM.readReports) && isMemberAgency(session);
+  const canPick = can(session, PERM.manageCases) && can(session, PERM.readReports) && isMember(session);
   const tableRef = useRef<HTMLTableElement>(null);
   useEffect(() => {
     setCursors([]);

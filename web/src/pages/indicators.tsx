@@ -1,12 +1,13 @@
 // Indicator search: paste an IP, domain, URL, phone number, e-mail address, payment identifier or
 // attachment hash and see when and how often the organisation saw it, and in which reports.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { can, get, INDICATOR_TYPES, isMemberAgency, PERM, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
+import { can, get, INDICATOR_TYPES, isMember, isMemberAgency, PERM, type IndicatorLookup, type Page, type ReportSummary, type Session } from '../api';
 import { CategoryBadge, ErrorBox, Loading, Time, inboxHref, useAsync } from '../components/common';
 import { label, t, tn } from '../i18n';
 import { navigate } from '../router';
 import { markReady } from '../ready';
 import { MakeCase } from '../components/makecase';
+import { ShareAction } from '../components/share';
 
 // The type a pasted value most likely is.
 export function guessType(v: string): string {
@@ -109,9 +110,13 @@ export function Indicators({ query, session }: { query: URLSearchParams; session
                 <dt>{t('campaigns.lastSeen')}</dt><dd><Time iso={r.last_seen} /></dd>
               </dl>
               {canReadReports && <p><a href={inboxHref({ [r.type]: r.value })}>{t('indicators.openInbox')}</a></p>}
-              {canReadReports && can(session, PERM.manageCases) && isMemberAgency(session) && (
+              {canReadReports && can(session, PERM.manageCases) && isMember(session) && (
                 <div class="toolbar">
-                  <MakeCase session={session} sources={{ indicators: [{ type: r.type, value: r.value }] }}
+                  {isMemberAgency(session) && (
+                    <MakeCase session={session} sources={{ indicators: [{ type: r.type, value: r.value }] }}
+                      title={`${label('indicator', r.type)} ${r.value}`} count={r.reports} />
+                  )}
+                  <ShareAction session={session} sources={{ indicators: [{ type: r.type, value: r.value }] }}
                     title={`${label('indicator', r.type)} ${r.value}`} count={r.reports} />
                 </div>
               )}

@@ -15,7 +15,16 @@ function AppStatus({ status }: { status: string }) {
   return <span class={`badge app-${status}`} data-status={status}>{label('appStatus', status)}</span>;
 }
 
+// Who objected and why; the applicant sees only how many objected (`objection_count`).
 function Objections({ a }: { a: Application }) {
+  if (a.objection_count !== undefined && a.objections === undefined) {
+    return (
+      <p class="small" data-testid="objections" data-count={a.objection_count}>
+        {a.objection_count ? tn('membership.objectionCount', a.objection_count) : t('membership.noObjection')}
+        {' '}<span class="muted">{t('membership.objectionsHidden')}</span>
+      </p>
+    );
+  }
   const list = a.objections ?? [];
   if (!list.length) return <p class="muted small" data-testid="objections">{t('membership.noObjection')}</p>;
   return (

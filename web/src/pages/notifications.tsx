@@ -1,43 +1,91 @@
 // What the network told the organisation: referrals and requests sent to it and their steps,
 // outcomes of what its reports went into, applications and withdrawals; each links to what it is
-// about. The newest shown are marked seen (the header counts the others).
+// about and is written in the user's language from its event code. The node keeps whether each
+// was read: one is marked read by its button or by following its link, or all at once.
 import { useEffect, useState } from 'preact/hooks';
-import { get, type Page, type Session } from '../api';
-import type { Notification } from '../flows';
-import { ErrorBox, Loading, Time, useAsync } from '../components/common';
-import { AboutLink } from '../components/flows';
-import { t } from '../i18n';
-import { lastSeen, markSeen } from '../notices';
+import { request, get, type Session } from '../api';
+import type { Notification, NotificationPage } from '../flows';
+import { ErrorBox, Loading, Time, errorText, useAsync } from '../components/common';
+import { AboutLink, notificationText } from '../components/flows';
+import { t, tn } from '../i18n';
+import { noticesChanged } from '../notices';
 import { markReady } from '../ready';
 
-export function Notifications({ session }: { session: Session }) {
+export function Notifications({ session, query }: { session: Session; query: URLSearchParams }) {
+  const onlyNew = query.get('status') === 'new';
   const [cursor, setCursor] = useState('');
   const [cursors, setCursors] = useState<string[]>([]);
-  const [seenBefore] = useState(() => lastSeen(session));
-  const page = useAsync(() => get<Page<Notification>>('/api/v1/notifications', { cursor, limit: 50 }), [cursor]);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setCursor('');
+    setCursors([]);
+  }, [onlyNew]);
+  const page = useAsync(() => get<NotificationPage>('/api/v1/notifications',
+    { status: onlyNew ? 'new' : undefined, cursor, limit: 50 }), [cursor, onlyNew]);
   const items = page.data?.items ?? [];
   useEffect(() => {
-    if (!page.data) return;
-    if (items.length) markSeen(session, Math.max(...items.map((n) => n.id)));
-    markReady('notifications');
+    if (page.data) markReady('notifications');
   }, [page.data]);
+  const markRead = async (body: { ids: number[] } | { all: true }, reload = true) => {
+    setBusy(true);
+    setError('');
+    try {
+      await request('POST', '/api/v1/notifications/read', body);
+      noticesChanged();
+      if (reload) page.reload();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  // Following a notification's link reads it.
+  const follow = (n: Notification) => {
+    if (n.status === 'new') void markRead({ ids: [n.id] }, false);
+  };
+  const unread = page.data?.unread ?? 0;
   return (
     <section>
       <h1>{t('notifications.title')}</h1>
       <p class="muted">{t('notifications.intro')}</p>
-      <ErrorBox error={page.error} />
+      <nav class="tabs" aria-label={t('notifications.which')}>
+        <a href="/notifications" aria-current={!onlyNew ? 'page' : undefined} data-testid="notices-all">{t('notifications.all')}</a>
+        <a href="/notifications?status=new" aria-current={onlyNew ? 'page' : undefined} data-testid="notices-new">{t('notifications.unreadOnly')}</a>
+      </nav>
+      {page.data && (
+        <div class="toolbar">
+          <p data-testid="notices-unread" data-unread={unread}>{unread ? tn('notifications.unread', unread) : t('notifications.allRead')}</p>
+          {unread > 0 && (
+            <button type="button" class="secondary" disabled={busy} onClick={() => markRead({ all: true })} data-testid="notices-read-all">
+              {t('notifications.readAll')}
+            </button>
+          )}
+        </div>
+      )}
+      <ErrorBox error={page.error || error} />
       <Loading when={page.loading && !page.data} />
       {page.data && (items.length === 0 ? <p class="empty" data-testid="notifications-empty">{t('notifications.empty')}</p> : (
         <ul class="notices" data-testid="notifications-list">
           {items.map((n) => (
-            <li data-id={n.id} data-about={`${n.about_type}:${n.about_id}`} class={n.id > seenBefore ? 'unseen' : ''}>
+            <li data-id={n.id} data-event={n.event} data-status={n.status} data-about={`${n.about_type}:${n.about_id}`}
+              class={n.status === 'new' ? 'unseen' : ''}>
               <div class="muted small">
-                <Time iso={n.created_at} /> · {n.organisation}
-                {n.id > seenBefore && <> · <span class="badge ok">{t('notifications.new')}</span></>}
+                <Time iso={n.created_at} />
+                {n.status === 'new' && <> · <span class="badge ok">{t('notifications.new')}</span></>}
               </div>
-              <p class="notice-title">{n.title}</p>
+              <p class="notice-title" title={n.title}>{notificationText(n, session)}</p>
               {n.detail && n.about_type !== 'organisation' && <p class="small prewrap">{n.detail}</p>}
-              {n.about_type && <p class="small">{t('notifications.about')} <AboutLink type={n.about_type} id={n.about_id} detail={n.detail} /></p>}
+              <div class="form-row small">
+                {n.about_type && (
+                  <span onClick={() => follow(n)}>{t('notifications.about')} <AboutLink type={n.about_type} id={n.about_id} detail={n.detail} /></span>
+                )}
+                {n.status === 'new' && (
+                  <button type="button" class="link small" disabled={busy} onClick={() => markRead({ ids: [n.id] })} data-testid="notice-read">
+                    {t('notifications.markRead')}
+                  </button>
+                )}
+              </div>
             </li>
           ))}
         </ul>

@@ -4,7 +4,7 @@
 // evidence package.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
-import type { Referral, ReferredReport, Proposal } from '../flows';
+import type { ProposedCountry, Referral, ReferredReport, Proposal } from '../flows';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import { OrgLink, TlpBadge } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
@@ -122,13 +122,11 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
   );
 }
 
-// Why the evidence points to a country, in the user's language where the node's words are known.
-function whyText(why: string): string {
-  let m: RegExpMatchArray | null;
-  if (why === 'where the message was sent from') return t('proposal.why.origin');
-  if ((m = why.match(/^(\d+) of its reports were sent from there$/))) return t('proposal.why.originCount', { n: Number(m[1]) });
-  if ((m = why.match(/^the advertised site (\S+) is under (\.\S+)$/))) return t('proposal.why.site', { site: m[1], suffix: m[2] });
-  return why;
+// Why the evidence points to a country, in the user's language, from the structured reason.
+function whyText(c: ProposedCountry): string {
+  if (c.basis === 'domain' && c.domain) return t('proposal.why.domain', { domain: c.domain });
+  if (c.basis === 'origin') return c.reports ? t('proposal.why.originCount', { n: c.reports }) : t('proposal.why.origin');
+  return c.why;
 }
 
 type Candidate = Proposal['candidates'][number];
@@ -198,7 +196,7 @@ export function NewReferral({ query, session }: { query: URLSearchParams; sessio
           <Section title={t('proposal.countries')} id="countries">
             {prop.data.countries.length === 0 ? <p class="empty">{t('proposal.noCountries')}</p> : (
               <ul class="plain-list" data-testid="proposal-countries">
-                {prop.data.countries.map((c) => <li data-country={c.country}><Country code={c.country} /> — {whyText(c.why)}</li>)}
+                {prop.data.countries.map((c) => <li data-country={c.country} data-basis={c.basis}><Country code={c.country} /> — {whyText(c)}</li>)}
               </ul>
             )}
           </Section>

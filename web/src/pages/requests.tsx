@@ -2,7 +2,7 @@
 // for information to companies (pre-filled from their LAP B.4 answers). The in- and out-boxes with
 // the overdue filter, the form that makes one, and one request with its lifecycle, the steps the
 // caller's side may take, the answer and the attachments.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
 import type { Agreement, Case, Profile } from '../coop';
 import {
@@ -146,19 +146,28 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
       live = false;
     };
   }, [kind, f.to]);
-  // A company request is pre-filled from the company's B.4 answers.
+  // A company request is pre-filled from the company's B.4 answers, its description filled with
+  // what the form names (asked again as it is typed). The description follows the template until
+  // the analyst edits it.
+  const fields = SUBJECT_FIELDS[f.subjectKind] ?? [];
+  const subjectKey = fields.map((k) => f.subject[k]?.trim() ?? '').join('\n');
+  const lastTemplate = useRef('');
   useEffect(() => {
     if (kind !== 'company' || !f.to) return setTpl(null);
     let live = true;
-    get<RequestTemplate>('/api/v1/requests/template', { to: f.to, kind: f.subjectKind }).then((x) => {
+    const params: Record<string, string> = { to: f.to, kind: f.subjectKind };
+    for (const k of fields) if (f.subject[k]?.trim()) params[k] = f.subject[k].trim();
+    const timer = setTimeout(() => get<RequestTemplate>('/api/v1/requests/template', params).then((x) => {
       if (!live) return;
       setTpl(x);
-      setF((y) => ({ ...y, description: x.description }));
-    }, (e) => live && setError(errorText(e)));
+      setF((y) => (y.description === '' || y.description === lastTemplate.current ? { ...y, description: x.description } : y));
+      lastTemplate.current = x.description;
+    }, (e) => live && setError(errorText(e))), subjectKey ? 300 : 0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
-  }, [kind, f.to, f.subjectKind]);
+  }, [kind, f.to, f.subjectKind, subjectKey]);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -329,7 +338,7 @@ function Attachments({ r, session, onChange }: { r: AssistanceRequest; session: 
             {list.map((a) => (
               <tr data-n={a.n}>
                 <td>
-                  <a href={`/api/v1/requests/${r.id}/attachments/${a.n}`} download={a.name} data-testid="attachment-link">{a.name}</a>
+                  <a href={`/api/v1/requests/${r.id}/attachments/${a.n}`} data-testid="attachment-link">{a.name}</a>
                   <div class="mono small muted">SHA-256 {a.sha256}</div>
                 </td>
                 <td class="small">{a.by} · <Time iso={a.at} /></td>
