@@ -296,7 +296,8 @@ void AddShares(json& doc) {
   paths["/api/v1/shares"]["get"] =
       Op("Shares the caller may see", Ok("A page", Page("CoopObject")),
          {Query("q", "words in the title and summary"), Query("organisation", "sharing organisation"),
-          Query("status", "active (default) or withdrawn (the caller's own)"), Query("limit", "1 to 500", "integer"),
+          Query("status", "active (default) or withdrawn (the caller's own)"),
+          Query("box", "in (shared by others), out (the caller's own) or all"), Query("limit", "1 to 500", "integer"),
           Query("cursor", "next page")});
   paths["/api/v1/shares/{id}"]["get"] =
       Op("A share: counts, indicators with their sightings", Ok("It", Ref("CoopObject")), {kIdParam});

@@ -9,6 +9,7 @@
 #include "api/coop_common.h"
 #include "common/strings.h"
 #include "coop/cases.h"
+#include "coop/workflow.h"
 
 namespace lapis::api {
 namespace {
@@ -97,7 +98,13 @@ class Shares : public CoopBase {
       if (!*a)
         return BadRequest(res,
                           "no agreement " + std::to_string((*body)["agreement"].get<int64_t>()));
-      data["agreement"] = {{"id", (*a)->id}, {"title", (*a)->title}};
+      if ((*a)->status != "in-force") return BadRequest(res, "the agreement is not in force");
+      auto parties = Parse((*a)->data_json).value("parties", std::vector<std::string>());
+      if (std::find(parties.begin(), parties.end(), c->first.org) == parties.end())
+        return BadRequest(res, "a share cites an agreement its organisation is party to");
+      data["agreement"] = {{"id", (*a)->id},
+                           {"title", (*a)->title},
+                           {"personal_data", Parse((*a)->data_json).value("personal_data", false)}};
     }
     std::string stats;
     auto links = coop::SourceLinks(*env_.coop, c->first.org, src, &stats);
@@ -110,6 +117,10 @@ class Shares : public CoopBase {
     auto made = env_.coop->Create(c->second, o, summary, *links);
     if (!made) return StoreProblem(res, made.error());
     if (!AuditShare(res, c->first, *made)) return;
+    // The organisations named are told; groups and the whole network find it in their lists.
+    coop::Notify(
+        *env_.coop, c->second, made->audience.orgs, "share.received", "share", made->id, "active",
+        c->first.org + " shared \"" + made->title + "\" (TLP:" + coop::TlpName(made->tlp) + ")");
     res.set_header("Location", "/api/v1/shares/" + std::to_string(made->id));
     Json(res, 201, Dump(Out(c->second, *made)));
   }
@@ -130,9 +141,17 @@ class Shares : public CoopBase {
     q.type = "share";
     q.text = req.get_param_value("q");
     q.owner = req.get_param_value("organisation");
-    q.status = req.has_param("status") ? req.get_param_value("status") : "active";
+    q.status = req.get_param_value("status");
+    if (q.status.empty()) q.status = "active";
     if (q.status != "active")
       q.owner = c->first.org;  // withdrawn shares: only their organisation's
+    const std::string box = req.has_param("box") ? req.get_param_value("box") : "all";
+    if (box == "in")
+      q.not_owner = c->first.org;  // shared with the caller by others
+    else if (box == "out")
+      q.owner = c->first.org;
+    else if (box != "all")
+      return BadRequest(res, "box is in, out or all");
     q.cursor = req.get_param_value("cursor");
     if (!ParseLimit(req, res, 50, &q.limit)) return;
     auto page = env_.coop->List(c->second, q);
@@ -192,9 +211,20 @@ class Shares : public CoopBase {
     if (!cur) return StoreProblem(res, cur.error());
     if (!*cur) return NotFound(res, "no share " + req.matches[1].str());
     Object o = **cur;
-    std::string status, title;
-    if (!StringMember(*body, "status", &status) || !StringMember(*body, "title", &title))
-      return BadRequest(res, "status and title are strings");
+    std::string status, title, summary;
+    if (!StringMember(*body, "status", &status) || !StringMember(*body, "title", &title) ||
+        !StringMember(*body, "summary", &summary))
+      return BadRequest(res, "status, title and summary are strings");
+    if (body->contains("version")) {
+      if (!(*body)["version"].is_number_integer())
+        return BadRequest(res, "version must be an integer");
+      o.version = (*body)["version"].get<int64_t>();
+    }
+    if (body->contains("summary")) {
+      json d = Parse(o.data_json);
+      d["summary"] = SanitizeUtf8(summary);
+      o.data_json = Dump(d);
+    }
     if (!status.empty()) {
       if (status != "active" && status != "withdrawn")
         return BadRequest(res, "a share is active or withdrawn");
@@ -240,7 +270,7 @@ class Shares : public CoopBase {
                 {"first_seen", Time((*r)->first_seen)},
                 {"complaints", (*r)->complaints},
                 {"origin_country", (*r)->origin_country},
-                {"origin_asn", (*r)->origin_asn}};
+                {"origin_asn", (*r)->origin_asn ? json((*r)->origin_asn) : json(nullptr)}};
       if (req.get_param_value("with") == "analysis")
         j["analysis"] = json::parse((*r)->analysis_json, nullptr, false);
       if (personal && !(*r)->personal_json.empty())

@@ -378,8 +378,17 @@ class Workflow : public CoopBase {
         },
         "status:" + std::string("->") + to, body.value("reason", ""));
     if (!moved) return moved;
+    // The detail carries what the step says: the reason, the outcome, the answer.
+    json d = Parse(moved->data_json);
+    std::string detail;
+    if (to == "declined") detail = d.value("decline_reason", "");
+    if (to == "withdrawn") detail = d.value("withdraw_reason", "");
+    if (to == "closed" && d.contains("outcome"))
+      detail = d["outcome"].value("kind", "") + ": " + d["outcome"].value("detail", "");
+    if (to == "answered" && d.contains("answer"))
+      detail = d["answer"].value("text", "").substr(0, 500);
     coop::Notify(*env_.coop, v, {other}, type + "." + to, type, id, to,
-                 "The " + type + " \"" + moved->title + "\" is " + to + " (" + v.org + ")");
+                 "The " + type + " \"" + moved->title + "\" is " + to + " (" + v.org + ")", detail);
     if (to == "closed") TellContributors(v, *moved);
     return moved;
   }
@@ -389,9 +398,9 @@ class Workflow : public CoopBase {
     auto orgs = coop::Contributors(*env_.coop, v, o);
     if (!orgs || orgs->empty()) return;
     json oc = Parse(o.data_json).value("outcome", json::object());
-    coop::Notify(*env_.coop, v, *orgs, "outcome", o.type, o.id, oc.value("kind", ""),
+    coop::Notify(*env_.coop, v, *orgs, "outcome", o.type, o.id, "closed",
                  "Outcome of the " + o.type + " \"" + o.title + "\": " + oc.value("kind", ""),
-                 oc.value("detail", ""));
+                 oc.value("kind", "") + ": " + oc.value("detail", ""));
   }
 
   void Transition(const std::string& type, const httplib::Request& req, httplib::Response& res) {

@@ -448,6 +448,10 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     sql += " AND g.name = ?";
     params.push_back(q.owner);
   }
+  if (!q.not_owner.empty()) {
+    sql += " AND g.name <> ?";
+    params.push_back(q.not_owner);
+  }
   if (q.parent_id) {
     sql += " AND o.parent_id = ?";
     params.push_back(q.parent_id);
@@ -480,17 +484,39 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     }
   }
   sql += " AND " + Visible(v, &params);
-  // With words, the objects holding them are few next to the whole type: the order is computed
-  // over them ("+ 0" keeps the planner from walking the whole score or time index in order and
-  // testing each object for the words, which is slow when few or none match).
-  const char* plus = terms.empty() ? "" : " + 0";
-  sql += q.by_score ? std::string(" ORDER BY o.score") + plus + " DESC, o.id DESC"
-                    : std::string(" ORDER BY o.updated_at") + plus + " DESC, o.id DESC";
-  sql += " LIMIT ?";
-  params.push_back(static_cast<int64_t>(q.limit + 1));
   ObjectPage page;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("listing", sql, params);
+    // With words, two ways to the first page: walk the score (or time) index in order and test
+    // each object for the words — quick when they are common, as the page fills early — or take
+    // the objects holding the rarest word and order just those — quick when they are few. Which
+    // one is cheaper follows from how many objects hold each word (counted from the word index,
+    // assuming words occur independently): the walk visits about limit / (product of the words'
+    // shares) objects. The ordering expression "+ 0" keeps the planner off the ordered index.
+    bool walk = true;
+    if (!terms.empty()) {
+      auto total =
+          tx.Query("counting", "SELECT COUNT(*) FROM coop_objects WHERE type = ?", {q.type});
+      if (!total) return total.error();
+      const double n = std::max<double>(1, static_cast<double>((*total)[0].Int(0)));
+      double share = 1, fewest = n;
+      for (const auto& t : terms) {
+        auto c = tx.Query("counting", "SELECT COUNT(*) FROM coop_terms WHERE term = ?", {t});
+        if (!c) return c.error();
+        const double k = static_cast<double>((*c)[0].Int(0));
+        share *= k / n;
+        fewest = std::min(fewest, k);
+      }
+      const double visits = static_cast<double>(q.limit + 1) / std::max(share, 1e-12);
+      walk = visits < 4 * fewest;
+    }
+    const char* plus = walk ? "" : " + 0";
+    std::string full = sql;
+    full += q.by_score ? std::string(" ORDER BY o.score") + plus + " DESC, o.id DESC"
+                       : std::string(" ORDER BY o.updated_at") + plus + " DESC, o.id DESC";
+    full += " LIMIT ?";
+    std::vector<SqlValue> all = params;
+    all.push_back(static_cast<int64_t>(q.limit + 1));
+    auto r = tx.Query("listing", full, all);
     if (!r) return r.error();
     for (const auto& row : *r) page.items.push_back(ObjectFrom(row));
     return Status::Ok();

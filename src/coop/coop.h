@@ -85,6 +85,7 @@ struct ObjectQuery {
   std::vector<std::string> statuses;  // any of these (with `status` empty)
   std::optional<int64_t> due_before;  // only objects due before this time
   std::string owner;                  // originating organisation; "" = any
+  std::string not_owner;              // leaves out this organisation's own objects
   std::string text;       // words, every one required (title and the object's search text)
   int64_t parent_id = 0;  // 0 = any
   std::string link_kind, link_target;  // only objects with this link

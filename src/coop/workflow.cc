@@ -276,15 +276,15 @@ Result<int> DecideApplications(Coop& coop, int64_t now) {
     const std::string state = admitted ? "admitted" : "refused";
     const std::string title =
         node.org + (admitted ? " is admitted to the network" : " is refused: a member objected");
-    // The applicant is told too (Notify skips the organisation acting, so it acts as the node).
+    // The applicant is told too (Notify skips the organisation acting, so the node acts).
     Viewer as_node = node;
-    as_node.org = "";
+    as_node.org = "node";
     if (Status s = Notify(coop, as_node, {node.org}, "application." + state, "application", id,
                           state, title);
         !s.ok())
       return Fail(s);
     if (Status s =
-            NotifyAgencies(coop, node, "application." + state, "application", id, state, title);
+            NotifyAgencies(coop, as_node, "application." + state, "application", id, state, title);
         !s.ok())
       return Fail(s);
     ++decided;

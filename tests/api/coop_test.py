@@ -209,6 +209,31 @@ def sharing(node, t, ids, group):
     return made
 
 
+def shares(node, t, ids, mou):
+    st, body, _ = node.json("POST", "/api/v1/shares", {"title": "Watch sellers", "reports": ids[:3], "tlp": "AMBER",
+                                                       "audience": {"kind": "organisations", "organisations": ["agency-b"]},
+                                                       "agreement": mou}, t["a"])
+    check("reports are shared with a named agency under an agreement", st == 201 and body["counts"]["reports"] == 3
+          and body["agreement"]["personal_data"] is True, (st, body))
+    sid = body.get("id", 0)
+    st, body, _ = node.json("GET", "/api/v1/notifications?status=new", token=t["b"])
+    check("the named agency is told", any(n["event"] == "share.received" and n["about_id"] == sid
+                                          for n in body.get("items", [])), body)
+    st, body, _ = node.json("GET", "/api/v1/shares?box=in", token=t["b"])
+    st2, body2, _ = node.json("GET", "/api/v1/shares?box=out", token=t["b"])
+    check("box=in lists what others shared, box=out the caller's own", [x["id"] for x in body["items"]] == [sid]
+          and body2["items"] == [], (body, body2))
+    st, body, _ = node.json("GET", f"/api/v1/shares/{sid}/reports?with=analysis", token=t["b"])
+    check("under an agreement allowing it, the personal data goes with the shared reports",
+          st == 200 and body["personal_data_included"] is True and "anna@example.org" in json.dumps(body), st)
+    st, _, raw = node.req("GET", f"/api/v1/shares/{sid}/reports/{ids[0]}/raw", token=t["b"])
+    check("...and the raw messages", st == 200 and raw.startswith(b"Received:"), st)
+    st, body, _ = node.json("PATCH", f"/api/v1/shares/{sid}", {"summary": "updated", "version": 99}, t["a"])
+    check("a stale version of a share is refused", st == 409, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/shares", {"title": "x", "reports": ids[:1], "agreement": 999999}, t["a"])
+    check("a share cites an agreement that exists", st == 400, (st, body))
+
+
 def package(node, t, cid, ids, tmp):
     st, ct, raw = node.req("GET", f"/api/v1/cases/{cid}/package", token=t["a"])
     check("the evidence package is a zip", st == 200 and ct == "application/zip", (st, ct))
@@ -513,6 +538,7 @@ def run(node, t, tmp):
     cid = cases(node, t, members, camp)
     made = sharing(node, t, members, group)
     package(node, t, cid, members, tmp)
+    shares(node, t, members, mou)
     referrals(node, t, members, camp, mou)
     requests(node, t, cid, mou)
     membership(node, t)
