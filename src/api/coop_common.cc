@@ -119,6 +119,61 @@ Status CoopBase::CheckGroups(const Viewer& v, const coop::Audience& a) {
   return Status::Ok();
 }
 
+json ParseObject(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+std::string CsvField(const std::string& v) {
+  std::string s = v;
+  if (!s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos) s = "'" + s;
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+Result<json> CoopBase::ReportsPage(const Viewer& v, const Object& o, const std::string& after,
+                                   size_t limit, bool analysis, bool personal) {
+  auto links = env_.coop->ListLinks(v, o.id, "report", after, limit + 1);
+  if (!links) return Fail(links.error());
+  json out = json::object();
+  if (links->size() > limit) {
+    links->resize(limit);
+    out["next_cursor"] = links->back().target;
+  }
+  json items = json::array();
+  for (const auto& l : *links) {
+    std::string org, sha;
+    if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
+    json j = {{"id", sha},
+              {"organisation", org},
+              {"added_at", Time(l.added_at)},
+              {"added_by", l.added_by}};
+    auto r = env_.coop->store().GetReport(org, sha);
+    if (!r) return Fail(r.error());
+    if (*r) {
+      const store::ReportRow& row = **r;
+      j["subject"] = row.subject;
+      j["category"] = row.category;
+      j["status"] = row.status;
+      j["first_seen"] = Time(row.first_seen);
+      j["complaints"] = row.complaints;
+      j["origin_country"] = row.origin_country;
+      j["origin_asn"] = row.origin_asn ? json(row.origin_asn) : json(nullptr);
+      if (analysis)
+        j["analysis"] =
+            json::parse(row.analysis_json.empty() ? "null" : row.analysis_json, nullptr, false);
+      if (personal)
+        j["personal_data"] =
+            json::parse(row.personal_json.empty() ? "null" : row.personal_json, nullptr, false);
+    }
+    items.push_back(std::move(j));
+  }
+  out["items"] = std::move(items);
+  return out;
+}
+
 void CoopBase::SendPackage(httplib::Response& res, const Principal& who, const Viewer& v,
                            const Object& o, bool raw_messages, bool personal) {
   std::vector<coop::PackageFile> files;

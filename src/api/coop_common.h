@@ -26,6 +26,11 @@ json ObjectOut(const coop::Object& o);
 std::string SearchText(const json& data);
 // The "tlp" and "audience" members of a body, over the defaults in `tlp` and `a`.
 Status ReadMarking(const json& body, coop::Tlp* tlp, coop::Audience* a);
+// A JSON object parsed from `text`, or an empty object.
+json ParseObject(const std::string& text);
+// A CSV field (RFC 4180 quoting); a cell a spreadsheet would run as a formula (= + - @) gets a
+// leading '.
+std::string CsvField(const std::string& v);
 // The numeric path parameter `i` (0 when it is not a number).
 int64_t PathId(const httplib::Request& req, size_t i = 1);
 
@@ -47,6 +52,11 @@ class CoopBase {
   // (the caller has checked the entitlement), the object, the chain of custody, a signed manifest.
   void SendPackage(httplib::Response& res, const Principal& who, const coop::Viewer& v,
                    const coop::Object& o, bool raw_messages, bool personal);
+  // A page of the reports object `o` holds, after the report link `after`: each with when and by
+  // whom it was added, its summary, its analysis when `analysis`, the complainants' personal data
+  // when `personal` (the caller has checked the entitlement). {"items": [...], "next_cursor"?}.
+  Result<json> ReportsPage(const coop::Viewer& v, const coop::Object& o, const std::string& after,
+                           size_t limit, bool analysis, bool personal);
   // Every group named in the audience exists and the viewer may see it.
   Status CheckGroups(const coop::Viewer& v, const coop::Audience& a);
 

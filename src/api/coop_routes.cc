@@ -205,17 +205,6 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
 const char* const kIndicatorTypes[] = {"ip",    "domain", "host",    "url",
                                        "email", "phone",  "payment", "attachment"};
 
-// CSV field, quoted when needed (RFC 4180); cells starting with = + - @ are prefixed with ' so
-// that a spreadsheet does not run them as formulas.
-std::string Csv(const std::string& v) {
-  std::string s = v;
-  if (!s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos) s = "'" + s;
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 // vCard 4.0 text value (RFC 6350 3.4 escaping).
 std::string VcardText(const std::string& v) {
   std::string out;
@@ -386,9 +375,10 @@ class Routes : public CoopBase {
           for (const auto& l : k["languages"])
             langs += (langs.empty() ? "" : ";") + l.get<std::string>();
         if (format == "csv") {
-          out += Csv(p.org) + "," + Csv(d.value("display_name", "")) + "," + Csv(p.kind) + "," +
-                 Csv(p.country) + "," + Csv(comp) + "," + Csv(s("name")) + "," + Csv(s("role")) +
-                 "," + Csv(s("email")) + "," + Csv(s("phone")) + "," + Csv(langs) + "\r\n";
+          out += CsvField(p.org) + "," + CsvField(d.value("display_name", "")) + "," +
+                 CsvField(p.kind) + "," + CsvField(p.country) + "," + CsvField(comp) + "," +
+                 CsvField(s("name")) + "," + CsvField(s("role")) + "," + CsvField(s("email")) +
+                 "," + CsvField(s("phone")) + "," + CsvField(langs) + "\r\n";
         } else if (!s("name").empty()) {
           out += "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:" + VcardText(s("name")) +
                  "\r\nORG:" + VcardText(d.value("display_name", p.org)) +
@@ -740,36 +730,6 @@ class Routes : public CoopBase {
     Json(res, 200, Dump(out));
   }
 
-  json ReportSummaries(const Viewer& v, const Object& cs, const std::string& after, size_t limit,
-                       std::string* next) {
-    json items = json::array();
-    auto links = env_.coop->ListLinks(v, cs.id, "report", after, limit + 1);
-    if (!links) return items;
-    if (links->size() > limit) {
-      links->resize(limit);
-      *next = links->back().target;
-    }
-    for (const auto& l : *links) {
-      std::string org, sha;
-      if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
-      json j = {{"id", sha},
-                {"organisation", org},
-                {"added_at", Time(l.added_at)},
-                {"added_by", l.added_by}};
-      auto r = env_.coop->store().GetReport(org, sha);
-      if (r && *r) {
-        j["subject"] = (*r)->subject;
-        j["category"] = (*r)->category;
-        j["first_seen"] = Time((*r)->first_seen);
-        j["complaints"] = (*r)->complaints;
-        j["origin_country"] = (*r)->origin_country;
-        j["status"] = (*r)->status;
-      }
-      items.push_back(std::move(j));
-    }
-    return items;
-  }
-
   json CaseOut(const Viewer& v, const Object& cs, bool detail) {
     json j = ObjectOut(cs);
     for (const char* kind : {"report", "campaign", "indicator"}) {
@@ -784,8 +744,9 @@ class Routes : public CoopBase {
         for (const auto& l : *links) list.push_back(l.target);
       j[std::string(kind) + "s"] = list;
     }
-    std::string next;
-    j["reports"] = ReportSummaries(v, cs, "", 50, &next);
+    auto page = ReportsPage(v, cs, "", 50, false, false);
+    j["reports"] = page ? (*page)["items"] : json::array();
+    const std::string next = page ? page->value("next_cursor", "") : "";
     if (!next.empty()) j["reports_next_cursor"] = next;
     for (const char* type : {"task", "note"}) {
       coop::ObjectQuery q;
@@ -831,14 +792,12 @@ class Routes : public CoopBase {
     if (!cs) return;
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
-    std::string next;
-    json items = ReportSummaries(
+    auto page = ReportsPage(
         c->second, *cs,
         req.has_param("cursor") ? req.get_param_value("cursor") : req.get_param_value("after"),
-        limit, &next);
-    json out = {{"items", items}};
-    if (!next.empty()) out["next_cursor"] = next;
-    Json(res, 200, Dump(out));
+        limit, false, false);
+    if (!page) return StoreProblem(res, page.error());
+    Json(res, 200, Dump(*page));
   }
 
   void PatchCase(const httplib::Request& req, httplib::Response& res) {

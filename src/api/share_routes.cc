@@ -18,20 +18,6 @@ using coop::Object;
 using coop::Viewer;
 using namespace coopapi;
 
-json Parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
-std::string CsvField(const std::string& v) {
-  std::string s = v;
-  if (!s.empty() && std::string("=+-@\t\r").find(s[0]) != std::string::npos) s = "'" + s;
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 class Shares : public CoopBase {
  public:
   using CoopBase::CoopBase;
@@ -41,11 +27,11 @@ class Shares : public CoopBase {
   // agreement the share cites when it allows personal data.
   bool Entitled(const Principal& who, const Viewer& v, const Object& s) {
     if (s.org == who.org) return Allowed(who.role, Permission::kReadPersonalData);
-    json d = Parse(s.data_json);
+    json d = ParseObject(s.data_json);
     if (!d.contains("agreement") || !d["agreement"].is_object()) return false;
     auto a = env_.coop->Get(v, d["agreement"].value("id", int64_t{0}), "agreement");
     if (!a || !*a || (*a)->status != "in-force") return false;
-    json ad = Parse((*a)->data_json);
+    json ad = ParseObject((*a)->data_json);
     auto parties = ad.value("parties", std::vector<std::string>());
     return ad.value("personal_data", false) &&
            std::find(parties.begin(), parties.end(), who.org) != parties.end() &&
@@ -99,12 +85,13 @@ class Shares : public CoopBase {
         return BadRequest(res,
                           "no agreement " + std::to_string((*body)["agreement"].get<int64_t>()));
       if ((*a)->status != "in-force") return BadRequest(res, "the agreement is not in force");
-      auto parties = Parse((*a)->data_json).value("parties", std::vector<std::string>());
+      auto parties = ParseObject((*a)->data_json).value("parties", std::vector<std::string>());
       if (std::find(parties.begin(), parties.end(), c->first.org) == parties.end())
         return BadRequest(res, "a share cites an agreement its organisation is party to");
-      data["agreement"] = {{"id", (*a)->id},
-                           {"title", (*a)->title},
-                           {"personal_data", Parse((*a)->data_json).value("personal_data", false)}};
+      data["agreement"] = {
+          {"id", (*a)->id},
+          {"title", (*a)->title},
+          {"personal_data", ParseObject((*a)->data_json).value("personal_data", false)}};
     }
     std::string stats;
     auto links = coop::SourceLinks(*env_.coop, c->first.org, src, &stats);
@@ -186,7 +173,7 @@ class Shares : public CoopBase {
     json j = Out(c->second, *o);
     // The indicators' sightings in the sharing organisation's reports.
     json inds = json::array();
-    for (const auto& i : Parse(o->data_json).value("indicators", json::array())) {
+    for (const auto& i : ParseObject(o->data_json).value("indicators", json::array())) {
       auto s =
           env_.coop->store().LookupIndicator(o->org, i.value("type", ""), i.value("value", ""), 0);
       json x = i;
@@ -221,7 +208,7 @@ class Shares : public CoopBase {
       o.version = (*body)["version"].get<int64_t>();
     }
     if (body->contains("summary")) {
-      json d = Parse(o.data_json);
+      json d = ParseObject(o.data_json);
       d["summary"] = SanitizeUtf8(summary);
       o.data_json = Dump(d);
     }
@@ -233,7 +220,7 @@ class Shares : public CoopBase {
     if (!title.empty()) o.title = SanitizeUtf8(title);
     if (Status s = ReadMarking(*body, &o.tlp, &o.audience); !s.ok()) return StoreProblem(res, s);
     if (Status s = CheckGroups(c->second, o.audience); !s.ok()) return StoreProblem(res, s);
-    auto saved = env_.coop->Update(c->second, o, Parse(o.data_json).value("summary", ""),
+    auto saved = env_.coop->Update(c->second, o, ParseObject(o.data_json).value("summary", ""),
                                    status == "withdrawn" ? "withdraw" : "update", "");
     if (!saved) return StoreProblem(res, saved.error());
     if (!AuditShare(res, c->first, *saved)) return;
@@ -249,35 +236,10 @@ class Shares : public CoopBase {
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
     const bool personal = Entitled(c->first, c->second, *o);
-    auto links =
-        env_.coop->ListLinks(c->second, o->id, "report", req.get_param_value("cursor"), limit + 1);
-    if (!links) return StoreProblem(res, links.error());
-    json out = json::object();
-    if (links->size() > limit) {
-      links->resize(limit);
-      out["next_cursor"] = links->back().target;
-    }
-    json items = json::array();
-    for (const auto& l : *links) {
-      std::string org, sha;
-      if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
-      auto r = env_.coop->store().GetReport(org, sha);
-      if (!r || !*r) continue;
-      json j = {{"id", sha},
-                {"organisation", org},
-                {"subject", (*r)->subject},
-                {"category", (*r)->category},
-                {"first_seen", Time((*r)->first_seen)},
-                {"complaints", (*r)->complaints},
-                {"origin_country", (*r)->origin_country},
-                {"origin_asn", (*r)->origin_asn ? json((*r)->origin_asn) : json(nullptr)}};
-      if (req.get_param_value("with") == "analysis")
-        j["analysis"] = json::parse((*r)->analysis_json, nullptr, false);
-      if (personal && !(*r)->personal_json.empty())
-        j["personal_data"] = json::parse((*r)->personal_json, nullptr, false);
-      items.push_back(std::move(j));
-    }
-    out["items"] = items;
+    auto page = ReportsPage(c->second, *o, req.get_param_value("cursor"), limit,
+                            req.get_param_value("with") == "analysis", personal);
+    if (!page) return StoreProblem(res, page.error());
+    json out = *page;
     out["personal_data_included"] = personal;
     if (!AuditRead(res, c->first, *o, "reports")) return;
     Json(res, 200, Dump(out));
@@ -290,7 +252,7 @@ class Shares : public CoopBase {
     auto o = Load(c->second, req, res);
     if (!o) return;
     if (!AuditRead(res, c->first, *o, "stats")) return;
-    Json(res, 200, Dump(Parse(o->data_json).value("stats", json::object())));
+    Json(res, 200, Dump(ParseObject(o->data_json).value("stats", json::object())));
   }
 
   // The shared reports and indicators as CSV.
@@ -302,7 +264,7 @@ class Shares : public CoopBase {
     std::string out =
         "kind,id_or_type,value_or_subject,category,origin_country,origin_asn,first_seen,"
         "complaints\r\n";
-    for (const auto& i : Parse(o->data_json).value("indicators", json::array()))
+    for (const auto& i : ParseObject(o->data_json).value("indicators", json::array()))
       out += "indicator," + CsvField(i.value("type", "")) + "," + CsvField(i.value("value", "")) +
              ",,,,,\r\n";
     std::string after;

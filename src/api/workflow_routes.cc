@@ -16,11 +16,6 @@ using coop::Object;
 using coop::Viewer;
 using namespace coopapi;
 
-json Parse(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
 bool OneOf(const std::string& v, const char* const* b, const char* const* e) {
   return std::find_if(b, e, [&](const char* x) { return v == x; }) != e;
 }
@@ -66,7 +61,7 @@ class Workflow : public CoopBase {
     auto r = env_.coop->store().GetReport(org, sha);
     if (!r || !*r) return;
     if (!(*r)->origin_country.empty()) out->emplace((*r)->origin_country, "origin");
-    json a = Parse((*r)->analysis_json);
+    json a = ParseObject((*r)->analysis_json);
     if (a.contains("indicators") && a["indicators"].is_object()) {
       const json& ind = a["indicators"];
       for (const char* k : {"domains", "registrable_domains"}) {
@@ -148,7 +143,7 @@ class Workflow : public CoopBase {
     auto a = env_.coop->Get(v, id, "agreement");
     if (!a) return Fail(a.error());
     if (!*a) return Fail(Status::InvalidArgument("no agreement " + std::to_string(id)));
-    json d = Parse((*a)->data_json);
+    json d = ParseObject((*a)->data_json);
     auto parties = d.value("parties", std::vector<std::string>());
     if (std::find(parties.begin(), parties.end(), v.org) == parties.end() ||
         std::find(parties.begin(), parties.end(), other) == parties.end())
@@ -191,7 +186,7 @@ class Workflow : public CoopBase {
         return BadRequest(res, "agreement is an agreement id");
       auto a = AgreementBetween(c->second, (*body)["agreement"].get<int64_t>(), to, nullptr);
       if (!a) return StoreProblem(res, a.error());
-      personal = Parse(a->data_json).value("personal_data", false);
+      personal = ParseObject(a->data_json).value("personal_data", false);
       data["agreement"] = {{"id", a->id}, {"title", a->title}};
     }
     // The complainants' personal data (and the raw messages, which name the recipients) go only
@@ -319,7 +314,7 @@ class Workflow : public CoopBase {
     if (!AuditRead(res, c->first, *o, "read")) return;
     // The receiving agency's first read is the referral's receipt.
     if (type == "referral" && o->status == "sent" &&
-        Parse(o->data_json).value("to", "") == c->first.org &&
+        ParseObject(o->data_json).value("to", "") == c->first.org &&
         Allowed(c->first.role, Permission::kManageCases)) {
       auto moved = Move(c->first, c->second, type, o->id, "received", json::object());
       if (moved) o = *moved;
@@ -334,7 +329,7 @@ class Workflow : public CoopBase {
     auto moved = env_.coop->Change(
         v, id, type,
         [&](Object& o) -> Status {
-          json d = Parse(o.data_json);
+          json d = ParseObject(o.data_json);
           auto step = coop::FindStep(type, o.status, to);
           if (!step) return step.error();
           const std::string recipient = d.value("to", "");
@@ -379,7 +374,7 @@ class Workflow : public CoopBase {
         "status:" + std::string("->") + to, body.value("reason", ""));
     if (!moved) return moved;
     // The detail carries what the step says: the reason, the outcome, the answer.
-    json d = Parse(moved->data_json);
+    json d = ParseObject(moved->data_json);
     std::string detail;
     if (to == "declined") detail = d.value("decline_reason", "");
     if (to == "withdrawn") detail = d.value("withdraw_reason", "");
@@ -397,7 +392,7 @@ class Workflow : public CoopBase {
   void TellContributors(const Viewer& v, const Object& o) {
     auto orgs = coop::Contributors(*env_.coop, v, o);
     if (!orgs || orgs->empty()) return;
-    json oc = Parse(o.data_json).value("outcome", json::object());
+    json oc = ParseObject(o.data_json).value("outcome", json::object());
     coop::Notify(*env_.coop, v, *orgs, "outcome", o.type, o.id, "closed",
                  "Outcome of the " + o.type + " \"" + o.title + "\": " + oc.value("kind", ""),
                  oc.value("kind", "") + ": " + oc.value("detail", ""));
@@ -426,39 +421,14 @@ class Workflow : public CoopBase {
     if (!o) return;
     const bool personal = o->org == c->first.org
                               ? Allowed(c->first.role, Permission::kReadPersonalData)
-                              : Parse(o->data_json).value("personal_data", false);
+                              : ParseObject(o->data_json).value("personal_data", false);
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
     const std::string after =
         req.has_param("cursor") ? req.get_param_value("cursor") : req.get_param_value("after");
-    auto links = env_.coop->ListLinks(c->second, o->id, "report", after, limit + 1);
-    if (!links) return StoreProblem(res, links.error());
-    json out = json::object();
-    if (links->size() > limit) {
-      links->resize(limit);
-      out["next_cursor"] = links->back().target;
-    }
-    json items = json::array();
-    for (const auto& l : *links) {
-      std::string org, sha;
-      if (!coop::ParseReportTarget(l.target, &org, &sha)) continue;
-      auto r = env_.coop->store().GetReport(org, sha);
-      if (!r || !*r) continue;
-      json j = {{"id", sha},
-                {"organisation", org},
-                {"subject", (*r)->subject},
-                {"category", (*r)->category},
-                {"first_seen", Time((*r)->first_seen)},
-                {"complaints", (*r)->complaints},
-                {"origin_country", (*r)->origin_country}};
-      json a = json::parse((*r)->analysis_json, nullptr, false);
-      if (!a.is_discarded()) j["analysis"] = a;
-      if (personal)
-        j["personal_data"] =
-            json::parse((*r)->personal_json.empty() ? "null" : (*r)->personal_json, nullptr, false);
-      items.push_back(std::move(j));
-    }
-    out["items"] = items;
+    auto page = ReportsPage(c->second, *o, after, limit, true, personal);
+    if (!page) return StoreProblem(res, page.error());
+    json out = *page;
     out["personal_data_included"] = personal;
     if (!AuditRead(res, c->first, *o, "reports")) return;
     Json(res, 200, Dump(out));
@@ -471,7 +441,7 @@ class Workflow : public CoopBase {
     if (!o) return;
     const bool entitled = o->org == c->first.org
                               ? Allowed(c->first.role, Permission::kReadPersonalData)
-                              : Parse(o->data_json).value("personal_data", false);
+                              : ParseObject(o->data_json).value("personal_data", false);
     SendPackage(res, c->first, c->second, *o, entitled, entitled);
   }
 
@@ -489,7 +459,7 @@ class Workflow : public CoopBase {
     auto p = env_.coop->GetProfile(to);
     if (!p) return StoreProblem(res, p.error());
     if (p->kind != "partner") return BadRequest(res, to + " is not a company in the directory");
-    json d = Parse(p->data_json);
+    json d = ParseObject(p->data_json);
     json b4 = d.value("b4", json::object());
     auto own = env_.coop->GetProfile(c->first.org);
     const bool domestic = own && !own->country.empty() && own->country == p->country;
@@ -594,7 +564,7 @@ class Workflow : public CoopBase {
       for (auto it = subject.begin(); it != subject.end(); ++it)
         if (!it->is_string()) return BadRequest(res, "subject's members are strings");
       data["subject"] = subject;
-      json b4 = Parse(p->data_json).value("b4", json::object());
+      json b4 = ParseObject(p->data_json).value("b4", json::object());
       data["procedure"] = b4.value("request_procedure", "");
     }
     Object o;
@@ -657,7 +627,7 @@ class Workflow : public CoopBase {
     auto moved = env_.coop->Change(
         c->second, PathId(req), "request",
         [&](Object& o) -> Status {
-          json d = Parse(o.data_json);
+          json d = ParseObject(o.data_json);
           if (o.org != c->first.org && d.value("to", "") != c->first.org)
             return Status::PermissionDenied("only the two sides of a request attach files to it");
           if (coop::Finished("request", o.status))
@@ -682,7 +652,7 @@ class Workflow : public CoopBase {
     if (!c) return;
     auto o = Load("request", c->second, req, res);
     if (!o) return;
-    json d = Parse(o->data_json);
+    json d = ParseObject(o->data_json);
     const int64_t n = PathId(req, 2);
     const std::string& raw_n = req.matches[2];
     if (!d.contains("attachments") || raw_n.empty() || n < 0 ||
@@ -872,7 +842,7 @@ class Workflow : public CoopBase {
             return Status::InvalidArgument("the application was decided: " + o.status);
           if (o.due_at && *o.due_at <= Now())
             return Status::InvalidArgument("the objection period has ended");
-          json d = Parse(o.data_json);
+          json d = ParseObject(o.data_json);
           d["objections"].push_back({{"organisation", c->first.org},
                                      {"reason", SanitizeUtf8(reason)},
                                      {"at", FormatRfc3339(Now())}});

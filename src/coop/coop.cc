@@ -210,6 +210,31 @@ std::string FormatScore(double s) {
   return buf;
 }
 
+// The ids the query `sql` answers (its first column).
+Result<std::vector<int64_t>> Ids(store::SqlDb& db, const char* what, const std::string& sql,
+                                 const std::vector<SqlValue>& params) {
+  std::vector<int64_t> out;
+  Status s = db.Read([&](SqlTx& tx) -> Status {
+    auto r = tx.Query(what, sql, params);
+    if (!r) return r.error();
+    for (const auto& row : *r) out.push_back(row.Int(0));
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  return out;
+}
+
+// Runs `fn` in a read when the viewer may see object `id` (NotFound otherwise).
+Status ReadVisible(store::SqlDb& db, const Viewer& v, int64_t id,
+                   const std::function<Status(SqlTx&)>& fn) {
+  return db.Read([&](SqlTx& tx) -> Status {
+    auto cur = GetIn(tx, v, id, "");
+    if (!cur) return cur.error();
+    if (!*cur) return Status::NotFound("no object " + std::to_string(id));
+    return fn(tx);
+  });
+}
+
 }  // namespace
 
 std::vector<std::string> SearchTerms(const std::string& text) {
@@ -511,6 +536,17 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     }
     const char* plus = walk ? "" : " + 0";
     std::string full = sql;
+    if (!walk && terms.size() > 1) {
+      // The objects holding every word, from the word index alone (same parameters, same order).
+      const std::string one = " AND o.id IN (SELECT object_id FROM coop_terms WHERE term = ?)";
+      std::string each, both = " AND o.id IN (SELECT object_id FROM coop_terms WHERE term = ?";
+      for (size_t i = 0; i < terms.size(); ++i) {
+        each += one;
+        if (i) both += " INTERSECT SELECT object_id FROM coop_terms WHERE term = ?";
+      }
+      both += ")";
+      if (size_t at = full.find(each); at != std::string::npos) full.replace(at, each.size(), both);
+    }
     full += q.by_score ? std::string(" ORDER BY o.score") + plus + " DESC, o.id DESC"
                        : std::string(" ORDER BY o.updated_at") + plus + " DESC, o.id DESC";
     full += " LIMIT ?";
@@ -592,18 +628,10 @@ Result<Object> Coop::Change(const Viewer& by, int64_t id, const std::string& typ
 
 Result<std::vector<int64_t>> Coop::LinkedAny(const std::string& type, const std::string& kind,
                                              const std::string& target, size_t limit) {
-  std::vector<int64_t> out;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("finding linked objects",
-                      "SELECT o.id FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
-                      "WHERE l.kind = ? AND l.target = ? AND o.type = ? ORDER BY o.id DESC LIMIT ?",
-                      {kind, target, type, static_cast<int64_t>(limit)});
-    if (!r) return r.error();
-    for (const auto& row : *r) out.push_back(row.Int(0));
-    return Status::Ok();
-  });
-  if (!s.ok()) return Fail(s);
-  return out;
+  return Ids(db_, "finding linked objects",
+             "SELECT o.id FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
+             "WHERE l.kind = ? AND l.target = ? AND o.type = ? ORDER BY o.id DESC LIMIT ?",
+             {kind, target, type, static_cast<int64_t>(limit)});
 }
 
 Result<std::optional<Object>> Coop::GetAny(int64_t id) {
@@ -621,18 +649,10 @@ Result<std::optional<Object>> Coop::GetAny(int64_t id) {
 
 Result<std::vector<int64_t>> Coop::Due(const std::string& type, const std::string& status,
                                        int64_t now, size_t limit) {
-  std::vector<int64_t> out;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("finding due objects",
-                      "SELECT id FROM coop_objects WHERE type = ? AND status = ? AND due_at <= ? "
-                      "ORDER BY id LIMIT ?",
-                      {type, status, now, static_cast<int64_t>(limit)});
-    if (!r) return r.error();
-    for (const auto& row : *r) out.push_back(row.Int(0));
-    return Status::Ok();
-  });
-  if (!s.ok()) return Fail(s);
-  return out;
+  return Ids(db_, "finding due objects",
+             "SELECT id FROM coop_objects WHERE type = ? AND status = ? AND due_at <= ? "
+             "ORDER BY id LIMIT ?",
+             {type, status, now, static_cast<int64_t>(limit)});
 }
 
 Result<Object> Coop::AddLinks(const Viewer& by, int64_t id, const std::vector<Link>& links,
@@ -681,10 +701,7 @@ Result<int64_t> Coop::RemoveLinks(const Viewer& by, int64_t id, const std::vecto
 Result<std::vector<Link>> Coop::ListLinks(const Viewer& v, int64_t id, const std::string& kind,
                                           const std::string& after, size_t limit) {
   std::vector<Link> out;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto cur = GetIn(tx, v, id, "");
-    if (!cur) return cur.error();
-    if (!*cur) return Status::NotFound("no object " + std::to_string(id));
+  Status s = ReadVisible(db_, v, id, [&](SqlTx& tx) -> Status {
     auto r = tx.Query(
         "reading links",
         "SELECT kind, target, added_at, added_by FROM coop_links WHERE object_id = ? AND kind = ? "
@@ -700,10 +717,7 @@ Result<std::vector<Link>> Coop::ListLinks(const Viewer& v, int64_t id, const std
 
 Result<int64_t> Coop::CountLinks(const Viewer& v, int64_t id, const std::string& kind) {
   int64_t n = 0;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto cur = GetIn(tx, v, id, "");
-    if (!cur) return cur.error();
-    if (!*cur) return Status::NotFound("no object " + std::to_string(id));
+  Status s = ReadVisible(db_, v, id, [&](SqlTx& tx) -> Status {
     auto r =
         tx.Query("counting links",
                  "SELECT COUNT(*) FROM coop_links WHERE object_id = ? AND kind = ?", {id, kind});
@@ -718,10 +732,7 @@ Result<int64_t> Coop::CountLinks(const Viewer& v, int64_t id, const std::string&
 Result<bool> Coop::HasLink(const Viewer& v, int64_t id, const std::string& kind,
                            const std::string& target) {
   bool has = false;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto cur = GetIn(tx, v, id, "");
-    if (!cur) return cur.error();
-    if (!*cur) return Status::NotFound("no object " + std::to_string(id));
+  Status s = ReadVisible(db_, v, id, [&](SqlTx& tx) -> Status {
     auto r = tx.Query("reading a link",
                       "SELECT 1 FROM coop_links WHERE object_id = ? AND kind = ? AND target = ?",
                       {id, kind, target});
@@ -735,15 +746,12 @@ Result<bool> Coop::HasLink(const Viewer& v, int64_t id, const std::string& kind,
 
 Result<std::vector<Event>> Coop::Events(const Viewer& v, int64_t id) {
   std::vector<Event> out;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto cur = GetIn(tx, v, id, "");
-    if (!cur) return cur.error();
-    if (!*cur) return Status::NotFound("no object " + std::to_string(id));
-    auto r = tx.Query("reading history",
-                      "SELECT id, at, org, actor, action, detail FROM coop_events WHERE object_id "
-                      "= ? ORDER BY id "
-                      "LIMIT 10000",
-                      {id});
+  Status s = ReadVisible(db_, v, id, [&](SqlTx& tx) -> Status {
+    auto r =
+        tx.Query("reading history",
+                 "SELECT id, at, org, actor, action, detail FROM coop_events WHERE object_id = ? "
+                 "ORDER BY id LIMIT 10000",
+                 {id});
     if (!r) return r.error();
     for (const auto& row : *r)
       out.push_back({row.Int(0), row.Int(1), row.Text(2), row.Text(3), row.Text(4), row.Text(5)});
@@ -769,19 +777,10 @@ Result<std::vector<int64_t>> Coop::Linked(const Viewer& v, const std::string& ty
   std::vector<SqlValue> params{type, kind, target};
   std::string sql =
       "SELECT o.id FROM coop_objects o WHERE o.type = ? AND o.id IN (SELECT object_id FROM "
-      "coop_links WHERE kind = ? "
-      "AND target = ?) AND " +
+      "coop_links WHERE kind = ? AND target = ?) AND " +
       Visible(v, &params) + " ORDER BY o.id DESC LIMIT ?";
   params.push_back(static_cast<int64_t>(limit));
-  std::vector<int64_t> out;
-  Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("finding linked objects", sql, params);
-    if (!r) return r.error();
-    for (const auto& row : *r) out.push_back(row.Int(0));
-    return Status::Ok();
-  });
-  if (!s.ok()) return Fail(s);
-  return out;
+  return Ids(db_, "finding linked objects", sql, params);
 }
 
 }  // namespace lapis::coop

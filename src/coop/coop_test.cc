@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "coop/cases.h"
 #include "store/store_test_support.h"
 
@@ -198,6 +201,48 @@ TEST_P(CoopContract, PagesByScoreVisitEveryObjectOnce) {
   EXPECT_EQ(seen.size(), 25u);
   q.cursor = "garbage";
   EXPECT_FALSE(coop_->List(V("agency-a"), q));
+}
+
+TEST_P(CoopContract, SearchesFindObjectsHoldingEveryWordWhateverTheirFrequency) {
+  // "common" is in every case, "beta" in three, "gamma" in one of those: searches of common and
+  // rare words take different ways to the page, with the same answers.
+  std::map<int64_t, std::string> titles;
+  for (int i = 0; i < 40; ++i) {
+    std::string t = "common case " + std::to_string(i);
+    if (i % 13 == 0) t += " beta";
+    if (i == 13) t += " gamma";
+    titles[Make("agency-a", t, Tlp::kAmber, Kind("organisation"), i).id] = t;
+  }
+  auto ids = [&](const std::string& text, bool by_score) {
+    ObjectQuery q;
+    q.type = "case";
+    q.text = text;
+    q.by_score = by_score;
+    q.limit = 100;
+    auto p = coop_->List(V("agency-a"), q);
+    EXPECT_TRUE(p) << p.error().ToString();
+    std::set<int64_t> out;
+    if (p)
+      for (const auto& o : p->items) out.insert(o.id);
+    return out;
+  };
+  auto want = [&](std::vector<std::string> words) {
+    std::set<int64_t> out;
+    for (const auto& [id, t] : titles) {
+      bool all = true;
+      for (const auto& w : words) all &= (" " + t + " ").find(" " + w + " ") != std::string::npos;
+      if (all) out.insert(id);
+    }
+    return out;
+  };
+  for (bool by_score : {true, false}) {
+    EXPECT_EQ(ids("common", by_score), want({"common"}));
+    EXPECT_EQ(ids("beta", by_score).size(), 4u);
+    EXPECT_EQ(ids("common beta", by_score), want({"common", "beta"}));
+    EXPECT_EQ(ids("beta gamma", by_score), want({"beta", "gamma"}));
+    EXPECT_EQ(ids("gamma beta common", by_score).size(), 1u);
+    EXPECT_TRUE(ids("gamma nothing", by_score).empty());
+  }
 }
 
 TEST_P(CoopContract, CasesCollectCampaignReportsAndScoreThem) {

@@ -1358,32 +1358,15 @@ class PgStore : public Store {
   }
 
   Result<std::optional<CampaignRow>> FindCampaign(const std::string& org, int64_t id) override {
-    auto l = pool_.Get();
-    if (!l) return Fail(l.error());
-    Conn& c = **l;
-    auto org_id = FindOrg(c, org);
-    if (!org_id) return Fail(org_id.error());
-    if (*org_id == 0) return std::optional<CampaignRow>();
-    auto q =
-        c.Query({"reading campaign",
-                 "WITH RECURSIVE up(id, parent, depth) AS (SELECT id, parent, 0 FROM campaigns "
-                 "WHERE id = $1 AND org_id = $2 UNION ALL SELECT c.id, c.parent, up.depth + 1 FROM "
-                 "campaigns c "
-                 "JOIN up ON c.id = up.parent WHERE up.id <> up.parent AND up.depth < $3) "
-                 "SELECT c.id, c.reports, c.first_seen, c.last_seen FROM campaigns c "
-                 "WHERE c.id = (SELECT id FROM up ORDER BY depth DESC LIMIT 1)",
-                 P(id, *org_id, int64_t{kMaxRootWalk})});
-    if (!q) return Fail(q.error());
-    if (q->size() == 0) return std::optional<CampaignRow>();
-    CampaignRow row;
-    row.id = q->Int(0, 0);
-    row.reports = q->Int(0, 1);
-    row.first_seen = q->Int(0, 2);
-    row.last_seen = q->Int(0, 3);
-    return std::optional<CampaignRow>(std::move(row));
+    return CampaignOf(org, id, false);
   }
 
   Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) override {
+    return CampaignOf(org, id, true);
+  }
+
+  // The root of campaign `id` of the organisation, with its facets when `with_facets`.
+  Result<std::optional<CampaignRow>> CampaignOf(const std::string& org, int64_t id, bool with_facets) {
     auto l = pool_.Get();
     if (!l) return Fail(l.error());
     Conn& c = **l;
@@ -1406,6 +1389,7 @@ class PgStore : public Store {
     row.reports = q->Int(0, 1);
     row.first_seen = q->Int(0, 2);
     row.last_seen = q->Int(0, 3);
+    if (!with_facets) return std::optional<CampaignRow>(std::move(row));
     // Categories, origins and top indicators over every member.
     constexpr int64_t kTop = 20;
     const std::string tree = CampaignTree("$1", "$2");

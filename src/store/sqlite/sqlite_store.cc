@@ -775,31 +775,15 @@ class SqliteStore : public Store {
   }
 
   Result<std::optional<CampaignRow>> FindCampaign(const std::string& org, int64_t id) override {
-    Reader rd(this);
-    sqlite3* db = rd.db;
-    auto org_id = FindOrgIn(db, org);
-    if (!org_id) return Fail(org_id.error());
-    if (*org_id == 0) return std::optional<CampaignRow>();
-    {
-      Stmt own(db, "SELECT 1 FROM campaigns WHERE id = ? AND org_id = ?");
-      own.Bind(1, id).Bind(2, *org_id);
-      if (own.Step() != SQLITE_ROW) return std::optional<CampaignRow>();
-    }
-    SqliteCampaignOps ops(db, *org_id);
-    auto root = ReadRoot(ops, id);
-    if (!root) return Fail(root.error());
-    Stmt q(db, "SELECT id, reports, first_seen, last_seen FROM campaigns WHERE id = ?");
-    q.Bind(1, *root);
-    if (q.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "reading campaign"));
-    CampaignRow c;
-    c.id = q.Int(0);
-    c.reports = q.Int(1);
-    c.first_seen = q.Int(2);
-    c.last_seen = q.Int(3);
-    return std::optional<CampaignRow>(std::move(c));
+    return CampaignOf(org, id, false);
   }
 
   Result<std::optional<CampaignRow>> GetCampaign(const std::string& org, int64_t id) override {
+    return CampaignOf(org, id, true);
+  }
+
+  // The root of campaign `id` of the organisation, with its facets when `facets`.
+  Result<std::optional<CampaignRow>> CampaignOf(const std::string& org, int64_t id, bool facets) {
     Reader rd(this);
     sqlite3* db = rd.db;
     auto org_id = FindOrgIn(db, org);
@@ -821,7 +805,8 @@ class SqliteStore : public Store {
     c.reports = q.Int(1);
     c.first_seen = q.Int(2);
     c.last_seen = q.Int(3);
-    if (Status st = CampaignFacetsIn(db, *org_id, &c); !st.ok()) return Fail(st);
+    if (facets)
+      if (Status st = CampaignFacetsIn(db, *org_id, &c); !st.ok()) return Fail(st);
     return std::optional<CampaignRow>(std::move(c));
   }
 
