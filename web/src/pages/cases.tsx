@@ -1,9 +1,10 @@
 // Cases the organisation owns or that were shared with it, the most harmful first (or the most
 // recently changed), with words and status filters in the URL and cursor pages.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { get, type Page, type Session } from '../api';
 import { CASE_STATUSES, type Case } from '../coop';
 import { ErrorBox, Loading, Time, useAsync } from '../components/common';
+import { Pager, useCursorPages } from '../components/lists';
 import { Bar, OrgLink, TlpBadge } from '../components/coop';
 import { fmtNumber, label, t } from '../i18n';
 import { navigate } from '../router';
@@ -24,12 +25,8 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
   const q = query.get('q') ?? '';
   const status = query.get('status') ?? '';
   const key = `${sort}|${q}|${status}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useAsync(() => get<Page<Case>>('/api/v1/cases', { sort, q, status, cursor, limit: 50 }), [key, cursor]);
   useEffect(() => {
     if (page.data) markReady('cases');
@@ -108,17 +105,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
           </table>
         </div>
       ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }

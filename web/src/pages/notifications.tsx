@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { request, get, type Session } from '../api';
 import type { Notification, NotificationPage } from '../flows';
 import { ErrorBox, Loading, Time, errorText, useAsync } from '../components/common';
+import { Pager, useCursorPages } from '../components/lists';
 import { AboutLink, notificationText } from '../components/flows';
 import { t, tn } from '../i18n';
 import { noticesChanged } from '../notices';
@@ -13,14 +14,10 @@ import { markReady } from '../ready';
 
 export function Notifications({ session, query }: { session: Session; query: URLSearchParams }) {
   const onlyNew = query.get('status') === 'new';
-  const [cursor, setCursor] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursorPages(onlyNew);
+  const cursor = pages.cursor;
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setCursor('');
-    setCursors([]);
-  }, [onlyNew]);
   const page = useAsync(() => get<NotificationPage>('/api/v1/notifications',
     { status: onlyNew ? 'new' : undefined, cursor, limit: 50 }), [cursor, onlyNew]);
   const items = page.data?.items ?? [];
@@ -90,17 +87,7 @@ export function Notifications({ session, query }: { session: Session; query: URL
           ))}
         </ul>
       ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }

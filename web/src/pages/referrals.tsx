@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
 import type { ProposedCountry, Referral, ReferredReport, Proposal } from '../flows';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
 import { countryName, fmtNumber, label, t, type Key } from '../i18n';
@@ -58,12 +59,8 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
   const box = query.get('box') === 'out' ? 'out' : 'in';
   const status = query.get('status') ?? '';
   const key = `${box}|${status}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useAsync(() => get<Page<Referral>>('/api/v1/referrals', { box, status, cursor, limit: 50 }), [key, cursor]);
   useEffect(() => {
     if (page.data) markReady('referrals');
@@ -107,17 +104,7 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
           </table>
         </div>
       ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }

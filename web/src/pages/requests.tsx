@@ -9,6 +9,7 @@ import {
   ASSISTANCE_ACTIONS, COMPANY_REQUEST_KINDS, finished, SUBJECT_FIELDS, type AssistanceRequest, type RequestTemplate,
 } from '../flows';
 import { ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge, useDirectory } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
 import { fmtBytes, label, t, type Key } from '../i18n';
@@ -37,12 +38,8 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
   const status = query.get('status') ?? '';
   const overdue = query.get('overdue') === '1';
   const key = `${box}|${status}|${overdue}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useAsync(() => get<Page<AssistanceRequest>>('/api/v1/requests',
     { box, status, overdue: overdue ? 1 : undefined, cursor, limit: 50 }), [key, cursor]);
   useEffect(() => {
@@ -94,17 +91,7 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
           </table>
         </div>
       ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMember, PERM, request, type Analysis, type Session, type StatRow } from '../api';
 import type { Share, SharedReport, SharedReportPage } from '../shares';
 import { CategoryBadge, Country, ErrorBox, Loading, Network, Section, Time, errorText, useAsync } from '../components/common';
+import { Pager, useCursorPages } from '../components/lists';
 import { TopList } from '../components/bars';
 import { WorldMap } from '../components/worldmap';
 import {
@@ -46,12 +47,8 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
   const from = box === 'in' ? query.get('from') ?? '' : '';
   const status = box === 'ours' && query.get('status') === 'withdrawn' ? 'withdrawn' : 'active';
   const key = `${box}|${q}|${from}|${status}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const dir = useDirectory();
   const page = useAsync(() => loadShares(box, q, from, status, cursor, session.organisation), [key, cursor]);
   useEffect(() => {
@@ -139,17 +136,7 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
           </table>
         </div>
       ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }
@@ -359,13 +346,9 @@ function AnalysisView({ a }: { a: Analysis | null | undefined }) {
 
 function Reports({ s, session, onLoaded }: { s: Share; session: Session; onLoaded: () => void }) {
   const [size, setSize] = useState(PAGE);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
+  const pages = useCursorPages(`${s.id}|${size}`);
+  const cursor = pages.cursor;
   const [open, setOpen] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [s.id, size]);
   const page = useAsync(() => get<SharedReportPage>(`/api/v1/shares/${s.id}/reports`, { with: 'analysis', cursor, limit: size }),
     [s.id, cursor, size]);
   useEffect(() => {
@@ -374,7 +357,7 @@ function Reports({ s, session, onLoaded }: { s: Share; session: Session; onLoade
   const rows: SharedReport[] = page.data?.items ?? [];
   const personal = !!page.data?.personal_data_included;
   const raw = personal && can(session, PERM.readEvidence);
-  const first = cursors.length * size;
+  const first = (pages.number - 1) * size;
   const total = s.counts?.reports ?? 0;
   return (
     <Section title={t('share.reports')} id="reports">
@@ -441,17 +424,7 @@ function Reports({ s, session, onLoaded }: { s: Share; session: Session; onLoade
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label={t('share.reports')}>
-        <button type="button" class="secondary" disabled={!cursors.length} data-testid="share-reports-prev" onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span data-testid="share-reports-page">{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} data-testid="share-reports-next" onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} label={t('share.reports')} testid="share-reports" />
     </Section>
   );
 }
