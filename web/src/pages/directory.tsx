@@ -4,7 +4,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, PERM, request, type Session } from '../api';
 import { B4_FIELDS, COMPETENCES, CONTACT_ROLES, MEMBERSHIPS, ORG_KINDS, SECTORS, type Contact, type Profile, type Resource } from '../coop';
-import { Country, ErrorBox, Loading, Section, errorText, useAsync } from '../components/common';
+import { Country, ErrorBox, Loading, Section, useAsync } from '../components/common';
+import { Checkboxes, useAction } from '../components/form';
 import { OrgLink, SafeLink, TlpBadge } from '../components/coop';
 import { label, t, tn, type Key } from '../i18n';
 import { navigate } from '../router';
@@ -119,22 +120,19 @@ export function Directory({ query }: { query: URLSearchParams }) {
 
 function ContactForm({ onDone }: { onDone: () => void }) {
   const [f, setF] = useState({ name: '', role: 'point-of-contact', email: '', phone: '', languages: '', encryption_key: '' });
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
+  const { error, run } = useAction({ busy: false });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = { name: f.name.trim(), role: f.role };
     if (f.email.trim()) body.email = f.email.trim();
     if (f.phone.trim()) body.phone = f.phone.trim();
     if (f.languages.trim()) body.languages = splitList(f.languages);
     if (f.encryption_key.trim()) body.encryption_key = f.encryption_key.trim();
-    try {
+    void run(async () => {
       await request('POST', '/api/v1/contacts', body);
       setF({ name: '', role: f.role, email: '', phone: '', languages: '', encryption_key: '' });
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="contact-form">
@@ -163,20 +161,17 @@ function ContactForm({ onDone }: { onDone: () => void }) {
 
 function ResourceForm({ onDone }: { onDone: () => void }) {
   const [f, setF] = useState({ title: '', sector: 'isps', url: '', description: '' });
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
+  const { error, run } = useAction({ busy: false });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = { title: f.title.trim(), sector: f.sector };
     if (f.url.trim()) body.url = f.url.trim();
     if (f.description.trim()) body.description = f.description.trim();
-    try {
+    void run(async () => {
       await request('POST', '/api/v1/resources', body);
       setF({ title: '', sector: f.sector, url: '', description: '' });
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="resource-form">
@@ -206,11 +201,10 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
     languages: (profile.languages ?? []).join(', '), sector: profile.sector ?? '',
     competences: profile.competences ?? [], b4: { ...(profile.b4 ?? {}) } as Record<string, string>,
   });
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const partner = profile.kind === 'partner';
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = {
       display_name: f.display_name.trim(), website: f.website.trim(), country: f.country.trim().toUpperCase(),
       languages: splitList(f.languages),
@@ -221,12 +215,10 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
     } else {
       body.competences = f.competences;
     }
-    try {
+    void run(async () => {
       await request('PUT', `/api/v1/organisations/${encodeURIComponent(profile.name)}`, body);
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="entry-form">
@@ -246,17 +238,8 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
         )}
       </div>
       {!partner && (
-        <fieldset class="choices">
-          <legend>{t('directory.competences')}</legend>
-          {COMPETENCES.map((c) => (
-            <label class="inline">
-              <input type="checkbox" checked={f.competences.includes(c)} onChange={(e) => setF({
-                ...f, competences: (e.target as HTMLInputElement).checked ? [...f.competences, c] : f.competences.filter((x) => x !== c),
-              })} />
-              {label('competence', c)}
-            </label>
-          ))}
-        </fieldset>
+        <Checkboxes legend={t('directory.competences')} values={COMPETENCES} checked={f.competences}
+          onChange={(competences) => setF({ ...f, competences })} label={(c) => label('competence', c)} />
       )}
       {partner && (
         <fieldset class="choices column">
@@ -277,22 +260,17 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
 export function OrganisationPage({ name, session }: { name: string; session: Session }) {
   const org = useAsync(() => get<Profile>(`/api/v1/organisations/${encodeURIComponent(name)}`), [name]);
   const [editing, setEditing] = useState(false);
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const p = org.data;
   const own = name === session.organisation;
   const manage = own && can(session, PERM.manageDirectory);
   useEffect(() => {
     if (p) markReady('organisation');
   }, [p]);
-  const remove = async (type: 'contacts' | 'resources', id: number) => {
-    setError('');
-    try {
-      await request('PATCH', `/api/v1/${type}/${id}`, { status: 'removed' });
-      org.reload();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+  const remove = (type: 'contacts' | 'resources', id: number) => run(async () => {
+    await request('PATCH', `/api/v1/${type}/${id}`, { status: 'removed' });
+    org.reload();
+  });
   return (
     <article>
       <p class="crumbs"><a href="/directory">{t('directory.title')}</a></p>

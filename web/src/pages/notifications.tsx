@@ -2,10 +2,11 @@
 // outcomes of what its reports went into, applications and withdrawals; each links to what it is
 // about and is written in the user's language from its event code. The node keeps whether each
 // was read: one is marked read by its button or by following its link, or all at once.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { request, get, type Session } from '../api';
 import type { Notification, NotificationPage } from '../flows';
-import { ErrorBox, Loading, Time, errorText, useAsync } from '../components/common';
+import { ErrorBox, Loading, Time, useAsync } from '../components/common';
+import { useAction } from '../components/form';
 import { Pager, useCursorPages } from '../components/lists';
 import { AboutLink, notificationText } from '../components/flows';
 import { t, tn } from '../i18n';
@@ -16,8 +17,7 @@ export function Notifications({ session, query }: { session: Session; query: URL
   const onlyNew = query.get('status') === 'new';
   const pages = useCursorPages(onlyNew);
   const cursor = pages.cursor;
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const page = useAsync(() => get<NotificationPage>('/api/v1/notifications',
     { status: onlyNew ? 'new' : undefined, cursor, limit: 50 }), [cursor, onlyNew]);
   const items = page.data?.items ?? [];
@@ -25,17 +25,11 @@ export function Notifications({ session, query }: { session: Session; query: URL
     if (page.data) markReady('notifications');
   }, [page.data]);
   const markRead = async (body: { ids: number[] } | { all: true }, reload = true) => {
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       await request('POST', '/api/v1/notifications/read', body);
       noticesChanged();
       if (reload) page.reload();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   // Following a notification's link reads it.
   const follow = (n: Notification) => {

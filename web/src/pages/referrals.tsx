@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
 import type { ProposedCountry, Referral, ReferredReport, Proposal } from '../flows';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { useAction } from '../components/form';
 import { Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
@@ -139,8 +140,7 @@ export function NewReferral({ query, session }: { query: URLSearchParams; sessio
   const [agreement, setAgreement] = useState('');
   const [title, setTitle] = useState('');
   const [summary, setSummary] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const cands = prop.data?.candidates ?? [];
   const chosen = cands.find((c) => c.organisation === to);
   useEffect(() => {
@@ -154,19 +154,14 @@ export function NewReferral({ query, session }: { query: URLSearchParams; sessio
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!chosen) return;
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       const made = await request<Referral>('POST', '/api/v1/referrals', {
         to: chosen.organisation, country: chosen.country, summary: summary.trim(), title: title.trim(),
         ...(agreement ? { agreement: Number(agreement) } : {}),
         ...(campaign ? { campaigns: [Number(campaign)] } : { reports: [report] }),
       });
       navigate(`/referrals/${made.id}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   const whatText = campaign ? t('report.campaignN', { n: campaign }) : t('referral.aReport', { id: report.slice(0, 12) });
   if (!isMemberAgency(session) || !can(session, PERM.manageCases))

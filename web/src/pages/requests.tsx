@@ -9,6 +9,7 @@ import {
   ASSISTANCE_ACTIONS, COMPANY_REQUEST_KINDS, finished, SUBJECT_FIELDS, type AssistanceRequest, type RequestTemplate,
 } from '../flows';
 import { ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { useAction } from '../components/form';
 import { Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge, useDirectory } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
@@ -112,8 +113,7 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
   });
   const [tpl, setTpl] = useState<RequestTemplate | null>(null);
   const [agreements, setAgreements] = useState<Agreement[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, setError, run } = useAction();
   const targets = (dir.data ?? []).filter((p: Profile) => p.name !== session.organisation && p.membership === 'member' &&
     p.kind === (kind === 'assistance' ? 'agency' : 'partner'));
   useEffect(() => {
@@ -157,8 +157,6 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
   }, [kind, f.to, f.subjectKind, subjectKey]);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError('');
     const body: Record<string, unknown> = {
       kind, to: f.to, title: f.title.trim(), description: f.description.trim(), legal_basis: f.legal_basis.trim(), send: f.send,
       ...(f.due ? { due: `${f.due}T23:59:59Z` } : {}),
@@ -172,13 +170,10 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
       for (const k of SUBJECT_FIELDS[f.subjectKind] ?? []) if (f.subject[k]?.trim()) subject[k] = f.subject[k].trim();
       body.subject = subject;
     }
-    try {
+    await run(async () => {
       const made = await request<AssistanceRequest>('POST', '/api/v1/requests', body);
       navigate(`/requests/${made.id}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
   if (!isMemberAgency(session) || !can(session, PERM.manageCases))
@@ -292,26 +287,19 @@ function priorityOf(harm: number): string {
 }
 
 function Attachments({ r, session, onChange }: { r: AssistanceRequest; session: Session; onChange: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const side = sideOf(r, session);
   const canAttach = !!side && can(session, PERM.manageCases) && !finished('request', r.status);
   const upload = async (e: Event) => {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       await request('POST', `/api/v1/requests/${r.id}/attachments?name=${encodeURIComponent(file.name)}`, file,
         file.type || 'application/octet-stream');
       input.value = '';
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const list = r.attachments ?? [];
   return (

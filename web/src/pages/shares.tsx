@@ -6,7 +6,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMember, PERM, request, type Analysis, type Session, type StatRow } from '../api';
 import type { Share, SharedReport, SharedReportPage } from '../shares';
-import { CategoryBadge, Country, ErrorBox, Loading, Network, Section, Time, errorText, useAsync } from '../components/common';
+import { CategoryBadge, Country, ErrorBox, Loading, Network, Section, Time, useAsync } from '../components/common';
+import { useAction } from '../components/form';
 import { Pager, useCursorPages } from '../components/lists';
 import { TopList } from '../components/bars';
 import { WorldMap } from '../components/worldmap';
@@ -169,22 +170,15 @@ function Sharing({ s, owner, session, onSaved }: { s: Share; owner: boolean; ses
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [m, setM] = useState<Marking>({ tlp: s.tlp, audience: s.audience });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   useEffect(() => setM({ tlp: s.tlp, audience: s.audience }), [s]);
   const patch = async (body: Record<string, unknown>) => {
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/shares/${s.id}`, body);
       setEditing(false);
       setConfirming(false);
       onSaved();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const member = isMember(session);
   return (
