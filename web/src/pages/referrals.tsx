@@ -4,6 +4,7 @@
 // evidence package.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
+import type { ObjectReportPage } from '../coop';
 import type { ProposedCountry, Referral, ReferredReport, Proposal } from '../flows';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import { useAction } from '../components/form';
@@ -240,7 +241,7 @@ function ReferredReports({ r, session }: { r: Referral; session: Session }) {
   const load = async (cursor: string) => {
     setLoading(true);
     try {
-      const p = await get<{ items: ReferredReport[]; next_cursor?: string; personal_data_included: boolean }>(
+      const p = await get<ObjectReportPage<ReferredReport>>(
         `/api/v1/referrals/${r.id}/reports`, { cursor, limit: 50 });
       setPages((x) => (cursor ? [...x, ...p.items] : p.items));
       setNext(p.next_cursor ?? null);
