@@ -1,6 +1,8 @@
 // The scaffolding of the cooperation pages' lists: cursor pages, the filter form, and the state of
 // a loaded list (error, loading, empty). Kept out of common.tsx, which the inbox's first load carries.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { ErrorBox, Loading, type Async } from './common';
 import { t } from '../i18n';
 
 export interface CursorPages {
@@ -50,5 +52,35 @@ export function Pager({ pages, next, label, testid }: {
         {t('inbox.next')}
       </button>
     </nav>
+  );
+}
+
+// A loaded list: its error, "loading" until the first answer, then `empty` when it has no items
+// (`count`), else `children`.
+// `error`, when given, is shown instead of the list's.
+export function ListState({ list, count, empty, emptyTestid, error, children }: {
+  list: Async<unknown>; count: number; empty: string; emptyTestid?: string; error?: string; children: ComponentChildren;
+}) {
+  return (
+    <>
+      <ErrorBox error={error ?? list.error} />
+      <Loading when={list.loading && !list.data} />
+      {list.data !== undefined && (count === 0 ? <p class="empty" data-testid={emptyTestid}>{empty}</p> : children)}
+    </>
+  );
+}
+
+// A list's filters: a search form with Apply and, given `clear`, a link that clears them.
+export function Filters({ label, onSubmit, clear, submit, testid, children }: {
+  label: string; onSubmit: (e: Event) => void; clear?: string; submit?: string; testid?: string; children: ComponentChildren;
+}) {
+  return (
+    <form class="filters" role="search" aria-label={label} onSubmit={onSubmit} data-testid={testid}>
+      {children}
+      <div class="actions">
+        <button type="submit">{submit ?? t('inbox.apply')}</button>
+        {clear && <a class="button secondary" href={clear}>{t('inbox.clear')}</a>}
+      </div>
+    </form>
   );
 }

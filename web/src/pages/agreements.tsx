@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Session } from '../api';
 import { AGREEMENT_STATUSES, INSTRUMENTS, SCOPES, type Agreement } from '../coop';
 import { ErrorBox, Loading, Section, useAsync } from '../components/common';
+import { Filters, ListState } from '../components/lists';
 import { useAction } from '../components/form';
 import {
   AudienceText, cleanAudience, DEFAULT_AUDIENCE, MarkingEditor, markingProblem, OrgLink, SafeLink, TlpBadge, useDirectory,
@@ -52,15 +53,11 @@ function Between({ a, b, session }: { a: string; b: string; session: Session }) 
     if (x && y) navigate(`/agreements?between=${encodeURIComponent(x.trim())},${encodeURIComponent(y.trim())}`);
   };
   return (
-    <form class="filters" role="search" aria-label={t('agreements.between')} onSubmit={submit} data-testid="between-form">
+    <Filters label={t('agreements.between')} onSubmit={submit} clear="/agreements" submit={t('agreements.find')} testid="between-form">
       <datalist id="org-names">{names.map((n) => <option value={n} />)}</datalist>
       <label>{t('agreements.orgA')} <input list="org-names" required value={x} onInput={(e) => setX((e.target as HTMLInputElement).value)} /></label>
       <label>{t('agreements.orgB')} <input list="org-names" required value={y} onInput={(e) => setY((e.target as HTMLInputElement).value)} data-testid="between-b" /></label>
-      <div class="actions">
-        <button type="submit">{t('agreements.find')}</button>
-        <a class="button secondary" href="/agreements">{t('inbox.clear')}</a>
-      </div>
-    </form>
+    </Filters>
   );
 }
 
@@ -173,11 +170,10 @@ export function Agreements({ query, session }: { query: URLSearchParams; session
       <Between a={a ?? ''} b={b ?? ''} session={session} />
       {between && <p class="active-filters" data-testid="between-caption">{t('agreements.joining', { a: a ?? '', b: b ?? '' })}</p>}
       {party && <p class="active-filters">{t('agreements.ofParty', { org: party })}</p>}
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
-      {list.data && (list.data.items.length === 0
-        ? <p class="empty" data-testid="agreements-empty">{between ? t('agreements.noneBetween') : t('agreements.empty')}</p>
-        : <div class="table-wrap"><AgreementRows items={list.data.items} /></div>)}
+      <ListState list={list} count={list.data?.items.length ?? 0} empty={between ? t('agreements.noneBetween') : t('agreements.empty')}
+        emptyTestid="agreements-empty">
+        <div class="table-wrap"><AgreementRows items={list.data?.items ?? []} /></div>
+      </ListState>
       {manage && (adding ? (
         <Section title={t('agreements.new')} id="new-agreement"><NewAgreement session={session} /></Section>
       ) : (

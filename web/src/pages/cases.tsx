@@ -3,8 +3,8 @@
 import { useEffect } from 'preact/hooks';
 import { get, type Page, type Session } from '../api';
 import { CASE_STATUSES, type Case } from '../coop';
-import { ErrorBox, Loading, Time, useAsync } from '../components/common';
-import { Pager, useCursorPages } from '../components/lists';
+import { Time, useAsync } from '../components/common';
+import { Filters, ListState, Pager, useCursorPages } from '../components/lists';
 import { Bar, OrgLink, TlpBadge } from '../components/coop';
 import { fmtNumber, label, t } from '../i18n';
 import { navigate } from '../router';
@@ -46,7 +46,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
     <section>
       <h1>{t('cases.title')}</h1>
       <p class="muted">{t('cases.intro')}</p>
-      <form class="filters" role="search" aria-label={t('cases.filters')} onSubmit={submit} key={key}>
+      <Filters label={t('cases.filters')} onSubmit={submit} clear="/cases" key={key}>
         <label class="grow">
           {t('inbox.search')}
           <input type="search" name="q" value={q} placeholder={t('cases.searchPlaceholder')} data-testid="cases-q" />
@@ -58,11 +58,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
             {CASE_STATUSES.map((s) => <option value={s}>{label('caseStatus', s)}</option>)}
           </select>
         </label>
-        <div class="actions">
-          <button type="submit">{t('inbox.apply')}</button>
-          <a class="button secondary" href="/cases">{t('inbox.clear')}</a>
-        </div>
-      </form>
+      </Filters>
       <div class="toolbar" role="group" aria-label={t('cases.sortBy')}>
         <span>{t('cases.sortBy')}</span>
         <button type="button" class={sort === 'harm' ? '' : 'secondary'} aria-pressed={sort === 'harm'} onClick={() => go({ sort: 'harm' })}>
@@ -72,9 +68,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
           {t('cases.byUpdated')}
         </button>
       </div>
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty">{t('cases.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('cases.empty')}>
         <div class="table-wrap" aria-busy={page.loading}>
           <table class="data" data-testid="cases-table">
             <caption class="visually-hidden">{sort === 'harm' ? t('cases.captionHarm') : t('cases.captionUpdated')}</caption>
@@ -104,7 +98,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
             </tbody>
           </table>
         </div>
-      ))}
+      </ListState>
       <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, PERM, request, type Session } from '../api';
 import { B4_FIELDS, COMPETENCES, CONTACT_ROLES, MEMBERSHIPS, ORG_KINDS, SECTORS, type Contact, type Profile, type Resource } from '../coop';
 import { Country, ErrorBox, Loading, Section, useAsync } from '../components/common';
+import { Filters, ListState } from '../components/lists';
 import { Checkboxes, useAction } from '../components/form';
 import { OrgLink, SafeLink, TlpBadge } from '../components/coop';
 import { label, t, tn, type Key } from '../i18n';
@@ -51,7 +52,7 @@ export function Directory({ query }: { query: URLSearchParams }) {
     <section>
       <h1>{t('directory.title')}</h1>
       <p class="muted">{t('directory.intro')}</p>
-      <form class="filters" role="search" aria-label={t('directory.filters')} onSubmit={submit} key={key}>
+      <Filters label={t('directory.filters')} onSubmit={submit} clear="/directory" key={key}>
         <label class="grow">
           {t('inbox.search')}
           <input type="search" name="q" value={filters.q ?? ''} placeholder={t('directory.searchPlaceholder')} />
@@ -74,19 +75,13 @@ export function Directory({ query }: { query: URLSearchParams }) {
             {MEMBERSHIPS.map((k) => <option value={k}>{label('membership', k)}</option>)}
           </select>
         </label>
-        <div class="actions">
-          <button type="submit">{t('inbox.apply')}</button>
-          <a class="button secondary" href="/directory">{t('inbox.clear')}</a>
-        </div>
-      </form>
+      </Filters>
       <p class="toolbar">
         <a class="button secondary" href={exportHref('csv')} download data-testid="export-csv">{t('directory.exportCsv')}</a>
         <a class="button secondary" href={exportHref('vcard')} download data-testid="export-vcard">{t('directory.exportVcard')}</a>
         <a href="/groups">{t('nav.groups')}</a>
       </p>
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
-      {list.data && (items.length === 0 ? <p class="empty">{t('directory.empty')}</p> : (
+      <ListState list={list} count={items.length} empty={t('directory.empty')}>
         <div class="table-wrap">
           <table class="data" data-testid="directory-table">
             <caption class="visually-hidden">{t('directory.title')}</caption>
@@ -113,7 +108,7 @@ export function Directory({ query }: { query: URLSearchParams }) {
             </tbody>
           </table>
         </div>
-      ))}
+      </ListState>
     </section>
   );
 }

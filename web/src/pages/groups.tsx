@@ -3,7 +3,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMember, PERM, request, type Session } from '../api';
 import type { Group } from '../coop';
-import { ErrorBox, Loading, Section, Time, useAsync } from '../components/common';
+import { ErrorBox, Section, Time, useAsync } from '../components/common';
+import { ListState } from '../components/lists';
 import { Checkboxes, useAction } from '../components/form';
 import { AudienceText, cleanAudience, DEFAULT_AUDIENCE, MarkingEditor, markingProblem, OrgLink, TlpBadge, useDirectory, type Marking } from '../components/coop';
 import { t, tn } from '../i18n';
@@ -53,9 +54,7 @@ export function Groups({ session }: { session: Session }) {
     <section>
       <h1>{t('groups.title')}</h1>
       <p class="muted">{t('groups.intro')}</p>
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
-      {list.data && (items.length === 0 ? <p class="empty">{t('groups.empty')}</p> : (
+      <ListState list={list} count={items.length} empty={t('groups.empty')}>
         <table class="data" data-testid="groups-table">
           <thead>
             <tr>
@@ -80,7 +79,7 @@ export function Groups({ session }: { session: Session }) {
             ))}
           </tbody>
         </table>
-      ))}
+      </ListState>
       {can(session, PERM.manageCases) && !isMember(session) && <p class="muted" data-testid="outside-note">{t('marking.outside')}</p>}
       {can(session, PERM.manageCases) && isMember(session) && (
         <Section title={t('groups.new')} id="new-group">

@@ -5,9 +5,9 @@
 import { useEffect } from 'preact/hooks';
 import { request, get, type Session } from '../api';
 import type { Notification, NotificationPage } from '../flows';
-import { ErrorBox, Loading, Time, useAsync } from '../components/common';
+import { Time, useAsync } from '../components/common';
 import { useAction } from '../components/form';
-import { Pager, useCursorPages } from '../components/lists';
+import { ListState, Pager, useCursorPages } from '../components/lists';
 import { AboutLink, notificationText } from '../components/flows';
 import { t, tn } from '../i18n';
 import { noticesChanged } from '../notices';
@@ -54,9 +54,7 @@ export function Notifications({ session, query }: { session: Session; query: URL
           )}
         </div>
       )}
-      <ErrorBox error={page.error || error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty" data-testid="notifications-empty">{t('notifications.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('notifications.empty')} emptyTestid="notifications-empty" error={page.error || error}>
         <ul class="notices" data-testid="notifications-list">
           {items.map((n) => (
             <li data-id={n.id} data-event={n.event} data-status={n.status} data-about={`${n.about_type}:${n.about_id}`}
@@ -80,7 +78,7 @@ export function Notifications({ session, query }: { session: Session; query: URL
             </li>
           ))}
         </ul>
-      ))}
+      </ListState>
       <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );

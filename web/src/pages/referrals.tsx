@@ -8,7 +8,7 @@ import type { ObjectReportPage } from '../coop';
 import type { ProposedCountry, Referral, ReferredReport, Proposal } from '../flows';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import { useAction } from '../components/form';
-import { Pager, useCursorPages } from '../components/lists';
+import { Filters, ListState, Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
 import { countryName, fmtNumber, label, t, type Key } from '../i18n';
@@ -33,7 +33,7 @@ export function BoxFilters({ base, box, status, overdue, statuses }: {
           <a href={href({ box: b })} aria-current={box === b ? 'page' : undefined} data-testid={`box-${b}`}>{t(`flow.box.${b}` as Key)}</a>
         ))}
       </nav>
-      <form class="filters" role="search" aria-label={t('flow.filters')} onSubmit={(e) => {
+      <Filters label={t('flow.filters')} onSubmit={(e) => {
         e.preventDefault();
         const f = new FormData(e.target as HTMLFormElement);
         navigate(href({ status: String(f.get('status') ?? ''), overdue: f.get('overdue') ? '1' : '' }));
@@ -51,8 +51,7 @@ export function BoxFilters({ base, box, status, overdue, statuses }: {
             {t('flow.onlyOverdue')}
           </label>
         )}
-        <div class="actions"><button type="submit">{t('inbox.apply')}</button></div>
-      </form>
+      </Filters>
     </>
   );
 }
@@ -73,9 +72,7 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
       <h1>{t('referrals.title')}</h1>
       <p class="muted">{t('referrals.intro')}</p>
       <BoxFilters base="/referrals" box={box} status={status} statuses={REFERRAL_FILTER} />
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty" data-testid="referrals-empty">{t('referrals.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('referrals.empty')} emptyTestid="referrals-empty">
         <div class="table-wrap">
           <table class="data" data-testid="referrals-table">
             <caption class="visually-hidden">{t(`flow.box.${box}` as Key)}</caption>
@@ -105,7 +102,7 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
             </tbody>
           </table>
         </div>
-      ))}
+      </ListState>
       <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );

@@ -10,7 +10,7 @@ import {
 } from '../flows';
 import { ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
 import { useAction } from '../components/form';
-import { Pager, useCursorPages } from '../components/lists';
+import { ListState, Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge, useDirectory } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
 import { fmtBytes, label, t, type Key } from '../i18n';
@@ -59,9 +59,7 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
         </p>
       )}
       <BoxFilters base="/requests" box={box} status={status} overdue={overdue} statuses={REQUEST_FILTER} />
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty" data-testid="requests-empty">{t('requests.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('requests.empty')} emptyTestid="requests-empty">
         <div class="table-wrap">
           <table class="data" data-testid="requests-table">
             <caption class="visually-hidden">{t(`flow.box.${box}` as Key)}</caption>
@@ -91,7 +89,7 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
             </tbody>
           </table>
         </div>
-      ))}
+      </ListState>
       <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );

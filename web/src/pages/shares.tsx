@@ -8,7 +8,7 @@ import { can, get, isMember, PERM, request, type Analysis, type Session, type St
 import type { Share, SharedReport, SharedReportPage } from '../shares';
 import { CategoryBadge, Country, ErrorBox, Loading, Network, Section, Time, useAsync } from '../components/common';
 import { useAction } from '../components/form';
-import { Pager, useCursorPages } from '../components/lists';
+import { Filters, ListState, Pager, useCursorPages } from '../components/lists';
 import { TopList } from '../components/bars';
 import { WorldMap } from '../components/worldmap';
 import {
@@ -75,7 +75,7 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
         <a href={href({ box: 'in', status: '' })} aria-current={box === 'in' ? 'page' : undefined} data-testid="shares-in">{t('shares.box.in')}</a>
         <a href={href({ box: 'ours', from: '' })} aria-current={box === 'ours' ? 'page' : undefined} data-testid="shares-ours">{t('shares.box.ours')}</a>
       </nav>
-      <form class="filters" role="search" aria-label={t('shares.filters')} onSubmit={submit} key={key}>
+      <Filters label={t('shares.filters')} onSubmit={submit} clear={href({ q: '', from: '', status: '' })} key={key}>
         <label class="grow">
           {t('inbox.search')}
           <input type="search" name="q" value={q} placeholder={t('shares.searchPlaceholder')} data-testid="shares-q" />
@@ -96,16 +96,8 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
             </select>
           </label>
         )}
-        <div class="actions">
-          <button type="submit">{t('inbox.apply')}</button>
-          <a class="button secondary" href={href({ q: '', from: '', status: '' })}>{t('inbox.clear')}</a>
-        </div>
-      </form>
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? (
-        <p class="empty" data-testid="shares-empty">{box === 'in' ? t('shares.emptyIn') : t('shares.emptyOurs')}</p>
-      ) : (
+      </Filters>
+      <ListState list={page} count={items.length} empty={box === 'in' ? t('shares.emptyIn') : t('shares.emptyOurs')} emptyTestid="shares-empty">
         <div class="table-wrap" aria-busy={page.loading}>
           <table class="data" data-testid="shares-table">
             <caption class="visually-hidden">{box === 'in' ? t('shares.captionIn') : t('shares.captionOurs')}</caption>
@@ -136,7 +128,7 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
             </tbody>
           </table>
         </div>
-      ))}
+      </ListState>
       <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
