@@ -171,3 +171,22 @@ export interface CaseSources {
   campaigns?: number[];
   indicators?: { type: string; value: string }[];
 }
+
+// A report of a referral or a share, a page at a time (`…/reports?cursor=`); the complainants'
+// personal data only when the answer says the caller is entitled to them.
+export interface ObjectReport {
+  id: string;
+  organisation: string;
+  subject: string | null;
+  category: string | null;
+  first_seen: string | null;
+  complaints: number;
+  origin_country: string | null;
+  personal_data?: Record<string, unknown> | null;
+}
+
+export interface ObjectReportPage<T extends ObjectReport = ObjectReport> {
+  items: T[];
+  next_cursor?: string;
+  personal_data_included: boolean;
+}

@@ -2,7 +2,7 @@
 // applications, notifications), loaded only by the pages that use them. The steps the caller's
 // side may take come from the node with each referral and request (`next_steps`); only the order
 // of the states, for drawing a timeline, is kept here.
-import type { CoopObject } from './coop';
+import type { CoopObject, ObjectReport } from './coop';
 
 export type Side = 'sender' | 'recipient';
 export type FlowType = 'referral' | 'request';
@@ -80,16 +80,7 @@ export interface AssistanceRequest extends CoopObject, FlowData {
   answer?: { text: string; at: string; by: string };
 }
 
-export interface ReferredReport {
-  id: string;
-  organisation: string;
-  subject: string | null;
-  category: string | null;
-  first_seen: string | null;
-  complaints: number;
-  origin_country: string | null;
-  personal_data?: Record<string, unknown> | null;
-}
+export type ReferredReport = ObjectReport;
 
 // Why the evidence points to a country: the messages were sent from there (with how many of a
 // campaign's reports), or an advertised site is under its country-code domain.

@@ -1,7 +1,7 @@
 // Shapes of the shares API (/api/v1/shares): reports, whole campaigns and indicators an
 // organisation shares under a TLP marking with an audience. Loaded only by the pages that use it.
 import type { Analysis } from './api';
-import type { CaseSources, CoopObject } from './coop';
+import type { CaseSources, CoopObject, ObjectReport, ObjectReportPage } from './coop';
 
 // Counts over the shared reports, taken when the share was made.
 export interface ShareStats {
@@ -33,24 +33,12 @@ export interface Share extends CoopObject {
   personal_data_included?: boolean;
 }
 
-export interface SharedReport {
-  id: string;
-  organisation: string;
-  subject: string | null;
-  category: string | null;
-  first_seen: string | null;
-  complaints: number;
-  origin_country: string | null;
+export interface SharedReport extends ObjectReport {
   origin_asn: number | null;
   analysis?: Analysis | null;  // with=analysis
-  personal_data?: Record<string, unknown> | null;  // only with entitlement
 }
 
-export interface SharedReportPage {
-  items: SharedReport[];
-  next_cursor?: string;
-  personal_data_included: boolean;
-}
+export type SharedReportPage = ObjectReportPage<SharedReport>;
 
 // What a share is made of (POST /api/v1/shares): the same sources as a case.
 export type ShareSources = CaseSources;

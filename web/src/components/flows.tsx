@@ -10,7 +10,8 @@ import {
 } from '../flows';
 import '../messages/flows';
 import { known, label, t, type Key } from '../i18n';
-import { ErrorBox, Time, errorText } from './common';
+import { ErrorBox, Time } from './common';
+import { useAction } from './form';
 
 export function FlowStatus({ status }: { status: string }) {
   return <span class={`badge flow-${status}`} data-status={status}>{label('flowStatus', status)}</span>;
@@ -62,28 +63,21 @@ export function FlowActions({ type, o, session, onDone }: {
   const steps = can(session, PERM.manageCases) ? o.next_steps ?? [] : [];
   const [open, setOpen] = useState('');
   const [f, setF] = useState({ reason: '', outcome: 'warning', detail: '', answer: '' });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   if (!steps.length) return null;
   const step = steps.find((s) => s.to === open);
   const go = async (to: string) => {
     const s = steps.find((x) => x.to === to)!;
-    setBusy(true);
-    setError('');
     const body: Record<string, unknown> = { to };
     if (s.needs === 'reason') body.reason = f.reason.trim();
     if (s.needs === 'outcome') body.outcome = { kind: f.outcome, detail: f.detail.trim() };
     if (s.needs === 'answer') body.answer = f.answer.trim();
-    try {
+    await run(async () => {
       await request('POST', `/api/v1/${type}s/${o.id}/transitions`, body);
       setOpen('');
       setF({ reason: '', outcome: 'warning', detail: '', answer: '' });
       onDone();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
   return (

@@ -6,7 +6,7 @@ import type { Case, CaseSources } from '../coop';
 import '../messages/coop';
 import { t, tn } from '../i18n';
 import { navigate } from '../router';
-import { errorText } from './common';
+import { useAction } from './form';
 
 export function MakeCase({ session, sources, title, count, testid = 'make-case' }: {
   session: Session; sources: CaseSources; title: string; count?: number; testid?: string;
@@ -15,8 +15,7 @@ export function MakeCase({ session, sources, title, count, testid = 'make-case' 
   const [name, setName] = useState(title);
   const [target, setTarget] = useState('');
   const [cases, setCases] = useState<Case[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const show = async () => {
     setOpen(true);
     setName(title);
@@ -31,17 +30,12 @@ export function MakeCase({ session, sources, title, count, testid = 'make-case' 
   };
   const make = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       const c = target
         ? await request<Case>('POST', `/api/v1/cases/${target}/reports`, sources)
         : await request<Case>('POST', '/api/v1/cases', { title: name.trim(), ...sources });
       navigate(`/cases/${c.id}${target ? `?added=${c.added_reports ?? 0}` : ''}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   if (!open)
     return (

@@ -10,7 +10,8 @@ import '../messages/shares';
 import { t, tn } from '../i18n';
 import { navigate } from '../router';
 import { cleanAudience, MarkingEditor, markingProblem, type Marking } from './coop';
-import { ErrorBox, errorText } from './common';
+import { ErrorBox } from './common';
+import { useAction } from './form';
 
 const DEFAULT_MARKING: Marking = { tlp: 'AMBER', audience: { kind: 'organisations', organisations: [], groups: [], exclude: [] } };
 
@@ -21,8 +22,7 @@ export function ShareAction({ session, sources, title, count, testid = 'share' }
   const [f, setF] = useState({ title, summary: '', agreement: '' });
   const [marking, setMarking] = useState<Marking>(DEFAULT_MARKING);
   const [agreements, setAgreements] = useState<Agreement[] | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const show = async () => {
     setOpen(true);
     setF({ title, summary: '', agreement: '' });
@@ -40,18 +40,13 @@ export function ShareAction({ session, sources, title, count, testid = 'share' }
   const chosen = (agreements ?? []).find((a) => String(a.id) === f.agreement);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       const made = await request<Share>('POST', '/api/v1/shares', {
         title: f.title.trim(), summary: f.summary.trim(), tlp: marking.tlp, audience: cleanAudience(marking.audience),
         ...(f.agreement ? { agreement: Number(f.agreement) } : {}), ...sources,
       });
       navigate(`/shares/${made.id}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   if (!open)
     return (

@@ -4,7 +4,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Session } from '../api';
 import { AGREEMENT_STATUSES, INSTRUMENTS, SCOPES, type Agreement } from '../coop';
-import { ErrorBox, Loading, Section, errorText, useAsync } from '../components/common';
+import { ErrorBox, Loading, Section, useAsync } from '../components/common';
+import { Filters, ListState } from '../components/lists';
+import { useAction } from '../components/form';
 import {
   AudienceText, cleanAudience, DEFAULT_AUDIENCE, MarkingEditor, markingProblem, OrgLink, SafeLink, TlpBadge, useDirectory,
   type Marking,
@@ -51,15 +53,11 @@ function Between({ a, b, session }: { a: string; b: string; session: Session }) 
     if (x && y) navigate(`/agreements?between=${encodeURIComponent(x.trim())},${encodeURIComponent(y.trim())}`);
   };
   return (
-    <form class="filters" role="search" aria-label={t('agreements.between')} onSubmit={submit} data-testid="between-form">
+    <Filters label={t('agreements.between')} onSubmit={submit} clear="/agreements" submit={t('agreements.find')} testid="between-form">
       <datalist id="org-names">{names.map((n) => <option value={n} />)}</datalist>
       <label>{t('agreements.orgA')} <input list="org-names" required value={x} onInput={(e) => setX((e.target as HTMLInputElement).value)} /></label>
       <label>{t('agreements.orgB')} <input list="org-names" required value={y} onInput={(e) => setY((e.target as HTMLInputElement).value)} data-testid="between-b" /></label>
-      <div class="actions">
-        <button type="submit">{t('agreements.find')}</button>
-        <a class="button secondary" href="/agreements">{t('inbox.clear')}</a>
-      </div>
-    </form>
+    </Filters>
   );
 }
 
@@ -71,8 +69,7 @@ function NewAgreement({ session }: { session: Session }) {
   });
   const [marking, setMarking] = useState<Marking>({ tlp: 'GREEN', audience: { ...DEFAULT_AUDIENCE, kind: 'network' } });
   const [file, setFile] = useState<File | null>(null);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const others = (dir.data ?? []).filter((p) => p.name !== session.organisation && p.membership === 'member');
   const toggle = (list: string[], v: string, on: boolean) => (on ? [...list, v] : list.filter((x) => x !== v));
   // The parties always see their agreement; the audience holds whom else it reaches.
@@ -81,8 +78,6 @@ function NewAgreement({ session }: { session: Session }) {
   const problem = markingProblem(marking.tlp, audience);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setError('');
-    setBusy(true);
     const body: Record<string, unknown> = {
       title: f.title.trim(), instrument: f.instrument, parties: f.parties, scope: f.scope, personal_data: f.personal_data,
       tlp: marking.tlp, audience: cleanAudience(audience),
@@ -90,14 +85,11 @@ function NewAgreement({ session }: { session: Session }) {
     if (f.confidentiality.trim()) body.confidentiality = f.confidentiality.trim();
     if (f.url.trim()) body.url = f.url.trim();
     for (const k of ['signed_at', 'effective_from', 'expires_at'] as const) if (f[k]) body[k] = `${f[k]}T00:00:00Z`;
-    try {
+    await run(async () => {
       const made = await request<Agreement>('POST', '/api/v1/agreements', body);
       if (file) await request('PUT', `/api/v1/agreements/${made.id}/document?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
       navigate(`/agreements/${made.id}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   const text = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
   return (
@@ -178,11 +170,10 @@ export function Agreements({ query, session }: { query: URLSearchParams; session
       <Between a={a ?? ''} b={b ?? ''} session={session} />
       {between && <p class="active-filters" data-testid="between-caption">{t('agreements.joining', { a: a ?? '', b: b ?? '' })}</p>}
       {party && <p class="active-filters">{t('agreements.ofParty', { org: party })}</p>}
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
-      {list.data && (list.data.items.length === 0
-        ? <p class="empty" data-testid="agreements-empty">{between ? t('agreements.noneBetween') : t('agreements.empty')}</p>
-        : <div class="table-wrap"><AgreementRows items={list.data.items} /></div>)}
+      <ListState list={list} count={list.data?.items.length ?? 0} empty={between ? t('agreements.noneBetween') : t('agreements.empty')}
+        emptyTestid="agreements-empty">
+        <div class="table-wrap"><AgreementRows items={list.data?.items ?? []} /></div>
+      </ListState>
       {manage && (adding ? (
         <Section title={t('agreements.new')} id="new-agreement"><NewAgreement session={session} /></Section>
       ) : (
@@ -194,8 +185,7 @@ export function Agreements({ query, session }: { query: URLSearchParams; session
 
 export function AgreementPage({ id, session }: { id: string; session: Session }) {
   const ag = useAsync(() => get<Agreement>(`/api/v1/agreements/${id}`), [id]);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const a = ag.data;
   useEffect(() => {
     if (a) markReady('agreement');
@@ -204,25 +194,17 @@ export function AgreementPage({ id, session }: { id: string; session: Session })
   const upload = async (e: Event) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (!file) return;
-    setError('');
-    setBusy(true);
-    try {
+    await run(async () => {
       await request('PUT', `/api/v1/agreements/${id}/document?name=${encodeURIComponent(file.name)}`, file, file.type || 'application/octet-stream');
       ag.reload();
-    } catch (err) {
-      setError(errorText(err));
-    }
-    setBusy(false);
+    });
   };
   const setStatus = async (status: string) => {
     if (!a) return;
-    setError('');
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/agreements/${id}`, { status, version: a.version });
       ag.reload();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <article>

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMember, isMemberAgency, PERM, request, type Session } from '../api';
 import { CASE_STATUSES, OUTCOMES, type Case, type CaseEvent, type CaseReport, type HarmFactor, type Task } from '../coop';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { useAction } from '../components/form';
 import {
   AudienceText, Bar, cleanAudience, MarkingEditor, markingProblem, OrgLink, TlpBadge, useGroups, type Marking,
 } from '../components/coop';
@@ -174,37 +175,28 @@ function Sources({ c, session }: { c: Case; session: Session }) {
 
 function Tasks({ c, owner, onChange }: { c: Case; owner: boolean; onChange: () => void }) {
   const [f, setF] = useState({ title: '', assignee: '', due: '' });
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const add = async (e: Event) => {
     e.preventDefault();
-    setError('');
-    try {
+    await run(async () => {
       await request('POST', `/api/v1/cases/${c.id}/tasks`, {
         title: f.title.trim(), assignee: f.assignee.trim(), ...(f.due ? { due: `${f.due}T23:59:59Z` } : {}),
       });
       setF({ title: '', assignee: '', due: '' });
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   const setStatus = async (task: Task, status: string) => {
-    setError('');
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/tasks/${task.id}`, { status });
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   const clearDue = async (task: Task) => {
-    setError('');
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/tasks/${task.id}`, { due: null });
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   const tasks = c.tasks ?? [];
   return (
@@ -259,17 +251,14 @@ function Tasks({ c, owner, onChange }: { c: Case; owner: boolean; onChange: () =
 
 function Notes({ c, session, onChange }: { c: Case; session: Session; onChange: () => void }) {
   const [text, setText] = useState('');
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const add = async (e: Event) => {
     e.preventDefault();
-    setError('');
-    try {
+    await run(async () => {
       await request('POST', `/api/v1/cases/${c.id}/notes`, { text: text.trim() });
       setText('');
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   const notes = c.notes ?? [];
   return (
@@ -327,11 +316,10 @@ function EditCase({ c, onSaved }: { c: Case; onSaved: () => void }) {
     recipients: String(c.inputs?.recipients ?? 0), vulnerable: !!c.inputs?.vulnerable,
     countries: (c.inputs?.countries ?? []).join(', '),
   });
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const closing = f.status === 'closed' && c.status !== 'closed';
   const submit = async (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = {
       version: c.version, title: f.title.trim(), summary: f.summary,
       inputs: {
@@ -341,12 +329,10 @@ function EditCase({ c, onSaved }: { c: Case; onSaved: () => void }) {
     };
     if (f.status !== c.status) body.status = f.status;
     if (closing) body.outcome = { kind: f.outcome, detail: f.outcomeDetail.trim() };
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/cases/${c.id}`, body);
       onSaved();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
   return (
@@ -393,18 +379,15 @@ function Sharing({ c, owner, session, onSaved }: { c: Case; owner: boolean; sess
   const groups = useGroups();
   const [editing, setEditing] = useState(false);
   const [m, setM] = useState<Marking>({ tlp: c.tlp, audience: c.audience });
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   useEffect(() => setM({ tlp: c.tlp, audience: c.audience }), [c]);
   const save = async (e: Event) => {
     e.preventDefault();
-    setError('');
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/cases/${c.id}`, { version: c.version, tlp: m.tlp, audience: cleanAudience(m.audience) });
       setEditing(false);
       onSaved();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <Section title={t('case.sharing')} id="sharing">

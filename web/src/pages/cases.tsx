@@ -1,9 +1,10 @@
 // Cases the organisation owns or that were shared with it, the most harmful first (or the most
 // recently changed), with words and status filters in the URL and cursor pages.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { get, type Page, type Session } from '../api';
 import { CASE_STATUSES, type Case } from '../coop';
-import { ErrorBox, Loading, Time, useAsync } from '../components/common';
+import { Time, useAsync } from '../components/common';
+import { Filters, ListState, Pager, useCursorPages } from '../components/lists';
 import { Bar, OrgLink, TlpBadge } from '../components/coop';
 import { fmtNumber, label, t } from '../i18n';
 import { navigate } from '../router';
@@ -24,12 +25,8 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
   const q = query.get('q') ?? '';
   const status = query.get('status') ?? '';
   const key = `${sort}|${q}|${status}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useAsync(() => get<Page<Case>>('/api/v1/cases', { sort, q, status, cursor, limit: 50 }), [key, cursor]);
   useEffect(() => {
     if (page.data) markReady('cases');
@@ -49,7 +46,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
     <section>
       <h1>{t('cases.title')}</h1>
       <p class="muted">{t('cases.intro')}</p>
-      <form class="filters" role="search" aria-label={t('cases.filters')} onSubmit={submit} key={key}>
+      <Filters label={t('cases.filters')} onSubmit={submit} clear="/cases" key={key}>
         <label class="grow">
           {t('inbox.search')}
           <input type="search" name="q" value={q} placeholder={t('cases.searchPlaceholder')} data-testid="cases-q" />
@@ -61,11 +58,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
             {CASE_STATUSES.map((s) => <option value={s}>{label('caseStatus', s)}</option>)}
           </select>
         </label>
-        <div class="actions">
-          <button type="submit">{t('inbox.apply')}</button>
-          <a class="button secondary" href="/cases">{t('inbox.clear')}</a>
-        </div>
-      </form>
+      </Filters>
       <div class="toolbar" role="group" aria-label={t('cases.sortBy')}>
         <span>{t('cases.sortBy')}</span>
         <button type="button" class={sort === 'harm' ? '' : 'secondary'} aria-pressed={sort === 'harm'} onClick={() => go({ sort: 'harm' })}>
@@ -75,9 +68,7 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
           {t('cases.byUpdated')}
         </button>
       </div>
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty">{t('cases.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('cases.empty')}>
         <div class="table-wrap" aria-busy={page.loading}>
           <table class="data" data-testid="cases-table">
             <caption class="visually-hidden">{sort === 'harm' ? t('cases.captionHarm') : t('cases.captionUpdated')}</caption>
@@ -107,18 +98,8 @@ export function Cases({ query, session }: { query: URLSearchParams; session: Ses
             </tbody>
           </table>
         </div>
-      ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      </ListState>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }

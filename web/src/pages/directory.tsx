@@ -4,7 +4,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, PERM, request, type Session } from '../api';
 import { B4_FIELDS, COMPETENCES, CONTACT_ROLES, MEMBERSHIPS, ORG_KINDS, SECTORS, type Contact, type Profile, type Resource } from '../coop';
-import { Country, ErrorBox, Loading, Section, errorText, useAsync } from '../components/common';
+import { Country, ErrorBox, Loading, Section, useAsync } from '../components/common';
+import { Filters, ListState } from '../components/lists';
+import { Checkboxes, useAction } from '../components/form';
 import { OrgLink, SafeLink, TlpBadge } from '../components/coop';
 import { label, t, tn, type Key } from '../i18n';
 import { navigate } from '../router';
@@ -50,7 +52,7 @@ export function Directory({ query }: { query: URLSearchParams }) {
     <section>
       <h1>{t('directory.title')}</h1>
       <p class="muted">{t('directory.intro')}</p>
-      <form class="filters" role="search" aria-label={t('directory.filters')} onSubmit={submit} key={key}>
+      <Filters label={t('directory.filters')} onSubmit={submit} clear="/directory" key={key}>
         <label class="grow">
           {t('inbox.search')}
           <input type="search" name="q" value={filters.q ?? ''} placeholder={t('directory.searchPlaceholder')} />
@@ -73,19 +75,13 @@ export function Directory({ query }: { query: URLSearchParams }) {
             {MEMBERSHIPS.map((k) => <option value={k}>{label('membership', k)}</option>)}
           </select>
         </label>
-        <div class="actions">
-          <button type="submit">{t('inbox.apply')}</button>
-          <a class="button secondary" href="/directory">{t('inbox.clear')}</a>
-        </div>
-      </form>
+      </Filters>
       <p class="toolbar">
         <a class="button secondary" href={exportHref('csv')} download data-testid="export-csv">{t('directory.exportCsv')}</a>
         <a class="button secondary" href={exportHref('vcard')} download data-testid="export-vcard">{t('directory.exportVcard')}</a>
         <a href="/groups">{t('nav.groups')}</a>
       </p>
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
-      {list.data && (items.length === 0 ? <p class="empty">{t('directory.empty')}</p> : (
+      <ListState list={list} count={items.length} empty={t('directory.empty')}>
         <div class="table-wrap">
           <table class="data" data-testid="directory-table">
             <caption class="visually-hidden">{t('directory.title')}</caption>
@@ -112,29 +108,26 @@ export function Directory({ query }: { query: URLSearchParams }) {
             </tbody>
           </table>
         </div>
-      ))}
+      </ListState>
     </section>
   );
 }
 
 function ContactForm({ onDone }: { onDone: () => void }) {
   const [f, setF] = useState({ name: '', role: 'point-of-contact', email: '', phone: '', languages: '', encryption_key: '' });
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
+  const { error, run } = useAction({ busy: false });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = { name: f.name.trim(), role: f.role };
     if (f.email.trim()) body.email = f.email.trim();
     if (f.phone.trim()) body.phone = f.phone.trim();
     if (f.languages.trim()) body.languages = splitList(f.languages);
     if (f.encryption_key.trim()) body.encryption_key = f.encryption_key.trim();
-    try {
+    void run(async () => {
       await request('POST', '/api/v1/contacts', body);
       setF({ name: '', role: f.role, email: '', phone: '', languages: '', encryption_key: '' });
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="contact-form">
@@ -163,20 +156,17 @@ function ContactForm({ onDone }: { onDone: () => void }) {
 
 function ResourceForm({ onDone }: { onDone: () => void }) {
   const [f, setF] = useState({ title: '', sector: 'isps', url: '', description: '' });
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
+  const { error, run } = useAction({ busy: false });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = { title: f.title.trim(), sector: f.sector };
     if (f.url.trim()) body.url = f.url.trim();
     if (f.description.trim()) body.description = f.description.trim();
-    try {
+    void run(async () => {
       await request('POST', '/api/v1/resources', body);
       setF({ title: '', sector: f.sector, url: '', description: '' });
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="resource-form">
@@ -206,11 +196,10 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
     languages: (profile.languages ?? []).join(', '), sector: profile.sector ?? '',
     competences: profile.competences ?? [], b4: { ...(profile.b4 ?? {}) } as Record<string, string>,
   });
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const partner = profile.kind === 'partner';
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
     const body: Record<string, unknown> = {
       display_name: f.display_name.trim(), website: f.website.trim(), country: f.country.trim().toUpperCase(),
       languages: splitList(f.languages),
@@ -221,12 +210,10 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
     } else {
       body.competences = f.competences;
     }
-    try {
+    void run(async () => {
       await request('PUT', `/api/v1/organisations/${encodeURIComponent(profile.name)}`, body);
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="entry-form">
@@ -246,17 +233,8 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
         )}
       </div>
       {!partner && (
-        <fieldset class="choices">
-          <legend>{t('directory.competences')}</legend>
-          {COMPETENCES.map((c) => (
-            <label class="inline">
-              <input type="checkbox" checked={f.competences.includes(c)} onChange={(e) => setF({
-                ...f, competences: (e.target as HTMLInputElement).checked ? [...f.competences, c] : f.competences.filter((x) => x !== c),
-              })} />
-              {label('competence', c)}
-            </label>
-          ))}
-        </fieldset>
+        <Checkboxes legend={t('directory.competences')} values={COMPETENCES} checked={f.competences}
+          onChange={(competences) => setF({ ...f, competences })} label={(c) => label('competence', c)} />
       )}
       {partner && (
         <fieldset class="choices column">
@@ -277,22 +255,17 @@ function EntryForm({ profile, onDone }: { profile: Profile; onDone: () => void }
 export function OrganisationPage({ name, session }: { name: string; session: Session }) {
   const org = useAsync(() => get<Profile>(`/api/v1/organisations/${encodeURIComponent(name)}`), [name]);
   const [editing, setEditing] = useState(false);
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const p = org.data;
   const own = name === session.organisation;
   const manage = own && can(session, PERM.manageDirectory);
   useEffect(() => {
     if (p) markReady('organisation');
   }, [p]);
-  const remove = async (type: 'contacts' | 'resources', id: number) => {
-    setError('');
-    try {
-      await request('PATCH', `/api/v1/${type}/${id}`, { status: 'removed' });
-      org.reload();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+  const remove = (type: 'contacts' | 'resources', id: number) => run(async () => {
+    await request('PATCH', `/api/v1/${type}/${id}`, { status: 'removed' });
+    org.reload();
+  });
   return (
     <article>
       <p class="crumbs"><a href="/directory">{t('directory.title')}</a></p>

@@ -3,7 +3,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMember, PERM, request, type Session } from '../api';
 import type { Group } from '../coop';
-import { ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { ErrorBox, Section, Time, useAsync } from '../components/common';
+import { ListState } from '../components/lists';
+import { Checkboxes, useAction } from '../components/form';
 import { AudienceText, cleanAudience, DEFAULT_AUDIENCE, MarkingEditor, markingProblem, OrgLink, TlpBadge, useDirectory, type Marking } from '../components/coop';
 import { t, tn } from '../i18n';
 import { markReady } from '../ready';
@@ -14,12 +16,11 @@ function NewGroup({ session, onDone }: { session: Session; onDone: () => void })
   const [description, setDescription] = useState('');
   const [members, setMembers] = useState<string[]>([session.organisation]);
   const [marking, setMarking] = useState<Marking>({ tlp: 'GREEN', audience: { ...DEFAULT_AUDIENCE, kind: 'network' } });
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const orgs = (dir.data ?? []).filter((p) => p.membership === 'member').map((p) => p.name);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
-    try {
+    void run(async () => {
       await request('POST', '/api/v1/groups', {
         name: name.trim(), description: description.trim(), members, tlp: marking.tlp, audience: cleanAudience(marking.audience),
       });
@@ -27,9 +28,7 @@ function NewGroup({ session, onDone }: { session: Session; onDone: () => void })
       setDescription('');
       setMembers([session.organisation]);
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <form class="stack-form" onSubmit={submit} data-testid="group-form">
@@ -37,16 +36,7 @@ function NewGroup({ session, onDone }: { session: Session; onDone: () => void })
         <label class="grow">{t('groups.name')} <input required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} data-testid="group-name" /></label>
         <label class="grow">{t('groups.description')} <input value={description} onInput={(e) => setDescription((e.target as HTMLInputElement).value)} /></label>
       </div>
-      <fieldset class="choices" data-testid="group-members">
-        <legend>{t('groups.members')}</legend>
-        {orgs.map((o) => (
-          <label class="inline">
-            <input type="checkbox" value={o} checked={members.includes(o)}
-              onChange={(e) => setMembers((e.target as HTMLInputElement).checked ? [...members, o] : members.filter((x) => x !== o))} />
-            {o}
-          </label>
-        ))}
-      </fieldset>
+      <Checkboxes legend={t('groups.members')} values={orgs} checked={members} onChange={setMembers} label={(o) => o} testid="group-members" />
       <MarkingEditor value={marking} onChange={setMarking} own={session.organisation} idPrefix="group" />
       <ErrorBox error={error} />
       <button type="submit" disabled={!!markingProblem(marking.tlp, marking.audience)} data-testid="group-submit">{t('groups.create')}</button>
@@ -64,9 +54,7 @@ export function Groups({ session }: { session: Session }) {
     <section>
       <h1>{t('groups.title')}</h1>
       <p class="muted">{t('groups.intro')}</p>
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
-      {list.data && (items.length === 0 ? <p class="empty">{t('groups.empty')}</p> : (
+      <ListState list={list} count={items.length} empty={t('groups.empty')}>
         <table class="data" data-testid="groups-table">
           <thead>
             <tr>
@@ -91,7 +79,7 @@ export function Groups({ session }: { session: Session }) {
             ))}
           </tbody>
         </table>
-      ))}
+      </ListState>
       {can(session, PERM.manageCases) && !isMember(session) && <p class="muted" data-testid="outside-note">{t('marking.outside')}</p>}
       {can(session, PERM.manageCases) && isMember(session) && (
         <Section title={t('groups.new')} id="new-group">

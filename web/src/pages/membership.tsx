@@ -5,7 +5,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
 import { COMPETENCES, SECTORS } from '../coop';
 import type { Application } from '../flows';
-import { Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { Country, ErrorBox, Loading, Section, Time, useAsync } from '../components/common';
+import { Checkboxes, useAction } from '../components/form';
 import { OrgLink } from '../components/coop';
 import '../messages/flows';
 import { label, t, tn } from '../i18n';
@@ -39,23 +40,16 @@ function ApplyForm({ session, onDone }: { session: Session; onDone: () => void }
     kind: session.organisation_kind === 'partner' ? 'partner' : 'agency', country: '', display_name: '', statement: '',
     sector: SECTORS[0] as string, competences: [] as string[],
   });
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError('');
-    try {
+    void run(async () => {
       await request('POST', '/api/v1/applications', {
         kind: f.kind, country: f.country.trim().toUpperCase(), display_name: f.display_name.trim(), statement: f.statement.trim(),
         ...(f.kind === 'partner' ? { sector: f.sector } : { competences: f.competences }),
       });
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
   return (
@@ -79,17 +73,8 @@ function ApplyForm({ session, onDone }: { session: Session; onDone: () => void }
           <select value={f.sector} onChange={set('sector')}>{SECTORS.map((s) => <option value={s}>{label('sector', s)}</option>)}</select>
         </label>
       ) : (
-        <fieldset class="choices">
-          <legend>{t('directory.competences')}</legend>
-          {COMPETENCES.map((c) => (
-            <label class="inline">
-              <input type="checkbox" checked={f.competences.includes(c)} onChange={(e) => setF({
-                ...f, competences: (e.target as HTMLInputElement).checked ? [...f.competences, c] : f.competences.filter((x) => x !== c),
-              })} />
-              {label('competence', c)}
-            </label>
-          ))}
-        </fieldset>
+        <Checkboxes legend={t('directory.competences')} values={COMPETENCES} checked={f.competences}
+          onChange={(competences) => setF({ ...f, competences })} label={(c) => label('competence', c)} />
       )}
       <label class="block">{t('membership.statement')}
         <textarea rows={4} required value={f.statement} onInput={set('statement')} data-testid="apply-statement" />
@@ -103,18 +88,15 @@ function ApplyForm({ session, onDone }: { session: Session; onDone: () => void }
 function ObjectForm({ a, onDone }: { a: Application; onDone: () => void }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState('');
-  const submit = async (e: Event) => {
+  const { error, run } = useAction({ busy: false });
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
-    try {
+    void run(async () => {
       await request('POST', `/api/v1/applications/${a.id}/objections`, { reason: reason.trim() });
       setOpen(false);
       setReason('');
       onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   if (!open) return <button type="button" class="secondary" onClick={() => setOpen(true)} data-testid="object">{t('membership.object')}</button>;
   return (
@@ -134,17 +116,14 @@ function ObjectForm({ a, onDone }: { a: Application; onDone: () => void }) {
 function Withdraw({ session }: { session: Session }) {
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
-  const [error, setError] = useState('');
+  const { error, run } = useAction({ busy: false });
   const [done, setDone] = useState(false);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setError('');
-    try {
+    void run(async () => {
       await request('POST', `/api/v1/organisations/${encodeURIComponent(session.organisation)}/withdraw`, {});
       setDone(true);
-    } catch (err) {
-      setError(errorText(err));
-    }
+    });
   };
   return (
     <Section title={t('membership.withdrawTitle')} id="withdraw">

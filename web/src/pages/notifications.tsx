@@ -2,10 +2,12 @@
 // outcomes of what its reports went into, applications and withdrawals; each links to what it is
 // about and is written in the user's language from its event code. The node keeps whether each
 // was read: one is marked read by its button or by following its link, or all at once.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { request, get, type Session } from '../api';
 import type { Notification, NotificationPage } from '../flows';
-import { ErrorBox, Loading, Time, errorText, useAsync } from '../components/common';
+import { Time, useAsync } from '../components/common';
+import { useAction } from '../components/form';
+import { ListState, Pager, useCursorPages } from '../components/lists';
 import { AboutLink, notificationText } from '../components/flows';
 import { t, tn } from '../i18n';
 import { noticesChanged } from '../notices';
@@ -13,14 +15,9 @@ import { markReady } from '../ready';
 
 export function Notifications({ session, query }: { session: Session; query: URLSearchParams }) {
   const onlyNew = query.get('status') === 'new';
-  const [cursor, setCursor] = useState('');
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    setCursor('');
-    setCursors([]);
-  }, [onlyNew]);
+  const pages = useCursorPages(onlyNew);
+  const cursor = pages.cursor;
+  const { busy, error, run } = useAction();
   const page = useAsync(() => get<NotificationPage>('/api/v1/notifications',
     { status: onlyNew ? 'new' : undefined, cursor, limit: 50 }), [cursor, onlyNew]);
   const items = page.data?.items ?? [];
@@ -28,17 +25,11 @@ export function Notifications({ session, query }: { session: Session; query: URL
     if (page.data) markReady('notifications');
   }, [page.data]);
   const markRead = async (body: { ids: number[] } | { all: true }, reload = true) => {
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       await request('POST', '/api/v1/notifications/read', body);
       noticesChanged();
       if (reload) page.reload();
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   // Following a notification's link reads it.
   const follow = (n: Notification) => {
@@ -63,9 +54,7 @@ export function Notifications({ session, query }: { session: Session; query: URL
           )}
         </div>
       )}
-      <ErrorBox error={page.error || error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty" data-testid="notifications-empty">{t('notifications.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('notifications.empty')} emptyTestid="notifications-empty" error={page.error || error}>
         <ul class="notices" data-testid="notifications-list">
           {items.map((n) => (
             <li data-id={n.id} data-event={n.event} data-status={n.status} data-about={`${n.about_type}:${n.about_id}`}
@@ -89,18 +78,8 @@ export function Notifications({ session, query }: { session: Session; query: URL
             </li>
           ))}
         </ul>
-      ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      </ListState>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }

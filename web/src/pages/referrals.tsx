@@ -4,8 +4,11 @@
 // evidence package.
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMemberAgency, PERM, request, type Page, type Session } from '../api';
+import type { ObjectReportPage } from '../coop';
 import type { ProposedCountry, Referral, ReferredReport, Proposal } from '../flows';
 import { CategoryBadge, Country, ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { useAction } from '../components/form';
+import { Filters, ListState, Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
 import { countryName, fmtNumber, label, t, type Key } from '../i18n';
@@ -30,7 +33,7 @@ export function BoxFilters({ base, box, status, overdue, statuses }: {
           <a href={href({ box: b })} aria-current={box === b ? 'page' : undefined} data-testid={`box-${b}`}>{t(`flow.box.${b}` as Key)}</a>
         ))}
       </nav>
-      <form class="filters" role="search" aria-label={t('flow.filters')} onSubmit={(e) => {
+      <Filters label={t('flow.filters')} onSubmit={(e) => {
         e.preventDefault();
         const f = new FormData(e.target as HTMLFormElement);
         navigate(href({ status: String(f.get('status') ?? ''), overdue: f.get('overdue') ? '1' : '' }));
@@ -48,8 +51,7 @@ export function BoxFilters({ base, box, status, overdue, statuses }: {
             {t('flow.onlyOverdue')}
           </label>
         )}
-        <div class="actions"><button type="submit">{t('inbox.apply')}</button></div>
-      </form>
+      </Filters>
     </>
   );
 }
@@ -58,12 +60,8 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
   const box = query.get('box') === 'out' ? 'out' : 'in';
   const status = query.get('status') ?? '';
   const key = `${box}|${status}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useAsync(() => get<Page<Referral>>('/api/v1/referrals', { box, status, cursor, limit: 50 }), [key, cursor]);
   useEffect(() => {
     if (page.data) markReady('referrals');
@@ -74,9 +72,7 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
       <h1>{t('referrals.title')}</h1>
       <p class="muted">{t('referrals.intro')}</p>
       <BoxFilters base="/referrals" box={box} status={status} statuses={REFERRAL_FILTER} />
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty" data-testid="referrals-empty">{t('referrals.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('referrals.empty')} emptyTestid="referrals-empty">
         <div class="table-wrap">
           <table class="data" data-testid="referrals-table">
             <caption class="visually-hidden">{t(`flow.box.${box}` as Key)}</caption>
@@ -106,18 +102,8 @@ export function Referrals({ query, session }: { query: URLSearchParams; session:
             </tbody>
           </table>
         </div>
-      ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      </ListState>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }
@@ -152,8 +138,7 @@ export function NewReferral({ query, session }: { query: URLSearchParams; sessio
   const [agreement, setAgreement] = useState('');
   const [title, setTitle] = useState('');
   const [summary, setSummary] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const cands = prop.data?.candidates ?? [];
   const chosen = cands.find((c) => c.organisation === to);
   useEffect(() => {
@@ -167,19 +152,14 @@ export function NewReferral({ query, session }: { query: URLSearchParams; sessio
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!chosen) return;
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       const made = await request<Referral>('POST', '/api/v1/referrals', {
         to: chosen.organisation, country: chosen.country, summary: summary.trim(), title: title.trim(),
         ...(agreement ? { agreement: Number(agreement) } : {}),
         ...(campaign ? { campaigns: [Number(campaign)] } : { reports: [report] }),
       });
       navigate(`/referrals/${made.id}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   const whatText = campaign ? t('report.campaignN', { n: campaign }) : t('referral.aReport', { id: report.slice(0, 12) });
   if (!isMemberAgency(session) || !can(session, PERM.manageCases))
@@ -258,7 +238,7 @@ function ReferredReports({ r, session }: { r: Referral; session: Session }) {
   const load = async (cursor: string) => {
     setLoading(true);
     try {
-      const p = await get<{ items: ReferredReport[]; next_cursor?: string; personal_data_included: boolean }>(
+      const p = await get<ObjectReportPage<ReferredReport>>(
         `/api/v1/referrals/${r.id}/reports`, { cursor, limit: 50 });
       setPages((x) => (cursor ? [...x, ...p.items] : p.items));
       setNext(p.next_cursor ?? null);

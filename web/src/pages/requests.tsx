@@ -9,6 +9,8 @@ import {
   ASSISTANCE_ACTIONS, COMPANY_REQUEST_KINDS, finished, SUBJECT_FIELDS, type AssistanceRequest, type RequestTemplate,
 } from '../flows';
 import { ErrorBox, Loading, Section, Time, errorText, useAsync } from '../components/common';
+import { useAction } from '../components/form';
+import { ListState, Pager, useCursorPages } from '../components/lists';
 import { OrgLink, TlpBadge, useDirectory } from '../components/coop';
 import { FlowActions, FlowStatus, OutcomeText, Timeline, sideOf } from '../components/flows';
 import { fmtBytes, label, t, type Key } from '../i18n';
@@ -37,12 +39,8 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
   const status = query.get('status') ?? '';
   const overdue = query.get('overdue') === '1';
   const key = `${box}|${status}|${overdue}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const page = useAsync(() => get<Page<AssistanceRequest>>('/api/v1/requests',
     { box, status, overdue: overdue ? 1 : undefined, cursor, limit: 50 }), [key, cursor]);
   useEffect(() => {
@@ -61,9 +59,7 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
         </p>
       )}
       <BoxFilters base="/requests" box={box} status={status} overdue={overdue} statuses={REQUEST_FILTER} />
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? <p class="empty" data-testid="requests-empty">{t('requests.empty')}</p> : (
+      <ListState list={page} count={items.length} empty={t('requests.empty')} emptyTestid="requests-empty">
         <div class="table-wrap">
           <table class="data" data-testid="requests-table">
             <caption class="visually-hidden">{t(`flow.box.${box}` as Key)}</caption>
@@ -93,18 +89,8 @@ export function Requests({ query, session }: { query: URLSearchParams; session: 
             </tbody>
           </table>
         </div>
-      ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      </ListState>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }
@@ -125,8 +111,7 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
   });
   const [tpl, setTpl] = useState<RequestTemplate | null>(null);
   const [agreements, setAgreements] = useState<Agreement[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, setError, run } = useAction();
   const targets = (dir.data ?? []).filter((p: Profile) => p.name !== session.organisation && p.membership === 'member' &&
     p.kind === (kind === 'assistance' ? 'agency' : 'partner'));
   useEffect(() => {
@@ -170,8 +155,6 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
   }, [kind, f.to, f.subjectKind, subjectKey]);
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError('');
     const body: Record<string, unknown> = {
       kind, to: f.to, title: f.title.trim(), description: f.description.trim(), legal_basis: f.legal_basis.trim(), send: f.send,
       ...(f.due ? { due: `${f.due}T23:59:59Z` } : {}),
@@ -185,13 +168,10 @@ export function NewRequest({ query, session }: { query: URLSearchParams; session
       for (const k of SUBJECT_FIELDS[f.subjectKind] ?? []) if (f.subject[k]?.trim()) subject[k] = f.subject[k].trim();
       body.subject = subject;
     }
-    try {
+    await run(async () => {
       const made = await request<AssistanceRequest>('POST', '/api/v1/requests', body);
       navigate(`/requests/${made.id}`);
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
+    }, true);
   };
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
   if (!isMemberAgency(session) || !can(session, PERM.manageCases))
@@ -305,26 +285,19 @@ function priorityOf(harm: number): string {
 }
 
 function Attachments({ r, session, onChange }: { r: AssistanceRequest; session: Session; onChange: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const side = sideOf(r, session);
   const canAttach = !!side && can(session, PERM.manageCases) && !finished('request', r.status);
   const upload = async (e: Event) => {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
     if (!file) return;
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       await request('POST', `/api/v1/requests/${r.id}/attachments?name=${encodeURIComponent(file.name)}`, file,
         file.type || 'application/octet-stream');
       input.value = '';
       onChange();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const list = r.attachments ?? [];
   return (

@@ -6,7 +6,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { can, get, isMember, PERM, request, type Analysis, type Session, type StatRow } from '../api';
 import type { Share, SharedReport, SharedReportPage } from '../shares';
-import { CategoryBadge, Country, ErrorBox, Loading, Network, Section, Time, errorText, useAsync } from '../components/common';
+import { CategoryBadge, Country, ErrorBox, Loading, Network, Section, Time, useAsync } from '../components/common';
+import { useAction } from '../components/form';
+import { Filters, ListState, Pager, useCursorPages } from '../components/lists';
 import { TopList } from '../components/bars';
 import { WorldMap } from '../components/worldmap';
 import {
@@ -46,12 +48,8 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
   const from = box === 'in' ? query.get('from') ?? '' : '';
   const status = box === 'ours' && query.get('status') === 'withdrawn' ? 'withdrawn' : 'active';
   const key = `${box}|${q}|${from}|${status}`;
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [key]);
+  const pages = useCursorPages(key);
+  const cursor = pages.cursor;
   const dir = useDirectory();
   const page = useAsync(() => loadShares(box, q, from, status, cursor, session.organisation), [key, cursor]);
   useEffect(() => {
@@ -77,7 +75,7 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
         <a href={href({ box: 'in', status: '' })} aria-current={box === 'in' ? 'page' : undefined} data-testid="shares-in">{t('shares.box.in')}</a>
         <a href={href({ box: 'ours', from: '' })} aria-current={box === 'ours' ? 'page' : undefined} data-testid="shares-ours">{t('shares.box.ours')}</a>
       </nav>
-      <form class="filters" role="search" aria-label={t('shares.filters')} onSubmit={submit} key={key}>
+      <Filters label={t('shares.filters')} onSubmit={submit} clear={href({ q: '', from: '', status: '' })} key={key}>
         <label class="grow">
           {t('inbox.search')}
           <input type="search" name="q" value={q} placeholder={t('shares.searchPlaceholder')} data-testid="shares-q" />
@@ -98,16 +96,8 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
             </select>
           </label>
         )}
-        <div class="actions">
-          <button type="submit">{t('inbox.apply')}</button>
-          <a class="button secondary" href={href({ q: '', from: '', status: '' })}>{t('inbox.clear')}</a>
-        </div>
-      </form>
-      <ErrorBox error={page.error} />
-      <Loading when={page.loading && !page.data} />
-      {page.data && (items.length === 0 ? (
-        <p class="empty" data-testid="shares-empty">{box === 'in' ? t('shares.emptyIn') : t('shares.emptyOurs')}</p>
-      ) : (
+      </Filters>
+      <ListState list={page} count={items.length} empty={box === 'in' ? t('shares.emptyIn') : t('shares.emptyOurs')} emptyTestid="shares-empty">
         <div class="table-wrap" aria-busy={page.loading}>
           <table class="data" data-testid="shares-table">
             <caption class="visually-hidden">{box === 'in' ? t('shares.captionIn') : t('shares.captionOurs')}</caption>
@@ -138,18 +128,8 @@ export function Shares({ query, session }: { query: URLSearchParams; session: Se
             </tbody>
           </table>
         </div>
-      ))}
-      <nav class="pager" aria-label={t('inbox.pages')}>
-        <button type="button" class="secondary" disabled={!cursors.length} onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span>{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      </ListState>
+      <Pager pages={pages} next={page.data?.next_cursor} />
     </section>
   );
 }
@@ -182,22 +162,15 @@ function Sharing({ s, owner, session, onSaved }: { s: Share; owner: boolean; ses
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [m, setM] = useState<Marking>({ tlp: s.tlp, audience: s.audience });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   useEffect(() => setM({ tlp: s.tlp, audience: s.audience }), [s]);
   const patch = async (body: Record<string, unknown>) => {
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       await request('PATCH', `/api/v1/shares/${s.id}`, body);
       setEditing(false);
       setConfirming(false);
       onSaved();
-    } catch (err) {
-      setError(errorText(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const member = isMember(session);
   return (
@@ -359,13 +332,9 @@ function AnalysisView({ a }: { a: Analysis | null | undefined }) {
 
 function Reports({ s, session, onLoaded }: { s: Share; session: Session; onLoaded: () => void }) {
   const [size, setSize] = useState(PAGE);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const [cursor, setCursor] = useState('');
+  const pages = useCursorPages(`${s.id}|${size}`);
+  const cursor = pages.cursor;
   const [open, setOpen] = useState('');
-  useEffect(() => {
-    setCursors([]);
-    setCursor('');
-  }, [s.id, size]);
   const page = useAsync(() => get<SharedReportPage>(`/api/v1/shares/${s.id}/reports`, { with: 'analysis', cursor, limit: size }),
     [s.id, cursor, size]);
   useEffect(() => {
@@ -374,7 +343,7 @@ function Reports({ s, session, onLoaded }: { s: Share; session: Session; onLoade
   const rows: SharedReport[] = page.data?.items ?? [];
   const personal = !!page.data?.personal_data_included;
   const raw = personal && can(session, PERM.readEvidence);
-  const first = cursors.length * size;
+  const first = (pages.number - 1) * size;
   const total = s.counts?.reports ?? 0;
   return (
     <Section title={t('share.reports')} id="reports">
@@ -441,17 +410,7 @@ function Reports({ s, session, onLoaded }: { s: Share; session: Session; onLoade
           </tbody>
         </table>
       </div>
-      <nav class="pager" aria-label={t('share.reports')}>
-        <button type="button" class="secondary" disabled={!cursors.length} data-testid="share-reports-prev" onClick={() => {
-          setCursor(cursors[cursors.length - 1]);
-          setCursors(cursors.slice(0, -1));
-        }}>{t('inbox.prev')}</button>
-        <span data-testid="share-reports-page">{t('inbox.page', { n: cursors.length + 1 })}</span>
-        <button type="button" class="secondary" disabled={!page.data?.next_cursor} data-testid="share-reports-next" onClick={() => {
-          setCursors([...cursors, cursor]);
-          setCursor(page.data!.next_cursor!);
-        }}>{t('inbox.next')}</button>
-      </nav>
+      <Pager pages={pages} next={page.data?.next_cursor} label={t('share.reports')} testid="share-reports" />
     </Section>
   );
 }
