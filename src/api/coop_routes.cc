@@ -20,7 +20,7 @@ using nlohmann::json;
 using namespace coopapi;
 
 // What a field of an object's data may hold.
-enum class FieldKind { kString, kStrings, kTime, kBool, kObject };
+enum class FieldKind { kString, kStrings, kTime, kBool, kObject, kAgenda };
 
 struct Field {
   const char* name;
@@ -122,8 +122,42 @@ const std::vector<TypeSpec>& Specs() {
        "network",
        Permission::kManageCases,
        true},
+      // Meetings of the network (the quarterly calls, workshops): an agenda of segments, each of
+      // which may leave out named organisations (LAP B.3: a partner kept out of a segment).
+      {"meeting",
+       "meetings",
+       "title",
+       {{"title", FieldKind::kString, true},
+        {"kind", FieldKind::kString, true, {"quarterly-call", "workshop", "operation", "other"}},
+        {"starts_at", FieldKind::kTime, true},
+        {"ends_at", FieldKind::kTime},
+        {"connection", FieldKind::kString},  // how to join: dial-in, video link
+        {"agenda", FieldKind::kAgenda}},
+       nullptr,
+       nullptr,
+       "scheduled",
+       coop::Tlp::kGreen,
+       "network",
+       Permission::kManageCases,
+       true},
   };
   return specs;
+}
+
+// An object as `v` may see it: a meeting's agenda segments that leave `v`'s organisation out show
+// only their number, and only the meeting's organisation sees who each segment leaves out.
+json ViewFor(const Object& o, const Viewer& v) {
+  json j = ObjectOut(o);
+  if (o.type != "meeting" || !j.contains("agenda") || !j["agenda"].is_array()) return j;
+  for (auto& seg : j["agenda"]) {
+    if (o.org == v.org) continue;
+    auto ex = seg.value("exclude", std::vector<std::string>());
+    if (std::find(ex.begin(), ex.end(), v.org) != ex.end())
+      seg = {{"n", seg.value("n", 0)}, {"restricted", true}};
+    else
+      seg.erase("exclude");
+  }
+  return j;
 }
 
 const TypeSpec* SpecFor(const std::string& type) {
@@ -197,6 +231,33 @@ Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* d
         if (!it->is_object()) return Status::InvalidArgument(name + " must be an object");
         (*data)[name] = *it;
         break;
+      case FieldKind::kAgenda: {
+        // [{title, notes?, exclude?: [organisation]}], numbered in order.
+        if (!it->is_array() || it->size() > 200) return Status::InvalidArgument(name + " must be a list of segments");
+        json agenda = json::array();
+        for (const auto& seg : *it) {
+          if (!seg.is_object() || !seg.contains("title") || !seg["title"].is_string() ||
+              seg["title"].get<std::string>().empty())
+            return Status::InvalidArgument("each agenda segment has a title");
+          json out = {{"n", agenda.size() + 1}, {"title", SanitizeUtf8(seg["title"].get<std::string>())}};
+          if (seg.contains("notes")) {
+            if (!seg["notes"].is_string()) return Status::InvalidArgument("a segment's notes are text");
+            out["notes"] = SanitizeUtf8(seg["notes"].get<std::string>());
+          }
+          std::vector<std::string> exclude;
+          if (seg.contains("exclude")) {
+            if (!seg["exclude"].is_array()) return Status::InvalidArgument("a segment's exclude is a list of organisations");
+            for (const auto& x : seg["exclude"]) {
+              if (!x.is_string()) return Status::InvalidArgument("a segment's exclude is a list of organisations");
+              exclude.push_back(x.get<std::string>());
+            }
+          }
+          out["exclude"] = exclude;
+          agenda.push_back(std::move(out));
+        }
+        (*data)[name] = agenda;
+        break;
+      }
     }
   }
   return Status::Ok();
@@ -447,7 +508,7 @@ class Routes : public CoopBase {
     if (!AuditShare(res, c->first, *made)) return;
     res.set_header("Location",
                    std::string("/api/v1/") + spec.plural + "/" + std::to_string(made->id));
-    Json(res, 201, Dump(ObjectOut(*made)));
+    Json(res, 201, Dump(ViewFor(*made, c->second)));
   }
 
   void ListSimple(const TypeSpec& spec, const httplib::Request& req, httplib::Response& res) {
@@ -494,7 +555,7 @@ class Routes : public CoopBase {
         json d = json::parse(o.data_json, nullptr, false);
         if (!d.is_object() || d.value("sector", "") != req.get_param_value("sector")) continue;
       }
-      items.push_back(ObjectOut(o));
+      items.push_back(ViewFor(o, c->second));
     }
     json out = {{"items", items}};
     if (!page->next_cursor.empty()) out["next_cursor"] = page->next_cursor;
@@ -508,7 +569,7 @@ class Routes : public CoopBase {
     if (!o) return StoreProblem(res, o.error());
     if (!*o) return NotFound(res, std::string("no ") + spec.type + " " + req.matches[1].str());
     if (!AuditRead(res, c->first, **o, "read")) return;
-    Json(res, 200, Dump(ObjectOut(**o)));
+    Json(res, 200, Dump(ViewFor(**o, c->second)));
   }
 
   void PatchSimple(const TypeSpec& spec, const httplib::Request& req, httplib::Response& res) {
@@ -532,10 +593,11 @@ class Routes : public CoopBase {
     if (body->contains("status")) {
       if (!(*body)["status"].is_string()) return BadRequest(res, "status must be a string");
       const std::string st = (*body)["status"];
+      const std::string type = spec.type;
       const bool ok =
-          std::string(spec.type) == "agreement"
-              ? (st == "in-force" || st == "draft" || st == "expired" || st == "terminated")
-              : (st == "active" || st == "removed");
+          type == "agreement" ? (st == "in-force" || st == "draft" || st == "expired" || st == "terminated")
+          : type == "meeting" ? (st == "scheduled" || st == "held" || st == "cancelled")
+                              : (st == "active" || st == "removed");
       if (!ok) return BadRequest(res, "no such status: " + st);
       o.status = st;
     }
@@ -578,7 +640,7 @@ class Routes : public CoopBase {
       }
     }
     if (!AuditShare(res, c->first, *saved)) return;
-    Json(res, 200, Dump(ObjectOut(*saved)));
+    Json(res, 200, Dump(ViewFor(*saved, c->second)));
   }
 
   // Agreement documents, kept in the evidence store (content-addressed, never changed).

@@ -113,7 +113,8 @@ void AddCooperation(json& doc) {
   };
   for (const Simple& s : {Simple{"contacts", "Contacts (LAP A.1, A.2, B.1)"}, Simple{"resources", "Sector resource lists (LAP B.2)"},
                           Simple{"groups", "Groups of organisations, for audiences"},
-                          Simple{"agreements", "Agreements: MoUs and other instruments"}}) {
+                          Simple{"agreements", "Agreements: MoUs and other instruments"},
+                          Simple{"meetings", "Meetings: agenda segments may leave out named organisations (LAP B.3)"}}) {
     const std::string base = std::string("/api/v1/") + s.plural;
     json list_params = {Query("q", "words"), Query("organisation", "originating organisation"),
                         Query("status", "status"), Query("limit", "1 to 500", "integer"), Query("cursor", "next page")};

@@ -234,6 +234,33 @@ def shares(node, t, ids, mou):
     check("a share cites an agreement that exists", st == 400, (st, body))
 
 
+def meetings(node, t):
+    st, body, _ = node.json("POST", "/api/v1/meetings", {
+        "title": "Quarterly call, Q4", "kind": "quarterly-call", "starts_at": "2026-12-10T14:00:00Z",
+        "connection": "bridge 1234",
+        "agenda": [{"title": "Round table"},
+                   {"title": "Operation against the watch sellers", "notes": "targets named",
+                    "exclude": ["partner-p"]}]}, t["a"])
+    check("a meeting with an agenda", st == 201 and len(body["agenda"]) == 2
+          and body["agenda"][1]["exclude"] == ["partner-p"], (st, body))
+    mid = body.get("id", 0)
+    st, body, _ = node.json("GET", f"/api/v1/meetings/{mid}", token=t["p"])
+    check("a partner left out of a segment sees only that there is one (LAP B.3)", st == 200
+          and body["agenda"][0]["title"] == "Round table" and body["agenda"][1] == {"n": 2, "restricted": True}
+          and "watch" not in json.dumps(body), (st, body))
+    st, body, _ = node.json("GET", "/api/v1/meetings?q=watch", token=t["p"])
+    check("...and cannot find the meeting by the segment's words", st == 200 and body["items"] == [], (st, body))
+    st, body, _ = node.json("GET", f"/api/v1/meetings/{mid}", token=t["b"])
+    check("other members see the whole agenda, not who is left out", st == 200
+          and body["agenda"][1]["title"].startswith("Operation") and "exclude" not in body["agenda"][1], (st, body))
+    st, body, _ = node.json("POST", "/api/v1/meetings", {"title": "x", "kind": "other",
+                                                         "starts_at": "2026-12-10T14:00:00Z"}, t["p_admin"])
+    check("meetings are called by agencies", st == 403, (st, body))
+    st, body, _ = node.json("POST", "/api/v1/meetings", {"title": "x", "kind": "other", "starts_at": "2026-12-10",
+                                                         "agenda": [{"notes": "no title"}]}, t["a"])
+    check("a malformed meeting is refused", st == 400, (st, body))
+
+
 def package(node, t, cid, ids, tmp):
     st, ct, raw = node.req("GET", f"/api/v1/cases/{cid}/package", token=t["a"])
     check("the evidence package is a zip", st == 200 and ct == "application/zip", (st, ct))
@@ -539,6 +566,7 @@ def run(node, t, tmp):
     made = sharing(node, t, members, group)
     package(node, t, cid, members, tmp)
     shares(node, t, members, mou)
+    meetings(node, t)
     referrals(node, t, members, camp, mou)
     requests(node, t, cid, mou)
     membership(node, t)
@@ -558,7 +586,7 @@ def run(node, t, tmp):
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     used = {("GET", "/api/v1/organisations"), ("GET", "/api/v1/organisations/{name}"),
             ("PUT", "/api/v1/organisations/{name}"), ("GET", "/api/v1/directory/export")}
-    for plural in ("contacts", "resources", "groups", "agreements"):
+    for plural in ("contacts", "resources", "groups", "agreements", "meetings"):
         used |= {("POST", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}"), ("GET", f"/api/v1/{plural}/{{id}}"),
                  ("PATCH", f"/api/v1/{plural}/{{id}}")}
     used |= {("PUT", "/api/v1/agreements/{id}/document"), ("GET", "/api/v1/agreements/{id}/document"),
