@@ -160,11 +160,6 @@ json ViewFor(const Object& o, const Viewer& v) {
   return j;
 }
 
-const TypeSpec* SpecFor(const std::string& type) {
-  for (const auto& s : Specs())
-    if (type == s.type) return &s;
-  return nullptr;
-}
 
 // Reads the fields of `spec` from `body` into `data` (only those present unless `all`).
 Status ReadFields(const TypeSpec& spec, const json& body, bool creating, json* data) {
