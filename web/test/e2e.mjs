@@ -148,6 +148,9 @@ for (const [org, kind, country, membership] of [[GB_USER.org, 'agency', 'GB', 'm
 createUser(opt.lapis, dataArgs, GB_USER.org, GB_USER.name, 'analyst', GB_USER.password);
 for (const u of [NEW_USER, W_USER]) createUser(opt.lapis, dataArgs, u.org, u.name, 'admin', u.password);
 const partnerToken = lapisRun(opt.lapis, ['token', 'create', ...dataArgs, '--org', 'partner-p', '--role', 'admin']).trim();
+// A user of partner-p, whom a meeting's segment leaves out.
+const P_USER = { org: 'partner-p', name: 'analyst.p', password: 'e2e partner p battery staple' };
+createUser(opt.lapis, dataArgs, P_USER.org, P_USER.name, 'analyst', P_USER.password);
 // Applications are decided OBJECTION_PERIOD seconds after they are made.
 const OBJECTION_PERIOD = 20;
 const node = await startNode(opt.lapis, [...dataArgs, '--web', opt.web, '--jobs', '2', '--objection-period', String(OBJECTION_PERIOD)]);
@@ -205,8 +208,9 @@ async function checkA11y(name, p = page) {
   check(`accessibility: no serious or critical axe violation on the ${name} page`, bad.length === 0, bad);
 }
 // A page of its own browser context, signed in as another user.
-async function signedInPage(name, password) {
-  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
+// `options`: more of the context's options (a time zone).
+async function signedInPage(name, password, options = {}) {
+  const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB', ...options });
   await ctx.route('**/*', (route) => {
     if (route.request().url().startsWith(origin + '/')) return route.continue();
     external.push(route.request().url());
@@ -1206,6 +1210,117 @@ try {
   await applicant.context().close();
   await gb.context().close();
 
+  // --- meetings: a segment that leaves out the partner (LAP B.3) -----------------------------------------
+  const MEETING_TITLE = 'Quarterly call of the network, January';
+  const SECRET = 'Operation against the watch sellers';
+  const JOIN = 'bridge +33 1 23 45 67 89, code 4321';
+  await open(page, '/meetings', 'meetings');
+  await page.getByTestId('meeting-new').click();
+  await ready('meeting-new');
+  await page.getByTestId('meeting-title').fill(MEETING_TITLE);
+  await page.getByTestId('meeting-kind-field').selectOption('quarterly-call');
+  await page.getByTestId('meeting-starts-field').fill('2030-01-17T15:00');
+  await page.getByTestId('meeting-ends-field').fill('2030-01-17T16:30');
+  await page.getByTestId('meeting-join-field').fill(JOIN);
+  const segment = (i) => page.getByTestId('segment-edit').nth(i);
+  await segment(0).getByTestId('segment-title').fill('Round table');
+  await page.getByTestId('segment-add').click();
+  await segment(1).getByTestId('segment-title').fill('Any other business');
+  await page.getByTestId('segment-add').click();
+  await segment(2).getByTestId('segment-title').fill(SECRET);
+  await segment(2).getByTestId('segment-notes').fill('targets named');
+  await segment(2).locator('[data-testid="segment-exclude"] input[value="partner-p"]').check();
+  await page.getByTestId('segment-add').click();
+  await segment(3).getByTestId('segment-title').fill('Scratch');
+  await segment(3).getByTestId('segment-remove').click();
+  await segment(2).getByTestId('segment-up').click();
+  await checkA11y('meeting form');
+  await shot('meeting-form');
+  await page.getByTestId('meeting-submit').click();
+  await page.waitForURL(/\/meetings\/\d+$/);
+  await ready('meeting');
+  const meetingId = Number(new URL(page.url()).pathname.split('/').pop());
+  const meeting = await api(`/api/v1/meetings/${meetingId}`);
+  const startsUtc = await page.evaluate(() => new Date('2030-01-17T15:00').toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  const segs = (m) => JSON.stringify((m.agenda ?? []).map((x) => [x.n, x.title, x.notes ?? '', x.exclude ?? null]));
+  check('a meeting called through the form is the API\'s: kind, time, how to join, the agenda in the order left, the segment leaving out partner-p',
+    meeting.title === MEETING_TITLE && meeting.kind === 'quarterly-call' && meeting.status === 'scheduled' && meeting.starts_at === startsUtc &&
+    meeting.connection === JOIN && meeting.tlp === 'GREEN' && meeting.audience.kind === 'network' && segs(meeting) === JSON.stringify([
+      [1, 'Round table', '', []], [2, SECRET, 'targets named', ['partner-p']], [3, 'Any other business', '', []]]), meeting);
+  const agendaShown = (p) => p.locator('[data-testid="agenda"] > li').evaluateAll((els) => els.map((e) => ({
+    n: Number(e.dataset.n), restricted: e.dataset.restricted === 'true',
+    title: e.querySelector('[data-testid="segment-title"]')?.textContent ?? null, text: e.textContent.trim() })));
+  const ownShown = await agendaShown(page);
+  check('the owner\'s meeting page shows the agenda and whom each segment leaves out', JSON.stringify(ownShown.map((x) => [x.n, x.title])) ===
+    JSON.stringify(meeting.agenda.map((x) => [x.n, x.title])) &&
+    (await page.getByTestId('segment-left-out').allTextContents()).join('|') === 'Left out: partner-p' &&
+    await page.getByTestId('meeting-starts').getAttribute('datetime') === meeting.starts_at &&
+    (await page.getByTestId('meeting-join').textContent()) === JOIN, ownShown);
+  await checkA11y('meeting');
+  await shot('meeting');
+  await open(page, '/meetings', 'meetings');
+  check('the meetings page lists it among the upcoming ones', await page.locator(`[data-testid="meetings-upcoming"] tr[data-id="${meetingId}"]`).count() === 1);
+  await checkA11y('meetings');
+  await shot('meetings');
+
+  const partner = await signedInPage(P_USER.name, P_USER.password);
+  await open(partner, `/meetings/${meetingId}`, 'meeting');
+  const pApi = await apiOf(partner, `/api/v1/meetings/${meetingId}`);
+  const pShown = await agendaShown(partner);
+  check('the partner left out sees that segment as a restricted segment and nothing else, as the API answers it',
+    JSON.stringify(pApi.agenda?.[1]) === JSON.stringify({ n: 2, restricted: true }) && JSON.stringify(pShown) === JSON.stringify([
+      { n: 1, restricted: false, title: 'Round table', text: 'Round table' },
+      { n: 2, restricted: true, title: null, text: 'restricted segment' },
+      { n: 3, restricted: false, title: 'Any other business', text: 'Any other business' }]), { pApi: pApi.agenda, pShown });
+  const pHtml = await partner.content();
+  check('...with no trace of its title or notes on the page nor in the API\'s answer, and not who is left out',
+    !/watch|targets named/i.test(pHtml) && !/watch|targets named/i.test(JSON.stringify(pApi)) &&
+    await partner.getByTestId('segment-left-out').count() === 0 && !pApi.agenda.some((x) => 'exclude' in x), pShown);
+  await checkA11y('meeting (a restricted segment)', partner);
+  await shot('meeting-restricted', partner);
+  await open(partner, '/meetings?q=watch', 'meetings');
+  const pSearch = await apiOf(partner, '/api/v1/meetings?q=watch');
+  check('the partner cannot find the meeting by the restricted segment\'s words (page and API), but finds it by its title',
+    pSearch.items.length === 0 && await partner.locator(`tr[data-id="${meetingId}"]`).count() === 0 &&
+    await partner.getByTestId('meetings-upcoming-empty').count() === 1 &&
+    (await open(partner, '/meetings?q=January', 'meetings'), await partner.locator(`[data-testid="meetings-upcoming"] tr[data-id="${meetingId}"]`).count() === 1));
+  check('a partner is not offered to call a meeting', await partner.getByTestId('meeting-new').count() === 0);
+  await partner.context().close();
+
+  const agencyB = await signedInPage(B_USER.name, B_USER.password, { timezoneId: 'America/New_York' });
+  await open(agencyB, `/meetings/${meetingId}`, 'meeting');
+  const bMeeting = await apiOf(agencyB, `/api/v1/meetings/${meetingId}`);
+  const bMeetingAgenda = await agendaShown(agencyB);
+  check('another agency\'s user sees the whole agenda, as the API answers it, and not who is left out',
+    JSON.stringify(bMeetingAgenda.map((x) => [x.n, x.restricted, x.title])) === JSON.stringify(bMeeting.agenda.map((x) => [x.n, false, x.title])) &&
+    bMeeting.agenda[1].title === SECRET && bMeeting.agenda[1].notes === 'targets named' && !bMeeting.agenda.some((x) => 'exclude' in x || x.restricted) &&
+    (await agencyB.locator('[data-testid="agenda"]').textContent()).includes('targets named') &&
+    await agencyB.getByTestId('segment-left-out').count() === 0, { bMeetingAgenda, agenda: bMeeting.agenda });
+  const nyTime = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date(meeting.starts_at));
+  const bStarts = await agencyB.getByTestId('meeting-starts').textContent();
+  check('the meeting\'s time is written in the user\'s time zone', bStarts.includes(nyTime) &&
+    await agencyB.getByTestId('meeting-zone').getAttribute('data-zone') === 'America/New_York' &&
+    await agencyB.getByTestId('meeting-starts').getAttribute('datetime') === meeting.starts_at, [bStarts, nyTime]);
+  await shot('meeting-agency-b', agencyB);
+  await agencyB.context().close();
+
+  await open(page, `/meetings/${meetingId}`, 'meeting');
+  await page.getByTestId('meeting-edit-agenda').click();
+  await segment(2).getByTestId('segment-title').fill('Any other business and the next call');
+  await page.getByTestId('agenda-save').click();
+  await page.getByTestId('meeting-edit-agenda').waitFor();
+  await page.locator('[data-testid="agenda"] li[data-n="3"]', { hasText: 'the next call' }).waitFor();
+  const edited = await api(`/api/v1/meetings/${meetingId}`);
+  check('the owner edits the agenda from the page (the exclusions kept)', segs(edited) === JSON.stringify([
+    [1, 'Round table', '', []], [2, SECRET, 'targets named', ['partner-p']], [3, 'Any other business and the next call', '', []]]), edited.agenda);
+  await page.getByTestId('meeting-held').click();
+  await page.locator('.case-head [data-status="held"]').waitFor();
+  check('the owner marks the meeting held', (await api(`/api/v1/meetings/${meetingId}`)).status === 'held');
+  await open(page, '/meetings', 'meetings');
+  check('a held meeting is listed among the past ones', await page.locator(`[data-testid="meetings-past"] tr[data-id="${meetingId}"]`).count() === 1 &&
+    await page.locator(`[data-testid="meetings-upcoming"] tr[data-id="${meetingId}"]`).count() === 0);
+
   // --- the inbox's first load does not carry the cooperation pages ---------------------------------------
   const fresh = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
   await fresh.addCookies(await context.cookies());
@@ -1217,7 +1332,7 @@ try {
   await freshPage.goto(base + '/inbox');
   await freshPage.waitForFunction(() => document.body.dataset.ready === 'inbox', null, { timeout: 30000 });
   check('the inbox loads none of the cooperation pages\' code', loadedAssets.length > 0 &&
-    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|referrals|requests|membership|notifications|share|shares)-/.test(a)), loadedAssets);
+    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|meetings|referrals|requests|membership|notifications|share|shares)-/.test(a)), loadedAssets);
   await fresh.close();
 
   // --- languages --------------------------------------------------------------------------------------

@@ -370,6 +370,7 @@ export const en = {
   'nav.membership': 'Membership',
   'nav.notifications': 'Notifications',
   'nav.shares': 'Shared',
+  'nav.meetings': 'Meetings',
   'shell.unread_one': '{n} unread',
   'shell.unread_other': '{n} unread',
   'inbox.selection': 'Selected reports',

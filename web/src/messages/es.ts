@@ -371,6 +371,7 @@ export const es: Messages = {
   'nav.membership': 'Adhesión',
   'nav.notifications': 'Notificaciones',
   'nav.shares': 'Compartido',
+  'nav.meetings': 'Reuniones',
   'shell.unread_one': '{n} sin leer',
   'shell.unread_other': '{n} sin leer',
   'inbox.selection': 'Denuncias seleccionadas',

@@ -371,6 +371,7 @@ export const fr: Messages = {
   'nav.membership': 'Adhésion',
   'nav.notifications': 'Notifications',
   'nav.shares': 'Partages',
+  'nav.meetings': 'Réunions',
   'shell.unread_one': '{n} non lue',
   'shell.unread_other': '{n} non lues',
   'inbox.selection': 'Signalements sélectionnés',
