@@ -64,12 +64,11 @@ class Workflow : public CoopBase {
     json a = ParseObject((*r)->analysis_json);
     if (a.contains("indicators") && a["indicators"].is_object()) {
       const json& ind = a["indicators"];
-      for (const char* k : {"domains", "registrable_domains"}) {
-        if (!ind.contains(k) || !ind[k].is_array()) continue;
-        for (const auto& d : ind[k]) {
-          std::string name = d.is_string()   ? d.get<std::string>()
-                             : d.is_object() ? d.value("domain", d.value("value", ""))
-                                             : "";
+      // indicators.domains: {host, registrable, sources} (docs/analysis.md).
+      if (ind.contains("domains") && ind["domains"].is_array()) {
+        for (const auto& d : ind["domains"]) {
+          if (!d.is_object()) continue;
+          const std::string name = d.value("registrable", d.value("host", ""));
           std::string c = coop::CountryOfDomain(name);
           if (!c.empty()) out->emplace(c, "domain:" + name);
         }

@@ -309,6 +309,18 @@ def referrals(node, t, ids, camp, mou):
     check("a referral proposal names the origin country and its competent agency with the agreement that applies",
           st == 200 and any(c["country"] == "GB" for c in body["countries"]) and cands
           and cands[0]["organisation"] == "agency-gb" and cands[0]["agreements"][0]["id"] == gb_mou, (st, body))
+    # A business advertised under a country-code domain points to that country's agency.
+    de = (b"Received: from mx ([81.2.69.9]) by mx.example.org with SMTP id Z1; Thu, 22 Aug 2002 12:00:00 +0000\r\n"
+          b"From: angebote@uhren-markt.de\r\nTo: anna@example.org\r\nSubject: Uhren billig\r\n"
+          b"Message-ID: <z1@uhren-markt.de>\r\n\r\nJetzt kaufen: http://www.uhren-markt.de/angebot\r\n")
+    st, _, raw = node.req("POST", "/api/v1/reports", de, t["a"], "message/rfc822")
+    de_id = json.loads(raw)["id"]
+    wait_analysed(node, t["a"], de_id)
+    st, body, _ = node.json("GET", f"/api/v1/referrals/proposal?report={de_id}", token=t["a"])
+    check("an advertised site under .de proposes the German agency, saying why",
+          st == 200 and {"country": "DE", "basis": "domain", "domain": "uhren-markt.de"}.items()
+          <= next((c for c in body["countries"] if c["country"] == "DE"), {}).items()
+          and any(c["organisation"] == "agency-b" for c in body["candidates"]), (st, body))
     st, body, _ = node.json("POST", "/api/v1/referrals", {"to": "agency-gb", "campaigns": [camp], "agreement": gb_mou,
                                                           "summary": "Replica watches sent from GB networks"}, t["a"])
     check("a referral is sent", st == 201 and body["status"] == "sent" and body["counts"]["reports"] == len(ids)
