@@ -413,14 +413,20 @@ class Workflow : public CoopBase {
     Json(res, 200, Dump(WithCounts(c->second, *moved)));
   }
 
+  // Whether the caller may have the referred reports' personal data and raw messages: the
+  // referring agency's users allowed to read personal data, or the receiving agency when the
+  // agreement cited when it was sent allows personal data.
+  static bool Entitled(const Principal& who, const Object& referral) {
+    if (referral.org == who.org) return Allowed(who.role, Permission::kReadPersonalData);
+    return ParseObject(referral.data_json).value("personal_data", false);
+  }
+
   void ReferralReports(const httplib::Request& req, httplib::Response& res) {
     auto c = Caller(req, res, Permission::kCooperate);
     if (!c) return;
     auto o = Load("referral", c->second, req, res);
     if (!o) return;
-    const bool personal = o->org == c->first.org
-                              ? Allowed(c->first.role, Permission::kReadPersonalData)
-                              : ParseObject(o->data_json).value("personal_data", false);
+    const bool personal = Entitled(c->first, *o);
     size_t limit;
     if (!ParseLimit(req, res, 100, &limit)) return;
     const std::string after =
@@ -438,9 +444,7 @@ class Workflow : public CoopBase {
     if (!c) return;
     auto o = Load("referral", c->second, req, res);
     if (!o) return;
-    const bool entitled = o->org == c->first.org
-                              ? Allowed(c->first.role, Permission::kReadPersonalData)
-                              : ParseObject(o->data_json).value("personal_data", false);
+    const bool entitled = Entitled(c->first, *o);
     SendPackage(res, c->first, c->second, *o, entitled, entitled);
   }
 

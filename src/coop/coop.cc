@@ -449,14 +449,14 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
   std::vector<SqlValue> params;
   std::string sql = std::string("SELECT ") + kObjectColumns + " WHERE o.type = ?";
   params.push_back(q.type);
-  if (!q.status.empty()) {
-    sql += " AND o.status = ?";
-    params.push_back(q.status);
-  }
-  if (!q.exclude_status.empty()) {
-    sql += " AND o.status <> ?";
-    params.push_back(q.exclude_status);
-  }
+  // `clause` (one "?") with `value`, when the query sets it.
+  auto where = [&](bool set, const char* clause, SqlValue value) {
+    if (!set) return;
+    sql += clause;
+    params.push_back(std::move(value));
+  };
+  where(!q.status.empty(), " AND o.status = ?", q.status);
+  where(!q.exclude_status.empty(), " AND o.status <> ?", q.exclude_status);
   if (q.status.empty() && !q.statuses.empty()) {
     sql += " AND o.status IN (";
     for (size_t i = 0; i < q.statuses.size(); ++i) {
@@ -465,22 +465,10 @@ Result<ObjectPage> Coop::List(const Viewer& v, const ObjectQuery& q) {
     }
     sql += ")";
   }
-  if (q.due_before) {
-    sql += " AND o.due_at < ?";
-    params.push_back(*q.due_before);
-  }
-  if (!q.owner.empty()) {
-    sql += " AND g.name = ?";
-    params.push_back(q.owner);
-  }
-  if (!q.not_owner.empty()) {
-    sql += " AND g.name <> ?";
-    params.push_back(q.not_owner);
-  }
-  if (q.parent_id) {
-    sql += " AND o.parent_id = ?";
-    params.push_back(q.parent_id);
-  }
+  where(q.due_before.has_value(), " AND o.due_at < ?", q.due_before.value_or(0));
+  where(!q.owner.empty(), " AND g.name = ?", q.owner);
+  where(!q.not_owner.empty(), " AND g.name <> ?", q.not_owner);
+  where(q.parent_id != 0, " AND o.parent_id = ?", q.parent_id);
   if (!q.link_kind.empty()) {
     sql += " AND o.id IN (SELECT object_id FROM coop_links WHERE kind = ? AND target = ?)";
     params.push_back(q.link_kind);
