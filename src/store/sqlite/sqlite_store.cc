@@ -307,6 +307,79 @@ CREATE TABLE coop_events (
 );
 CREATE INDEX coop_events_object ON coop_events(object_id, id);
 )sql",
+    // 9: federation (federation/): the outbox of signed envelopes for other nodes with each
+    // one's delivery state, the inbox of message ids applied here, the next place in each
+    // conversation either way, each peer's delivery record, refused messages with the reason,
+    // and organisations' secure messages to organisations on other nodes.
+    R"sql(
+CREATE TABLE fed_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  msg_id TEXT NOT NULL UNIQUE,
+  peer TEXT NOT NULL,
+  conv TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  done_at INTEGER,
+  last_error TEXT
+);
+CREATE INDEX fed_outbox_queue ON fed_outbox(peer, state, id);
+CREATE TABLE fed_conv_out (
+  peer TEXT NOT NULL,
+  conv TEXT NOT NULL,
+  last_seq INTEGER NOT NULL,
+  PRIMARY KEY (peer, conv)
+);
+CREATE TABLE fed_inbox (
+  msg_id TEXT PRIMARY KEY,
+  peer TEXT NOT NULL,
+  conv TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  result TEXT NOT NULL
+);
+CREATE TABLE fed_conv_in (
+  peer TEXT NOT NULL,
+  conv TEXT NOT NULL,
+  last_seq INTEGER NOT NULL,
+  PRIMARY KEY (peer, conv)
+);
+CREATE TABLE fed_peers (
+  peer TEXT PRIMARY KEY,
+  last_attempt_at INTEGER,
+  last_success_at INTEGER,
+  last_error TEXT,
+  last_error_at INTEGER,
+  failures INTEGER NOT NULL DEFAULT 0,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  received INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE fed_rejections (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  peer TEXT NOT NULL,
+  msg_id TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE TABLE fed_messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  msg_id TEXT NOT NULL UNIQUE,
+  org TEXT NOT NULL,
+  peer_org TEXT NOT NULL,
+  direction TEXT NOT NULL,
+  conv TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  node TEXT NOT NULL
+);
+CREATE INDEX fed_messages_org ON fed_messages(org, conv, id);
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
