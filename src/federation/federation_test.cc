@@ -339,7 +339,8 @@ TEST_P(FederationTest, AKeyThatIsNotTheOneOnTheRosterIsNotTalkedTo) {
   EXPECT_EQ(Got(B()), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, FederationTest, ::testing::ValuesIn(store::TestBackends()));
+INSTANTIATE_TEST_SUITE_P(Backends, FederationTest, ::testing::ValuesIn(store::TestBackends()),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace lapis::federation
