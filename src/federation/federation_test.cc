@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "federation/messages.h"
 #include "store/store_test_support.h"
 
 namespace lapis::federation {
@@ -42,6 +43,7 @@ class FederationTest : public ::testing::TestWithParam<std::string> {
       auto s = store::OpenFreshStore(GetParam(), std::string("fed-") + n);
       ASSERT_TRUE(s) << s.error().ToString();
       node->store = std::move(*s);
+      for (const char* org : {"agency-a", "agency-b", "tenant-a"}) ASSERT_TRUE(node->store->EnsureOrganisation(org));
       auto k = coop::LoadOrCreateNodeKey(node->dir);
       ASSERT_TRUE(k);
       node->key = *k;
@@ -84,6 +86,7 @@ class FederationTest : public ::testing::TestWithParam<std::string> {
       np->got.emplace_back(m.header.conv, m.payload);
       return Status::Ok();
     });
+    RegisterOrgMessages(n.fed.get());
     auto p = n.fed->Bind();
     ASSERT_TRUE(p) << p.error().ToString();
     n.port = *p;
@@ -337,6 +340,47 @@ TEST_P(FederationTest, AKeyThatIsNotTheOneOnTheRosterIsNotTalkedTo) {
            p["last_error"].get<std::string>().find("not the one on the roster") != std::string::npos;
   })) << Peer(A(), "node-b").dump();
   EXPECT_EQ(Got(B()), 0u);
+}
+
+TEST_P(FederationTest, OrganisationsWriteToEachOtherAcrossNodesAndOnTheirOwn) {
+  auto sent = SendOrgMessage(A().store->Sql(), *A().fed, "agency-a", "agency-b", "", "Referral", "Please look", "ana");
+  ASSERT_TRUE(sent) << sent.error().ToString();
+  EXPECT_EQ(sent->to_node, "node-b");
+  EXPECT_EQ(sent->seq, 1);
+  auto in = [&] { return *ListOrgMessages(B().store->Sql(), "agency-b", sent->conversation, 10); };
+  ASSERT_TRUE(WaitFor([&] { return in().size() == 1; }));
+  EXPECT_EQ(in()[0].text, "Please look");
+  EXPECT_EQ(in()[0].peer_org, "agency-a");
+  EXPECT_EQ(in()[0].node, "node-a");
+  EXPECT_EQ(in()[0].direction, "in");
+  auto reply = SendOrgMessage(B().store->Sql(), *B().fed, "agency-b", "agency-a", sent->conversation, "Re: Referral",
+                              "Taken", "bo");
+  ASSERT_TRUE(reply);
+  ASSERT_TRUE(WaitFor([&] { return ListOrgMessages(A().store->Sql(), "agency-a", sent->conversation, 10)->size() == 2; }));
+  auto mine = *ListOrgMessages(A().store->Sql(), "agency-a", sent->conversation, 10);
+  EXPECT_EQ(mine[0].direction, "in");
+  EXPECT_EQ(mine[0].text, "Taken");
+  EXPECT_EQ(mine[1].delivery, "delivered");
+  // Other organisations do not see the conversation.
+  EXPECT_TRUE(ListOrgMessages(A().store->Sql(), "tenant-a", "", 10)->empty());
+  // A tenant of the same node gets it at once.
+  auto local = SendOrgMessage(A().store->Sql(), *A().fed, "agency-a", "tenant-a", "", "Hello", "Local", "ana");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->to_node, "");
+  EXPECT_EQ(ListOrgMessages(A().store->Sql(), "tenant-a", "", 10)->at(0).text, "Local");
+  EXPECT_FALSE(SendOrgMessage(A().store->Sql(), *A().fed, "agency-a", "nobody", "", "", "x", "ana"));
+  EXPECT_FALSE(SendOrgMessage(A().store->Sql(), *A().fed, "agency-a", "agency-b", "Bad Conv", "", "x", "ana"));
+}
+
+TEST_P(FederationTest, ANodeCannotWriteForAnOrganisationItDoesNotHost) {
+  json forged = {{"from_org", "agency-b"}, {"to_org", "agency-b"}, {"conversation", "c1"}, {"text", "x"}};
+  Header h = H(1, "msg:c1");
+  h.type = "org-message";
+  auto [code, r] = Deliver(A().fed->tls().spki_sha256, {Seal(h, forged.dump(), A().key)});
+  ASSERT_EQ(code, 200);
+  EXPECT_EQ(r[0]["status"], "rejected");
+  EXPECT_NE(r[0]["reason"].get<std::string>().find("agency-b is not hosted by node node-a"), std::string::npos);
+  EXPECT_TRUE(ListOrgMessages(B().store->Sql(), "agency-b", "", 10)->empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FederationTest, ::testing::ValuesIn(store::TestBackends()),
