@@ -4,7 +4,7 @@ namespace lapis::api {
 
 bool Allowed(const std::string& role, Permission p) {
   if (role == "admin") return true;
-  if (role == "coordinator") return p != Permission::kManageUsers;
+  if (role == "coordinator") return p != Permission::kManageUsers && p != Permission::kOperateNode;
   if (role == "analyst")
     return p == Permission::kSubmit || p == Permission::kLookup || p == Permission::kReadReports ||
            p == Permission::kReadEvidence || p == Permission::kReadPersonalData || p == Permission::kCooperate ||
@@ -28,6 +28,7 @@ const char* PermissionName(Permission p) {
     case Permission::kCooperate: return "read the directory and shared cooperation objects";
     case Permission::kManageCases: return "make and change cases, agreements and groups";
     case Permission::kManageDirectory: return "change the organisation's directory entry";
+    case Permission::kOperateNode: return "see the node's federation status";
   }
   return "";
 }

@@ -17,13 +17,14 @@ enum class Permission {
   kCooperate,          // read the directory and the cooperation objects shared with the organisation
   kManageCases,        // make and change cases, agreements, groups; share them
   kManageDirectory,    // the organisation's own profile, contacts and resource lists
+  kOperateNode,        // the node's federation status: peers, queues, refused messages
 };
 
 // Every permission, in the order above (for listing what a role may do).
 inline constexpr Permission kAllPermissions[] = {
     Permission::kSubmit,       Permission::kLookup,       Permission::kReadReports,     Permission::kReadEvidence,
     Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers,    Permission::kCooperate,
-    Permission::kManageCases,  Permission::kManageDirectory};
+    Permission::kManageCases,  Permission::kManageDirectory, Permission::kOperateNode};
 
 bool Allowed(const std::string& role, Permission p);
 const char* PermissionName(Permission p);

@@ -11,8 +11,14 @@ namespace {
 TEST(Access, AdminMayDoEverything) {
   for (auto p : {Permission::kSubmit, Permission::kLookup, Permission::kReadReports, Permission::kReadEvidence,
                  Permission::kReadPersonalData, Permission::kReadAudit, Permission::kManageUsers,
-                 Permission::kCooperate, Permission::kManageCases, Permission::kManageDirectory})
+                 Permission::kCooperate, Permission::kManageCases, Permission::kManageDirectory,
+                 Permission::kOperateNode})
     EXPECT_TRUE(Allowed("admin", p)) << PermissionName(p);
+}
+
+TEST(Access, OnlyAdminsSeeTheNodesFederationStatus) {
+  for (const char* r : {"coordinator", "analyst", "partner", "reporter"})
+    EXPECT_FALSE(Allowed(r, Permission::kOperateNode)) << r;
 }
 
 TEST(Access, CoordinatorReadsTheAuditLogButDoesNotManageUsers) {
@@ -52,7 +58,7 @@ TEST(Access, CooperationIsForAnalystsUpAndPartnersOnlyRead) {
 TEST(Access, EveryPermissionIsListedOnceWithAName) {
   std::set<std::string> names;
   for (auto p : kAllPermissions) EXPECT_TRUE(names.insert(PermissionName(p)).second) << PermissionName(p);
-  EXPECT_EQ(names.size(), static_cast<size_t>(Permission::kManageDirectory) + 1);
+  EXPECT_EQ(names.size(), static_cast<size_t>(Permission::kOperateNode) + 1);
 }
 
 TEST(Access, UnknownRoleMayDoNothing) {

@@ -10,7 +10,12 @@
 #include "api/http_util.h"
 #include "coop/coop.h"
 #include "coop/package.h"
+#include "store/sql.h"
 #include "store/evidence.h"
+
+namespace lapis::federation {
+class Federation;
+}
 
 namespace lapis::api {
 
@@ -30,6 +35,10 @@ struct CoopEnv {
 };
 
 void RegisterCoopRoutes(httplib::Server& http, const CoopEnv& env);
+// Organisations' messages to each other across the network and the node's federation status
+// (docs/federation.md); `fed` null: they answer 503.
+void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federation::Federation* fed,
+                              store::SqlDb* db);
 // Referrals, requests, membership applications, notifications (api/workflow_routes.cc).
 void RegisterWorkflowRoutes(httplib::Server& http, const CoopEnv& env);
 // Shares of reports, campaigns and indicators (api/share_routes.cc).

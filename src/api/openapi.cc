@@ -651,6 +651,57 @@ const char* const kBaseDocument = R"json({
   }
 })json";
 
+
+// Organisations' messages across the network and the federation status (api/federation_routes.cc;
+// docs/federation.md).
+void AddFederation(json& doc) {
+  json& paths = doc["paths"];
+  json& schemas = doc["components"]["schemas"];
+  schemas["OrgMessage"] = {
+      {"type", "object"},
+      {"required", {"id", "conversation", "direction", "org", "text", "sent_at", "delivery"}},
+      {"properties",
+       {{"id", {{"type", "string"}}},
+        {"conversation", {{"type", "string"}}},
+        {"direction", {{"type", "string"}, {"enum", {"in", "out"}}}},
+        {"org", {{"type", "string"}}},
+        {"to", {{"type", "string"}}},
+        {"from", {{"type", "string"}}},
+        {"subject", {{"type", "string"}}},
+        {"text", {{"type", "string"}}},
+        {"actor", {{"type", "string"}}},
+        {"sent_at", {{"type", "integer"}, {"description", "ms since the epoch"}}},
+        {"node", {{"type", {"string", "null"}}, {"description", "the other organisation's node; null: this node"}}},
+        {"delivery", {{"type", "string"}, {"enum", {"queued", "delivered", "rejected", "local", "received"}}}},
+        {"delivery_error", {{"type", "string"}}}}}};
+  paths["/api/v1/federation/messages"]["post"] = Op(
+      "Send a secure message to an organisation of the network (on this node or another)",
+      Ok("queued for the recipient's node, or delivered on this node",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"conversation", {{"type", "string"}}},
+            {"to_node", {{"type", {"string", "null"}}}},
+            {"seq", {{"type", "integer"}}},
+            {"delivery", {{"type", "string"}}}}}},
+         202),
+      json::array(),
+      {{"type", "object"},
+       {"required", {"to", "text"}},
+       {"properties",
+        {{"to", {{"type", "string"}}},
+         {"conversation", {{"type", "string"}, {"description", "[a-z0-9-]{1,64}; absent: a new conversation"}}},
+         {"subject", {{"type", "string"}}},
+         {"text", {{"type", "string"}}}}}});
+  paths["/api/v1/federation/messages"]["get"] =
+      Op("The caller's organisation's messages, newest first, with their delivery", Ok("messages", Page("OrgMessage")),
+         {Query("conversation", "only this conversation"), Query("limit", "at most this many", "integer")});
+  paths["/api/v1/federation/status"]["get"] =
+      Op("The node's federation: its keys, the roster, each peer's queue, deliveries and last error, "
+         "and the latest refused messages with the reason (admins)",
+         Ok("status", {{"type", "object"}}));
+}
+
 }  // namespace
 
 std::string Server::OpenApiDocument() {
@@ -659,6 +710,7 @@ std::string Server::OpenApiDocument() {
     AddCooperation(d);
     AddWorkflows(d);
     AddShares(d);
+    AddFederation(d);
     return d.dump(1);
   }();
   return doc;

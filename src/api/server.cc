@@ -1046,6 +1046,7 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   RegisterCoopRoutes(http, env);
   RegisterWorkflowRoutes(http, env);
   RegisterShareRoutes(http, env);
+  RegisterFederationRoutes(http, env, options.federation, &store->Sql());
   http.Get("/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& r) {
     r.set_content(OpenApiDocument(), "application/json");
   });

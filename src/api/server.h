@@ -17,6 +17,10 @@
 #include "service/intake.h"
 #include "store/store.h"
 
+namespace lapis::federation {
+class Federation;
+}
+
 namespace lapis::api {
 
 inline constexpr size_t kMaxRequestBody = 32 * 1024 * 1024;
@@ -41,6 +45,8 @@ struct ServerOptions {
   const coop::NodeKey* node_key = nullptr;
   // How long member agencies may object to an application to join the network (LAP D).
   int64_t objection_seconds = 14 * 86400;
+  // Federation with other nodes (not owned); null: the federation routes answer 503.
+  federation::Federation* federation = nullptr;
 };
 
 class Server {

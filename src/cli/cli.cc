@@ -148,6 +148,9 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
                     "Reports waiting for analysis beyond which submissions answer 503 with Retry-After")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve->add_option("--federation-listen", so.federation_listen,
+                    "Address and port of the listener for other nodes of the network (HTTPS with mutual TLS; "
+                    "docs/federation.md); default: not listening");
   serve->add_option("--session-hours", so.session_hours, "Lifetime of a sign-in session")
       ->capture_default_str()
       ->check(CLI::Range(1, 24 * 30));
@@ -257,6 +260,8 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   auto* node_key = node->add_subcommand("key", "Print the node's public signing key (Ed25519, hex)");
   node_key->add_option("--data", dso.data_dir, "Data directory of the node")->required();
 
+  auto run_federation = AddFederationCommands(app, kDatabaseHelp);
+
   IpDataOptions io;
   auto* ipdata = app.add_subcommand("ipdata", "Manage the IP to AS-number and country data");
   ipdata->require_subcommand(1);
@@ -303,6 +308,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
     if (update->parsed()) return RunIpDataUpdate(io);
     if (build->parsed()) return RunIpDataBuild(io);
     if (lookup->parsed()) return RunIpDataLookup(io);
+    if (int rc = run_federation(open_store); rc >= 0) return rc;
   } catch (const std::exception& e) {
     std::cerr << "lapis: internal error: " << e.what() << "\n";
     return kExitPartial;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,8 @@ struct ServeOptions {
   std::string web_dir;
   bool no_web = false;
   int64_t objection_seconds = 14 * 86400;  // LAP D: how long member agencies may object to an applicant
+  // The federation listener (HTTPS with mutual TLS) for other nodes: HOST:PORT, "" = not listening.
+  std::string federation_listen;
 };
 
 int RunServe(const ServeOptions& o, const store::StoreOpener& open_store);
@@ -158,6 +161,14 @@ int RunNodeKey(const DirectoryOptions& o);
 int RunIpDataUpdate(const IpDataOptions& o);
 int RunIpDataBuild(const IpDataOptions& o);
 int RunIpDataLookup(const IpDataOptions& o);
+
+// Adds `lapis federation ...` to `app`; the returned function runs the one parsed (-1: none).
+}  // namespace lapis::cli
+namespace CLI {
+class App;
+}
+namespace lapis::cli {
+std::function<int(const store::StoreOpener&)> AddFederationCommands(CLI::App& app, const std::string& database_help);
 
 // Opens the node's store, or says why not on stderr and returns null.
 std::unique_ptr<store::Store> OpenStoreOrReport(const std::string& database, const std::string& data_dir,

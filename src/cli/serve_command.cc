@@ -9,6 +9,8 @@
 #include "cli/commands.h"
 #include "common/log.h"
 #include "enrich/ipdb.h"
+#include "federation/federation.h"
+#include "federation/messages.h"
 #include "service/intake.h"
 #include "smtp/mail_service.h"
 #include "store/evidence.h"
@@ -83,7 +85,11 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     }
   }
   smtp::MailService* mail_metrics = nullptr;  // set before the server answers requests
-  so.extra_metrics = [&mail_metrics] { return mail_metrics ? mail_metrics->MetricsText() : std::string(); };
+  federation::Federation* fed_metrics = nullptr;
+  so.extra_metrics = [&mail_metrics, &fed_metrics] {
+    return (mail_metrics ? mail_metrics->MetricsText() : std::string()) +
+           (fed_metrics ? fed_metrics->MetricsText() : std::string());
+  };
   auto ev = store::EvidenceStore::Open(o.data_dir + "/evidence");
   if (!ev) {
     std::fprintf(stderr, "lapis: %s\n", ev.error().ToString().c_str());
@@ -98,6 +104,37 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     return kExitPartial;
   }
   so.node_key = &*node_key;
+  // Federation: the TLS identity is made on the first start; peers come from the signed roster.
+  federation::FederationOptions fo;
+  fo.dir = o.data_dir + "/federation";
+  if (!o.federation_listen.empty()) {
+    size_t c = o.federation_listen.rfind(':');
+    try {
+      if (c == std::string::npos) throw std::invalid_argument("no port");
+      fo.host = o.federation_listen.substr(0, c);
+      fo.port = std::stoi(o.federation_listen.substr(c + 1));
+    } catch (...) {
+      std::fprintf(stderr, "lapis: --federation-listen takes HOST:PORT\n");
+      return kExitUsage;
+    }
+  }
+  auto fed = federation::Federation::Open(&st->Sql(), &*node_key, fo);
+  if (!fed) {
+    std::fprintf(stderr, "lapis: federation: %s\n", fed.error().ToString().c_str());
+    return kExitPartial;
+  }
+  federation::RegisterOrgMessages(fed->get());
+  if (!o.federation_listen.empty()) {
+    auto fport = (*fed)->Bind();
+    if (!fport) {
+      std::fprintf(stderr, "lapis: federation: %s\n", fport.error().ToString().c_str());
+      return kExitPartial;
+    }
+    std::fprintf(stderr, "lapis: federation listening on https://%s:%d (node %s)\n", fo.host.c_str(), *fport,
+                 (*fed)->Name().empty() ? "not on a roster yet" : (*fed)->Name().c_str());
+  }
+  so.federation = fed->get();
+  fed_metrics = fed->get();
   so.objection_seconds = o.objection_seconds;
   std::unique_ptr<enrich::IpDb> db;
   if (auto r = enrich::IpDb::Open(o.ip_db.empty() ? DefaultIpDbPath() : o.ip_db)) db = std::move(*r);
@@ -144,7 +181,9 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   std::fflush(stderr);
   log::Info("node.start", {{"url", "http://" + so.host + ":" + std::to_string(*port)},
                            {"schema_version", st->SchemaVersion()}, {"analysis_threads", o.jobs}});
+  (*fed)->Start();
   server.Run();
+  (*fed)->Stop();
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
   return kExitOk;

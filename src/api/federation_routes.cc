@@ -1,0 +1,89 @@
+// Organisations' messages across the network and the node's federation status (docs/api.md,
+// "Federation"; docs/federation.md).
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/coop_routes.h"
+#include "federation/messages.h"
+
+namespace lapis::api {
+namespace {
+
+using json = nlohmann::json;
+
+bool Available(federation::Federation* fed, httplib::Response& res) {
+  if (fed) return true;
+  Problem(res, 503, "Service Unavailable", "federation is not running on this node");
+  return false;
+}
+
+json MessageJson(const federation::OrgMessage& m) {
+  json j = {{"id", m.id},
+            {"conversation", m.conversation},
+            {"direction", m.direction},
+            {"org", m.org},
+            {m.direction == "out" ? "to" : "from", m.peer_org},
+            {"subject", m.subject},
+            {"text", m.text},
+            {"actor", m.actor},
+            {"sent_at", m.at},
+            {"node", m.node.empty() ? json(nullptr) : json(m.node)},
+            {"delivery", m.delivery}};
+  if (!m.delivery_error.empty()) j["delivery_error"] = m.delivery_error;
+  return j;
+}
+
+}  // namespace
+
+void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federation::Federation* fed,
+                              store::SqlDb* db) {
+  http.Post("/api/v1/federation/messages", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
+    auto who = env.authenticate(req, res, Permission::kCooperate);
+    if (!who || !Available(fed, res)) return;
+    auto body = JsonBody(req, res);
+    if (!body) return;
+    std::string to, conversation, subject, text;
+    if (!StringMember(*body, "to", &to) || !StringMember(*body, "conversation", &conversation) ||
+        !StringMember(*body, "subject", &subject) || !StringMember(*body, "text", &text))
+      return BadRequest(res, "to, conversation, subject and text are strings");
+    auto sent = federation::SendOrgMessage(*db, *fed, who->org, to, conversation, subject, text, who->actor);
+    if (!sent) return StoreProblem(res, sent.error());
+    if (!env.audit(&res, who->org, who->actor, "federation.message", sent->id,
+                   "to " + to + (sent->to_node.empty() ? "" : " on node " + sent->to_node)))
+      return;
+    Json(res, 202,
+         json{{"id", sent->id},
+              {"conversation", sent->conversation},
+              {"to_node", sent->to_node.empty() ? json(nullptr) : json(sent->to_node)},
+              {"seq", sent->seq},
+              {"delivery", sent->to_node.empty() ? "local" : "queued"}}
+             .dump());
+  });
+  http.Get("/api/v1/federation/messages", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
+    auto who = env.authenticate(req, res, Permission::kCooperate);
+    if (!who || !Available(fed, res)) return;
+    size_t limit = 0;
+    if (!ParseLimit(req, res, 100, &limit)) return;
+    const std::string conv = req.has_param("conversation") ? req.get_param_value("conversation") : "";
+    auto list = federation::ListOrgMessages(*db, who->org, conv, limit);
+    if (!list) return StoreProblem(res, list.error());
+    json items = json::array();
+    for (const auto& m : *list) items.push_back(MessageJson(m));
+    Json(res, 200, json{{"items", items}}.dump());
+  });
+  http.Get("/api/v1/federation/status", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
+    auto who = env.authenticate(req, res, Permission::kOperateNode);
+    if (!who || !Available(fed, res)) return;
+    auto roster = fed->CurrentRoster();
+    auto s = federation::StatusJson(*db, roster.get(), fed->Name());
+    if (!s) return StoreProblem(res, s.error());
+    json j = json::parse(*s);
+    j["sign_key"] = fed->key().PublicHex();
+    j["tls_key"] = fed->tls().spki_sha256;
+    j["secretariat"] = fed->IsSecretariat();
+    Json(res, 200, j.dump());
+  });
+}
+
+}  // namespace lapis::api
