@@ -66,11 +66,20 @@ void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federat
     size_t limit = 0;
     if (!ParseLimit(req, res, 100, &limit)) return;
     const std::string conv = req.has_param("conversation") ? req.get_param_value("conversation") : "";
-    auto list = federation::ListOrgMessages(*db, who->org, conv, limit);
+    int64_t before = 0;
+    if (req.has_param("cursor")) {
+      const std::string c = req.get_param_value("cursor");
+      if (c.empty() || c.size() > 18 || c.find_first_not_of("0123456789") != std::string::npos)
+        return BadRequest(res, "cursor is the next_cursor of the previous page");
+      before = std::stoll(c);
+    }
+    auto list = federation::ListOrgMessages(*db, who->org, conv, limit + 1, before);
     if (!list) return StoreProblem(res, list.error());
-    json items = json::array();
-    for (const auto& m : *list) items.push_back(MessageJson(m));
-    Json(res, 200, json{{"items", items}}.dump());
+    json items = json::array(), page = json::object();
+    for (size_t i = 0; i < list->size() && i < limit; ++i) items.push_back(MessageJson((*list)[i]));
+    page["items"] = items;
+    if (list->size() > limit) page["next_cursor"] = std::to_string((*list)[limit - 1].row);
+    Json(res, 200, page.dump());
   });
   http.Get("/api/v1/federation/status", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
     auto who = env.authenticate(req, res, Permission::kOperateNode);

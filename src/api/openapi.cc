@@ -695,7 +695,8 @@ void AddFederation(json& doc) {
          {"text", {{"type", "string"}}}}}});
   paths["/api/v1/federation/messages"]["get"] =
       Op("The caller's organisation's messages, newest first, with their delivery", Ok("messages", Page("OrgMessage")),
-         {Query("conversation", "only this conversation"), Query("limit", "at most this many", "integer")});
+         {Query("conversation", "only this conversation"), Query("limit", "at most this many", "integer"),
+          Query("cursor", "next_cursor of the previous page")});
   paths["/api/v1/federation/status"]["get"] =
       Op("The node's federation: its keys, the roster, each peer's queue, deliveries and last error, "
          "and the latest refused messages with the reason (admins)",

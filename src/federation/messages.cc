@@ -116,18 +116,23 @@ Result<SendResult> SendOrgMessage(store::SqlDb& db, Federation& fed, const std::
 }
 
 Result<std::vector<OrgMessage>> ListOrgMessages(store::SqlDb& db, const std::string& org,
-                                                const std::string& conversation, size_t limit) {
+                                                const std::string& conversation, size_t limit,
+                                                int64_t before) {
   std::vector<OrgMessage> out;
   Status s = db.Read([&](SqlTx& tx) -> Status {
     out.clear();
     std::string sql =
         "SELECT m.msg_id, m.org, m.peer_org, m.direction, m.conv, m.subject, m.body, m.actor, m.at, m.node, "
-        "o.state, o.last_error FROM fed_messages m LEFT JOIN fed_outbox o ON o.msg_id = m.msg_id "
+        "o.state, o.last_error, m.id FROM fed_messages m LEFT JOIN fed_outbox o ON o.msg_id = m.msg_id "
         "WHERE m.org = ?";
     std::vector<store::SqlValue> params = {org};
     if (!conversation.empty()) {
       sql += " AND m.conv = ?";
       params.push_back(conversation);
+    }
+    if (before > 0) {
+      sql += " AND m.id < ?";
+      params.push_back(before);
     }
     sql += " ORDER BY m.id DESC LIMIT ?";
     params.push_back(static_cast<int64_t>(limit));
@@ -149,6 +154,7 @@ Result<std::vector<OrgMessage>> ListOrgMessages(store::SqlDb& db, const std::str
       else if (m.node.empty()) m.delivery = "local";
       else m.delivery = r.Null(10) ? "queued" : r.Text(10);
       m.delivery_error = r.Text(11);
+      m.row = r.Int(12);
       out.push_back(std::move(m));
     }
     return Status::Ok();

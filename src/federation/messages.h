@@ -15,6 +15,7 @@
 namespace lapis::federation {
 
 struct OrgMessage {
+  int64_t row = 0;        // place in the node's list (the page cursor)
   std::string id;         // message id (the envelope's, for messages between nodes)
   std::string org;        // the organisation whose copy this is
   std::string peer_org;   // the other organisation
@@ -41,8 +42,10 @@ Result<SendResult> SendOrgMessage(store::SqlDb& db, Federation& fed, const std::
                                   const std::string& subject, const std::string& text,
                                   const std::string& actor);
 
-// `org`'s messages, newest first; only `conversation`'s when it is not "".
+// `org`'s messages, newest first; only `conversation`'s when it is not ""; only those listed
+// after the one whose row is `before` when it is not 0.
 Result<std::vector<OrgMessage>> ListOrgMessages(store::SqlDb& db, const std::string& org,
-                                                const std::string& conversation, size_t limit);
+                                                const std::string& conversation, size_t limit,
+                                                int64_t before = 0);
 
 }  // namespace lapis::federation

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""A network of three Lapis nodes on 127.0.0.1, each its own process with its own data directory:
+node-a (the secretariat, agency-a), node-b (agency-b) and node-c (agency-c).
+
+- The roster: made on node-a from the other nodes' identities, installed on node-b and node-c.
+- Organisations' messages from node-a to node-b and the answer back, through the API.
+- node-b stopped for --down-seconds while agency-a sends 1,000 messages in four conversations;
+  node-a's status says why each delivery fails; node-b restarted: every message exactly once, in
+  order per conversation.
+- kill -9 of node-a in the middle of sending to node-c; restarted: every acknowledged message
+  reaches node-c exactly once, in order, and nothing that was not sent.
+- Refused, each with its reason visible in node-b's status: a replayed, a tampered, an unsigned
+  and a misaddressed envelope sent over node-a's TLS identity, a node not on the roster, and
+  node-c after the secretariat revoked it.
+
+  network_test.py --lapis BINARY [--down-seconds S]
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "api"))
+from api_test import Node, check, FAILURES  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FedNode(Node):
+    def __init__(self, lapis, data, name, orgs):
+        super().__init__(lapis, data, "")
+        self.name, self.orgs = name, orgs
+        self.fed_port = free_port()
+        self.endpoint = f"https://127.0.0.1:{self.fed_port}"
+        self.tokens = {}
+
+    def cli(self, *args, stdin=None):
+        p = subprocess.run([self.lapis, *args], input=stdin, capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def start_fed(self):
+        self.start("--federation-listen", f"127.0.0.1:{self.fed_port}", "-j", "0")
+
+    def send(self, org, to, text, conversation="", subject=""):
+        body = {"to": to, "text": text, "subject": subject}
+        if conversation:
+            body["conversation"] = conversation
+        return self.json("POST", "/api/v1/federation/messages", body, token=self.tokens[org])
+
+    def messages(self, org, conversation=""):
+        """Every message of the organisation (of one conversation), newest first, page by page."""
+        out, cursor = [], ""
+        while True:
+            q = "?limit=200" + (f"&conversation={conversation}" if conversation else "") + \
+                (f"&cursor={cursor}" if cursor else "")
+            st, body, _ = self.json("GET", "/api/v1/federation/messages" + q, token=self.tokens[org])
+            assert st == 200, (st, body)
+            out += body["items"]
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return out
+
+    def status(self):
+        st, body, _ = self.json("GET", "/api/v1/federation/status", token=self.tokens["admin"])
+        assert st == 200, (st, body)
+        return body
+
+    def peer(self, name):
+        for p in self.status()["peers"]:
+            if p["name"] == name:
+                return p
+        return {}
+
+    def db(self):
+        c = sqlite3.connect(f"file:{self.data}/lapis.db?mode=ro", uri=True, timeout=30)
+        return c
+
+
+def wait_for(pred, seconds=60, step=0.2):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if pred():
+                return True
+        except (AssertionError, OSError, urllib.error.URLError):
+            pass
+        time.sleep(step)
+    return pred()
+
+
+def deliver_raw(target, cert, key, envelopes):
+    """POSTs envelopes to a node's federation listener with the given TLS identity."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.load_cert_chain(cert, key)
+    body = ('{"messages":[' + ",".join(envelopes) + "]}").encode()
+    r = urllib.request.Request(target.endpoint + "/federation/v1/messages", data=body, method="POST")
+    r.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(r, timeout=30, context=ctx) as resp:
+            doc = json.loads(resp.read())
+            return resp.status, json.loads(doc["signed"])["receipts"]
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lapis", required=True)
+    ap.add_argument("--down-seconds", type=float, default=150)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        A = FedNode(a.lapis, os.path.join(tmp, "a"), "node-a", ["agency-a"])
+        B = FedNode(a.lapis, os.path.join(tmp, "b"), "node-b", ["agency-b"])
+        C = FedNode(a.lapis, os.path.join(tmp, "c"), "node-c", ["agency-c"])
+        nodes = [A, B, C]
+        for n in nodes:
+            n.tokens["admin"] = n.token(n.orgs[0], "admin")
+            n.tokens[n.orgs[0]] = n.token(n.orgs[0], "analyst")
+
+        # The roster: node-a is the secretariat; the others send it their identities.
+        rc, _, err = A.cli("federation", "roster", "init", "--data", A.data, "--network", "test-network",
+                           "--name", "node-a", "--endpoint", A.endpoint, "--org", "agency-a")
+        check("the secretariat makes the network's first roster", rc == 0, err)
+        for n in (B, C):
+            rc, entry, err = n.cli("federation", "identity", "--data", n.data, "--name", n.name,
+                                   "--endpoint", n.endpoint, "--org", n.orgs[0])
+            check(f"{n.name} prints its identity", rc == 0 and "tls_key" in entry, err)
+            rc, _, err = A.cli("federation", "roster", "add", "--data", A.data, "--entry", "-", stdin=entry)
+            check(f"the secretariat admits {n.name}", rc == 0, err)
+        rc, shown, err = A.cli("federation", "roster", "show", "--data", A.data)
+        roster = json.loads(shown)
+        check("the roster names three nodes, serial 3", len(roster["nodes"]) == 3 and roster["serial"] == 3, shown)
+        secretariat_key = roster["secretariat_key"]
+        roster_file = os.path.join(A.data, "federation", "roster.json")
+        rc, _, err = B.cli("federation", "roster", "install", "--data", B.data, "--secretariat-key", "00" * 32,
+                           roster_file)
+        check("a roster is not installed with another key than the secretariat's", rc != 0, err)
+        for n in (B, C):
+            rc, _, err = n.cli("federation", "roster", "install", "--data", n.data, "--secretariat-key",
+                               secretariat_key, roster_file)
+            check(f"{n.name} installs the roster", rc == 0, err)
+        for n in nodes:
+            n.start_fed()
+        check("every node knows its name", all(n.status()["node"] == n.name for n in nodes),
+              [n.status()["node"] for n in nodes])
+
+        # A referral-like exchange: agency-a writes to agency-b, agency-b answers.
+        st, sent, _ = A.send("agency-a", "agency-b", "Campaign 42 originates in your network", subject="Referral")
+        check("a message to another node is accepted (202)", st == 202 and sent["to_node"] == "node-b", sent)
+        conv = sent["conversation"]
+        check("it reaches agency-b", wait_for(lambda: len(B.messages("agency-b", conv)) == 1))
+        got = B.messages("agency-b", conv)[0]
+        check("as agency-a wrote it", got["from"] == "agency-a" and got["node"] == "node-a"
+              and got["text"].startswith("Campaign 42"), got)
+        st, _, _ = B.send("agency-b", "agency-a", "We take it", conversation=conv, subject="Re: Referral")
+        check("agency-b answers in the same conversation", st == 202)
+        check("the answer reaches agency-a", wait_for(lambda: len(A.messages("agency-a", conv)) == 2))
+        mine = A.messages("agency-a", conv)
+        check("agency-a sees its message delivered and the answer",
+              mine[0]["direction"] == "in" and mine[0]["text"] == "We take it" and mine[1]["delivery"] == "delivered",
+              mine)
+
+        # node-b down while 1,000 messages are sent to it.
+        t0 = time.time()
+        check("node-b stops cleanly", B.stop() == 0)
+        convs = [f"bulk-{k}" for k in range(4)]
+        for i in range(1000):
+            st, _, _ = A.send("agency-a", "agency-b", str(i), conversation=convs[i % 4])
+            if st != 202:
+                check("every message is accepted while the peer is down", False, st)
+                break
+        check("node-a says why node-b gets nothing",
+              wait_for(lambda: "cannot deliver to https://127.0.0.1" in A.peer("node-b").get("last_error", ""), 30),
+              A.peer("node-b"))
+        p = A.peer("node-b")
+        check("node-a's status counts the queue", p.get("queued", 0) == 1000 and p.get("failures", 0) >= 1, p)
+        rc, out, err = A.cli("federation", "status", "--data", A.data)
+        check("lapis federation status shows the queue and the error",
+              rc == 0 and '"queued": 1000' in out and "cannot deliver" in out, out + err)
+        time.sleep(max(0, a.down_seconds - (time.time() - t0)))
+        B.start_fed()
+        down = time.time() - t0
+        t1 = time.time()
+        ok = wait_for(lambda: all(len(B.messages("agency-b", c)) == 250 for c in convs), 180, 0.5)
+        check(f"after {down:.0f} s down, node-b has all 1,000 messages", ok,
+              [len(B.messages("agency-b", c)) for c in convs])
+        print(f"figure: 1,000 messages queued for {down:.0f} s reached node-b {time.time() - t1:.1f} s after it "
+              "was back")
+        for c in convs:
+            texts = [int(m["text"]) for m in reversed(B.messages("agency-b", c))]
+            check(f"conversation {c}: exactly once and in order", texts == sorted(set(texts)) and len(texts) == 250,
+                  texts[:10])
+        check("node-a's queue for node-b is empty", wait_for(lambda: A.peer("node-b").get("queued") == 0, 30),
+              A.peer("node-b"))
+
+        # kill -9 of node-a while it sends to node-c.
+        acked, posted, lock, stop = [], [], threading.Lock(), threading.Event()
+
+        def client(k):
+            i = 0
+            while not stop.is_set():
+                text = f"{k}:{i}"
+                with lock:
+                    posted.append(text)
+                try:
+                    st, body, _ = A.send("agency-a", "agency-c", text, conversation=f"crash-{k}")
+                    if st == 202:
+                        with lock:
+                            acked.append(text)
+                except Exception:
+                    return
+                i += 1
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(3)
+        A.proc.send_signal(signal.SIGKILL)
+        A.proc.wait()
+        stop.set()
+        for t in threads:
+            t.join()
+        check("messages were acknowledged before the kill", len(acked) > 50, len(acked))
+        A.start_fed()
+
+        def c_texts():
+            return [m["text"] for m in reversed(C.messages("agency-c"))]
+
+        check("after the restart every acknowledged message reaches node-c",
+              wait_for(lambda: set(acked) <= set(c_texts()), 120, 0.5), len(set(acked) - set(c_texts())))
+        time.sleep(2)
+        texts = c_texts()
+        check("none twice", len(texts) == len(set(texts)), len(texts) - len(set(texts)))
+        check("none that was not sent", set(texts) <= set(posted))
+        for k in range(3):
+            seq = [int(t.split(":")[1]) for t in texts if t.startswith(f"{k}:")]
+            check(f"crash conversation {k} in order", seq == sorted(seq), seq[:10])
+
+        # Refusals, each with its reason. Envelopes node-a really sent, from its outbox.
+        db = A.db()
+        to_b = db.execute("SELECT envelope FROM fed_outbox WHERE peer = 'node-b' AND type = 'org-message' "
+                          "ORDER BY id LIMIT 1").fetchone()[0]
+        to_c = db.execute("SELECT envelope FROM fed_outbox WHERE peer = 'node-c' ORDER BY id LIMIT 1").fetchone()[0]
+        db.close()
+        cert = os.path.join(A.data, "federation", "tls.crt")
+        key = os.path.join(A.data, "federation", "tls.key")
+        tampered = json.loads(to_b)
+        tampered["payload"] = tampered["payload"].replace("Campaign 42", "Campaign 43")
+        unsigned = json.loads(to_b)
+        del unsigned["signature"]
+        st, receipts = deliver_raw(B, cert, key, [to_b, json.dumps(tampered), json.dumps(unsigned), to_c])
+        check("the receiver answers each envelope", st == 200 and len(receipts) == 4, receipts)
+        if st == 200 and len(receipts) == 4:
+            check("a replay is not applied again", receipts[0]["status"] == "duplicate", receipts[0])
+            check("a tampered payload is refused", "tampered" in receipts[1].get("reason", ""), receipts[1])
+            check("an unsigned envelope is refused", receipts[2].get("reason") == "unsigned", receipts[2])
+            check("an envelope for another node is refused", "wrong recipient" in receipts[3].get("reason", ""),
+                  receipts[3])
+        stranger = os.path.join(tmp, "stranger")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", stranger + ".key", "-out", stranger + ".crt", "-days", "1", "-subj", "/CN=x"],
+                       check=True, capture_output=True)
+        st, problem = deliver_raw(B, stranger + ".crt", stranger + ".key", [to_b])
+        check("a node not on the roster is turned away", st == 403 and "unknown node" in problem.get("detail", ""),
+              (st, problem))
+        rc, _, err = A.cli("federation", "roster", "revoke", "--data", A.data, "--name", "node-c",
+                           "--reason", "left the network")
+        check("the secretariat revokes node-c", rc == 0, err)
+        check("node-b gets the new roster from the secretariat",
+              wait_for(lambda: B.status().get("roster", {}).get("serial") == 4, 30), B.status().get("roster"))
+        st, _, _ = C.send("agency-c", "agency-b", "from a revoked node")
+        check("node-c (its roster is old) still queues a message to node-b", st == 202)
+        check("node-c is told it was revoked",
+              wait_for(lambda: "revoked sender" in C.peer("node-b").get("last_error", ""), 30), C.peer("node-b"))
+        reasons = [r["reason"] for r in B.status()["refused"]]
+        for what in ("replay:", "tampered", "unsigned", "wrong recipient", "unknown node", "revoked sender"):
+            check(f"node-b's status shows the refusal: {what}", any(what in r for r in reasons), reasons)
+        check("nothing refused was applied",
+              not any(m["text"] == "from a revoked node" for m in B.messages("agency-b"))
+              and len(B.messages("agency-b", conv)) == 2)
+        rc, metrics_out, _ = 0, A.req("GET", "/metrics")[2].decode(), ""
+        check("node-a's metrics count deliveries", re.search(r"lapis_federation_delivered_total [1-9]", metrics_out)
+              is not None)
+        for n in nodes:
+            check(f"{n.name} stops cleanly", n.stop() == 0)
+    print(f"{len(FAILURES)} failures")
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
