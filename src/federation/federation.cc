@@ -96,6 +96,7 @@ struct Federation::Impl {
   bool stop = false;
   uint64_t kicks = 0;
   std::map<std::string, std::thread> senders;
+  std::set<std::string> woken;  // peers heard from: their senders retry now, whatever the backoff
   std::thread watcher;
   int64_t roster_mtime = 0;
 
@@ -415,6 +416,11 @@ struct Federation::Impl {
     }
     const std::string me = Self();
     const int64_t now = NowMs();
+    {
+      std::lock_guard<std::mutex> l(smu);
+      woken.insert(node->name);
+    }
+    scv.notify_all();
     std::vector<Arrival> in(messages.size());
     std::vector<size_t> good;
     for (size_t i = 0; i < messages.size(); ++i) {
@@ -533,7 +539,7 @@ struct Federation::Impl {
 
   // One delivery request to `peer`: true when the peer answered (whatever its receipts said).
   // `more` is set when it is worth going on at once.
-  bool DeliverOnce(CURL* h, const RosterNode& peer, bool* more, bool* idle) {
+  bool DeliverOnce(CURL* h, const RosterNode& peer, bool* more, bool* idle, bool hello = false) {
     *more = false;
     *idle = false;
     std::vector<Queued> batch;
@@ -549,7 +555,7 @@ struct Federation::Impl {
       log::Error("federation.outbox_read_failed", {{"peer", peer.name}, {"error", rs.message()}});
       return false;
     }
-    if (batch.empty()) {
+    if (batch.empty() && !hello) {
       *idle = true;
       return true;
     }
@@ -687,14 +693,16 @@ struct Federation::Impl {
     int failures = 0;
     int64_t wait_ms = 0;
     uint64_t seen = 0;  // kicks before the last attempt: one since then wakes the thread
+    bool said_hello = false;
     for (;;) {
       {
         std::unique_lock<std::mutex> l(smu);
         if (wait_ms > 0)
           scv.wait_for(l, std::chrono::milliseconds(wait_ms),
-                       [&] { return stop || (failures == 0 && kicks != seen); });
+                       [&] { return stop || (failures == 0 && kicks != seen) || woken.count(peer_name); });
         if (stop) break;
         seen = kicks;
+        if (woken.erase(peer_name)) failures = 0;
       }
       auto r = Current();
       const RosterNode* peer = r ? r->ByName(peer_name) : nullptr;
@@ -704,7 +712,10 @@ struct Federation::Impl {
       }
       bool more = false, idle = false;
       const RosterNode copy = *peer;
-      const bool ok = DeliverOnce(h, copy, &more, &idle);
+      // The first request says hello even with nothing to send: a peer that has messages
+      // waiting for this node, and was backing off while it was away, sends them now.
+      const bool ok = DeliverOnce(h, copy, &more, &idle, !said_hello);
+      said_hello = said_hello || ok;
       if (ok) {
         failures = 0;
         wait_ms = more ? 0 : 1000;
@@ -849,6 +860,10 @@ Result<int> Federation::Bind() {
   });
   if (!p->server->is_valid()) return Fail(Status::Internal("cannot set up TLS for the federation listener"));
   p->server->set_payload_max_length(kMaxRequestBytes);
+  // A peer delivers batch after batch over one connection: no new TLS handshake for each.
+  p->server->set_tcp_nodelay(true);
+  p->server->set_keep_alive_max_count(100000);
+  p->server->set_keep_alive_timeout(30);
   p->server->set_read_timeout(std::chrono::seconds(60));
   p->server->Post("/federation/v1/messages", [p](const httplib::Request& req, httplib::Response& res) {
     const std::string spki = p->PeerSpki(req);
@@ -890,6 +905,11 @@ void Federation::Start() {
 
 void Federation::Stop() {
   Impl* p = impl_.get();
+  // A server that was bound but never started holds its socket until it is run and stopped.
+  if (p->server && !p->server_thread.joinable() && p->server->is_valid()) {
+    p->server_thread = std::thread([p] { p->server->listen_after_bind(); });
+    for (int i = 0; i < 5000 && !p->server->is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   if (p->server) p->server->stop();
   if (p->server_thread.joinable()) p->server_thread.join();
   std::map<std::string, std::thread> senders;

@@ -69,12 +69,12 @@ class FederationTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::remove_all(base_);
   }
 
-  void Open(Node& n, int port) {
+  void Open(Node& n, int port, int64_t backoff_ms = 50) {
     FederationOptions o;
     o.dir = n.dir + "/federation";
     o.port = port;
-    o.min_backoff_ms = 50;
-    o.max_backoff_ms = 200;
+    o.min_backoff_ms = backoff_ms;
+    o.max_backoff_ms = std::max<int64_t>(200, backoff_ms);
     o.roster_poll_ms = 50;
     auto f = Federation::Open(&n.store->Sql(), &n.key, o);
     ASSERT_TRUE(f) << f.error().ToString();
@@ -214,6 +214,19 @@ TEST_P(FederationTest, APeerThatIsDownGetsEverythingWhenItIsBack) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(B().got[i].second, std::to_string(i));
   ASSERT_TRUE(WaitFor([&] { return Peer(A(), "node-b")["queued"] == 0; }));
   EXPECT_EQ(Peer(A(), "node-b")["failures"], 0);
+}
+
+TEST_P(FederationTest, ANodeThatComesBackSaysHelloAndEndsItsPeersBackoff) {
+  A().fed->Stop();
+  Open(A(), A().port, 10 * 60 * 1000);  // without the hello, node-a would wait 5 to 10 minutes
+  A().fed->Start();
+  B().fed->Stop();
+  B().fed.reset();
+  Send(A(), "node-b", "c", "waiting");
+  ASSERT_TRUE(WaitFor([&] { return Peer(A(), "node-b")["failures"].get<int>() >= 1; }));
+  Open(B(), B().port);
+  B().fed->Start();
+  EXPECT_TRUE(WaitFor([&] { return Got(B()) == 1; })) << Peer(A(), "node-b").dump();
 }
 
 TEST_P(FederationTest, AReplayIsNotAppliedAgainAndIsLoggedAsOne) {
