@@ -30,7 +30,7 @@ using store::SqlTx;
 using store::SqlValue;
 
 constexpr size_t kMaxMessagesPerRequest = 1024;
-constexpr size_t kMaxRequestBytes = 256u << 20;
+constexpr size_t kMaxRequestBytes = 64u << 20;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -273,6 +273,28 @@ TEST_P(FederationTest, TamperedUnsignedMisaddressedAndForeignMessagesAreRefusedW
   EXPECT_TRUE(AnyContains(RefusalReasons(B()), "unknown node: its TLS key"));
 }
 
+TEST_P(FederationTest, GarbageAndHostileRequestsGetAClearAnswer) {
+  const std::string spki = A().fed->tls().spki_sha256;
+  for (const std::string body : {std::string("garbage \xff\xfe"), std::string("{}"), std::string("{\"messages\": 5}"),
+                                 std::string(200000, '['), std::string("[") + std::string(100000, '{')}) {
+    auto [code, text] = B().fed->Receive(spki, body);
+    EXPECT_EQ(code, 400) << body.substr(0, 20);
+    EXPECT_NE(text.find("the body is not"), std::string::npos);
+  }
+  std::string many = "{\"messages\":[";
+  for (int i = 0; i < 1025; ++i) many += (i ? ",{}" : "{}");
+  many += "]}";
+  EXPECT_EQ(B().fed->Receive(spki, many).first, 413);
+  auto [code, r] = Deliver(spki, {"5", "\"text\"", "{\"header\": 1, \"payload\": \"\"}", "null"});
+  ASSERT_EQ(code, 200);
+  ASSERT_EQ(r.size(), 4u);
+  for (const auto& x : r) {
+    EXPECT_EQ(x["status"], "rejected");
+    EXPECT_NE(x["reason"].get<std::string>().find("malformed envelope"), std::string::npos);
+  }
+  EXPECT_EQ(Got(B()), 0u);
+}
+
 TEST_P(FederationTest, OldFutureAndOutOfOrderMessagesAreHandledByTheRules) {
   const std::string spki = A().fed->tls().spki_sha256;
   Header old = H(1), future = H(1), ahead = H(2, "order");
