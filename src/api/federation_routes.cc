@@ -6,6 +6,7 @@
 
 #include "api/coop_routes.h"
 #include "federation/messages.h"
+#include "federation/replication.h"
 
 namespace lapis::api {
 namespace {
@@ -32,6 +33,22 @@ json MessageJson(const federation::OrgMessage& m) {
             {"delivery", m.delivery}};
   if (!m.delivery_error.empty()) j["delivery_error"] = m.delivery_error;
   return j;
+}
+
+json MirrorJson(const federation::Mirror& m) {
+  return {{"origin_node", m.origin_node},
+          {"origin_id", m.origin_id},
+          {"type", m.type},
+          {"organisation", m.org},
+          {"title", m.title},
+          {"status", m.status},
+          {"tlp", m.tlp},
+          {"audience", json::parse(m.audience_json, nullptr, false)},
+          {"data", json::parse(m.data_json, nullptr, false)},
+          {"version", m.version},
+          {"updated_at", m.updated_at},
+          {"received_at", m.received_at},
+          {"reports_held", m.reports}};
 }
 
 }  // namespace
@@ -81,6 +98,35 @@ void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federat
     if (list->size() > limit) page["next_cursor"] = std::to_string((*list)[limit - 1].row);
     Json(res, 200, page.dump());
   });
+  // Shares made on other nodes for the caller's organisation: read-only copies their node keeps
+  // up to date (withdrawn ones stay, without their reports).
+  http.Get("/api/v1/federation/shares", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
+    auto who = env.authenticate(req, res, Permission::kCooperate);
+    if (!who || !Available(fed, res)) return;
+    size_t limit = 0;
+    if (!ParseLimit(req, res, 100, &limit)) return;
+    auto list = federation::ListMirrors(*db, who->org, "share", limit);
+    if (!list) return StoreProblem(res, list.error());
+    json items = json::array();
+    for (const auto& m : *list) items.push_back(MirrorJson(m));
+    Json(res, 200, json{{"items", items}}.dump());
+  });
+  http.Get(R"(/api/v1/federation/shares/([a-z0-9-]+)/([0-9]{1,18}))",
+           [env, fed, db](const httplib::Request& req, httplib::Response& res) {
+             auto who = env.authenticate(req, res, Permission::kCooperate);
+             if (!who || !Available(fed, res)) return;
+             auto m = federation::GetMirror(*db, who->org, req.matches[1].str(), std::stoll(req.matches[2].str()));
+             if (!m) return StoreProblem(res, m.error());
+             if (!*m) return NotFound(res, "no share " + req.matches[1].str() + "/" + req.matches[2].str());
+             if (!env.audit(&res, who->org, who->actor, "federation.share.read",
+                            req.matches[1].str() + "/" + req.matches[2].str(), ""))
+               return;
+             json j = MirrorJson((*m)->first);
+             json reports = json::array();
+             for (const auto& b : (*m)->second) reports.push_back(json::parse(b, nullptr, false));
+             j["reports"] = reports;
+             Json(res, 200, j.dump());
+           });
   http.Get("/api/v1/federation/status", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
     auto who = env.authenticate(req, res, Permission::kOperateNode);
     if (!who || !Available(fed, res)) return;

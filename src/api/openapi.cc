@@ -697,6 +697,28 @@ void AddFederation(json& doc) {
       Op("The caller's organisation's messages, newest first, with their delivery", Ok("messages", Page("OrgMessage")),
          {Query("conversation", "only this conversation"), Query("limit", "at most this many", "integer"),
           Query("cursor", "next_cursor of the previous page")});
+  schemas["MirroredShare"] = {
+      {"type", "object"},
+      {"description", "a share made on another node, as its node last sent it (docs/federation.md, Shared objects)"},
+      {"properties",
+       {{"origin_node", {{"type", "string"}}},
+        {"origin_id", {{"type", "integer"}}},
+        {"organisation", {{"type", "string"}}},
+        {"title", {{"type", "string"}}},
+        {"status", {{"type", "string"}, {"enum", {"active", "withdrawn"}}}},
+        {"tlp", {{"type", "string"}}},
+        {"audience", Ref("Audience")},
+        {"data", {{"type", "object"}}},
+        {"version", {{"type", "integer"}}},
+        {"reports_held", {{"type", "integer"}}},
+        {"reports", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
+  paths["/api/v1/federation/shares"]["get"] =
+      Op("Shares made on other nodes for the caller's organisation", Ok("copies", Page("MirroredShare")),
+         {Query("limit", "at most this many", "integer")});
+  paths["/api/v1/federation/shares/{name}/{id}"]["get"] = Op(
+      "One of them with its reports' analyses", Ok("the copy", Ref("MirroredShare")),
+      {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}},
+       {{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}}});
   paths["/api/v1/federation/status"]["get"] =
       Op("The node's federation: its keys, the roster, each peer's queue, deliveries and last error, "
          "and the latest refused messages with the reason (admins)",

@@ -11,6 +11,7 @@
 #include "enrich/ipdb.h"
 #include "federation/federation.h"
 #include "federation/messages.h"
+#include "federation/replication.h"
 #include "service/intake.h"
 #include "smtp/mail_service.h"
 #include "store/evidence.h"
@@ -124,6 +125,8 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
     return kExitPartial;
   }
   federation::RegisterOrgMessages(fed->get());
+  federation::Replicator replicator(st.get(), fed->get());
+  replicator.Register();
   if (!o.federation_listen.empty()) {
     auto fport = (*fed)->Bind();
     if (!fport) {
@@ -182,7 +185,9 @@ int RunServe(const ServeOptions& o, const store::StoreOpener& open_store) {
   log::Info("node.start", {{"url", "http://" + so.host + ":" + std::to_string(*port)},
                            {"schema_version", st->SchemaVersion()}, {"analysis_threads", o.jobs}});
   (*fed)->Start();
+  replicator.Start();
   server.Run();
+  replicator.Stop();
   (*fed)->Stop();
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();

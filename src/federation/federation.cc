@@ -863,7 +863,7 @@ Result<int> Federation::Bind() {
   // A peer delivers batch after batch over one connection: no new TLS handshake for each.
   p->server->set_tcp_nodelay(true);
   p->server->set_keep_alive_max_count(100000);
-  p->server->set_keep_alive_timeout(30);
+  p->server->set_keep_alive_timeout(2);  // an idle connection ends soon: Stop() waits for it
   p->server->set_read_timeout(std::chrono::seconds(60));
   p->server->Post("/federation/v1/messages", [p](const httplib::Request& req, httplib::Response& res) {
     const std::string spki = p->PeerSpki(req);

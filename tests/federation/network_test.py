@@ -54,7 +54,7 @@ class FedNode(Node):
         return p.returncode, p.stdout, p.stderr
 
     def start_fed(self):
-        self.start("--federation-listen", f"127.0.0.1:{self.fed_port}", "-j", "0")
+        self.start("--federation-listen", f"127.0.0.1:{self.fed_port}")
 
     def send(self, org, to, text, conversation="", subject=""):
         body = {"to": to, "text": text, "subject": subject}
@@ -127,20 +127,35 @@ def main():
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         A = FedNode(a.lapis, os.path.join(tmp, "a"), "node-a", ["agency-a"])
-        B = FedNode(a.lapis, os.path.join(tmp, "b"), "node-b", ["agency-b"])
+        B = FedNode(a.lapis, os.path.join(tmp, "b"), "node-b", ["agency-b", "isp-b"])
         C = FedNode(a.lapis, os.path.join(tmp, "c"), "node-c", ["agency-c"])
         nodes = [A, B, C]
+        try:
+            run(a, tmp, A, B, C, nodes)
+        finally:
+            for n in nodes:  # whatever happened, no node outlives the test
+                if n.proc and n.proc.poll() is None:
+                    n.proc.kill()
+                    n.proc.wait()
+    print(f"{len(FAILURES)} failures")
+    return 1 if FAILURES else 0
+
+
+def run(a, tmp, A, B, C, nodes):
+    if True:
         for n in nodes:
             n.tokens["admin"] = n.token(n.orgs[0], "admin")
-            n.tokens[n.orgs[0]] = n.token(n.orgs[0], "analyst")
+            for org in n.orgs:
+                n.tokens[org] = n.token(org, "analyst")
 
         # The roster: node-a is the secretariat; the others send it their identities.
         rc, _, err = A.cli("federation", "roster", "init", "--data", A.data, "--network", "test-network",
                            "--name", "node-a", "--endpoint", A.endpoint, "--org", "agency-a")
         check("the secretariat makes the network's first roster", rc == 0, err)
         for n in (B, C):
+            orgs = [x for o in n.orgs for x in ("--org", o)]
             rc, entry, err = n.cli("federation", "identity", "--data", n.data, "--name", n.name,
-                                   "--endpoint", n.endpoint, "--org", n.orgs[0])
+                                   "--endpoint", n.endpoint, *orgs)
             check(f"{n.name} prints its identity", rc == 0 and "tls_key" in entry, err)
             rc, _, err = A.cli("federation", "roster", "add", "--data", A.data, "--entry", "-", stdin=entry)
             check(f"the secretariat admits {n.name}", rc == 0, err)
@@ -176,6 +191,64 @@ def main():
         check("agency-a sees its message delivered and the answer",
               mine[0]["direction"] == "in" and mine[0]["text"] == "We take it" and mine[1]["delivery"] == "delivered",
               mine)
+
+        # A share with an AMBER marking for agency-b only: it reaches node-b, where only agency-b
+        # sees it; its update and its withdrawal reach the copy.
+        spam = (b"From: Parcel Service <track@parcel-notice.example>\r\nTo: someone@example.org\r\n"
+                b"Subject: Your parcel is waiting\r\nMessage-ID: <fed-1@parcel-notice.example>\r\n"
+                b"Date: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\nPay the customs fee at http://parcel-notice.example/pay\r\n")
+        st, _, body = A.req("POST", "/api/v1/reports", spam, A.tokens["agency-a"], "message/rfc822")
+        rid = json.loads(body)["id"]
+        check("node-a analyses a report",
+              wait_for(lambda: A.json("GET", f"/api/v1/reports/{rid}", token=A.tokens["agency-a"])[1].get("analysis")))
+        st, share, _ = A.json("POST", "/api/v1/shares", {
+            "title": "Parcel scam", "summary": "customs-fee phishing", "reports": [rid], "tlp": "AMBER",
+            "audience": {"kind": "organisations", "organisations": ["agency-b"]}}, token=A.tokens["agency-a"])
+        check("agency-a shares it with agency-b (AMBER)", st == 201, share)
+
+        def copies(n, org):
+            st, body, _ = n.json("GET", "/api/v1/federation/shares", token=n.tokens[org])
+            assert st == 200, body
+            return body["items"]
+
+        check("the share reaches agency-b on node-b", wait_for(lambda: len(copies(B, "agency-b")) == 1, 30))
+        got = copies(B, "agency-b")[0]
+        check("with its marking, audience and origin", got["tlp"] == "AMBER" and got["origin_node"] == "node-a"
+              and got["organisation"] == "agency-a" and got["reports_held"] == 1, got)
+        st, one, _ = B.json("GET", f"/api/v1/federation/shares/node-a/{share['id']}", token=B.tokens["agency-b"])
+        check("agency-b reads the shared report's analysis, without personal data",
+              st == 200 and one["reports"][0]["analysis"] is not None and "personal_data" not in one["reports"][0]
+              and "someone@example.org" not in json.dumps(one.get("reports", [])[0].get("subject", "")), one)
+        check("isp-b, on the same node but not named, does not see it", copies(B, "isp-b") == [])
+        st, _, _ = B.json("GET", f"/api/v1/federation/shares/node-a/{share['id']}", token=B.tokens["isp-b"])
+        check("nor can it read it (404)", st == 404)
+        check("node-c gets nothing", copies(C, "agency-c") == [])
+        st, upd, _ = A.json("PATCH", f"/api/v1/shares/{share['id']}", {"title": "Parcel scam, 2nd wave",
+                            "version": share["version"]}, token=A.tokens["agency-a"])
+        check("agency-a updates the share", st == 200, upd)
+        check("the update reaches the copy",
+              wait_for(lambda: copies(B, "agency-b")[0]["title"] == "Parcel scam, 2nd wave", 30), copies(B, "agency-b"))
+        st, upd, _ = A.json("PATCH", f"/api/v1/shares/{share['id']}", {"status": "withdrawn",
+                            "version": upd["version"]}, token=A.tokens["agency-a"])
+        check("agency-a withdraws the share", st == 200, upd)
+        check("the withdrawal reaches the copy, which no longer holds the reports",
+              wait_for(lambda: copies(B, "agency-b")[0]["status"] == "withdrawn"
+                       and copies(B, "agency-b")[0]["reports_held"] == 0, 30), copies(B, "agency-b"))
+
+        st, s2, _ = A.json("POST", "/api/v1/shares", {
+            "title": "Loan scam", "summary": "advance fee", "reports": [rid], "tlp": "AMBER",
+            "audience": {"kind": "organisations", "organisations": ["agency-b"]}}, token=A.tokens["agency-a"])
+        check("a second share for agency-b arrives", st == 201 and wait_for(
+            lambda: any(c["title"] == "Loan scam" for c in copies(B, "agency-b")), 30))
+        st, s2, _ = A.json("PATCH", f"/api/v1/shares/{s2['id']}", {
+            "audience": {"kind": "organisations", "organisations": ["isp-b", "agency-c"]}, "version": s2["version"]},
+            token=A.tokens["agency-a"])
+        check("agency-a changes its audience to isp-b and agency-c", st == 200, s2)
+        check("agency-b no longer sees it, isp-b and agency-c do", wait_for(
+            lambda: not any(c["title"] == "Loan scam" for c in copies(B, "agency-b"))
+            and [c["title"] for c in copies(B, "isp-b")] == ["Loan scam"]
+            and [c["title"] for c in copies(C, "agency-c")] == ["Loan scam"], 30),
+            (copies(B, "agency-b"), copies(B, "isp-b"), copies(C, "agency-c")))
 
         # node-b down while 1,000 messages are sent to it.
         t0 = time.time()
@@ -300,8 +373,6 @@ def main():
               is not None)
         for n in nodes:
             check(f"{n.name} stops cleanly", n.stop() == 0)
-    print(f"{len(FAILURES)} failures")
-    return 1 if FAILURES else 0
 
 
 if __name__ == "__main__":

@@ -394,6 +394,48 @@ CREATE TABLE fed_messages (
 );
 CREATE INDEX fed_messages_org ON fed_messages(org, conv, id);
 )sql",
+    // 9: shared objects across nodes (federation/replication.h): what version of each object
+    // was sent to which node, and the copies of other nodes' objects with who may see them here
+    // and their reports' analyses.
+    R"sql(
+CREATE TABLE fed_replicas (
+  object_id BIGINT NOT NULL,
+  node TEXT COLLATE "C" NOT NULL,
+  version BIGINT NOT NULL,
+  recipients TEXT NOT NULL,
+  sent_at BIGINT NOT NULL,
+  PRIMARY KEY (object_id, node)
+);
+CREATE TABLE fed_mirrors (
+  origin_node TEXT COLLATE "C" NOT NULL,
+  origin_id BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  org TEXT NOT NULL,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL,
+  tlp TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  data TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (origin_node, origin_id)
+);
+CREATE TABLE fed_mirror_access (
+  origin_node TEXT COLLATE "C" NOT NULL,
+  origin_id BIGINT NOT NULL,
+  org TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (origin_node, origin_id, org)
+);
+CREATE INDEX fed_mirror_access_org ON fed_mirror_access(org);
+CREATE TABLE fed_mirror_reports (
+  origin_node TEXT COLLATE "C" NOT NULL,
+  origin_id BIGINT NOT NULL,
+  report_id TEXT COLLATE "C" NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (origin_node, origin_id, report_id)
+);
+)sql",
 };
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }

@@ -380,6 +380,48 @@ CREATE TABLE fed_messages (
 );
 CREATE INDEX fed_messages_org ON fed_messages(org, conv, id);
 )sql",
+    // 10: shared objects across nodes (federation/replication.h): what version of each object
+    // was sent to which node, and the copies of other nodes' objects with who may see them here
+    // and their reports' analyses.
+    R"sql(
+CREATE TABLE fed_replicas (
+  object_id INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  recipients TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (object_id, node)
+);
+CREATE TABLE fed_mirrors (
+  origin_node TEXT NOT NULL,
+  origin_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  org TEXT NOT NULL,
+  title TEXT NOT NULL,
+  status TEXT NOT NULL,
+  tlp TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  data TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (origin_node, origin_id)
+);
+CREATE TABLE fed_mirror_access (
+  origin_node TEXT NOT NULL,
+  origin_id INTEGER NOT NULL,
+  org TEXT NOT NULL,
+  PRIMARY KEY (origin_node, origin_id, org)
+);
+CREATE INDEX fed_mirror_access_org ON fed_mirror_access(org);
+CREATE TABLE fed_mirror_reports (
+  origin_node TEXT NOT NULL,
+  origin_id INTEGER NOT NULL,
+  report_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (origin_node, origin_id, report_id)
+);
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
