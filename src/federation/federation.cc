@@ -751,9 +751,33 @@ struct Federation::Impl {
   }
   bool started = false;
 
+  Result<int64_t> Prune(int64_t now) {
+    int64_t n = 0;
+    Status s = db->Write([&](SqlTx& tx) -> Status {
+      auto a = tx.Query("prune outbox",
+                        "UPDATE fed_outbox SET envelope = '' WHERE state <> 'queued' AND envelope <> '' AND done_at < ? "
+                        "RETURNING id",
+                        {now - o.keep_delivered_ms});
+      if (!a) return a.error();
+      auto b = tx.Query("prune inbox", "DELETE FROM fed_inbox WHERE received_at < ? RETURNING msg_id",
+                        {now - o.max_age_ms - o.max_skew_ms - 3600 * 1000});
+      if (!b) return b.error();
+      n = static_cast<int64_t>(a->size() + b->size());
+      return Status::Ok();
+    });
+    if (!s.ok()) return Fail(s);
+    if (n) log::Info("federation.pruned", {{"rows", n}});
+    return n;
+  }
+
   void WatchRoster() {
     const std::string path = o.dir + "/roster.json";
+    int64_t last_prune = 0;
     for (;;) {
+      if (NowMs() - last_prune > 3600 * 1000) {
+        last_prune = NowMs();
+        if (auto r = Prune(last_prune); !r) log::Warn("federation.prune_failed", {{"error", r.error().message()}});
+      }
       {
         std::unique_lock<std::mutex> l(smu);
         scv.wait_for(l, std::chrono::milliseconds(o.roster_poll_ms), [&] { return stop; });
@@ -931,6 +955,8 @@ Status Federation::InstallRoster(const std::string& doc) { return impl_->Install
 std::pair<int, std::string> Federation::Receive(const std::string& peer_spki, const std::string& body) {
   return impl_->Receive(peer_spki, body);
 }
+
+Result<int64_t> Federation::Prune(int64_t now_ms) { return impl_->Prune(now_ms); }
 
 std::string Federation::MetricsText() {
   Impl* p = impl_.get();

@@ -30,6 +30,8 @@ struct FederationOptions {
   int64_t min_backoff_ms = 1000, max_backoff_ms = 60 * 1000;
   int64_t connect_timeout_ms = 5000, request_timeout_ms = 60000;
   int64_t roster_poll_ms = 1000;  // how often DIR/roster.json is looked at for a new roster
+  // Delivered envelopes keep their row (and state) but drop their bytes after this long.
+  int64_t keep_delivered_ms = 7LL * 24 * 3600 * 1000;
 };
 
 // A message accepted for its handler: from a node on the roster, signed, addressed here, new.
@@ -76,6 +78,11 @@ class Federation {
   // Verifies and installs a roster: ignored (ok) when its serial is not higher than the held one.
   // On the secretariat's node a new roster is sent to every node on it.
   Status InstallRoster(const std::string& doc);
+
+  // Drops what is no longer needed (run hourly while started): the bytes of envelopes delivered
+  // longer than keep_delivered_ms ago, and inbox ids older than any message still accepted
+  // (max_age_ms + max_skew_ms: an older replay is refused as expired anyway). How many rows.
+  Result<int64_t> Prune(int64_t now_ms);
 
   // Prometheus text: queues, deliveries, receipts, refusals.
   std::string MetricsText();

@@ -273,6 +273,38 @@ TEST_P(FederationTest, TamperedUnsignedMisaddressedAndForeignMessagesAreRefusedW
   EXPECT_TRUE(AnyContains(RefusalReasons(B()), "unknown node: its TLS key"));
 }
 
+TEST_P(FederationTest, OldDeliveriesArePrunedButReplaysStayRefused) {
+  Send(A(), "node-b", "c", "kept once");
+  ASSERT_TRUE(WaitFor([&] { return Got(B()) == 1 && Peer(A(), "node-b")["queued"] == 0; }));
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto none = A().fed->Prune(now);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, 0) << "nothing is old yet";
+  std::string wire;
+  ASSERT_TRUE(A().store->Sql().Read([&](store::SqlTx& tx) -> lapis::Status {
+    auto r = tx.Query("t", "SELECT envelope FROM fed_outbox WHERE type = 'note'");
+    if (!r || r->empty()) return lapis::Status::NotFound("no row");
+    wire = (*r)[0].Text(0);
+    return lapis::Status::Ok();
+  }).ok());
+  auto pruned = A().fed->Prune(now + 8LL * 86400 * 1000);
+  ASSERT_TRUE(pruned);
+  EXPECT_GE(*pruned, 1);
+  EXPECT_EQ(Peer(A(), "node-b")["delivered"].get<int>(), 2) << "the record stays";
+  auto inbox = B().fed->Prune(now + 31LL * 86400 * 1000);
+  ASSERT_TRUE(inbox);
+  EXPECT_GE(*inbox, 1);
+  // The delivered envelope's bytes are gone; its row and state stay.
+  ASSERT_TRUE(A().store->Sql().Read([&](store::SqlTx& tx) -> lapis::Status {
+    auto r = tx.Query("t", "SELECT envelope, state FROM fed_outbox WHERE type = 'note'");
+    EXPECT_TRUE(r && r->size() == 1 && (*r)[0].Text(0).empty() && (*r)[0].Text(1) == "delivered");
+    return lapis::Status::Ok();
+  }).ok());
+  EXPECT_FALSE(wire.empty());
+}
+
 TEST_P(FederationTest, GarbageAndHostileRequestsGetAClearAnswer) {
   const std::string spki = A().fed->tls().spki_sha256;
   for (const std::string body : {std::string("garbage \xff\xfe"), std::string("{}"), std::string("{\"messages\": 5}"),
