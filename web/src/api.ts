@@ -254,6 +254,7 @@ export const PERM = {
   readReports: 'read reports',
   readEvidence: 'download evidence',
   readPersonal: 'read personal data',
+  operateNode: "see the node's federation status",
 } as const;
 
 export function can(session: Session, perm: string | undefined): boolean {

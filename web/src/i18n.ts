@@ -9,8 +9,10 @@ import type { CoopMessages } from './messages/coop-en';
 import type { FlowMessages } from './messages/flows-en';
 import type { ShareMessages } from './messages/shares-en';
 import type { MeetingMessages } from './messages/meetings-en';
+import type { FederationMessages } from './messages/federation-en';
 
-export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages | keyof ShareMessages | keyof MeetingMessages;
+export type Key = keyof Messages | keyof CoopMessages | keyof FlowMessages | keyof ShareMessages | keyof MeetingMessages
+  | keyof FederationMessages;
 export const LANGUAGES = { en, fr, es } as const;
 export type Lang = keyof typeof LANGUAGES;
 export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', fr: 'Français', es: 'Español' };

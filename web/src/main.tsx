@@ -62,6 +62,9 @@ const ROUTES: [string, Loader, ((m: Record<string, string>, q: URLSearchParams) 
   ['/requests/:id', () => import('./pages/requests').then((m) => m.RequestPage)],
   ['/membership', () => import('./pages/membership').then((m) => m.Membership)],
   ['/notifications', () => import('./pages/notifications').then((m) => m.Notifications)],
+  ['/messages', () => import('./pages/messages').then((m) => m.Messages)],
+  ['/messages/:conversation', () => import('./pages/messages').then((m) => m.ConversationPage)],
+  ['/federation', () => import('./pages/federation').then((m) => m.Federation)],
 ];
 
 // `show`: what the organisation must be in the network for the page to be offered.
@@ -78,9 +81,11 @@ const NAV: { path: string; key: Key; perm?: string; show?: (s: Session) => boole
   { path: '/meetings', key: 'nav.meetings', perm: PERM.cooperate, show: (s) => s.membership === 'member' },
   { path: '/referrals', key: 'nav.referrals', perm: PERM.cooperate, show: isMemberAgency },
   { path: '/requests', key: 'nav.requests', perm: PERM.cooperate, show: (s) => s.membership === 'member' },
+  { path: '/messages', key: 'nav.messages', perm: PERM.cooperate },
   { path: '/membership', key: 'nav.membership', perm: PERM.cooperate },
   { path: '/upload', key: 'nav.upload', perm: 'submit reports' },
   { path: '/admin', key: 'nav.admin', perm: 'manage users and tokens' },
+  { path: '/federation', key: 'nav.federation', perm: PERM.operateNode },
 ];
 
 function Page({ session }: { session: Session }) {

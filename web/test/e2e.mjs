@@ -2,7 +2,8 @@
 // End-to-end tests of the web application in headless Chromium (Debian's, driven by
 // playwright-core): a fresh node (`lapis serve` on 127.0.0.1 with a temporary data directory),
 // sign-in, bulk upload of corpus messages, inbox search, the report page checked against the API,
-// campaign, dashboard click-through, languages, the hostile preview (no script runs, no request
+// campaign, dashboard click-through, messages between organisations, the federation page (no roster,
+// then a peer that cannot be reached), languages, the hostile preview (no script runs, no request
 // leaves the page), accessibility (axe-core) and screenshots of every main page.
 //
 //   node web/test/e2e.mjs --lapis BUILD/apps/lapis/lapis [--web web/dist] [--shared ../shared]
@@ -473,6 +474,106 @@ try {
   check('an administrator creates an API token from the page', (await page.getByTestId('tokens-table').textContent()).includes('mail gateway'));
   await shot('admin');
   await checkA11y('administration');
+
+  // --- federation: the node's status, for administrators only ------------------------------------------
+  check('an administrator has the Federation page in the navigation', await nav('Federation').count() === 1);
+  await nav('Federation').click();
+  await ready('federation');
+  const fedStatus = await apiOf(page, '/api/v1/federation/status');
+  const shownKeys = [(await page.getByTestId('sign-key').textContent()), (await page.getByTestId('tls-key').textContent())];
+  check('the Federation page shows the node\'s signing and TLS keys, the API\'s', /^[0-9a-f]{64}$/.test(fedStatus.sign_key) &&
+    /^[0-9a-f]{64}$/.test(fedStatus.tls_key) && JSON.stringify(shownKeys) === JSON.stringify([fedStatus.sign_key, fedStatus.tls_key]) &&
+    await page.getByTestId('sign-key').evaluate((e) => getComputedStyle(e).fontFamily.includes('mono')), [shownKeys, fedStatus]);
+  const noRoster = await page.getByTestId('no-roster').textContent().catch(() => '');
+  check('a node with no roster says so, and how to install one', fedStatus.roster === undefined && fedStatus.node === '' &&
+    noRoster.includes('no roster yet') && noRoster.includes('lapis federation roster install') &&
+    await page.getByTestId('roster').count() === 0, [noRoster, fedStatus.roster]);
+  check('...and lists no peer, nor any refused message', fedStatus.peers.length === 0 && await page.getByTestId('peers-empty').count() === 1 &&
+    await page.getByTestId('peers-table').count() === 0 && await page.getByTestId('refused-empty').count() === 1 &&
+    await page.getByTestId('refused-by-peers-empty').count() === 1, fedStatus);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+  await page.getByTestId('sign-key-copy').click();
+  await page.locator('.key-value [role="status"]', { hasText: 'Copied' }).first().waitFor({ timeout: 5000 }).catch(() => undefined);
+  const copied = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => String(e));
+  check('the signing key is copied by its button', copied === fedStatus.sign_key, copied);
+  await shot('federation');
+  await checkA11y('federation');
+
+  // --- messages between two organisations of this node -------------------------------------------------
+  const MSG_SUBJECT = 'Campaign from a French network';
+  const MSG_TEXT = 'The campaign we opened a case on seems to come from your country.\nCan you look at the hosting provider?';
+  await nav('Messages').click();
+  await ready('messages');
+  check('an organisation with no message yet sees the empty state', await page.getByTestId('messages-empty').count() === 1);
+  await page.getByTestId('message-new').click();
+  await page.getByTestId('message-form').waitFor();
+  await page.getByTestId('message-to').fill('agency');
+  await page.locator('#message-orgs option[value="agency-b"]').waitFor({ state: 'attached', timeout: 10000 }).catch(() => undefined);
+  const suggested = await page.locator('#message-orgs option').evaluateAll((o) => o.map((x) => x.value));
+  check('the recipient is suggested from the directory, the sender\'s own organisation left out',
+    suggested.includes('agency-b') && suggested.includes('agency-c') && !suggested.includes(ORG), suggested);
+  await page.getByTestId('message-to').fill('agency-b');
+  await page.getByTestId('message-subject').fill(MSG_SUBJECT);
+  await page.getByTestId('message-text').fill(MSG_TEXT);
+  await shot('message-form');
+  await checkA11y('message form');
+  await page.getByTestId('message-send').click();
+  await page.waitForURL(/\/messages\/c-[0-9a-f]+$/);
+  await ready('conversation');
+  const conv = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  const sentItems = (await apiOf(page, `/api/v1/federation/messages?conversation=${conv}`)).items;
+  const sentShown = page.getByTestId('message');
+  check('a message sent on the page is the API\'s, delivered locally to agency-b', sentItems.length === 1 &&
+    sentItems[0].to === B_USER.org && sentItems[0].direction === 'out' && sentItems[0].delivery === 'local' && sentItems[0].node === null &&
+    sentItems[0].subject === MSG_SUBJECT && sentItems[0].text === MSG_TEXT && await sentShown.count() === 1 &&
+    await sentShown.getAttribute('data-delivery') === 'local' &&
+    (await sentShown.getByTestId('delivery').textContent()).startsWith('local') &&
+    (await sentShown.getByTestId('message-text').textContent()) === MSG_TEXT, sentItems);
+  await shot('conversation');
+  await checkA11y('conversation');
+
+  const analystB = await signedInPage(B_USER.name, B_USER.password);
+  const navB = await analystB.locator('header nav').textContent();
+  check('an analyst has no Federation page in the navigation, but Messages', !navB.includes('Federation') && navB.includes('Messages'), navB);
+  await analystB.goto(base + '/federation');
+  await analystB.getByRole('alert').waitFor({ timeout: 30000 });
+  check('an analyst who opens /federation is told the role may not see it (the API answers 403)',
+    (await analystB.getByRole('alert').textContent()) === 'Your role may not see this.' &&
+    (await analystB.request.get(base + '/api/v1/federation/status')).status() === 403 && await analystB.getByTestId('sign-key').count() === 0);
+  await open(analystB, '/messages', 'messages');
+  const bRow = analystB.locator(`[data-testid="conversations-table"] tr[data-conversation="${conv}"]`);
+  check('the recipient\'s messages list the conversation, from agency-a', await bRow.count() === 1 &&
+    await bRow.getAttribute('data-with') === ORG && (await bRow.textContent()).includes(MSG_SUBJECT), await analystB.locator('main').textContent());
+  await shot('messages-recipient', analystB);
+  await checkA11y('messages', analystB);
+  await bRow.getByRole('link').click();
+  await ready('conversation', analystB);
+  const inItems = (await apiOf(analystB, `/api/v1/federation/messages?conversation=${conv}`)).items;
+  const inShown = analystB.getByTestId('message');
+  check('the recipient reads it in the conversation, received from agency-a on this node', inItems.length === 1 &&
+    inItems[0].direction === 'in' && inItems[0].from === ORG && inItems[0].delivery === 'received' && inItems[0].node === null &&
+    inItems[0].text === MSG_TEXT && await inShown.count() === 1 && await inShown.getAttribute('data-direction') === 'in' &&
+    (await inShown.getByTestId('message-text').textContent()) === MSG_TEXT &&
+    (await inShown.textContent()).includes(`From ${ORG}`) && (await inShown.textContent()).includes('on this node'), inItems);
+  const REPLY = 'Yes: the network is ours, we are on it.';
+  await analystB.getByTestId('reply-text').fill(REPLY);
+  await analystB.getByTestId('reply-send').click();
+  await analystB.locator('[data-testid="message"]').nth(1).waitFor({ timeout: 10000 }).catch(() => undefined);
+  const bThread = (await apiOf(analystB, `/api/v1/federation/messages?conversation=${conv}`)).items;
+  const bShownIds = await analystB.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => e.dataset.id));
+  check('a reply from the conversation goes to agency-a in the same conversation, the thread oldest first',
+    bThread.length === 2 && bThread[0].to === ORG && bThread[0].delivery === 'local' && bThread[0].text === REPLY &&
+    JSON.stringify(bShownIds) === JSON.stringify(bThread.map((m) => m.id).reverse()), [bShownIds, bThread]);
+  await shot('conversation-recipient', analystB);
+  await analystB.context().close();
+  await open(page, `/messages/${conv}`, 'conversation');
+  const aThread = await page.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => [e.dataset.direction, e.dataset.delivery]));
+  check('the sender sees the reply after its message', JSON.stringify(aThread) === JSON.stringify([['out', 'local'], ['in', 'received']]), aThread);
+  await open(page, '/messages', 'messages');
+  check('the sender\'s messages list the conversation once, with its two messages',
+    await page.locator('[data-testid="conversations-table"] tbody tr').count() === 1 &&
+    (await page.locator(`[data-testid="conversations-table"] tr[data-conversation="${conv}"]`).textContent()).includes('2 messages'));
+  await shot('messages');
 
   // --- cooperation: a case made from a campaign, shared with a second agency -----------------------
   const bigCamp = (await api('/api/v1/campaigns')).items[0];
@@ -1332,7 +1433,7 @@ try {
   await freshPage.goto(base + '/inbox');
   await freshPage.waitForFunction(() => document.body.dataset.ready === 'inbox', null, { timeout: 30000 });
   check('the inbox loads none of the cooperation pages\' code', loadedAssets.length > 0 &&
-    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|meetings|referrals|requests|membership|notifications|share|shares)-/.test(a)), loadedAssets);
+    !loadedAssets.some((a) => /^(case|cases|directory|agreements|groups|makecase|meetings|referrals|requests|membership|notifications|share|shares|messages|federation)-/.test(a)), loadedAssets);
   await fresh.close();
 
   // --- languages --------------------------------------------------------------------------------------
@@ -1370,6 +1471,10 @@ try {
     closedFr === `${GB_USER.org} a clos votre transmission` && (await page.locator('main h1').textContent()) === 'Notifications' &&
     (await page.getByTestId('notices-all').textContent()) === 'Toutes', closedFr);
   await shot('notifications-fr');
+  await open(page, '/federation', 'federation');
+  check('French: the federation page is translated', (await page.locator('main h1').textContent()) === 'Fédération' &&
+    (await page.getByTestId('federation-refresh').textContent()) === 'Actualiser' &&
+    (await page.locator('header nav').textContent()).includes('Messages'));
   await page.goto(base + '/inbox');
   await ready('inbox');
   await page.getByTestId('language').selectOption('es');
@@ -1382,6 +1487,76 @@ try {
   await shot('dashboard-es');
   await page.getByTestId('language').selectOption('en');
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+  // --- federation: a roster, and a peer that cannot be reached ---------------------------------------------
+  // node-a becomes the secretariat of a network whose roster names node-b (hosting agency-far) at a
+  // port nothing listens on: every delivery to it fails, and the page must say why.
+  const deadPort = await new Promise((r) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = srv.address().port;
+      srv.close(() => r(port));
+    });
+  });
+  const nodeBData = join(tmp, 'node-b');
+  mkdirSync(nodeBData, { recursive: true });
+  lapisRun(opt.lapis, ['federation', 'roster', 'init', ...dataArgs, '--network', 'lap', '--name', 'node-a',
+    '--endpoint', 'https://127.0.0.1:7443', '--org', ORG]);
+  writeFileSync(join(tmp, 'node-b.json'), lapisRun(opt.lapis, ['federation', 'identity', '--data', nodeBData, '--name', 'node-b',
+    '--endpoint', `https://127.0.0.1:${deadPort}`, '--org', 'agency-far']));
+  lapisRun(opt.lapis, ['federation', 'roster', 'add', ...dataArgs, '--entry', join(tmp, 'node-b.json')]);
+  let rostered = null;
+  for (let i = 0; i < 100 && rostered?.roster?.serial !== 2; i++) {
+    rostered = await apiOf(page, '/api/v1/federation/status');
+    if (rostered.roster?.serial !== 2) await new Promise((r) => setTimeout(r, 200));
+  }
+  check('the running node takes the roster the secretariat signed', rostered?.roster?.serial === 2 && rostered.node === 'node-a' &&
+    rostered.secretariat === true, rostered);
+  const fedPage = await context.newPage();
+  fedPage.on('pageerror', (e) => consoleLines.push('pageerror: ' + e.message));
+  await open(fedPage, '/federation', 'federation');
+  const peerRow = fedPage.locator('tr[data-testid="peer"][data-peer="node-b"]');
+  await peerRow.waitFor();
+  const queued0 = Number(await peerRow.getAttribute('data-queued'));
+  check('the page shows the roster: network, serial, this node\'s name and role', await fedPage.getByTestId('roster').getAttribute('data-network') === 'lap' &&
+    (await fedPage.getByTestId('roster-serial').textContent()) === '2' && (await fedPage.getByTestId('node-name').textContent()) === 'node-a' &&
+    await fedPage.getByTestId('node-role').getAttribute('data-secretariat') === 'true' && await fedPage.getByTestId('no-roster').count() === 0);
+  // A message to agency-far waits for node-b.
+  await open(page, '/messages?new=1', 'messages');
+  await page.getByTestId('message-to').fill('agency-far');
+  await page.getByTestId('message-subject').fill('For the far node');
+  await page.getByTestId('message-text').fill('This one has to travel.');
+  await page.getByTestId('message-send').click();
+  await page.waitForURL(/\/messages\/c-[0-9a-f]+$/);
+  await ready('conversation');
+  const farConv = decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+  const far = (await apiOf(page, `/api/v1/federation/messages?conversation=${farConv}`)).items[0];
+  check('a message to an organisation of another node is queued for that node, as the page shows', far?.delivery === 'queued' &&
+    far.node === 'node-b' && far.to === 'agency-far' && await page.getByTestId('message').getAttribute('data-delivery') === 'queued' &&
+    (await page.getByTestId('delivery-waiting').textContent()).includes('node-b'), far);
+  await shot('conversation-queued');
+  // The federation page, left open, reads the status again by itself.
+  await fedPage.waitForFunction((q) => {
+    const row = document.querySelector('tr[data-testid="peer"][data-peer="node-b"]');
+    return row && Number(row.dataset.queued) > q && row.dataset.failing === 'true';
+  }, queued0, { timeout: 25000 }).catch(() => undefined);
+  check('the federation page reads the status again every 10 s: the new message is counted, the peer failing',
+    Number(await peerRow.getAttribute('data-queued')) > queued0 && await peerRow.getAttribute('data-failing') === 'true', [queued0, await peerRow.getAttribute('data-queued')]);
+  await fedPage.getByTestId('federation-refresh').click();
+  await fedPage.waitForFunction(() => !document.querySelector('[data-testid="federation-refresh"]')?.disabled);
+  const peerApi = (await apiOf(fedPage, '/api/v1/federation/status')).peers.find((p) => p.name === 'node-b');
+  const shownError = await fedPage.locator('tr.peer-detail[data-peer="node-b"] [data-testid="peer-error"]').textContent().catch(() => '');
+  check('a failing peer is highlighted, with its endpoint, queue and oldest message\'s age',
+    (await peerRow.getAttribute('class')).includes('failing') && await peerRow.getByTestId('peer-failing').count() === 1 &&
+    (await peerRow.getByTestId('peer-endpoint').textContent()) === `https://127.0.0.1:${deadPort}` &&
+    (await peerRow.getByTestId('peer-oldest').textContent()).startsWith('oldest waiting for') &&
+    Number(await peerRow.getByTestId('peer-failures').textContent()) > 0 && peerApi?.on_roster === true);
+  check('the failed delivery says why, in full: the API\'s last error', !!peerApi?.last_error && shownError === peerApi.last_error &&
+    shownError.includes(`127.0.0.1:${deadPort}`) &&
+    await fedPage.locator('tr.peer-detail[data-peer="node-b"] [data-testid="peer-error"]').isVisible(), [shownError, peerApi]);
+  await shot('federation-failing', fedPage);
+  await checkA11y('federation (a failing peer)', fedPage);
+  await fedPage.close();
 
   // --- the hostile preview -----------------------------------------------------------------------------
   const hostileIds = [];

@@ -52,6 +52,7 @@ export const coopEn = {
   'directory.website': 'Website',
   'directory.displayName': 'Name shown',
   'directory.editEntry': 'Edit our entry',
+  'directory.writeMessage': 'Write to this organisation',
   'directory.contacts': 'Contacts',
   'directory.noContacts': 'No contact recorded.',
   'directory.newContact': 'New contact',

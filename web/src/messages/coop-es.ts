@@ -52,6 +52,7 @@ export const coopEs: CoopMessages = {
   'directory.website': 'Sitio web',
   'directory.displayName': 'Nombre mostrado',
   'directory.editEntry': 'Editar nuestra ficha',
+  'directory.writeMessage': 'Escribir a esta organización',
   'directory.contacts': 'Contactos',
   'directory.noContacts': 'Ningún contacto registrado.',
   'directory.newContact': 'Nuevo contacto',

@@ -52,6 +52,7 @@ export const coopFr: CoopMessages = {
   'directory.website': 'Site web',
   'directory.displayName': 'Nom affiché',
   'directory.editEntry': 'Modifier notre fiche',
+  'directory.writeMessage': 'Écrire à cette organisation',
   'directory.contacts': 'Contacts',
   'directory.noContacts': 'Aucun contact enregistré.',
   'directory.newContact': 'Nouveau contact',

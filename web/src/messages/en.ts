@@ -371,6 +371,8 @@ export const en = {
   'nav.notifications': 'Notifications',
   'nav.shares': 'Shared',
   'nav.meetings': 'Meetings',
+  'nav.messages': 'Messages',
+  'nav.federation': 'Federation',
   'shell.unread_one': '{n} unread',
   'shell.unread_other': '{n} unread',
   'inbox.selection': 'Selected reports',

@@ -372,6 +372,8 @@ export const es: Messages = {
   'nav.notifications': 'Notificaciones',
   'nav.shares': 'Compartido',
   'nav.meetings': 'Reuniones',
+  'nav.messages': 'Mensajes',
+  'nav.federation': 'Federación',
   'shell.unread_one': '{n} sin leer',
   'shell.unread_other': '{n} sin leer',
   'inbox.selection': 'Denuncias seleccionadas',

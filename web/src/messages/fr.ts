@@ -372,6 +372,8 @@ export const fr: Messages = {
   'nav.notifications': 'Notifications',
   'nav.shares': 'Partages',
   'nav.meetings': 'Réunions',
+  'nav.messages': 'Messages',
+  'nav.federation': 'Fédération',
   'shell.unread_one': '{n} non lue',
   'shell.unread_other': '{n} non lues',
   'inbox.selection': 'Signalements sélectionnés',

@@ -285,6 +285,9 @@ export function OrganisationPage({ name, session }: { name: string; session: Ses
             <dt>{t('contact.languages')}</dt><dd>{(p.languages ?? []).join(', ') || '—'}</dd>
           </dl>
           {manage && !editing && <p><button type="button" class="secondary" onClick={() => setEditing(true)} data-testid="edit-entry">{t('directory.editEntry')}</button></p>}
+          {!own && (
+            <p><a class="button secondary" href={`/messages?new=1&to=${encodeURIComponent(name)}`} data-testid="write-message">{t('directory.writeMessage')}</a></p>
+          )}
           {manage && editing && (
             <Section title={t('directory.editEntry')} id="entry">
               <EntryForm profile={p} onDone={() => {
