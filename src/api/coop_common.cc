@@ -5,6 +5,7 @@
 #include "common/strings.h"
 #include "coop/cases.h"
 #include "coop/package.h"
+#include "federation/flows.h"
 
 namespace lapis::api::coopapi {
 
@@ -137,6 +138,10 @@ Result<json> CoopBase::ReportsPage(const Viewer& v, const Object& o, const std::
                                    size_t limit, bool analysis, bool personal) {
   auto links = env_.coop->ListLinks(v, o.id, "report", after, limit + 1);
   if (!links) return Fail(links.error());
+  const json data = ParseObject(o.data_json);
+  const bool copy = data.contains("federation") && data["federation"].is_object();
+  const std::string copy_node = copy ? data["federation"].value("node", "") : "";
+  const int64_t copy_id = copy ? data["federation"].value("id", int64_t{0}) : 0;
   json out = json::object();
   if (links->size() > limit) {
     links->resize(limit);
@@ -152,6 +157,21 @@ Result<json> CoopBase::ReportsPage(const Viewer& v, const Object& o, const std::
               {"added_by", l.added_by}};
     auto r = env_.coop->store().GetReport(org, sha);
     if (!r) return Fail(r.error());
+    if (!*r && copy) {
+      // A referral or request from another node: its reports came with it.
+      auto got = federation::CopiedReport(env_.coop->store().Sql(), copy_node, copy_id, sha);
+      if (!got) return Fail(got.error());
+      if (*got) {
+        json e = ParseObject(**got);
+        for (const char* k : {"subject", "category", "first_seen", "complaints", "origin_country",
+                              "origin_asn"})
+          if (e.contains(k)) j[k] = e[k];
+        if (e.contains("first_seen") && e["first_seen"].is_number_integer())
+          j["first_seen"] = Time(e["first_seen"].get<int64_t>());
+        if (analysis) j["analysis"] = e.value("analysis", json(nullptr));
+        if (personal) j["personal_data"] = e.value("personal_data", json(nullptr));
+      }
+    }
     if (*r) {
       const store::ReportRow& row = **r;
       j["subject"] = row.subject;

@@ -14,6 +14,7 @@
 #include "api/coop_routes.h"
 #include "api/http_util.h"
 #include "coop/workflow.h"
+#include "federation/flows.h"
 #include "common/json_writer.h"
 #include "common/log.h"
 #include "common/sha256.h"
@@ -1031,6 +1032,8 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   http.Get("/api/v1/audit", route(&Impl::ListAudit));
   http.Get("/metrics", route(&Impl::Metrics));
   p->coop = std::make_unique<coop::Coop>(*store);
+  // Steps taken here on referrals and requests whose other side is on another node go there.
+  if (options.federation) p->coop->SetObserver(federation::FlowObserver(options.federation));
   CoopEnv env;
   env.coop = p->coop.get();
   env.evidence = &intake->evidence();

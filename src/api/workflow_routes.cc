@@ -444,6 +444,12 @@ class Workflow : public CoopBase {
     if (!c) return;
     auto o = Load("referral", c->second, req, res);
     if (!o) return;
+    const json d = ParseObject(o->data_json);
+    if (d.contains("federation"))
+      return Problem(res, 409, "Conflict",
+                     "the evidence of this referral is kept by node " +
+                         d["federation"].value("node", "") + "; ask " + o->org +
+                         " for its package (its reports' analyses are under /reports)");
     const bool entitled = Entitled(c->first, *o);
     SendPackage(res, c->first, c->second, *o, entitled, entitled);
   }
@@ -635,6 +641,10 @@ class Workflow : public CoopBase {
             return Status::PermissionDenied("only the two sides of a request attach files to it");
           if (coop::Finished("request", o.status))
             return Status::InvalidArgument("the request is " + o.status);
+          if (d.contains("federation"))
+            return Status::InvalidArgument(
+                "the request came from node " + d["federation"].value("node", "") +
+                ", to which files are not carried: give the answer in its text");
           d["attachments"].push_back({{"n", d["attachments"].size()},
                                       {"name", SanitizeUtf8(name)},
                                       {"sha256", put->sha256},

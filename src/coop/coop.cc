@@ -391,48 +391,57 @@ Result<std::vector<Profile>> Coop::ListProfiles(const std::string& text, const s
 
 // --- objects --------------------------------------------------------------------------------
 
-Result<Object> Coop::Create(const Viewer& by, Object o, const std::string& search_text,
-                            const std::vector<Link>& links, const std::string& detail) {
+Result<Object> CreateIn(SqlTx& tx, const Viewer& by, Object o, const std::string& search_text,
+                        const std::vector<Link>& links, const std::string& detail) {
   o.org = by.org;
   if (Status s = CheckMarking(o.tlp, o.audience); !s.ok()) return Fail(s);
   if (Status s = CheckSharer(by, o); !s.ok()) return Fail(s);
   if (o.title.empty()) return Fail(Status::InvalidArgument("a title is required"));
   o.created_at = o.updated_at = Now();
   o.version = 1;
+  auto org = OrgId(tx, by.org);
+  if (!org) return Fail(org.error());
+  if (o.parent_id) {
+    auto parent = GetIn(tx, by, o.parent_id, "");
+    if (!parent) return Fail(parent.error());
+    if (!*parent) return Fail(Status::NotFound("no object " + std::to_string(o.parent_id)));
+  }
+  std::vector<SqlValue> params{o.type,
+                               *org,
+                               o.parent_id ? SqlValue(o.parent_id) : SqlValue(),
+                               o.status,
+                               o.title,
+                               std::string(TlpName(o.tlp)),
+                               AudienceJson(o.audience),
+                               o.score,
+                               o.due_at ? SqlValue(*o.due_at) : SqlValue(),
+                               o.created_at,
+                               o.updated_at,
+                               o.data_json};
+  auto r = tx.Query("creating",
+                    "INSERT INTO coop_objects(type, org_id, parent_id, status, title, tlp, audience, "
+                    "score, due_at, created_at, updated_at, version, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+                    params);
+  if (!r) return Fail(r.error());
+  o.id = (*r)[0].Int(0);
+  if (Status st = PutAccessAndTerms(tx, o.id, o, search_text); !st.ok()) return Fail(st);
+  if (auto l = InsertLinks(tx, o.id, links, by.actor); !l) return Fail(l.error());
+  if (Status st = AddEvent(tx, o.id, by, "create", detail); !st.ok()) return Fail(st);
+  return o;
+}
+
+Result<Object> Coop::Create(const Viewer& by, Object o, const std::string& search_text,
+                            const std::vector<Link>& links, const std::string& detail) {
+  Object out;
   Status s = db_.Write([&](SqlTx& tx) -> Status {
-    auto org = OrgId(tx, by.org);
-    if (!org) return org.error();
-    if (o.parent_id) {
-      auto parent = GetIn(tx, by, o.parent_id, "");
-      if (!parent) return parent.error();
-      if (!*parent) return Status::NotFound("no object " + std::to_string(o.parent_id));
-    }
-    std::vector<SqlValue> params{o.type,
-                                 *org,
-                                 o.parent_id ? SqlValue(o.parent_id) : SqlValue(),
-                                 o.status,
-                                 o.title,
-                                 std::string(TlpName(o.tlp)),
-                                 AudienceJson(o.audience),
-                                 o.score,
-                                 o.due_at ? SqlValue(*o.due_at) : SqlValue(),
-                                 o.created_at,
-                                 o.updated_at,
-                                 o.data_json};
-    auto r =
-        tx.Query("creating",
-                 "INSERT INTO coop_objects(type, org_id, parent_id, status, title, tlp, audience, "
-                 "score, due_at, created_at, updated_at, version, data) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id",
-                 params);
-    if (!r) return r.error();
-    o.id = (*r)[0].Int(0);
-    if (Status st = PutAccessAndTerms(tx, o.id, o, search_text); !st.ok()) return st;
-    if (auto l = InsertLinks(tx, o.id, links, by.actor); !l) return l.error();
-    return AddEvent(tx, o.id, by, "create", detail);
+    auto made = CreateIn(tx, by, o, search_text, links, detail);
+    if (!made) return made.error();
+    out = std::move(*made);
+    return observer_ ? observer_(tx, by, nullptr, out) : Status::Ok();
   });
   if (!s.ok()) return Fail(s);
-  return o;
+  return out;
 }
 
 Result<std::optional<Object>> Coop::Get(const Viewer& v, int64_t id, const std::string& type) {
@@ -587,9 +596,40 @@ Result<Object> Coop::Update(const Viewer& by, const Object& o, const std::string
       return Status::AlreadyExists("changed by someone else meanwhile (version " +
                                    std::to_string((*cur)->version) + "); read it again");
     out = o;
-    return SaveIn(tx, by, **cur, out, &search_text, action, detail);
+    if (Status st = SaveIn(tx, by, **cur, out, &search_text, action, detail); !st.ok()) return st;
+    return observer_ ? observer_(tx, by, &**cur, out) : Status::Ok();
   });
   if (!s.ok()) return Fail(s);
+  return out;
+}
+
+namespace {
+
+// Coop::Change and ChangeIn: the object before the change in `before`.
+Status ChangeWith(SqlTx& tx, const Viewer& by, int64_t id, const std::string& type,
+                  const Coop::Mutation& fn, const std::string& action, const std::string& detail,
+                  const std::string* search_text, Object* before, Object* out) {
+  auto cur = GetIn(tx, by, id, type);
+  if (!cur) return cur.error();
+  if (!*cur) return Status::NotFound("no " + type + " " + std::to_string(id));
+  *before = **cur;
+  *out = **cur;
+  if (Status st = fn(*out); !st.ok()) return st;
+  if (Status st = CheckMarking(out->tlp, out->audience); !st.ok()) return st;
+  out->id = id;
+  out->type = before->type;
+  out->parent_id = before->parent_id;
+  return SaveIn(tx, by, *before, *out, search_text, action, detail);
+}
+
+}  // namespace
+
+Result<Object> ChangeIn(SqlTx& tx, const Viewer& by, int64_t id, const std::string& type,
+                        const std::function<Status(Object& o)>& fn, const std::string& action,
+                        const std::string& detail) {
+  Object before, out;
+  if (Status s = ChangeWith(tx, by, id, type, fn, action, detail, nullptr, &before, &out); !s.ok())
+    return Fail(s);
   return out;
 }
 
@@ -599,16 +639,12 @@ Result<Object> Coop::Change(const Viewer& by, int64_t id, const std::string& typ
                             const std::optional<std::string>& search_text) {
   Object out;
   Status s = db_.Write([&](SqlTx& tx) -> Status {
-    auto cur = GetIn(tx, by, id, type);
-    if (!cur) return cur.error();
-    if (!*cur) return Status::NotFound("no " + type + " " + std::to_string(id));
-    out = **cur;
-    if (Status st = fn(out); !st.ok()) return st;
-    if (Status st = CheckMarking(out.tlp, out.audience); !st.ok()) return st;
-    out.id = id;
-    out.type = (*cur)->type;
-    out.parent_id = (*cur)->parent_id;
-    return SaveIn(tx, by, **cur, out, search_text ? &*search_text : nullptr, action, detail);
+    Object before;
+    if (Status st = ChangeWith(tx, by, id, type, fn, action, detail,
+                               search_text ? &*search_text : nullptr, &before, &out);
+        !st.ok())
+      return st;
+    return observer_ ? observer_(tx, by, &before, out) : Status::Ok();
   });
   if (!s.ok()) return Fail(s);
   return out;
@@ -622,13 +658,20 @@ Result<std::vector<int64_t>> Coop::LinkedAny(const std::string& type, const std:
              {kind, target, type, static_cast<int64_t>(limit)});
 }
 
+Result<std::optional<Object>> GetAnyIn(SqlTx& tx, int64_t id) {
+  auto r = tx.Query("reading an object", std::string("SELECT ") + kObjectColumns + " WHERE o.id = ?",
+                    {id});
+  if (!r) return Fail(r.error());
+  if (r->empty()) return std::optional<Object>();
+  return std::optional<Object>(ObjectFrom((*r)[0]));
+}
+
 Result<std::optional<Object>> Coop::GetAny(int64_t id) {
   std::optional<Object> out;
   Status s = db_.Read([&](SqlTx& tx) -> Status {
-    auto r = tx.Query("reading an object",
-                      std::string("SELECT ") + kObjectColumns + " WHERE o.id = ?", {id});
+    auto r = GetAnyIn(tx, id);
     if (!r) return r.error();
-    if (!r->empty()) out = ObjectFrom((*r)[0]);
+    out = std::move(*r);
     return Status::Ok();
   });
   if (!s.ok()) return Fail(s);

@@ -102,9 +102,28 @@ struct ObjectPage {
 // The words an object is found by: lower-cased runs of letters and digits, at most 256.
 std::vector<std::string> SearchTerms(const std::string& text);
 
+// Told of every object written through Coop (not through CreateIn/ChangeIn), in the transaction
+// that writes it, after the write: `before` is null for a new object. An error rolls the write
+// back. Federation uses it to queue, with the change itself, the message that tells another node.
+using Observer = std::function<Status(store::SqlTx& tx, const Viewer& by, const Object* before,
+                                      const Object& after)>;
+
+// Creating and changing objects inside a transaction of the caller's, as Coop::Create and
+// Coop::Change do but without the observer: for applying what another node tells (federation).
+Result<Object> CreateIn(store::SqlTx& tx, const Viewer& by, Object o, const std::string& search_text,
+                        const std::vector<Link>& links, const std::string& detail = "");
+Result<Object> ChangeIn(store::SqlTx& tx, const Viewer& by, int64_t id, const std::string& type,
+                        const std::function<Status(Object& o)>& fn, const std::string& action,
+                        const std::string& detail);
+// The object whatever its audience, inside a transaction.
+Result<std::optional<Object>> GetAnyIn(store::SqlTx& tx, int64_t id);
+
 class Coop {
  public:
   explicit Coop(store::Store& store) : store_(store), db_(store.Sql()) {}
+
+  // Before the node serves requests.
+  void SetObserver(Observer o) { observer_ = std::move(o); }
 
   // --- directory ---
   // The viewer an authenticated caller is: its organisation's membership, kind and groups.
@@ -178,6 +197,7 @@ class Coop {
  private:
   store::Store& store_;
   store::SqlDb& db_;
+  Observer observer_;
 };
 
 }  // namespace lapis::coop

@@ -156,28 +156,56 @@ Result<std::vector<Candidate>> ProposeAuthorities(Coop& coop, const Viewer& v,
   return out;
 }
 
+namespace {
+
+// The notification `by` sends `org`: owned by the recipient and seen by it alone (it marks it read
+// itself).
+std::pair<Viewer, Object> NotificationFor(const Viewer& by, const std::string& org,
+                                          const std::string& event, const std::string& about_type,
+                                          int64_t about_id, const std::string& state,
+                                          const std::string& title, const std::string& detail) {
+  Viewer recipient;
+  recipient.org = org;
+  recipient.actor = by.actor;
+  Object n;
+  n.type = "notification";
+  n.status = "new";
+  n.title = title;
+  n.tlp = Tlp::kAmber;
+  n.data_json = Dump({{"event", event},
+                      {"from", by.org},
+                      {"about_type", about_type},
+                      {"about_id", about_id},
+                      {"state", state},
+                      {"detail", detail}});
+  return {recipient, n};
+}
+
+}  // namespace
+
 Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to,
               const std::string& event, const std::string& about_type, int64_t about_id,
               const std::string& state, const std::string& title, const std::string& detail) {
   std::set<std::string> done;
   for (const auto& org : to) {
     if (org.empty() || org == by.org || !done.insert(org).second) continue;
-    // Owned by the recipient and seen by it alone: it marks it read itself.
-    Viewer recipient;
-    recipient.org = org;
-    recipient.actor = by.actor;
-    Object n;
-    n.type = "notification";
-    n.status = "new";
-    n.title = title;
-    n.tlp = Tlp::kAmber;
-    n.data_json = Dump({{"event", event},
-                        {"from", by.org},
-                        {"about_type", about_type},
-                        {"about_id", about_id},
-                        {"state", state},
-                        {"detail", detail}});
+    auto [recipient, n] =
+        NotificationFor(by, org, event, about_type, about_id, state, title, detail);
     auto r = coop.Create(recipient, n, "", {});
+    if (!r) return r.error();
+  }
+  return Status::Ok();
+}
+
+Status NotifyIn(store::SqlTx& tx, const Viewer& by, const std::vector<std::string>& to,
+                const std::string& event, const std::string& about_type, int64_t about_id,
+                const std::string& state, const std::string& title, const std::string& detail) {
+  std::set<std::string> done;
+  for (const auto& org : to) {
+    if (org.empty() || org == by.org || !done.insert(org).second) continue;
+    auto [recipient, n] =
+        NotificationFor(by, org, event, about_type, about_id, state, title, detail);
+    auto r = CreateIn(tx, recipient, n, "", {});
     if (!r) return r.error();
   }
   return Status::Ok();

@@ -78,6 +78,10 @@ std::string CountryOfDomain(const std::string& domain);
 Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to,
               const std::string& event, const std::string& about_type, int64_t about_id,
               const std::string& state, const std::string& title, const std::string& detail = "");
+// The same, inside a transaction of the caller's (what another node tells, applied here).
+Status NotifyIn(store::SqlTx& tx, const Viewer& by, const std::vector<std::string>& to,
+                const std::string& event, const std::string& about_type, int64_t about_id,
+                const std::string& state, const std::string& title, const std::string& detail = "");
 // Tells every member agency.
 Status NotifyAgencies(Coop& coop, const Viewer& by, const std::string& event,
                       const std::string& about_type, int64_t about_id, const std::string& state,

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coop/workflow.h"
+#include "federation/flows.h"
 #include "federation/messages.h"
 #include "store/store_test_support.h"
 
@@ -87,6 +89,7 @@ class FederationTest : public ::testing::TestWithParam<std::string> {
       return Status::Ok();
     });
     RegisterOrgMessages(n.fed.get());
+    RegisterFlows(n.fed.get());
     auto p = n.fed->Bind();
     ASSERT_TRUE(p) << p.error().ToString();
     n.port = *p;
@@ -451,6 +454,251 @@ TEST_P(FederationTest, ANodeCannotWriteForAnOrganisationItDoesNotHost) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FederationTest, ::testing::ValuesIn(store::TestBackends()),
+                         [](const auto& info) { return info.param; });
+
+
+// --- referrals and requests across nodes (federation/flows.h) ---
+
+class FlowTest : public FederationTest {
+ protected:
+  void SetUp() override {
+    FederationTest::SetUp();
+    for (auto& n : nodes_) {
+      Node* np = n.get();
+      auto c = std::make_unique<coop::Coop>(*n->store);
+      // The node's federation is opened again when a test restarts it.
+      c->SetObserver([np](store::SqlTx& tx, const coop::Viewer& by, const coop::Object* before,
+                          const coop::Object& after) { return FlowObserver(np->fed.get())(tx, by, before, after); });
+      coops_.push_back(std::move(c));
+    }
+    Profile(A(), Coop(A()), "agency-a", "FR");
+    Profile(B(), Coop(B()), "agency-b", "DE");
+  }
+
+  coop::Coop& Coop(Node& n) { return *coops_[&n == &A() ? 0 : 1]; }
+
+  void Profile(Node&, coop::Coop& c, const std::string& org, const std::string& country) {
+    coop::Profile p;
+    p.org = org;
+    p.kind = "agency";
+    p.country = country;
+    p.membership = "member";
+    p.data_json = R"({"display_name": "Agency )" + country + R"(", "competences": ["consumer-protection"]})";
+    ASSERT_TRUE(c.PutProfile(p, "cli").ok());
+  }
+
+  static coop::Viewer V(const std::string& org) {
+    coop::Viewer v;
+    v.org = org;
+    v.role = "coordinator";
+    v.actor = "user:" + org;
+    v.member = v.agency = true;
+    return v;
+  }
+
+  void Sync(Node& n) {
+    auto q = SyncDirectory(n.store.get(), n.fed.get());
+    ASSERT_TRUE(q) << q.error().ToString();
+    auto f = SyncFlows(n.store.get(), n.fed.get());
+    ASSERT_TRUE(f) << f.error().ToString();
+  }
+
+  coop::Object Referral(const std::string& title) {
+    coop::Object o;
+    o.type = "referral";
+    o.status = "sent";
+    o.title = title;
+    o.tlp = coop::Tlp::kAmber;
+    o.audience.kind = "organisations";
+    o.audience.orgs = {"agency-b"};
+    o.data_json = json({{"to", "agency-b"}, {"summary", "parcel phishing sent from DE"}, {"country", "DE"},
+                        {"personal_data", false}, {"timeline", {{"sent", "2026-12-06T10:00:00Z"}}}})
+                      .dump();
+    auto made = Coop(A()).Create(V("agency-a"), o, "parcel phishing", {{"recipient", "agency-b", 0, ""}});
+    EXPECT_TRUE(made) << made.error().ToString();
+    return made ? *made : o;
+  }
+
+  // The copy of node-a's object `origin_id` on node-b, as agency-b sees it.
+  std::optional<coop::Object> CopyOn(Node& n, const std::string& org, int64_t origin_id) {
+    coop::ObjectQuery q;
+    q.type = "referral";
+    auto page = Coop(n).List(V(org), q);
+    q.type = "request";
+    auto page2 = Coop(n).List(V(org), q);
+    if (!page || !page2) return std::nullopt;
+    page->items.insert(page->items.end(), page2->items.begin(), page2->items.end());
+    for (const auto& o : page->items) {
+      json d = json::parse(o.data_json);
+      if (d.contains("federation") && d["federation"]["id"] == origin_id) return o;
+    }
+    return std::nullopt;
+  }
+
+  // Moves `id` on node `n` as organisation `org` would through the API.
+  Result<coop::Object> Step(Node& n, const std::string& org, int64_t id, const std::string& type,
+                            const std::string& to, const json& extra = json::object()) {
+    return Coop(n).Change(
+        V(org), id, type,
+        [&](coop::Object& o) -> Status {
+          auto step = coop::FindStep(type, o.status, to);
+          if (!step) return step.error();
+          json d = json::parse(o.data_json);
+          for (const auto& [k, v] : extra.items()) d[k] = v;
+          d["timeline"][to] = "2026-12-06T11:00:00Z";
+          o.status = to;
+          o.data_json = d.dump();
+          return Status::Ok();
+        },
+        "status:->" + to, "");
+  }
+
+  std::string StatusOn(Node& n, int64_t id) {
+    auto o = Coop(n).GetAny(id);
+    return o && *o ? (*o)->status : "";
+  }
+
+  std::vector<std::unique_ptr<coop::Coop>> coops_;
+};
+
+TEST_P(FlowTest, DirectoryEntriesReachTheOtherNodes) {
+  Sync(A());
+  Sync(B());
+  ASSERT_TRUE(WaitFor([&] {
+    auto p = Coop(A()).GetProfile("agency-b");
+    return p && p->country == "DE";
+  }));
+  auto p = Coop(A()).GetProfile("agency-b");
+  EXPECT_EQ(p->kind, "agency");
+  EXPECT_EQ(p->membership, "member");
+  EXPECT_EQ(json::parse(p->data_json)["node"], "node-b");
+  EXPECT_EQ(json::parse(p->data_json)["display_name"], "Agency DE");
+  // A node does not send what it was told of others, nor the same entry twice.
+  auto again = SyncDirectory(A().store.get(), A().fed.get());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0);
+  // A change is sent again.
+  Profile(B(), Coop(B()), "agency-b", "AT");
+  Sync(B());
+  EXPECT_TRUE(WaitFor([&] {
+    auto q = Coop(A()).GetProfile("agency-b");
+    return q && q->country == "AT";
+  }));
+}
+
+TEST_P(FlowTest, AReferralToAnotherNodeIsAnsweredThereAndEveryStepComesBack) {
+  Sync(B());
+  coop::Object r = Referral("Parcel scam from DE");
+  // Not sent before the pass: a step taken by its sender then leaves with it.
+  Sync(A());
+  ASSERT_TRUE(WaitFor([&] { return CopyOn(B(), "agency-b", r.id).has_value(); }));
+  coop::Object copy = *CopyOn(B(), "agency-b", r.id);
+  EXPECT_EQ(copy.org, "agency-a");
+  EXPECT_EQ(copy.status, "sent");
+  EXPECT_EQ(copy.title, "Parcel scam from DE");
+  EXPECT_EQ(json::parse(copy.data_json)["federation"]["node"], "node-a");
+  EXPECT_FALSE(CopyOn(B(), "tenant-a", r.id).has_value()) << "only its recipient sees it";
+  coop::ObjectQuery nq;
+  nq.type = "notification";
+  auto notes = Coop(B()).List(V("agency-b"), nq);
+  ASSERT_TRUE(notes);
+  ASSERT_EQ(notes->items.size(), 1u);
+  EXPECT_EQ(json::parse(notes->items[0].data_json)["event"], "referral.sent");
+
+  ASSERT_TRUE(Step(B(), "agency-b", copy.id, "referral", "received"));
+  ASSERT_TRUE(Step(B(), "agency-b", copy.id, "referral", "accepted"));
+  ASSERT_TRUE(WaitFor([&] { return StatusOn(A(), r.id) == "accepted"; })) << StatusOn(A(), r.id);
+  ASSERT_TRUE(Step(B(), "agency-b", copy.id, "referral", "closed",
+                   {{"outcome", {{"kind", "fine"}, {"detail", "EUR 20,000"}}}}));
+  ASSERT_TRUE(WaitFor([&] { return StatusOn(A(), r.id) == "closed"; }));
+  auto back = Coop(A()).GetAny(r.id);
+  json d = json::parse((*back)->data_json);
+  EXPECT_EQ(d["outcome"]["kind"], "fine");
+  EXPECT_EQ(d["timeline"]["accepted"], "2026-12-06T11:00:00Z");
+  auto told = Coop(A()).List(V("agency-a"), nq);
+  ASSERT_TRUE(told);
+  EXPECT_EQ(told->items.size(), 3u) << "received, accepted, closed";
+  EXPECT_TRUE(RefusalReasons(A()).empty());
+  EXPECT_TRUE(RefusalReasons(B()).empty());
+}
+
+TEST_P(FlowTest, AnAssistanceRequestsWholeLifecycleCrossesNodes) {
+  Sync(B());
+  coop::Object o;
+  o.type = "request";
+  o.status = "draft";
+  o.title = "Identify the sender";
+  o.tlp = coop::Tlp::kAmber;
+  o.audience.kind = "organisations";
+  o.audience.orgs = {"agency-b"};
+  o.due_at = 1798000000;
+  o.data_json = json({{"to", "agency-b"}, {"kind", "assistance"}, {"question", "Who holds 198.51.100.7?"},
+                      {"actions", {"identify-sender"}}})
+                    .dump();
+  auto made = Coop(A()).Create(V("agency-a"), o, "", {{"recipient", "agency-b", 0, ""}});
+  ASSERT_TRUE(made);
+  Sync(A());
+  EXPECT_FALSE(CopyOn(B(), "agency-b", made->id).has_value()) << "a draft stays home";
+  ASSERT_TRUE(Step(A(), "agency-a", made->id, "request", "sent"));
+  Sync(A());
+  ASSERT_TRUE(WaitFor([&] { return CopyOn(B(), "agency-b", made->id).has_value(); }));
+  coop::Object copy = *CopyOn(B(), "agency-b", made->id);
+  EXPECT_EQ(copy.status, "sent");
+  ASSERT_TRUE(copy.due_at);
+  EXPECT_EQ(*copy.due_at, 1798000000);
+  for (const char* s : {"acknowledged", "in-progress"}) ASSERT_TRUE(Step(B(), "agency-b", copy.id, "request", s));
+  ASSERT_TRUE(Step(B(), "agency-b", copy.id, "request", "answered",
+                   {{"answer", {{"text", "A customer of AS64500, named in the attached record"}}}}));
+  ASSERT_TRUE(WaitFor([&] { return StatusOn(A(), made->id) == "answered"; }));
+  auto got = Coop(A()).GetAny(made->id);
+  EXPECT_EQ(json::parse((*got)->data_json)["answer"]["text"], "A customer of AS64500, named in the attached record");
+  ASSERT_TRUE(Step(A(), "agency-a", made->id, "request", "closed", {{"outcome", {{"kind", "warning"}}}}));
+  ASSERT_TRUE(WaitFor([&] { return StatusOn(B(), copy.id) == "closed"; }));
+  EXPECT_EQ(json::parse((*Coop(B()).GetAny(copy.id))->data_json)["outcome"]["kind"], "warning");
+}
+
+TEST_P(FlowTest, WhenStepsCrossTheSendersNodeDecidesAndTheRefusalSaysWhy) {
+  Sync(B());
+  coop::Object r = Referral("Crossing steps");
+  Sync(A());
+  ASSERT_TRUE(WaitFor([&] { return CopyOn(B(), "agency-b", r.id).has_value(); }));
+  const int64_t copy = CopyOn(B(), "agency-b", r.id)->id;
+  ASSERT_TRUE(Step(B(), "agency-b", copy, "referral", "received"));
+  ASSERT_TRUE(WaitFor([&] { return StatusOn(A(), r.id) == "received"; }));
+  // node-b is away: agency-a withdraws while agency-b accepts.
+  B().fed->Stop();
+  ASSERT_TRUE(Step(A(), "agency-a", r.id, "referral", "withdrawn", {{"withdraw_reason", "sent in error"}}));
+  ASSERT_TRUE(Step(B(), "agency-b", copy, "referral", "accepted"));
+  Open(B(), B().port);
+  B().fed->Start();
+  ASSERT_TRUE(WaitFor([&] { return StatusOn(B(), copy) == "withdrawn"; })) << StatusOn(B(), copy);
+  EXPECT_EQ(StatusOn(A(), r.id), "withdrawn");
+  EXPECT_EQ(json::parse((*Coop(B()).GetAny(copy))->data_json)["withdraw_reason"], "sent in error");
+  ASSERT_TRUE(WaitFor([&] { return !RefusalReasons(A()).empty(); }));
+  EXPECT_TRUE(AnyContains(RefusalReasons(A()), "the referral is withdrawn on node node-a"))
+      << RefusalReasons(A())[0];
+}
+
+TEST_P(FlowTest, ANodeCannotSendForAnOrganisationItDoesNotHostNorStepOnAnotherNodesObject) {
+  Sync(B());
+  // node-b claims a referral of agency-a's.
+  Status s = B().store->Sql().Write([&](store::SqlTx& tx) -> lapis::Status {
+    json p = {{"origin_node", "node-b"}, {"origin_id", 7},     {"type", "referral"}, {"org", "agency-a"},
+              {"to", "agency-a"},        {"title", "forged"}, {"status", "sent"},   {"data", json::object()}};
+    auto id = B().fed->Enqueue(tx, "node-a", "coop-flow", "flow:7", p.dump());
+    if (!id) return id.error();
+    json step = {{"origin_node", "node-a"}, {"origin_id", 1}, {"type", "referral"}, {"to", "accepted"},
+                 {"by_org", "agency-a"}};
+    auto id2 = B().fed->Enqueue(tx, "node-a", "coop-step", "forged-step", step.dump());
+    return id2 ? Status::Ok() : id2.error();
+  });
+  ASSERT_TRUE(s.ok());
+  B().fed->Kick();
+  ASSERT_TRUE(WaitFor([&] { return RefusalReasons(A()).size() >= 2; }));
+  EXPECT_TRUE(AnyContains(RefusalReasons(A()), "organisation agency-a is not hosted by node node-b"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, FlowTest, ::testing::ValuesIn(store::TestBackends()),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

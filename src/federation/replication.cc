@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "coop/cases.h"
 #include "coop/sharing.h"
+#include "federation/flows.h"
 
 namespace lapis::federation {
 namespace {
@@ -33,6 +34,7 @@ std::string Conv(int64_t id) { return "object:" + std::to_string(id); }
 }  // namespace
 
 void Replicator::Register() {
+  RegisterFlows(fed_);
   Federation* fed = fed_;
   fed_->OnMessage("coop-object", [fed](SqlTx& tx, const Incoming& m) -> Status {
     json p = json::parse(m.payload, nullptr, false);
@@ -118,6 +120,12 @@ Result<int64_t> Replicator::SyncOnce() {
   auto roster = fed_->CurrentRoster();
   const std::string me = fed_->Name();
   if (!roster || me.empty()) return int64_t{0};
+  // Directory entries first: a referral's recipient learns who its sender is before it arrives.
+  auto entries = SyncDirectory(store_, fed_);
+  if (!entries) return entries;
+  auto flows = SyncFlows(store_, fed_);
+  if (!flows) return flows;
+  int64_t queued = *entries + *flows;
   store::SqlDb& db = store_->Sql();
   std::vector<Shared> objects;
   std::map<std::pair<int64_t, std::string>, std::pair<int64_t, std::string>> sent;  // → version, recipients
@@ -147,7 +155,6 @@ Result<int64_t> Replicator::SyncOnce() {
     return Status::Ok();
   });
   if (!rs.ok()) return Fail(rs);
-  int64_t queued = 0;
   for (const Shared& o : objects) {
     auto aud = coop::ParseAudienceJson(o.audience_json);
     if (!aud) continue;

@@ -31,9 +31,11 @@ class Replicator {
  public:
   Replicator(store::Store* store, Federation* fed) : store_(store), fed_(fed) {}
   ~Replicator() { Stop(); }
-  // Registers the "coop-object" handler with the federation (before it starts).
+  // Registers the "coop-object" handler, and those of referrals, requests and directory entries
+  // (federation/flows.h), with the federation (before it starts).
   void Register();
-  // Queues the versions not yet sent; how many messages were queued.
+  // Queues the directory entries, referrals and requests (federation/flows.h) and shares' versions
+  // not yet sent; how many messages were queued.
   Result<int64_t> SyncOnce();
   // Runs SyncOnce every `interval_ms` (and at once after Kick()) until Stop().
   void Start(int64_t interval_ms = 1000);

@@ -436,6 +436,23 @@ CREATE TABLE fed_mirror_reports (
   PRIMARY KEY (origin_node, origin_id, report_id)
 );
 )sql",
+    // referrals and requests across nodes (federation/flows.h): which local object is the copy of
+    // another node's referral or request, and which directory entries were sent to which node.
+    R"sql(
+CREATE TABLE fed_flows (
+  origin_node TEXT COLLATE "C" NOT NULL,
+  origin_id BIGINT NOT NULL,
+  local_id BIGINT NOT NULL UNIQUE,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (origin_node, origin_id)
+);
+CREATE TABLE fed_directory_sent (
+  org TEXT COLLATE "C" NOT NULL,
+  node TEXT COLLATE "C" NOT NULL,
+  digest TEXT NOT NULL,
+  PRIMARY KEY (org, node)
+);
+)sql",
 };
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }

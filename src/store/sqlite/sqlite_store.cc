@@ -422,6 +422,23 @@ CREATE TABLE fed_mirror_reports (
   PRIMARY KEY (origin_node, origin_id, report_id)
 );
 )sql",
+    // referrals and requests across nodes (federation/flows.h): which local object is the copy of
+    // another node's referral or request, and which directory entries were sent to which node.
+    R"sql(
+CREATE TABLE fed_flows (
+  origin_node TEXT NOT NULL,
+  origin_id INTEGER NOT NULL,
+  local_id INTEGER NOT NULL UNIQUE,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (origin_node, origin_id)
+);
+CREATE TABLE fed_directory_sent (
+  org TEXT NOT NULL,
+  node TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  PRIMARY KEY (org, node)
+);
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
