@@ -250,6 +250,125 @@ def run(a, tmp, A, B, C, nodes):
             and [c["title"] for c in copies(C, "agency-c")] == ["Loan scam"], 30),
             (copies(B, "agency-b"), copies(B, "isp-b"), copies(C, "agency-c")))
 
+        # Referrals and requests between nodes. Each node's directory entries reach the others.
+        for n, org, kind, country in ((A, "agency-a", "agency", "FR"), (B, "agency-b", "agency", "DE"),
+                                      (B, "isp-b", "partner", "DE"), (C, "agency-c", "agency", "IT")):
+            rc, _, err = n.cli("directory", "set", "--data", n.data, "--org", org, "--kind", kind,
+                               "--country", country)
+            check(f"{n.name} writes {org}'s directory entry", rc == 0, err)
+
+        def entry(n, org, who):
+            st, body, _ = n.json("GET", f"/api/v1/organisations/{who}", token=n.tokens[org])
+            return body if st == 200 else {}
+
+        check("node-a's directory learns agency-b and isp-b from node-b", wait_for(
+            lambda: entry(A, "agency-a", "agency-b").get("country") == "DE"
+            and entry(A, "agency-a", "isp-b").get("kind") == "partner", 30),
+            (entry(A, "agency-a", "agency-b"), entry(A, "agency-a", "isp-b")))
+        check("and node-b learns agency-a", wait_for(lambda: entry(B, "agency-b", "agency-a").get("country") == "FR", 30))
+
+        def inbox(n, org, kind):
+            st, body, _ = n.json("GET", f"/api/v1/{kind}?box=in", token=n.tokens[org])
+            assert st == 200, body
+            return body["items"]
+
+        def flow(n, org, kind, ident):
+            st, body, _ = n.json("GET", f"/api/v1/{kind}/{ident}", token=n.tokens[org])
+            return body if st == 200 else {}
+
+        def step(n, org, kind, ident, to, **extra):
+            return n.json("POST", f"/api/v1/{kind}/{ident}/transitions", {"to": to, **extra}, token=n.tokens[org])
+
+        st, ref, _ = A.json("POST", "/api/v1/referrals", {"to": "agency-b", "summary": "Parcel phishing sent from DE",
+                                                          "country": "DE", "reports": [rid]}, token=A.tokens["agency-a"])
+        check("agency-a refers a report to agency-b, on node-b", st == 201, ref)
+        check("the referral reaches agency-b's inbox on node-b",
+              wait_for(lambda: len(inbox(B, "agency-b", "referrals")) == 1, 30))
+        copy = inbox(B, "agency-b", "referrals")[0]
+        check("from agency-a, saying where it came from",
+              copy["organisation"] == "agency-a" and copy["federation"] == {"node": "node-a", "id": ref["id"]}
+              and copy["status"] == "sent" and copy["summary"] == "Parcel phishing sent from DE", copy)
+        check("isp-b, on the same node, does not see it", inbox(B, "isp-b", "referrals") == [] and
+              B.json("GET", f"/api/v1/referrals/{copy['id']}", token=B.tokens["isp-b"])[0] == 404)
+        st, reps, _ = B.json("GET", f"/api/v1/referrals/{copy['id']}/reports", token=B.tokens["agency-b"])
+        check("agency-b reads the referred report's analysis, without personal data",
+              st == 200 and len(reps["items"]) == 1 and reps["items"][0]["id"] == rid
+              and reps["items"][0]["analysis"] and "personal_data" not in reps["items"][0]
+              and not reps["personal_data_included"], reps)
+        st, _, _ = B.json("GET", f"/api/v1/referrals/{copy['id']}/package", token=B.tokens["agency-b"])
+        check("its evidence package is asked of node-a (409)", st == 409)
+        check("agency-b's first read is its receipt, which reaches node-a",
+              flow(B, "agency-b", "referrals", copy["id"])["status"] == "received"
+              and wait_for(lambda: flow(A, "agency-a", "referrals", ref["id"])["status"] == "received", 30))
+        st, body, _ = step(B, "agency-b", "referrals", copy["id"], "accepted")
+        check("agency-b accepts it", st == 200, body)
+        st, body, _ = step(B, "agency-b", "referrals", copy["id"], "closed",
+                           outcome={"kind": "fine", "detail": "EUR 20,000 against the sender"})
+        check("and closes it with an outcome", st == 200, body)
+        check("the outcome reaches agency-a on node-a", wait_for(
+            lambda: flow(A, "agency-a", "referrals", ref["id"]).get("outcome", {}).get("kind") == "fine", 30),
+            flow(A, "agency-a", "referrals", ref["id"]))
+        mine = flow(A, "agency-a", "referrals", ref["id"])
+        check("with each step's time, and nothing left for agency-a to do",
+              mine["status"] == "closed" and set(mine["timeline"]) >= {"sent", "received", "accepted", "closed"}
+              and mine["next_steps"] == [], mine)
+        st, notes, _ = A.json("GET", "/api/v1/notifications", token=A.tokens["agency-a"])
+        events = [x.get("event") for x in notes.get("items", [])]
+        check("agency-a was told of each step", {"referral.received", "referral.accepted", "referral.closed"}
+              <= set(events), events)
+
+        # An assistance request's whole lifecycle, under an agreement recorded on node-a.
+        st, mou, _ = A.json("POST", "/api/v1/agreements", {
+            "title": "MoU FR-DE on unsolicited messages", "instrument": "mou", "parties": ["agency-a", "agency-b"],
+            "scope": ["mutual-assistance"]}, token=A.tokens["agency-a"])
+        check("agency-a records its MoU with agency-b", st == 201, mou)
+        st, rq, _ = A.json("POST", "/api/v1/requests", {
+            "kind": "assistance", "to": "agency-b", "title": "Identify the sender of the parcel campaign",
+            "description": "Who holds 198.51.100.7 on 30 November?", "legal_basis": "MoU FR-DE, article 3",
+            "due": "2027-01-31T00:00:00Z", "priority": "high", "agreement": mou.get("id"),
+            "actions": ["identify-sender", "preserve-data"]}, token=A.tokens["agency-a"])
+        check("agency-a asks agency-b for assistance", st == 201, rq)
+        check("the request reaches node-b", wait_for(lambda: len(inbox(B, "agency-b", "requests")) == 1, 30))
+        rcopy = inbox(B, "agency-b", "requests")[0]
+        check("with its actions, due time and priority",
+              rcopy["actions"] == ["identify-sender", "preserve-data"] and rcopy["due_at"] == "2027-01-31T00:00:00Z"
+              and rcopy["priority"] == "high" and rcopy["agreement"]["title"].startswith("MoU FR-DE"), rcopy)
+        for to in ("acknowledged", "in-progress"):
+            st, body, _ = step(B, "agency-b", "requests", rcopy["id"], to)
+            check(f"agency-b: {to}", st == 200, body)
+        st, body, _ = step(B, "agency-b", "requests", rcopy["id"], "answered",
+                           answer="A customer of AS64500; its records are preserved for 180 days")
+        check("agency-b answers", st == 200, body)
+        check("the answer reaches agency-a", wait_for(
+            lambda: flow(A, "agency-a", "requests", rq["id"]).get("answer", {}).get("text", "").startswith(
+                "A customer of AS64500"), 30), flow(A, "agency-a", "requests", rq["id"]))
+        check("agency-a's next step is to close it",
+              [x["to"] for x in flow(A, "agency-a", "requests", rq["id"])["next_steps"]] == ["closed"])
+        st, body, _ = step(A, "agency-a", "requests", rq["id"], "closed", outcome={"kind": "warning", "detail": ""})
+        check("agency-a closes it with its outcome", st == 200, body)
+        check("which reaches node-b", wait_for(
+            lambda: flow(B, "agency-b", "requests", rcopy["id"]).get("status") == "closed", 30))
+
+        # A request for information to a company on another node, and its answer.
+        st, cq, _ = A.json("POST", "/api/v1/requests", {
+            "kind": "company", "to": "isp-b", "title": "", "description": "Subscriber of 198.51.100.7",
+            "legal_basis": "Code des postes, L34-5", "due": "", "priority": "",
+            "subject": {"kind": "ip-subscriber", "ip": "198.51.100.7", "at": "2026-11-30T10:00:00Z"}},
+            token=A.tokens["agency-a"])
+        check("agency-a asks isp-b, a company on node-b", st == 201, cq)
+        check("isp-b gets it", wait_for(lambda: len(inbox(B, "isp-b", "requests")) == 1, 30))
+        ccopy = inbox(B, "isp-b", "requests")[0]
+        check("agency-b does not see isp-b's request", inbox(B, "agency-b", "requests") == [rcopy] or
+              all(x["id"] != ccopy["id"] for x in inbox(B, "agency-b", "requests")))
+        for to in ("acknowledged",):
+            step(B, "isp-b", "requests", ccopy["id"], to)
+        st, body, _ = step(B, "isp-b", "requests", ccopy["id"], "answered", answer="Subscriber: a hosting customer")
+        check("isp-b answers", st == 200, body)
+        check("the answer reaches agency-a", wait_for(
+            lambda: flow(A, "agency-a", "requests", cq["id"]).get("status") == "answered", 30))
+        st, body, _ = step(B, "agency-b", "referrals", copy["id"], "declined", reason="late")
+        check("a step the lifecycle does not allow is refused on the node where it is taken", st == 400, body)
+
         # node-b down while 1,000 messages are sent to it.
         t0 = time.time()
         check("node-b stops cleanly", B.stop() == 0)
