@@ -1033,7 +1033,10 @@ Server::Server(store::Store* store, service::Intake* intake, ServerOptions optio
   http.Get("/metrics", route(&Impl::Metrics));
   p->coop = std::make_unique<coop::Coop>(*store);
   // Steps taken here on referrals and requests whose other side is on another node go there.
-  if (options.federation) p->coop->SetObserver(federation::FlowObserver(options.federation));
+  if (options.federation) {
+    federation::Federation* fed = options.federation;
+    p->coop->SetObserver(federation::FlowObserver(fed), [fed] { fed->Kick(); });
+  }
   CoopEnv env;
   env.coop = p->coop.get();
   env.evidence = &intake->evidence();

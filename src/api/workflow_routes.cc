@@ -720,6 +720,26 @@ class Workflow : public CoopBase {
                  {"statement", SanitizeUtf8(statement)},
                  {"display_name", SanitizeUtf8(display_name)},
                  {"objections", json::array()}};
+    // An applicant that runs its own node names it (`lapis federation identity` prints the
+    // entry): once admitted, the secretariat's node puts it on the network's roster.
+    if (body->contains("node")) {
+      const json& n = (*body)["node"];
+      auto hex64 = [](const json& v) {
+        return v.is_string() && v.get<std::string>().size() == 64 &&
+               v.get<std::string>().find_first_not_of("0123456789abcdef") == std::string::npos;
+      };
+      if (!n.is_object() || !n.contains("name") || !n["name"].is_string() ||
+          n["name"].get<std::string>().empty() || !n.contains("endpoint") ||
+          !n["endpoint"].is_string() || n["endpoint"].get<std::string>().rfind("https://", 0) != 0 ||
+          !hex64(n.value("sign_key", json())) || !hex64(n.value("tls_key", json())))
+        return BadRequest(res,
+                          "node is the applicant's node entry: name, endpoint (https://), sign_key "
+                          "and tls_key (lapis federation identity prints it)");
+      data["node"] = {{"name", n["name"]},
+                      {"endpoint", n["endpoint"]},
+                      {"sign_key", n["sign_key"]},
+                      {"tls_key", n["tls_key"]}};
+    }
     if (kind == "partner") {
       if (!OneOf(sector, std::begin(coop::kSectors), std::end(coop::kSectors)))
         return BadRequest(res, "sector: one of the LAP sectors (docs/cooperation.md)");

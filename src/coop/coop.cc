@@ -441,6 +441,7 @@ Result<Object> Coop::Create(const Viewer& by, Object o, const std::string& searc
     return observer_ ? observer_(tx, by, nullptr, out) : Status::Ok();
   });
   if (!s.ok()) return Fail(s);
+  if (committed_) committed_();
   return out;
 }
 
@@ -600,6 +601,7 @@ Result<Object> Coop::Update(const Viewer& by, const Object& o, const std::string
     return observer_ ? observer_(tx, by, &**cur, out) : Status::Ok();
   });
   if (!s.ok()) return Fail(s);
+  if (committed_) committed_();
   return out;
 }
 
@@ -647,6 +649,7 @@ Result<Object> Coop::Change(const Viewer& by, int64_t id, const std::string& typ
     return observer_ ? observer_(tx, by, &before, out) : Status::Ok();
   });
   if (!s.ok()) return Fail(s);
+  if (committed_) committed_();
   return out;
 }
 

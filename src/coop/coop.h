@@ -122,8 +122,12 @@ class Coop {
  public:
   explicit Coop(store::Store& store) : store_(store), db_(store.Sql()) {}
 
-  // Before the node serves requests.
-  void SetObserver(Observer o) { observer_ = std::move(o); }
+  // Before the node serves requests. `committed` runs after each write the observer saw has
+  // been committed (to wake whatever sends what it queued).
+  void SetObserver(Observer o, std::function<void()> committed = nullptr) {
+    observer_ = std::move(o);
+    committed_ = std::move(committed);
+  }
 
   // --- directory ---
   // The viewer an authenticated caller is: its organisation's membership, kind and groups.
@@ -198,6 +202,7 @@ class Coop {
   store::Store& store_;
   store::SqlDb& db_;
   Observer observer_;
+  std::function<void()> committed_;
 };
 
 }  // namespace lapis::coop

@@ -468,7 +468,8 @@ class FlowTest : public FederationTest {
       auto c = std::make_unique<coop::Coop>(*n->store);
       // The node's federation is opened again when a test restarts it.
       c->SetObserver([np](store::SqlTx& tx, const coop::Viewer& by, const coop::Object* before,
-                          const coop::Object& after) { return FlowObserver(np->fed.get())(tx, by, before, after); });
+                          const coop::Object& after) { return FlowObserver(np->fed.get())(tx, by, before, after); },
+                     [np] { np->fed->Kick(); });
       coops_.push_back(std::move(c));
     }
     Profile(A(), Coop(A()), "agency-a", "FR");
@@ -696,6 +697,67 @@ TEST_P(FlowTest, ANodeCannotSendForAnOrganisationItDoesNotHostNorStepOnAnotherNo
   B().fed->Kick();
   ASSERT_TRUE(WaitFor([&] { return RefusalReasons(A()).size() >= 2; }));
   EXPECT_TRUE(AnyContains(RefusalReasons(A()), "organisation agency-a is not hosted by node node-b"));
+}
+
+TEST_P(FlowTest, TheRosterFollowsMembershipOnTheSecretariatsNode) {
+  // The secretariat's directory says agency-b withdrew; node-b still says it is a member.
+  coop::Profile p;
+  p.org = "agency-b";
+  p.kind = "agency";
+  p.country = "DE";
+  p.membership = "withdrawn";
+  ASSERT_TRUE(Coop(A()).PutProfile(p, "cli").ok());
+  Sync(B());
+  ASSERT_TRUE(WaitFor([&] {
+    auto q = Coop(A()).GetProfile("agency-b");
+    return q && json::parse(q->data_json).value("node", "") == "node-b";
+  }));
+  EXPECT_EQ(Coop(A()).GetProfile("agency-b")->membership, "withdrawn") << "the secretariat decides";
+  auto n = SyncMembership(A().store.get(), A().fed.get());
+  ASSERT_TRUE(n) << n.error().ToString();
+  EXPECT_EQ(*n, 1);
+  auto r = A().fed->CurrentRoster();
+  EXPECT_EQ(r->serial, 2);
+  EXPECT_EQ(r->ByName("node-b"), nullptr);
+  const Revocation* gone = r->RevocationOf("node-b", B().key.PublicHex());
+  ASSERT_NE(gone, nullptr);
+  EXPECT_EQ(gone->reason, "its organisations left the network");
+  EXPECT_EQ(*SyncMembership(B().store.get(), B().fed.get()), 0) << "only the secretariat's node changes it";
+
+  // tenant-a is admitted and names its own node.
+  coop::Profile t;
+  t.org = "tenant-a";
+  t.kind = "agency";
+  t.country = "IT";
+  ASSERT_TRUE(Coop(A()).PutProfile(t, "cli").ok());
+  coop::Object app;
+  app.type = "application";
+  app.status = "admitted";
+  app.title = "tenant-a applies to join as an agency";
+  app.tlp = coop::Tlp::kGreen;
+  app.audience.kind = "agencies";
+  app.data_json = json({{"kind", "agency"},
+                        {"node",
+                         {{"name", "node-x"},
+                          {"endpoint", "https://127.0.0.1:9"},
+                          {"sign_key", std::string(64, 'a')},
+                          {"tls_key", std::string(64, 'c')}}}})
+                      .dump();
+  ASSERT_TRUE(Coop(A()).Create(V("tenant-a"), app, "", {}));
+  n = SyncMembership(A().store.get(), A().fed.get());
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 1);
+  r = A().fed->CurrentRoster();
+  EXPECT_EQ(r->serial, 3);
+  ASSERT_NE(r->HomeOf("tenant-a"), nullptr);
+  EXPECT_EQ(r->HomeOf("tenant-a")->name, "node-x");
+  EXPECT_EQ(*SyncMembership(A().store.get(), A().fed.get()), 0) << "nothing more to change";
+  // The roster the node runs with is the one on disk, signed by the secretariat.
+  auto doc = LoadRosterDocument(A().dir + "/federation");
+  ASSERT_TRUE(doc);
+  auto onfile = VerifyRoster(*doc, A().key.PublicHex());
+  ASSERT_TRUE(onfile);
+  EXPECT_EQ(onfile->serial, 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FlowTest, ::testing::ValuesIn(store::TestBackends()),

@@ -293,6 +293,17 @@ Status ReceiveDirectoryEntry(Federation* fed, SqlTx& tx, const Incoming& m) {
   json data = p.contains("data") && p["data"].is_object() ? p["data"] : json::object();
   data["node"] = m.sender.name;
   if (Status s = EnsureOrg(tx, org); !s.ok()) return s;
+  // The secretariat decides who is a member: what another node says of its own organisation's
+  // membership does not change the secretariat's directory.
+  if (fed->IsSecretariat())
+    return tx.Exec(
+        "directory entry",
+        "INSERT INTO org_profiles(org_id, kind, country, membership, data, updated_at) "
+        "SELECT id, ?, ?, ?, ?, ? FROM organisations WHERE name = ? ON CONFLICT (org_id) DO UPDATE "
+        "SET kind = excluded.kind, country = excluded.country, data = excluded.data, "
+        "updated_at = excluded.updated_at",
+        {kind, p.value("country", ""), membership, Dump(data), p.value("updated_at", int64_t{0}),
+         org});
   return tx.Exec(
       "directory entry",
       "INSERT INTO org_profiles(org_id, kind, country, membership, data, updated_at) "
@@ -357,9 +368,7 @@ coop::Observer FlowObserver(Federation* fed) {
                     {"from", before->status},     {"to", after.status},     {"by_org", by.org},
                     {"actor", by.actor},          {"fields", fields},       {"at", at}};
     auto id = fed->Enqueue(tx, node, "coop-step", conv, Dump(payload));
-    if (!id) return id.error();
-    fed->Kick();
-    return Status::Ok();
+    return id ? Status::Ok() : id.error();
   };
 }
 
@@ -556,6 +565,109 @@ Result<int64_t> SyncDirectory(store::Store* store, Federation* fed) {
   }
   if (queued) fed->Kick();
   return queued;
+}
+
+Result<int64_t> SyncMembership(store::Store* store, Federation* fed) {
+  auto cur = fed->CurrentRoster();
+  const std::string me = fed->Name();
+  if (!cur || me.empty() || !fed->IsSecretariat()) return int64_t{0};
+  struct Admission {
+    std::string org;
+    json node;
+    int64_t decided_at = 0;
+  };
+  std::map<std::string, std::string> membership;  // organisation -> membership here
+  std::vector<Admission> admitted;
+  Status rs = store->Sql().Read([&](SqlTx& tx) -> Status {
+    membership.clear();
+    admitted.clear();
+    auto p = tx.Query(
+        "membership",
+        "SELECT g.name, p.membership FROM org_profiles p JOIN organisations g ON g.id = p.org_id");
+    if (!p) return p.error();
+    for (const auto& r : *p) membership[r.Text(0)] = r.Text(1);
+    auto a = tx.Query("admitted applications",
+                      "SELECT g.name, o.data, o.updated_at FROM coop_objects o JOIN organisations "
+                      "g ON g.id = o.org_id "
+                      "WHERE o.type = 'application' AND o.status = 'admitted' ORDER BY o.id");
+    if (!a) return a.error();
+    for (const auto& r : *a) {
+      json d = ParseObject(r.Text(1));
+      if (d.contains("node") && d["node"].is_object())
+        admitted.push_back({r.Text(0), d["node"], r.Int(2)});
+    }
+    return Status::Ok();
+  });
+  if (!rs.ok()) return Fail(rs);
+  Roster r = *cur;
+  int64_t changes = 0;
+  const int64_t now = NowMs() / 1000;
+  // Admissions: the applicant's node joins, or hosts the applicant from now on.
+  for (const auto& a : admitted) {
+    if (membership[a.org] != "member" || r.HomeOf(a.org))
+      continue;  // withdrew since, or there already
+    RosterNode n{a.node.value("name", ""),
+                 a.node.value("endpoint", ""),
+                 a.node.value("sign_key", ""),
+                 a.node.value("tls_key", ""),
+                 {a.org}};
+    // A node revoked after the admission stays out until it is admitted again.
+    const Revocation* gone = r.RevocationOf(n.name, n.sign_key);
+    if (gone && gone->at >= a.decided_at) continue;
+    RosterNode* have = nullptr;
+    for (auto& x : r.nodes)
+      if (x.name == n.name) have = &x;
+    if (have) {
+      if (have->sign_key != n.sign_key || have->tls_key != n.tls_key) {
+        log::Warn("federation.admission_skipped",
+                  {{"org", a.org},
+                   {"node", n.name},
+                   {"reason", "the application names other keys than the node's on the roster"}});
+        continue;
+      }
+      have->orgs.push_back(a.org);
+    } else {
+      for (auto it = r.revoked.begin(); it != r.revoked.end();)
+        it = it->name == n.name && it->sign_key == n.sign_key ? r.revoked.erase(it) : it + 1;
+      r.nodes.push_back(n);
+    }
+    ++changes;
+    log::Info("federation.admitted", {{"org", a.org}, {"node", n.name}});
+  }
+  // Withdrawals and refusals: the organisation leaves its node's entry; a node left with none is
+  // revoked.
+  for (auto it = r.nodes.begin(); it != r.nodes.end();) {
+    std::vector<std::string> kept, left;
+    for (const auto& o : it->orgs) {
+      auto m = membership.find(o);
+      const bool gone = it->name != me && m != membership.end() &&
+                        (m->second == "withdrawn" || m->second == "refused");
+      (gone ? left : kept).push_back(o);
+    }
+    if (left.empty()) {
+      ++it;
+      continue;
+    }
+    changes += static_cast<int64_t>(left.size());
+    for (const auto& o : left) log::Info("federation.left", {{"org", o}, {"node", it->name}});
+    if (!kept.empty()) {
+      it->orgs = kept;
+      ++it;
+      continue;
+    }
+    r.revoked.push_back(
+        {it->name, it->sign_key, it->tls_key, "its organisations left the network", now});
+    it = r.nodes.erase(it);
+  }
+  if (!changes) return int64_t{0};
+  ++r.serial;
+  r.issued_at = now;
+  if (auto check = ParseRoster(RosterJson(r)); !check) {
+    log::Warn("federation.membership_roster_invalid", {{"error", check.error().message()}});
+    return int64_t{0};
+  }
+  if (Status s = fed->InstallRoster(SignRoster(r, fed->key())); !s.ok()) return Fail(s);
+  return changes;
 }
 
 Result<std::optional<std::string>> CopiedReport(store::SqlDb& db, const std::string& node,

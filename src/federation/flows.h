@@ -44,6 +44,13 @@ Result<int64_t> SyncFlows(store::Store* store, Federation* fed);
 // are now; how many messages were queued.
 Result<int64_t> SyncDirectory(store::Store* store, Federation* fed);
 
+// On the secretariat's node, the roster follows the network's membership (docs/federation.md,
+// "Membership and the roster"): an admitted application that names its node puts that node, or
+// the organisation on it, on the roster; an organisation the directory says withdrew or was
+// refused leaves it, and a node left with no organisation is revoked. A new roster is signed and
+// sent to every node; how many changes were made (0: none, or not the secretariat).
+Result<int64_t> SyncMembership(store::Store* store, Federation* fed);
+
 // The entry (JSON text) of report `sha256` as it came with node `node`'s referral or request
 // `origin_id`, or nullopt.
 Result<std::optional<std::string>> CopiedReport(store::SqlDb& db, const std::string& node,

@@ -121,6 +121,7 @@ Result<int64_t> Replicator::SyncOnce() {
   const std::string me = fed_->Name();
   if (!roster || me.empty()) return int64_t{0};
   // Directory entries first: a referral's recipient learns who its sender is before it arrives.
+  if (auto m = SyncMembership(store_, fed_); !m) return m;
   auto entries = SyncDirectory(store_, fed_);
   if (!entries) return entries;
   auto flows = SyncFlows(store_, fed_);

@@ -477,9 +477,16 @@ def membership(node, t):
     check("an applicant sees only itself in the directory", [o["name"] for o in body.get("items", [])] == ["newcomer"],
           body)
     st, body, _ = node.json("POST", "/api/v1/applications", {"kind": "agency", "country": "IT",
-                                                             "display_name": "Autorità N",
+                                                             "node": {"name": "node-n", "endpoint": "http://x"},
+                                                             "statement": "x"}, t["new"])
+    check("an application's node entry must be one (name, https endpoint, both keys)", st == 400
+          and "lapis federation identity" in body.get("detail", ""), (st, body))
+    entry = {"name": "node-n", "endpoint": "https://n.example:7443", "sign_key": "ab" * 32, "tls_key": "cd" * 32}
+    st, body, _ = node.json("POST", "/api/v1/applications", {"kind": "agency", "country": "IT",
+                                                             "display_name": "Autorità N", "node": entry,
                                                              "statement": "national anti-spam authority"}, t["new"])
-    check("an organisation applies to join", st == 201 and body["status"] == "open", (st, body))
+    check("an organisation applies to join, naming the node it runs", st == 201 and body["status"] == "open"
+          and body.get("node") == entry, (st, body))
     app = body.get("id", 0)
     st, body, _ = node.json("POST", "/api/v1/applications", {"kind": "partner", "country": "IT", "sector": "isps"},
                             t["bad"])
