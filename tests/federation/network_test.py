@@ -4,6 +4,9 @@ node-a (the secretariat, agency-a), node-b (agency-b) and node-c (agency-c).
 
 - The roster: made on node-a from the other nodes' identities, installed on node-b and node-c.
 - Organisations' messages from node-a to node-b and the answer back, through the API.
+- Directory entries of each node's organisations reaching the others; a referral from agency-a to
+  agency-b on node-b (its receipt, acceptance and outcome coming back), an assistance request's
+  whole lifecycle under an agreement, and a request for information to a company on node-b.
 - node-b stopped for --down-seconds while agency-a sends 1,000 messages in four conversations;
   node-a's status says why each delivery fails; node-b restarted: every message exactly once, in
   order per conversation.
