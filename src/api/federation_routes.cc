@@ -98,14 +98,16 @@ void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federat
     if (list->size() > limit) page["next_cursor"] = std::to_string((*list)[limit - 1].row);
     Json(res, 200, page.dump());
   });
-  // Shares made on other nodes for the caller's organisation: read-only copies their node keeps
-  // up to date (withdrawn ones stay, without their reports).
+  // Shares (and, with type=case, cases) made on other nodes for the caller's organisation:
+  // read-only copies their node keeps up to date (withdrawn ones stay, without their reports).
   http.Get("/api/v1/federation/shares", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
     auto who = env.authenticate(req, res, Permission::kCooperate);
     if (!who || !Available(fed, res)) return;
     size_t limit = 0;
     if (!ParseLimit(req, res, 100, &limit)) return;
-    auto list = federation::ListMirrors(*db, who->org, "share", limit);
+    const std::string type = req.has_param("type") ? req.get_param_value("type") : "share";
+    if (type != "share" && type != "case") return BadRequest(res, "type is share or case");
+    auto list = federation::ListMirrors(*db, who->org, type, limit);
     if (!list) return StoreProblem(res, list.error());
     json items = json::array();
     for (const auto& m : *list) items.push_back(MirrorJson(m));

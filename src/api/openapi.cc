@@ -713,8 +713,8 @@ void AddFederation(json& doc) {
         {"reports_held", {{"type", "integer"}}},
         {"reports", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
   paths["/api/v1/federation/shares"]["get"] =
-      Op("Shares made on other nodes for the caller's organisation", Ok("copies", Page("MirroredShare")),
-         {Query("limit", "at most this many", "integer")});
+      Op("Shares (or cases) made on other nodes for the caller's organisation", Ok("copies", Page("MirroredShare")),
+         {Query("type", "share (the default) or case"), Query("limit", "at most this many", "integer")});
   paths["/api/v1/federation/shares/{name}/{id}"]["get"] = Op(
       "One of them with its reports' analyses", Ok("the copy", Ref("MirroredShare")),
       {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}},

@@ -579,6 +579,12 @@ struct Federation::Impl {
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     const std::string pin = PinOfSpkiHex(peer.tls_key);
     curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pin.c_str());
+    // A kept-alive connection was checked against the pin it was opened with: when the roster
+    // names another key (or place) for the peer, the next request opens a new connection.
+    thread_local std::string last_pin;  // one delivery thread, one handle, per peer
+    const std::string where = pin + " " + url;
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, where != last_pin ? 1L : 0L);
+    last_pin = where;
     const int64_t started = NowMs();
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(headers);

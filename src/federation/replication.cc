@@ -26,8 +26,17 @@ int64_t NowMs() {
 
 struct Shared {
   int64_t id = 0, version = 0, updated_at = 0;
-  std::string org, status, title, tlp, audience_json, data_json;
+  std::string org, status, title, tlp, audience_json, data_json, type;
+  double score = 0;
 };
+
+// What of an object's data travels with its copy: never the agreement a share cites, nor a case's
+// inputs about victims beyond the score they make.
+const std::vector<const char*>& CarriedData(const std::string& type) {
+  static const std::vector<const char*> share = {"summary", "stats", "indicators"};
+  static const std::vector<const char*> kase = {"summary", "stats", "harm", "indicators"};
+  return type == "case" ? kase : share;
+}
 
 std::string Conv(int64_t id) { return "object:" + std::to_string(id); }
 
@@ -46,34 +55,43 @@ void Replicator::Register() {
       return Status::PermissionDenied("the object names another origin node than its sender");
     bool hosted = false;
     for (const auto& o : m.sender.orgs) hosted |= o == org;
-    if (!hosted) return Status::PermissionDenied("organisation " + org + " is not hosted by node " + m.sender.name);
-    if (type != "share") return Status::InvalidArgument("objects of type '" + type + "' are not taken");
+    if (!hosted)
+      return Status::PermissionDenied("organisation " + org + " is not hosted by node " +
+                                      m.sender.name);
+    if (type != "share" && type != "case")
+      return Status::InvalidArgument("objects of type '" + type + "' are not taken");
     const int64_t id = p["origin_id"].get<int64_t>(), version = p["version"].get<int64_t>();
-    auto have = tx.Query("mirror version", "SELECT version FROM fed_mirrors WHERE origin_node = ? AND origin_id = ?",
+    auto have = tx.Query("mirror version",
+                         "SELECT version FROM fed_mirrors WHERE origin_node = ? AND origin_id = ?",
                          {m.sender.name, id});
     if (!have) return have.error();
-    if (!have->empty() && (*have)[0].Int(0) > version) return Status::Ok();  // an older version, late
+    if (!have->empty() && (*have)[0].Int(0) > version)
+      return Status::Ok();  // an older version, late
     auto roster = fed->CurrentRoster();
     const std::string me = fed->Name();
     const std::string audience = p.contains("audience") ? p["audience"].dump() : "{}";
-    const std::string kind = p.contains("audience") && p["audience"].is_object()
-                                 ? p["audience"].value("kind", "")
-                                 : "";
+    const std::string kind =
+        p.contains("audience") && p["audience"].is_object() ? p["audience"].value("kind", "") : "";
     const std::string data = p.contains("data") ? p["data"].dump() : "{}";
     const std::vector<SqlValue> key{m.sender.name, id};
     auto put = tx.Exec(
         "mirror",
-        "INSERT INTO fed_mirrors(origin_node, origin_id, type, org, title, status, tlp, audience, data, version, "
-        "updated_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(origin_node, origin_id) "
-        "DO UPDATE SET type = excluded.type, org = excluded.org, title = excluded.title, status = excluded.status, "
-        "tlp = excluded.tlp, audience = excluded.audience, data = excluded.data, version = excluded.version, "
+        "INSERT INTO fed_mirrors(origin_node, origin_id, type, org, title, status, tlp, audience, "
+        "data, version, "
+        "updated_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON "
+        "CONFLICT(origin_node, origin_id) "
+        "DO UPDATE SET type = excluded.type, org = excluded.org, title = excluded.title, status = "
+        "excluded.status, "
+        "tlp = excluded.tlp, audience = excluded.audience, data = excluded.data, version = "
+        "excluded.version, "
         "updated_at = excluded.updated_at, received_at = excluded.received_at",
-        {m.sender.name, id, type, org, p.value("title", ""), p.value("status", ""), p.value("tlp", ""), audience,
-         data, version, p.value("updated_at", int64_t{0}), NowMs()});
+        {m.sender.name, id, type, org, p.value("title", ""), p.value("status", ""),
+         p.value("tlp", ""), audience, data, version, p.value("updated_at", int64_t{0}), NowMs()});
     if (!put.ok()) return put;
     for (const char* t : {"fed_mirror_access", "fed_mirror_reports"})
-      if (Status s = tx.Exec("mirror reset", std::string("DELETE FROM ") + t + " WHERE origin_node = ? AND origin_id = ?",
-                             key);
+      if (Status s = tx.Exec(
+              "mirror reset",
+              std::string("DELETE FROM ") + t + " WHERE origin_node = ? AND origin_id = ?", key);
           !s.ok())
         return s;
     // Who may see it here: the organisations it names that this node hosts (agencies only, for
@@ -85,33 +103,39 @@ void Replicator::Register() {
         const std::string o = r.get<std::string>();
         const RosterNode* home = roster ? roster->HomeOf(o) : nullptr;
         if (!home || home->name != me) continue;
-        auto local = tx.Query("recipient",
-                              "SELECT g.id, COALESCE(p.kind, 'agency') FROM organisations g LEFT JOIN org_profiles p "
-                              "ON p.org_id = g.id WHERE g.name = ?",
-                              {o});
+        auto local = tx.Query(
+            "recipient",
+            "SELECT g.id, COALESCE(p.kind, 'agency') FROM organisations g LEFT JOIN org_profiles p "
+            "ON p.org_id = g.id WHERE g.name = ?",
+            {o});
         if (!local) return local.error();
         if (local->empty()) continue;
         if (kind == "agencies" && (*local)[0].Text(1) != "agency") continue;
         allowed.insert(o);
       }
     for (const auto& o : allowed)
-      if (Status s = tx.Exec("mirror access", "INSERT INTO fed_mirror_access(origin_node, origin_id, org) VALUES (?, ?, ?)",
-                             {m.sender.name, id, o});
+      if (Status s =
+              tx.Exec("mirror access",
+                      "INSERT INTO fed_mirror_access(origin_node, origin_id, org) VALUES (?, ?, ?)",
+                      {m.sender.name, id, o});
           !s.ok())
         return s;
-    if (p.value("status", "") == "active" && p.contains("reports") && p["reports"].is_array())
+    if (p.value("status", "") != "withdrawn" && p.contains("reports") && p["reports"].is_array())
       for (const auto& r : p["reports"]) {
         if (!r.is_object() || !r.contains("id") || !r["id"].is_string()) continue;
         if (Status s = tx.Exec("mirror report",
-                               "INSERT INTO fed_mirror_reports(origin_node, origin_id, report_id, body) VALUES (?, ?, ?, ?) "
+                               "INSERT INTO fed_mirror_reports(origin_node, origin_id, report_id, "
+                               "body) VALUES (?, ?, ?, ?) "
                                "ON CONFLICT DO NOTHING",
                                {m.sender.name, id, r["id"].get<std::string>(), r.dump()});
             !s.ok())
           return s;
       }
-    log::Info("federation.object", {{"from", m.sender.name}, {"id", id}, {"version", version},
-                                     {"status", p.value("status", "")},
-                                     {"recipients", static_cast<int64_t>(allowed.size())}});
+    log::Info("federation.object", {{"from", m.sender.name},
+                                    {"id", id},
+                                    {"version", version},
+                                    {"status", p.value("status", "")},
+                                    {"recipients", static_cast<int64_t>(allowed.size())}});
     return Status::Ok();
   });
 }
@@ -129,28 +153,40 @@ Result<int64_t> Replicator::SyncOnce() {
   int64_t queued = *entries + *flows;
   store::SqlDb& db = store_->Sql();
   std::vector<Shared> objects;
-  std::map<std::pair<int64_t, std::string>, std::pair<int64_t, std::string>> sent;  // → version, recipients
+  std::map<std::pair<int64_t, std::string>, std::pair<int64_t, std::string>>
+      sent;  // → version, recipients
   std::map<int64_t, std::vector<std::string>> group_members;
   Status rs = db.Read([&](SqlTx& tx) -> Status {
     objects.clear();
     sent.clear();
     group_members.clear();
-    auto rows = tx.Query("shared objects",
-                         "SELECT o.id, g.name, o.status, o.title, o.tlp, o.audience, o.data, o.version, o.updated_at "
-                         "FROM coop_objects o JOIN organisations g ON g.id = o.org_id WHERE o.type = 'share'");
+    // Shares, and cases whose audience reaches beyond their organisation (an index holds just
+    // those) or that were sent before (their copies must hear that they are no longer theirs).
+    const std::string cols =
+        "SELECT o.id, g.name, o.status, o.title, o.tlp, o.audience, o.data, o.version, "
+        "o.updated_at, o.type, o.score ";
+    const std::string from = "FROM coop_objects o JOIN organisations g ON g.id = o.org_id WHERE ";
+    auto rows = tx.Query(
+        "shared objects",
+        cols + from + "o.type = 'share' UNION " + cols + from +
+            "o.type = 'case' AND o.audience NOT LIKE '%\"kind\":\"organisation\",%' UNION " + cols +
+            "FROM fed_replicas r CROSS JOIN coop_objects o JOIN organisations g ON g.id = o.org_id "
+            "WHERE o.id = r.object_id AND r.node <> '' AND o.type = 'case'");
     if (!rows) return rows.error();
     for (const auto& r : *rows) {
       const RosterNode* home = roster->HomeOf(r.Text(1));
       if (!home || home->name != me) continue;
-      objects.push_back({r.Int(0), r.Int(7), r.Int(8), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5),
-                         r.Text(6)});
+      objects.push_back({r.Int(0), r.Int(7), r.Int(8), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
+                         r.Text(5), r.Text(6), r.Text(9), r.Real(10)});
     }
-    auto rep = tx.Query("replicas", "SELECT object_id, node, version, recipients FROM fed_replicas");
+    auto rep =
+        tx.Query("replicas", "SELECT object_id, node, version, recipients FROM fed_replicas");
     if (!rep) return rep.error();
     for (const auto& r : *rep) sent[{r.Int(0), r.Text(1)}] = {r.Int(2), r.Text(3)};
-    auto members = tx.Query("group members",
-                            "SELECT l.object_id, l.target FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
-                            "WHERE o.type = 'group' AND l.kind = 'member'");
+    auto members = tx.Query(
+        "group members",
+        "SELECT l.object_id, l.target FROM coop_links l JOIN coop_objects o ON o.id = l.object_id "
+        "WHERE o.type = 'group' AND l.kind = 'member'");
     if (!members) return members.error();
     for (const auto& r : *members) group_members[r.Int(0)].push_back(r.Text(1));
     return Status::Ok();
@@ -190,7 +226,7 @@ Result<int64_t> Replicator::SyncOnce() {
       if (it == sent.end() && recipients.empty()) continue;
       json payload = {{"origin_node", me},
                       {"origin_id", o.id},
-                      {"type", "share"},
+                      {"type", o.type},
                       {"org", o.org},
                       {"title", o.title},
                       {"status", recipients.empty() ? "withdrawn" : o.status},
@@ -202,17 +238,19 @@ Result<int64_t> Replicator::SyncOnce() {
       json data = json::parse(o.data_json, nullptr, false);
       if (data.is_object()) {
         json d = json::object();
-        for (const char* k : {"summary", "stats", "indicators"})
+        for (const char* k : CarriedData(o.type))
           if (data.contains(k)) d[k] = data[k];
-        payload["data"] = d;  // the agreement a share cites stays on its node
+        if (o.type == "case") d["harm_score"] = o.score;
+        payload["data"] = d;
       }
-      if (o.status == "active" && !recipients.empty()) {
+      if ((o.type == "case" || o.status == "active") && !recipients.empty()) {
         json reports = json::array();
         int64_t total = 0;
         Status ls = db.Read([&](SqlTx& tx) -> Status {
           reports = json::array();
           auto links = tx.Query("shared reports",
-                                "SELECT target FROM coop_links WHERE object_id = ? AND kind = 'report' ORDER BY target",
+                                "SELECT target FROM coop_links WHERE object_id = ? AND kind = "
+                                "'report' ORDER BY target",
                                 {o.id});
           if (!links) return links.error();
           total = static_cast<int64_t>(links->size());
@@ -225,7 +263,8 @@ Result<int64_t> Replicator::SyncOnce() {
         });
         if (!ls.ok()) return Fail(ls);
         for (auto& r : reports) {
-          auto row = store_->GetReport(r["organisation"].get<std::string>(), r["id"].get<std::string>());
+          auto row =
+              store_->GetReport(r["organisation"].get<std::string>(), r["id"].get<std::string>());
           if (!row) return Fail(row.error());
           if (!*row) continue;
           r["subject"] = (*row)->subject;
@@ -235,7 +274,8 @@ Result<int64_t> Replicator::SyncOnce() {
           r["origin_country"] = (*row)->origin_country;
           r["origin_asn"] = (*row)->origin_asn;
           // The analysis only: the complainants' personal data stays on this node.
-          r["analysis"] = json::parse((*row)->analysis_json.empty() ? "null" : (*row)->analysis_json, nullptr, false);
+          r["analysis"] = json::parse(
+              (*row)->analysis_json.empty() ? "null" : (*row)->analysis_json, nullptr, false);
         }
         payload["reports"] = reports;
         payload["reports_total"] = total;
@@ -244,7 +284,8 @@ Result<int64_t> Replicator::SyncOnce() {
         auto id = fed_->Enqueue(tx, node, "coop-object", Conv(o.id), payload.dump());
         if (!id) return id.error();
         return tx.Exec("replica",
-                       "INSERT INTO fed_replicas(object_id, node, version, recipients, sent_at) VALUES (?, ?, ?, ?, ?) "
+                       "INSERT INTO fed_replicas(object_id, node, version, recipients, sent_at) "
+                       "VALUES (?, ?, ?, ?, ?) "
                        "ON CONFLICT(object_id, node) DO UPDATE SET version = excluded.version, "
                        "recipients = excluded.recipients, sent_at = excluded.sent_at",
                        {o.id, node, o.version, rtext, NowMs()});
@@ -294,15 +335,18 @@ void Replicator::Loop(int64_t interval_ms) {
   }
 }
 
-Result<std::vector<Mirror>> ListMirrors(store::SqlDb& db, const std::string& org, const std::string& type,
-                                        size_t limit) {
+Result<std::vector<Mirror>> ListMirrors(store::SqlDb& db, const std::string& org,
+                                        const std::string& type, size_t limit) {
   std::vector<Mirror> out;
   Status s = db.Read([&](SqlTx& tx) -> Status {
     out.clear();
     std::string sql =
-        "SELECT m.origin_node, m.origin_id, m.type, m.org, m.title, m.status, m.tlp, m.audience, m.data, m.version, "
-        "m.updated_at, m.received_at, (SELECT COUNT(*) FROM fed_mirror_reports r WHERE r.origin_node = m.origin_node "
-        "AND r.origin_id = m.origin_id) FROM fed_mirrors m JOIN fed_mirror_access a ON a.origin_node = m.origin_node "
+        "SELECT m.origin_node, m.origin_id, m.type, m.org, m.title, m.status, m.tlp, m.audience, "
+        "m.data, m.version, "
+        "m.updated_at, m.received_at, (SELECT COUNT(*) FROM fed_mirror_reports r WHERE "
+        "r.origin_node = m.origin_node "
+        "AND r.origin_id = m.origin_id) FROM fed_mirrors m JOIN fed_mirror_access a ON "
+        "a.origin_node = m.origin_node "
         "AND a.origin_id = m.origin_id WHERE a.org = ?";
     std::vector<SqlValue> params{org};
     if (!type.empty()) {
@@ -314,32 +358,35 @@ Result<std::vector<Mirror>> ListMirrors(store::SqlDb& db, const std::string& org
     auto rows = tx.Query("mirrors", sql, params);
     if (!rows) return rows.error();
     for (const auto& r : *rows)
-      out.push_back({r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
-                     r.Int(9), r.Int(10), r.Int(11), r.Int(12)});
+      out.push_back({r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6),
+                     r.Text(7), r.Text(8), r.Int(9), r.Int(10), r.Int(11), r.Int(12)});
     return Status::Ok();
   });
   if (!s.ok()) return Fail(s);
   return out;
 }
 
-Result<std::optional<std::pair<Mirror, std::vector<std::string>>>> GetMirror(store::SqlDb& db, const std::string& org,
-                                                                             const std::string& node, int64_t id) {
+Result<std::optional<std::pair<Mirror, std::vector<std::string>>>> GetMirror(
+    store::SqlDb& db, const std::string& org, const std::string& node, int64_t id) {
   std::optional<std::pair<Mirror, std::vector<std::string>>> out;
   Status s = db.Read([&](SqlTx& tx) -> Status {
     out.reset();
     auto rows = tx.Query(
         "mirror",
-        "SELECT m.origin_node, m.origin_id, m.type, m.org, m.title, m.status, m.tlp, m.audience, m.data, m.version, "
-        "m.updated_at, m.received_at FROM fed_mirrors m JOIN fed_mirror_access a ON a.origin_node = m.origin_node "
+        "SELECT m.origin_node, m.origin_id, m.type, m.org, m.title, m.status, m.tlp, m.audience, "
+        "m.data, m.version, "
+        "m.updated_at, m.received_at FROM fed_mirrors m JOIN fed_mirror_access a ON a.origin_node "
+        "= m.origin_node "
         "AND a.origin_id = m.origin_id WHERE a.org = ? AND m.origin_node = ? AND m.origin_id = ?",
         {org, node, id});
     if (!rows) return rows.error();
     if (rows->empty()) return Status::Ok();
     const auto& r = (*rows)[0];
-    Mirror m{r.Text(0), r.Int(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
-             r.Int(9), r.Int(10), r.Int(11), 0};
+    Mirror m{r.Text(0), r.Int(1),  r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6),
+             r.Text(7), r.Text(8), r.Int(9),  r.Int(10), r.Int(11), 0};
     auto reps = tx.Query("mirror reports",
-                         "SELECT body FROM fed_mirror_reports WHERE origin_node = ? AND origin_id = ? ORDER BY report_id",
+                         "SELECT body FROM fed_mirror_reports WHERE origin_node = ? AND origin_id "
+                         "= ? ORDER BY report_id",
                          {node, id});
     if (!reps) return reps.error();
     std::vector<std::string> bodies;

@@ -4,6 +4,7 @@ node-a (the secretariat, agency-a), node-b (agency-b) and node-c (agency-c).
 
 - The roster: made on node-a from the other nodes' identities, installed on node-b and node-c.
 - Organisations' messages from node-a to node-b and the answer back, through the API.
+- A case shared with agency-b reaching it, and withdrawn from it;
 - Directory entries of each node's organisations reaching the others; a referral from agency-a to
   agency-b on node-b (its receipt, acceptance and outcome coming back), an assistance request's
   whole lifecycle under an agreement, and a request for information to a company on node-b.
@@ -252,6 +253,38 @@ def run(a, tmp, A, B, C, nodes):
             and [c["title"] for c in copies(B, "isp-b")] == ["Loan scam"]
             and [c["title"] for c in copies(C, "agency-c")] == ["Loan scam"], 30),
             (copies(B, "agency-b"), copies(B, "isp-b"), copies(C, "agency-c")))
+
+        # A case shared with agency-b: its copy on node-b with the harm score and the analyses, and
+        # gone from agency-b's view once agency-a keeps the case to itself again.
+        st, case, _ = A.json("POST", "/api/v1/cases", {
+            "title": "Parcel customs-fee phishing", "summary": "wave of 30 November", "reports": [rid],
+            "tlp": "AMBER", "audience": {"kind": "organisations", "organisations": ["agency-b"]}},
+            token=A.tokens["agency-a"])
+        check("agency-a opens a case shared with agency-b", st == 201, case)
+
+        def cases(n, org):
+            st, body, _ = n.json("GET", "/api/v1/federation/shares?type=case", token=n.tokens[org])
+            assert st == 200, body
+            return body["items"]
+
+        check("the case reaches agency-b on node-b", wait_for(lambda: len(cases(B, "agency-b")) == 1, 30))
+        got = cases(B, "agency-b")[0]
+        check("with its harm score and its report", got["type"] == "case" and "harm_score" in got["data"]
+              and got["reports_held"] == 1 and got["status"] == "open", got)
+        check("isp-b does not see it", cases(B, "isp-b") == [])
+        st, upd, _ = A.json("PATCH", f"/api/v1/cases/{case['id']}", {
+            "audience": {"kind": "organisation"}, "version": case["version"]}, token=A.tokens["agency-a"])
+        check("agency-a keeps the case to itself again", st == 200, upd)
+        def held(case_id):
+            db = B.db()
+            try:
+                return db.execute("SELECT COUNT(*) FROM fed_mirror_reports WHERE origin_node = 'node-a' AND "
+                                  "origin_id = ?", (case_id,)).fetchone()[0]
+            finally:
+                db.close()
+
+        check("agency-b no longer sees it, and node-b no longer holds its report",
+              wait_for(lambda: cases(B, "agency-b") == [] and held(case["id"]) == 0, 30), cases(B, "agency-b"))
 
         # Referrals and requests between nodes. Each node's directory entries reach the others.
         for n, org, kind, country in ((A, "agency-a", "agency", "FR"), (B, "agency-b", "agency", "DE"),

@@ -423,7 +423,8 @@ CREATE TABLE fed_mirror_reports (
 );
 )sql",
     // referrals and requests across nodes (federation/flows.h): which local object is the copy of
-    // another node's referral or request, and which directory entries were sent to which node.
+    // another node's referral or request, which directory entries were sent to which node, and
+    // the cases shared beyond their organisation (federation/replication.h).
     R"sql(
 CREATE TABLE fed_flows (
   origin_node TEXT NOT NULL,
@@ -438,6 +439,9 @@ CREATE TABLE fed_directory_sent (
   digest TEXT NOT NULL,
   PRIMARY KEY (org, node)
 );
+-- Cases shared beyond their organisation, which the replication pass reads every second.
+CREATE INDEX coop_objects_outward ON coop_objects(type, id)
+  WHERE type = 'case' AND audience NOT LIKE '%"kind":"organisation",%';
 )sql",
 };
 
