@@ -49,6 +49,8 @@ export interface FlowData {
   agreement?: { id: number; title: string };
   counts?: { reports: number };
   next_steps?: NextStep[];
+  // Sent from another node: the sender's node and its id there (its evidence stays there).
+  federation?: { node: string; id: number };
 }
 
 export interface Referral extends CoopObject, FlowData {

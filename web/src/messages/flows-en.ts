@@ -33,6 +33,7 @@ export const flowsEn = {
   'flow.from': 'From',
   'flow.to': 'To',
   'flow.fromTo': '{from} → {to}',
+  'flow.fromNode': 'from node {node}',
   'flow.side.sender': 'you sent it',
   'flow.side.recipient': 'sent to you',
   'flow.timeline': 'Status',

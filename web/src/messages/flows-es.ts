@@ -33,6 +33,7 @@ export const flowsEs: FlowMessages = {
   'flow.from': 'De',
   'flow.to': 'A',
   'flow.fromTo': '{from} → {to}',
+  'flow.fromNode': 'del nodo {node}',
   'flow.side.sender': 'enviada por usted',
   'flow.side.recipient': 'dirigida a usted',
   'flow.timeline': 'Estado',

@@ -33,6 +33,7 @@ export const flowsFr: FlowMessages = {
   'flow.from': 'De',
   'flow.to': 'À',
   'flow.fromTo': '{from} → {to}',
+  'flow.fromNode': 'du nœud {node}',
   'flow.side.sender': 'envoyé par vous',
   'flow.side.recipient': 'qui vous est adressé',
   'flow.timeline': 'État',

@@ -314,7 +314,8 @@ export function ReferralPage({ id, session }: { id: string; session: Session }) 
             <span data-testid="referral-status"><FlowStatus status={r.status} /></span>
             <span>{t('flow.fromTo', { from: r.organisation, to: r.to })}</span>
             {side && <span class="badge">{t(`flow.side.${side}` as Key)}</span>}
-            {can(session, PERM.readEvidence) && (
+            {r.federation && <span class="badge" data-testid="flow-node">{t('flow.fromNode', { node: r.federation.node })}</span>}
+            {can(session, PERM.readEvidence) && !r.federation && (
               <a class="button" href={`/api/v1/referrals/${r.id}/package`} download={`lapis-referral-${r.id}.zip`} data-testid="referral-package">
                 {t('referral.package')}
               </a>

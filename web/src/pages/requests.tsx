@@ -287,7 +287,8 @@ function priorityOf(harm: number): string {
 function Attachments({ r, session, onChange }: { r: AssistanceRequest; session: Session; onChange: () => void }) {
   const { busy, error, run } = useAction();
   const side = sideOf(r, session);
-  const canAttach = !!side && can(session, PERM.manageCases) && !finished('request', r.status);
+  // Files are not carried between nodes: a request from another node is answered in its text.
+  const canAttach = !!side && can(session, PERM.manageCases) && !finished('request', r.status) && !r.federation;
   const upload = async (e: Event) => {
     const input = e.target as HTMLInputElement;
     const file = input.files?.[0];
@@ -354,6 +355,7 @@ export function RequestPage({ id, session }: { id: string; session: Session }) {
             <span>{t('flow.fromTo', { from: r.organisation, to: r.to })}</span>
             {r.due_at && <span>{t('case.due')} <Due r={r} /></span>}
             {side && <span class="badge">{t(`flow.side.${side}` as Key)}</span>}
+            {r.federation && <span class="badge" data-testid="flow-node">{t('flow.fromNode', { node: r.federation.node })}</span>}
           </div>
           {r.status === 'closed' && r.outcome && <p class="notice" data-testid="request-outcome"><OutcomeText outcome={r.outcome} /></p>}
           <div class="grid2">
