@@ -186,15 +186,9 @@ std::pair<Viewer, Object> NotificationFor(const Viewer& by, const std::string& o
 Status Notify(Coop& coop, const Viewer& by, const std::vector<std::string>& to,
               const std::string& event, const std::string& about_type, int64_t about_id,
               const std::string& state, const std::string& title, const std::string& detail) {
-  std::set<std::string> done;
-  for (const auto& org : to) {
-    if (org.empty() || org == by.org || !done.insert(org).second) continue;
-    auto [recipient, n] =
-        NotificationFor(by, org, event, about_type, about_id, state, title, detail);
-    auto r = coop.Create(recipient, n, "", {});
-    if (!r) return r.error();
-  }
-  return Status::Ok();
+  return coop.store().Sql().Write([&](store::SqlTx& tx) {
+    return NotifyIn(tx, by, to, event, about_type, about_id, state, title, detail);
+  });
 }
 
 Status NotifyIn(store::SqlTx& tx, const Viewer& by, const std::vector<std::string>& to,

@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/sha256.h"
+#include "federation/util.h"
 
 namespace lapis::federation {
 namespace {
@@ -31,12 +32,6 @@ using store::SqlValue;
 
 constexpr size_t kMaxMessagesPerRequest = 1024;
 constexpr size_t kMaxRequestBytes = 64u << 20;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool Permanent(const Status& s) {
   return s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kPermissionDenied;

@@ -11,6 +11,7 @@
 #include "coop/cases.h"
 #include "coop/workflow.h"
 #include "federation/replication.h"
+#include "federation/util.h"
 
 namespace lapis::federation {
 namespace {
@@ -18,12 +19,6 @@ namespace {
 using json = nlohmann::json;
 using store::SqlTx;
 using store::SqlValue;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
+#include "federation/util.h"
 
 namespace lapis::federation {
 namespace {
@@ -13,12 +14,6 @@ using json = nlohmann::json;
 using store::SqlTx;
 
 constexpr size_t kMaxSubject = 500, kMaxText = 64 * 1024;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool IsConversation(const std::string& c) {
   if (c.empty() || c.size() > 64) return false;

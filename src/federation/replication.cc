@@ -10,6 +10,7 @@
 #include "coop/cases.h"
 #include "coop/sharing.h"
 #include "federation/flows.h"
+#include "federation/util.h"
 
 namespace lapis::federation {
 namespace {
@@ -17,12 +18,6 @@ namespace {
 using json = nlohmann::json;
 using store::SqlTx;
 using store::SqlValue;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct Shared {
   int64_t id = 0, version = 0, updated_at = 0;
