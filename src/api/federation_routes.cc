@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/coop_routes.h"
+#include "common/strings.h"
+#include "federation/flows.h"
 #include "federation/messages.h"
 #include "federation/replication.h"
 
@@ -106,7 +108,8 @@ void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federat
     size_t limit = 0;
     if (!ParseLimit(req, res, 100, &limit)) return;
     const std::string type = req.has_param("type") ? req.get_param_value("type") : "share";
-    if (type != "share" && type != "case") return BadRequest(res, "type is share or case");
+    if (type != "share" && type != "case" && type != "application")
+      return BadRequest(res, "type is share, case or application");
     auto list = federation::ListMirrors(*db, who->org, type, limit);
     if (!list) return StoreProblem(res, list.error());
     json items = json::array();
@@ -129,6 +132,37 @@ void RegisterFederationRoutes(httplib::Server& http, const CoopEnv& env, federat
              j["reports"] = reports;
              Json(res, 200, j.dump());
            });
+  // A member agency here objects to an application another node holds (its copy is listed with
+  // type=application); the objection travels there and counts as one made on that node.
+  http.Post(R"(/api/v1/federation/applications/([a-z0-9-]+)/([0-9]{1,18})/objections)",
+            [env, fed, db](const httplib::Request& req, httplib::Response& res) {
+              auto who = env.authenticate(req, res, Permission::kManageDirectory);
+              if (!who || !Available(fed, res)) return;
+              auto v = env.coop->ViewerFor(who->org, who->role, who->actor);
+              if (!v) return StoreProblem(res, v.error());
+              if (!v->agency || !v->member)
+                return Problem(res, 403, "Forbidden", "member agencies object to applications");
+              auto body = JsonBody(req, res);
+              if (!body) return;
+              std::string reason;
+              if (!StringMember(*body, "reason", &reason) || reason.empty())
+                return BadRequest(res, "reason is required");
+              const std::string node = req.matches[1].str();
+              const int64_t id = std::stoll(req.matches[2].str());
+              auto m = federation::GetMirror(*db, who->org, node, id);
+              if (!m) return StoreProblem(res, m.error());
+              if (!*m || (*m)->first.type != "application")
+                return NotFound(res, "no application " + node + "/" + std::to_string(id));
+              if ((*m)->first.status != "open")
+                return BadRequest(res, "the application was decided: " + (*m)->first.status);
+              auto sent = federation::SendObjection(*db, *fed, who->org, who->actor, node, id,
+                                                    SanitizeUtf8(reason));
+              if (!sent) return StoreProblem(res, sent.error());
+              if (!env.audit(&res, who->org, who->actor, "membership.object", node + "/" + std::to_string(id),
+                             reason))
+                return;
+              Json(res, 202, json{{"id", *sent}, {"to_node", node}}.dump());
+            });
   http.Get("/api/v1/federation/status", [env, fed, db](const httplib::Request& req, httplib::Response& res) {
     auto who = env.authenticate(req, res, Permission::kOperateNode);
     if (!who || !Available(fed, res)) return;

@@ -713,8 +713,17 @@ void AddFederation(json& doc) {
         {"reports_held", {{"type", "integer"}}},
         {"reports", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
   paths["/api/v1/federation/shares"]["get"] =
-      Op("Shares (or cases) made on other nodes for the caller's organisation", Ok("copies", Page("MirroredShare")),
-         {Query("type", "share (the default) or case"), Query("limit", "at most this many", "integer")});
+      Op("Shares (or cases, or applications to the network) made on other nodes for the caller's organisation",
+         Ok("copies", Page("MirroredShare")),
+         {Query("type", "share (the default), case or application"), Query("limit", "at most this many", "integer")});
+  paths["/api/v1/federation/applications/{name}/{id}/objections"]["post"] = Op(
+      "Object to an application another node holds (member agencies)",
+      Ok("queued for that node", {{"type", "object"},
+                                  {"properties", {{"id", {{"type", "string"}}}, {"to_node", {{"type", "string"}}}}}},
+         202),
+      {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}},
+       {{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}}},
+      {{"type", "object"}, {"required", {"reason"}}, {"properties", {{"reason", {{"type", "string"}}}}}});
   paths["/api/v1/federation/shares/{name}/{id}"]["get"] = Op(
       "One of them with its reports' analyses", Ok("the copy", Ref("MirroredShare")),
       {{{"name", "name"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}},

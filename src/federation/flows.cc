@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "common/sha256.h"
+#include "common/strings.h"
 #include "coop/cases.h"
 #include "coop/workflow.h"
 #include "federation/replication.h"
@@ -266,6 +267,52 @@ Status ReceiveStep(Federation* fed, SqlTx& tx, const Incoming& m) {
   return Status::Ok();
 }
 
+// ---- coop-objection: a member agency on another node objects to an application held here ----
+
+Status ReceiveObjection(SqlTx& tx, const Incoming& m) {
+  json p = json::parse(m.payload, nullptr, false);
+  if (!p.is_object() || !p.contains("origin_id") || !p["origin_id"].is_number_integer())
+    return Status::InvalidArgument("not an objection");
+  const std::string org = p.value("org", ""), reason = p.value("reason", "");
+  const int64_t id = p["origin_id"].get<int64_t>();
+  if (!Hosts(m.sender, org))
+    return Status::PermissionDenied("organisation " + org + " is not hosted by node " +
+                                    m.sender.name);
+  if (reason.empty()) return Status::InvalidArgument("an objection gives its reason");
+  auto who = tx.Query(
+      "objector",
+      "SELECT p.kind, p.membership FROM organisations g JOIN org_profiles p ON p.org_id = g.id "
+      "WHERE g.name = ?",
+      {org});
+  if (!who) return who.error();
+  if (who->empty() || (*who)[0].Text(0) != "agency" || (*who)[0].Text(1) != "member")
+    return Status::PermissionDenied(org + " is not a member agency in this node's directory");
+  auto cur = coop::GetAnyIn(tx, id);
+  if (!cur) return cur.error();
+  if (!*cur || (*cur)->type != "application")
+    return Status::InvalidArgument("no application " + std::to_string(id));
+  const int64_t now = NowMs() / 1000;
+  auto changed = coop::ChangeIn(
+      tx, RemoteViewer(org, p.value("actor", "")), id, "application",
+      [&](coop::Object& o) -> Status {
+        if (o.status != "open")
+          return Status::InvalidArgument("the application was decided: " + o.status);
+        if (o.due_at && *o.due_at <= now)
+          return Status::InvalidArgument("the objection period has ended");
+        json d = ParseObject(o.data_json);
+        if (!d.contains("objections") || !d["objections"].is_array())
+          d["objections"] = json::array();
+        d["objections"].push_back(
+            {{"organisation", org}, {"reason", reason}, {"at", p.value("at", "")}});
+        o.data_json = Dump(d);
+        return Status::Ok();
+      },
+      "objection", org + " (node " + m.sender.name + ")");
+  if (!changed) return changed.error();
+  log::Info("federation.objection", {{"from", m.sender.name}, {"org", org}, {"application", id}});
+  return Status::Ok();
+}
+
 // ---- directory-entry ----
 
 Status ReceiveDirectoryEntry(Federation* fed, SqlTx& tx, const Incoming& m) {
@@ -317,6 +364,8 @@ void RegisterFlows(Federation* fed) {
                  [fed](SqlTx& tx, const Incoming& m) { return ReceiveFlow(fed, tx, m); });
   fed->OnMessage("coop-step",
                  [fed](SqlTx& tx, const Incoming& m) { return ReceiveStep(fed, tx, m); });
+  fed->OnMessage("coop-objection",
+                 [](SqlTx& tx, const Incoming& m) { return ReceiveObjection(tx, m); });
   fed->OnMessage("directory-entry",
                  [fed](SqlTx& tx, const Incoming& m) { return ReceiveDirectoryEntry(fed, tx, m); });
 }
@@ -663,6 +712,30 @@ Result<int64_t> SyncMembership(store::Store* store, Federation* fed) {
   }
   if (Status s = fed->InstallRoster(SignRoster(r, fed->key())); !s.ok()) return Fail(s);
   return changes;
+}
+
+Result<std::string> SendObjection(store::SqlDb& db, Federation& fed, const std::string& org,
+                                  const std::string& actor, const std::string& node,
+                                  int64_t origin_id, const std::string& reason) {
+  auto roster = fed.CurrentRoster();
+  if (!roster || !roster->ByName(node) || node == fed.Name())
+    return Fail(Status::NotFound("no node " + node + " on the roster"));
+  const json payload = {{"origin_id", origin_id},
+                        {"org", org},
+                        {"actor", actor},
+                        {"reason", reason},
+                        {"at", FormatRfc3339(NowMs() / 1000)}};
+  std::string id;
+  Status s = db.Write([&](SqlTx& tx) -> Status {
+    auto queued = fed.Enqueue(tx, node, "coop-objection", "objection:" + std::to_string(origin_id),
+                              Dump(payload));
+    if (!queued) return queued.error();
+    id = *queued;
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  fed.Kick();
+  return id;
 }
 
 Result<std::optional<std::string>> CopiedReport(store::SqlDb& db, const std::string& node,

@@ -28,7 +28,7 @@
 
 namespace lapis::federation {
 
-// Registers the "coop-flow", "coop-step" and "directory-entry" handlers (before the federation
+// Registers the "coop-flow", "coop-step", "coop-objection" and "directory-entry" handlers (before the federation
 // starts).
 void RegisterFlows(Federation* fed);
 
@@ -50,6 +50,13 @@ Result<int64_t> SyncDirectory(store::Store* store, Federation* fed);
 // refused leaves it, and a node left with no organisation is revoked. A new roster is signed and
 // sent to every node; how many changes were made (0: none, or not the secretariat).
 Result<int64_t> SyncMembership(store::Store* store, Federation* fed);
+
+// Sends the objection of `org`, a member agency hosted here, to the application `origin_id` that
+// node `node` holds ("coop-objection"); the message's id. The node that holds the application
+// records it as a local objection is recorded, if it comes within the objection period.
+Result<std::string> SendObjection(store::SqlDb& db, Federation& fed, const std::string& org,
+                                  const std::string& actor, const std::string& node,
+                                  int64_t origin_id, const std::string& reason);
 
 // The entry (JSON text) of report `sha256` as it came with node `node`'s referral or request
 // `origin_id`, or nullopt.

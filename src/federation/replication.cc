@@ -23,6 +23,7 @@ struct Shared {
   int64_t id = 0, version = 0, updated_at = 0;
   std::string org, status, title, tlp, audience_json, data_json, type;
   double score = 0;
+  int64_t due_at = 0;
 };
 
 // What of an object's data travels with its copy: never the agreement a share cites, nor a case's
@@ -30,7 +31,10 @@ struct Shared {
 const std::vector<const char*>& CarriedData(const std::string& type) {
   static const std::vector<const char*> share = {"summary", "stats", "indicators"};
   static const std::vector<const char*> kase = {"summary", "stats", "harm", "indicators"};
-  return type == "case" ? kase : share;
+  // An application as the applicant sees it: how many objected, never who.
+  static const std::vector<const char*> application = {
+      "kind", "country", "statement", "display_name", "sector", "competences", "decided_at"};
+  return type == "case" ? kase : type == "application" ? application : share;
 }
 
 std::string Conv(int64_t id) { return "object:" + std::to_string(id); }
@@ -50,10 +54,14 @@ void Replicator::Register() {
       return Status::PermissionDenied("the object names another origin node than its sender");
     bool hosted = false;
     for (const auto& o : m.sender.orgs) hosted |= o == org;
+    // An applicant to the network is on no node of the roster yet: the node it applied on sends
+    // its application.
+    auto roster_now = fed->CurrentRoster();
+    if (type == "application" && roster_now && !roster_now->HomeOf(org)) hosted = true;
     if (!hosted)
       return Status::PermissionDenied("organisation " + org + " is not hosted by node " +
                                       m.sender.name);
-    if (type != "share" && type != "case")
+    if (type != "share" && type != "case" && type != "application")
       return Status::InvalidArgument("objects of type '" + type + "' are not taken");
     const int64_t id = p["origin_id"].get<int64_t>(), version = p["version"].get<int64_t>();
     auto have = tx.Query("mirror version",
@@ -159,20 +167,23 @@ Result<int64_t> Replicator::SyncOnce() {
     // those) or that were sent before (their copies must hear that they are no longer theirs).
     const std::string cols =
         "SELECT o.id, g.name, o.status, o.title, o.tlp, o.audience, o.data, o.version, "
-        "o.updated_at, o.type, o.score ";
+        "o.updated_at, o.type, o.score, o.due_at ";
     const std::string from = "FROM coop_objects o JOIN organisations g ON g.id = o.org_id WHERE ";
     auto rows = tx.Query(
         "shared objects",
         cols + from + "o.type = 'share' UNION " + cols + from +
             "o.type = 'case' AND o.audience NOT LIKE '%\"kind\":\"organisation\",%' UNION " + cols +
             "FROM fed_replicas r CROSS JOIN coop_objects o JOIN organisations g ON g.id = o.org_id "
-            "WHERE o.id = r.object_id AND r.node <> '' AND o.type = 'case'");
+            "WHERE o.id = r.object_id AND r.node <> '' AND o.type = 'case' UNION " + cols + from +
+            "o.type = 'application'");
     if (!rows) return rows.error();
     for (const auto& r : *rows) {
       const RosterNode* home = roster->HomeOf(r.Text(1));
-      if (!home || home->name != me) continue;
+      // Applicants are on no node yet: their applications go from the node they applied on.
+      const bool applicant = r.Text(9) == "application" && !home;
+      if (!applicant && (!home || home->name != me)) continue;
       objects.push_back({r.Int(0), r.Int(7), r.Int(8), r.Text(1), r.Text(2), r.Text(3), r.Text(4),
-                         r.Text(5), r.Text(6), r.Text(9), r.Real(10)});
+                         r.Text(5), r.Text(6), r.Text(9), r.Real(10), r.Null(11) ? 0 : r.Int(11)});
     }
     auto rep =
         tx.Query("replicas", "SELECT object_id, node, version, recipients FROM fed_replicas");
@@ -236,6 +247,10 @@ Result<int64_t> Replicator::SyncOnce() {
         for (const char* k : CarriedData(o.type))
           if (data.contains(k)) d[k] = data[k];
         if (o.type == "case") d["harm_score"] = o.score;
+        if (o.type == "application") d["objections_until"] = o.due_at;
+        if (o.type == "application")
+          d["objection_count"] =
+              data.contains("objections") && data["objections"].is_array() ? data["objections"].size() : 0;
         payload["data"] = d;
       }
       if ((o.type == "case" || o.status == "active") && !recipients.empty()) {

@@ -5,6 +5,7 @@ node-a (the secretariat, agency-a), node-b (agency-b) and node-c (agency-c).
 - The roster: made on node-a from the other nodes' identities, installed on node-b and node-c.
 - Organisations' messages from node-a to node-b and the answer back, through the API.
 - A case shared with agency-b reaching it, and withdrawn from it;
+- A membership application on node-a seen by node-b's agencies, objected to from node-b, and refused;
 - Directory entries of each node's organisations reaching the others; a referral from agency-a to
   agency-b on node-b (its receipt, acceptance and outcome coming back), an assistance request's
   whole lifecycle under an agreement, and a request for information to a company on node-b.
@@ -58,7 +59,7 @@ class FedNode(Node):
         return p.returncode, p.stdout, p.stderr
 
     def start_fed(self):
-        self.start("--federation-listen", f"127.0.0.1:{self.fed_port}")
+        self.start("--federation-listen", f"127.0.0.1:{self.fed_port}", "--objection-period", "15")
 
     def send(self, org, to, text, conversation="", subject=""):
         body = {"to": to, "text": text, "subject": subject}
@@ -404,6 +405,45 @@ def run(a, tmp, A, B, C, nodes):
             lambda: flow(A, "agency-a", "requests", cq["id"]).get("status") == "answered", 30))
         st, body, _ = step(B, "agency-b", "referrals", copy["id"], "declined", reason="late")
         check("a step the lifecycle does not allow is refused on the node where it is taken", st == 400, body)
+
+        # A membership application on node-a: the agencies of node-b see it and one objects there.
+        A.tokens["newcomer"] = A.token("newcomer", "admin")
+        rc, _, err = A.cli("directory", "set", "--data", A.data, "--org", "newcomer", "--kind", "agency",
+                           "--country", "ES", "--membership", "withdrawn")
+        check("newcomer is not a member yet", rc == 0, err)
+        st, app, _ = A.json("POST", "/api/v1/applications", {
+            "kind": "agency", "country": "ES", "display_name": "Agencia N", "statement": "national regulator"},
+            token=A.tokens["newcomer"])
+        check("an organisation applies to join on node-a", st == 201, app)
+
+        def apps(n, org):
+            st, body, _ = n.json("GET", "/api/v1/federation/shares?type=application", token=n.tokens[org])
+            assert st == 200, body
+            return body["items"]
+
+        check("agency-b, on node-b, sees the application", wait_for(lambda: len(apps(B, "agency-b")) == 1, 30))
+        got = apps(B, "agency-b")[0]
+        check("as an applicant sees it: who applies, until when, how many objected",
+              got["organisation"] == "newcomer" and got["status"] == "open" and got["data"]["objection_count"] == 0
+              and got["data"]["objections_until"] > 0 and got["data"]["country"] == "ES", got)
+        check("isp-b, a company, does not see it", apps(B, "isp-b") == [])
+        st, body, _ = B.json("POST", f"/api/v1/federation/applications/node-a/{app['id']}/objections",
+                             {"reason": "not a public authority"}, token=B.tokens["admin"])
+        check("agency-b objects from node-b", st == 202 and body["to_node"] == "node-a", (st, body))
+
+        def app_on_a():
+            return A.json("GET", f"/api/v1/applications/{app['id']}", token=A.tokens["admin"])[1]
+
+        check("node-a records agency-b's objection", wait_for(
+            lambda: [o["organisation"] for o in app_on_a().get("objections", [])] == ["agency-b"], 30), app_on_a())
+        check("the copy on node-b counts it", wait_for(
+            lambda: apps(B, "agency-b")[0]["data"]["objection_count"] == 1, 30), apps(B, "agency-b"))
+        check("with an objection the application is refused when the period ends",
+              wait_for(lambda: app_on_a().get("status") == "refused", 60), app_on_a())
+        check("and node-b's copy says so", wait_for(lambda: apps(B, "agency-b")[0]["status"] == "refused", 30))
+        st, body, _ = B.json("POST", f"/api/v1/federation/applications/node-a/{app['id']}/objections",
+                             {"reason": "late"}, token=B.tokens["admin"])
+        check("no objection once decided", st == 400, (st, body))
 
         # node-b down while 1,000 messages are sent to it.
         t0 = time.time()
