@@ -555,6 +555,20 @@ class FlowTest : public FederationTest {
         "status:->" + to, "");
   }
 
+  // Referrals and requests the node has still to send.
+  int64_t Pending(Node& n) {
+    int64_t c = -1;
+    EXPECT_TRUE(n.store->Sql()
+                    .Read([&](store::SqlTx& tx) -> lapis::Status {
+                      auto r = tx.Query("pending", "SELECT COUNT(*) FROM fed_flow_pending");
+                      if (!r) return r.error();
+                      c = (*r)[0].Int(0);
+                      return Status::Ok();
+                    })
+                    .ok());
+    return c;
+  }
+
   std::string StatusOn(Node& n, int64_t id) {
     auto o = Coop(n).GetAny(id);
     return o && *o ? (*o)->status : "";
@@ -591,8 +605,10 @@ TEST_P(FlowTest, DirectoryEntriesReachTheOtherNodes) {
 TEST_P(FlowTest, AReferralToAnotherNodeIsAnsweredThereAndEveryStepComesBack) {
   Sync(B());
   coop::Object r = Referral("Parcel scam from DE");
+  EXPECT_EQ(Pending(A()), 1);
   // Not sent before the pass: a step taken by its sender then leaves with it.
   Sync(A());
+  EXPECT_EQ(Pending(A()), 0);
   ASSERT_TRUE(WaitFor([&] { return CopyOn(B(), "agency-b", r.id).has_value(); }));
   coop::Object copy = *CopyOn(B(), "agency-b", r.id);
   EXPECT_EQ(copy.org, "agency-a");
@@ -640,6 +656,7 @@ TEST_P(FlowTest, AnAssistanceRequestsWholeLifecycleCrossesNodes) {
   auto made = Coop(A()).Create(V("agency-a"), o, "", {{"recipient", "agency-b", 0, ""}});
   ASSERT_TRUE(made);
   Sync(A());
+  EXPECT_EQ(Pending(A()), 0) << "a draft is not to be sent";
   EXPECT_FALSE(CopyOn(B(), "agency-b", made->id).has_value()) << "a draft stays home";
   ASSERT_TRUE(Step(A(), "agency-a", made->id, "request", "sent"));
   Sync(A());

@@ -104,6 +104,10 @@ Status ReceiveFlow(Federation* fed, SqlTx& tx, const Incoming& m) {
                {m.sender.name, origin_id});
   if (!have) return have.error();
   if (!have->empty()) return Status::Ok();  // here already: its steps follow as steps
+  bool state = p.value("status", "") == "sent";
+  for (const auto& st : coop::Lifecycle(type)) state |= p.value("status", "") == st.to;
+  if (!state)
+    return Status::InvalidArgument("'" + p.value("status", "") + "' is not a state of a " + type);
   if (Status s = EnsureOrg(tx, org); !s.ok()) return s;
 
   coop::Object o;
@@ -140,13 +144,6 @@ Status ReceiveFlow(Federation* fed, SqlTx& tx, const Incoming& m) {
                          "INSERT INTO fed_flows(origin_node, origin_id, local_id, received_at) "
                          "VALUES (?, ?, ?, ?)",
                          {m.sender.name, origin_id, made->id, NowMs()});
-      !s.ok())
-    return s;
-  // Not sent anywhere from here: its steps go back to the sender's node.
-  if (Status s = tx.Exec("copy",
-                         "INSERT INTO fed_replicas(object_id, node, version, recipients, sent_at) "
-                         "VALUES (?, '', 0, '[]', ?)",
-                         {made->id, NowMs()});
       !s.ok())
     return s;
   for (const auto& r : reports) {
@@ -373,12 +370,23 @@ void RegisterFlows(Federation* fed) {
 coop::Observer FlowObserver(Federation* fed) {
   return [fed](SqlTx& tx, const coop::Viewer& by, const coop::Object* before,
                const coop::Object& after) -> Status {
-    if (!before || (after.type != "referral" && after.type != "request") ||
-        before->status == after.status)
-      return Status::Ok();
+    if (after.type != "referral" && after.type != "request") return Status::Ok();
     auto roster = fed->CurrentRoster();
     const std::string me = fed->Name();
-    if (!roster || me.empty()) return Status::Ok();
+    // Sent now (made sent, or a draft sent) and not a copy: unless the roster says its recipient
+    // is hosted here, the pass (SyncFlows) sends it with its reports.
+    if (after.status != "draft" && (!before || before->status == "draft")) {
+      const json d0 = ParseObject(after.data_json);
+      const RosterNode* home = roster ? roster->HomeOf(d0.value("to", "")) : nullptr;
+      if (!d0.contains("federation") && (!home || home->name != me))
+        if (Status s = tx.Exec("to send",
+                               "INSERT INTO fed_flow_pending(object_id, since) VALUES (?, ?) "
+                               "ON CONFLICT DO NOTHING",
+                               {after.id, NowMs()});
+            !s.ok())
+          return s;
+    }
+    if (!before || before->status == after.status || !roster || me.empty()) return Status::Ok();
     const json d = ParseObject(after.data_json);
     std::string node, origin_node, conv;
     int64_t origin_id = 0;
@@ -431,12 +439,9 @@ Result<int64_t> SyncFlows(store::Store* store, Federation* fed) {
     todo.clear();
     auto rows = tx.Query("referrals and requests to send",
                          "SELECT o.id, g.name, o.type, o.status, o.title, o.tlp, o.due_at, "
-                         "o.version, o.created_at, o.data "
-                         "FROM coop_objects o JOIN organisations g ON g.id = o.org_id WHERE o.type "
-                         "IN ('referral', 'request') "
-                         "AND o.status <> 'draft' AND NOT EXISTS (SELECT 1 FROM fed_replicas r "
-                         "WHERE r.object_id = o.id) "
-                         "ORDER BY o.id LIMIT 1000");
+                         "o.version, o.created_at, o.data FROM fed_flow_pending p "
+                         "CROSS JOIN coop_objects o JOIN organisations g ON g.id = o.org_id "
+                         "WHERE o.id = p.object_id ORDER BY p.object_id LIMIT 1000");
     if (!rows) return rows.error();
     for (const auto& r : *rows) {
       Flow f;
@@ -522,11 +527,7 @@ Result<int64_t> SyncFlows(store::Store* store, Federation* fed) {
     bool sent = false;
     Status ws = db.Write([&](SqlTx& tx) -> Status {
       sent = false;
-      if (local)
-        return tx.Exec("local",
-                       "INSERT INTO fed_replicas(object_id, node, version, recipients, sent_at) "
-                       "VALUES (?, '', 0, '[]', ?) ON CONFLICT DO NOTHING",
-                       {f.id, NowMs()});
+      if (local) return tx.Exec("sent", "DELETE FROM fed_flow_pending WHERE object_id = ?", {f.id});
       // Sent as it was read: a step taken meanwhile is sent with the next pass's copy.
       auto same = tx.Query(
           "unchanged",
@@ -538,11 +539,13 @@ Result<int64_t> SyncFlows(store::Store* store, Federation* fed) {
           fed->Enqueue(tx, home->name, "coop-flow", "flow:" + std::to_string(f.id), Dump(payload));
       if (!id) return id.error();
       sent = true;
-      return tx.Exec(
+      Status st = tx.Exec(
           "sent",
           "INSERT INTO fed_replicas(object_id, node, version, recipients, sent_at) VALUES (?, ?, "
           "?, ?, ?)",
           {f.id, home->name, f.version, Dump(json::array({d.value("to", "")})), NowMs()});
+      if (!st.ok()) return st;
+      return tx.Exec("sent", "DELETE FROM fed_flow_pending WHERE object_id = ?", {f.id});
     });
     if (!ws.ok()) return Fail(ws);
     if (sent) ++queued;

@@ -453,6 +453,11 @@ CREATE TABLE fed_directory_sent (
   digest TEXT NOT NULL,
   PRIMARY KEY (org, node)
 );
+-- Referrals and requests to send to another node, as their sender's observer marks them.
+CREATE TABLE fed_flow_pending (
+  object_id BIGINT PRIMARY KEY,
+  since BIGINT NOT NULL
+);
 -- Cases shared beyond their organisation, which the replication pass reads every second.
 CREATE INDEX coop_objects_outward ON coop_objects(type, id)
   WHERE type = 'case' AND audience NOT LIKE '%"kind":"organisation",%';
