@@ -304,7 +304,12 @@ struct Federation::Impl {
         rc.status = "rejected";
         rc.reason = "unknown message type '" + h.type + "'";
       } else {
-        Status s = handler(tx, Incoming{h, in[i].e.payload, sender});
+        Status s;
+        try {
+          s = handler(tx, Incoming{h, in[i].e.payload, sender});
+        } catch (const std::exception& e) {  // a payload of the wrong shape (JSON types): refused for good
+          s = Status::InvalidArgument(std::string("malformed payload: ") + e.what());
+        }
         if (!s.ok() && !Permanent(s)) return s;
         if (!s.ok()) {
           rc.status = "rejected";

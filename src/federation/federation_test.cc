@@ -709,12 +709,21 @@ TEST_P(FlowTest, ANodeCannotSendForAnOrganisationItDoesNotHostNorStepOnAnotherNo
     json step = {{"origin_node", "node-a"}, {"origin_id", 1}, {"type", "referral"}, {"to", "accepted"},
                  {"by_org", "agency-a"}};
     auto id2 = B().fed->Enqueue(tx, "node-a", "coop-step", "forged-step", step.dump());
-    return id2 ? Status::Ok() : id2.error();
+    if (!id2) return id2.error();
+    // From an organisation node-b does host, but with members of the wrong type.
+    json odd = {{"origin_node", "node-b"}, {"origin_id", 8},  {"type", "referral"}, {"org", "agency-b"},
+                {"to", "agency-a"},        {"status", 5},     {"data", json::object()}};
+    auto id3 = B().fed->Enqueue(tx, "node-a", "coop-flow", "flow:8", odd.dump());
+    return id3 ? Status::Ok() : id3.error();
   });
   ASSERT_TRUE(s.ok());
   B().fed->Kick();
-  ASSERT_TRUE(WaitFor([&] { return RefusalReasons(A()).size() >= 2; }));
+  ASSERT_TRUE(WaitFor([&] { return RefusalReasons(A()).size() >= 3; }));
   EXPECT_TRUE(AnyContains(RefusalReasons(A()), "organisation agency-a is not hosted by node node-b"));
+  EXPECT_TRUE(AnyContains(RefusalReasons(A()), "malformed payload"));
+  coop::ObjectQuery q;
+  q.type = "referral";
+  EXPECT_TRUE(Coop(A()).List(V("agency-a"), q)->items.empty()) << "nothing of them was applied";
 }
 
 TEST_P(FlowTest, TheRosterFollowsMembershipOnTheSecretariatsNode) {

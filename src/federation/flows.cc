@@ -331,6 +331,9 @@ Status ReceiveDirectoryEntry(Federation* fed, SqlTx& tx, const Incoming& m) {
   if (!known) return Status::InvalidArgument("unknown membership '" + membership + "'");
   json data = p.contains("data") && p["data"].is_object() ? p["data"] : json::object();
   data["node"] = m.sender.name;
+  // Read before anything is written: a member of the wrong type refuses the entry whole.
+  const std::string country = p.value("country", "");
+  const int64_t updated_at = p.value("updated_at", int64_t{0});
   if (Status s = EnsureOrg(tx, org); !s.ok()) return s;
   // The secretariat decides who is a member: what another node says of its own organisation's
   // membership does not change the secretariat's directory.
@@ -341,8 +344,7 @@ Status ReceiveDirectoryEntry(Federation* fed, SqlTx& tx, const Incoming& m) {
         "SELECT id, ?, ?, ?, ?, ? FROM organisations WHERE name = ? ON CONFLICT (org_id) DO UPDATE "
         "SET kind = excluded.kind, country = excluded.country, data = excluded.data, "
         "updated_at = excluded.updated_at",
-        {kind, p.value("country", ""), membership, Dump(data), p.value("updated_at", int64_t{0}),
-         org});
+        {kind, country, membership, Dump(data), updated_at, org});
   return tx.Exec(
       "directory entry",
       "INSERT INTO org_profiles(org_id, kind, country, membership, data, updated_at) "
@@ -350,8 +352,7 @@ Status ReceiveDirectoryEntry(Federation* fed, SqlTx& tx, const Incoming& m) {
       "SET "
       "kind = excluded.kind, country = excluded.country, membership = excluded.membership, "
       "data = excluded.data, updated_at = excluded.updated_at",
-      {kind, p.value("country", ""), membership, Dump(data), p.value("updated_at", int64_t{0}),
-       org});
+      {kind, country, membership, Dump(data), updated_at, org});
 }
 
 }  // namespace
