@@ -469,43 +469,12 @@ Result<int64_t> SyncFlows(store::Store* store, Federation* fed) {
     const bool local = home->name == me || d.contains("federation");
     json payload;
     if (!local) {
-      json reports = json::array();
+      json reports;
       int64_t total = 0;
-      Status ls = db.Read([&](SqlTx& tx) -> Status {
-        reports = json::array();
-        auto links = tx.Query(
-            "referred reports",
-            "SELECT target FROM coop_links WHERE object_id = ? AND kind = 'report' ORDER BY target",
-            {f.id});
-        if (!links) return links.error();
-        total = static_cast<int64_t>(links->size());
-        for (size_t i = 0; i < links->size() && i < kMaxReplicatedReports; ++i) {
-          std::string org, sha;
-          if (coop::ParseReportTarget((*links)[i].Text(0), &org, &sha))
-            reports.push_back({{"id", sha}, {"organisation", org}});
-        }
-        return Status::Ok();
-      });
-      if (!ls.ok()) return Fail(ls);
       // The complainants' personal data only where the agreement cited entitles the recipient.
-      const bool personal = d.value("personal_data", false);
-      for (auto& r : reports) {
-        auto row =
-            store->GetReport(r["organisation"].get<std::string>(), r["id"].get<std::string>());
-        if (!row) return Fail(row.error());
-        if (!*row) continue;
-        r["subject"] = (*row)->subject;
-        r["category"] = (*row)->category;
-        r["first_seen"] = (*row)->first_seen;
-        r["complaints"] = (*row)->complaints;
-        r["origin_country"] = (*row)->origin_country;
-        r["origin_asn"] = (*row)->origin_asn;
-        r["analysis"] = json::parse((*row)->analysis_json.empty() ? "null" : (*row)->analysis_json,
-                                    nullptr, false);
-        if (personal)
-          r["personal_data"] = json::parse(
-              (*row)->personal_json.empty() ? "null" : (*row)->personal_json, nullptr, false);
-      }
+      if (Status ls = ReportEntries(store, f.id, d.value("personal_data", false), &reports, &total);
+          !ls.ok())
+        return Fail(ls);
       json data = d;
       data.erase("attachments");  // kept on this node
       if (data.contains("agreement") && data["agreement"].is_object())
@@ -740,6 +709,45 @@ Result<std::string> SendObjection(store::SqlDb& db, Federation& fed, const std::
   if (!s.ok()) return Fail(s);
   fed.Kick();
   return id;
+}
+
+Status ReportEntries(store::Store* store, int64_t object_id, bool personal, json* entries,
+                     int64_t* total) {
+  json reports = json::array();
+  Status ls = store->Sql().Read([&](SqlTx& tx) -> Status {
+    reports = json::array();
+    auto links = tx.Query(
+        "carried reports",
+        "SELECT target FROM coop_links WHERE object_id = ? AND kind = 'report' ORDER BY target",
+        {object_id});
+    if (!links) return links.error();
+    *total = static_cast<int64_t>(links->size());
+    for (size_t i = 0; i < links->size() && i < kMaxReplicatedReports; ++i) {
+      std::string org, sha;
+      if (coop::ParseReportTarget((*links)[i].Text(0), &org, &sha))
+        reports.push_back({{"id", sha}, {"organisation", org}});
+    }
+    return Status::Ok();
+  });
+  if (!ls.ok()) return ls;
+  for (auto& r : reports) {
+    auto row = store->GetReport(r["organisation"].get<std::string>(), r["id"].get<std::string>());
+    if (!row) return row.error();
+    if (!*row) continue;
+    r["subject"] = (*row)->subject;
+    r["category"] = (*row)->category;
+    r["first_seen"] = (*row)->first_seen;
+    r["complaints"] = (*row)->complaints;
+    r["origin_country"] = (*row)->origin_country;
+    r["origin_asn"] = (*row)->origin_asn;
+    r["analysis"] =
+        json::parse((*row)->analysis_json.empty() ? "null" : (*row)->analysis_json, nullptr, false);
+    if (personal)
+      r["personal_data"] = json::parse(
+          (*row)->personal_json.empty() ? "null" : (*row)->personal_json, nullptr, false);
+  }
+  *entries = std::move(reports);
+  return Status::Ok();
 }
 
 Result<std::optional<std::string>> CopiedReport(store::SqlDb& db, const std::string& node,

@@ -21,6 +21,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "common/status.h"
 #include "coop/coop.h"
 #include "federation/federation.h"
@@ -28,8 +30,8 @@
 
 namespace lapis::federation {
 
-// Registers the "coop-flow", "coop-step", "coop-objection" and "directory-entry" handlers (before the federation
-// starts).
+// Registers the "coop-flow", "coop-step", "coop-objection" and "directory-entry" handlers (before
+// the federation starts).
 void RegisterFlows(Federation* fed);
 
 // The observer for the node's cooperation objects: queues, with the change, each step a local
@@ -57,6 +59,12 @@ Result<int64_t> SyncMembership(store::Store* store, Federation* fed);
 Result<std::string> SendObjection(store::SqlDb& db, Federation& fed, const std::string& org,
                                   const std::string& actor, const std::string& node,
                                   int64_t origin_id, const std::string& reason);
+
+// What a copy carries of the reports object `object_id` holds (shares, cases, referrals): the
+// first kMaxReplicatedReports by id, each with its summary and analysis, and the complainants'
+// personal data only when `personal`; `total` is how many the object holds.
+Status ReportEntries(store::Store* store, int64_t object_id, bool personal, nlohmann::json* entries,
+                     int64_t* total);
 
 // The entry (JSON text) of report `sha256` as it came with node `node`'s referral or request
 // `origin_id`, or nullopt.

@@ -247,46 +247,19 @@ Result<int64_t> Replicator::SyncOnce() {
         for (const char* k : CarriedData(o.type))
           if (data.contains(k)) d[k] = data[k];
         if (o.type == "case") d["harm_score"] = o.score;
-        if (o.type == "application") d["objections_until"] = o.due_at;
-        if (o.type == "application")
+        if (o.type == "application") {
+          d["objections_until"] = o.due_at;
           d["objection_count"] =
               data.contains("objections") && data["objections"].is_array() ? data["objections"].size() : 0;
+        }
         payload["data"] = d;
       }
       if ((o.type == "case" || o.status == "active") && !recipients.empty()) {
-        json reports = json::array();
+        json reports;
         int64_t total = 0;
-        Status ls = db.Read([&](SqlTx& tx) -> Status {
-          reports = json::array();
-          auto links = tx.Query("shared reports",
-                                "SELECT target FROM coop_links WHERE object_id = ? AND kind = "
-                                "'report' ORDER BY target",
-                                {o.id});
-          if (!links) return links.error();
-          total = static_cast<int64_t>(links->size());
-          for (size_t i = 0; i < links->size() && i < kMaxReplicatedReports; ++i) {
-            std::string org, sha;
-            if (!coop::ParseReportTarget((*links)[i].Text(0), &org, &sha)) continue;
-            reports.push_back({{"id", sha}, {"organisation", org}});
-          }
-          return Status::Ok();
-        });
-        if (!ls.ok()) return Fail(ls);
-        for (auto& r : reports) {
-          auto row =
-              store_->GetReport(r["organisation"].get<std::string>(), r["id"].get<std::string>());
-          if (!row) return Fail(row.error());
-          if (!*row) continue;
-          r["subject"] = (*row)->subject;
-          r["category"] = (*row)->category;
-          r["first_seen"] = (*row)->first_seen;
-          r["complaints"] = (*row)->complaints;
-          r["origin_country"] = (*row)->origin_country;
-          r["origin_asn"] = (*row)->origin_asn;
-          // The analysis only: the complainants' personal data stays on this node.
-          r["analysis"] = json::parse(
-              (*row)->analysis_json.empty() ? "null" : (*row)->analysis_json, nullptr, false);
-        }
+        // The analysis only: the complainants' personal data stays on this node.
+        if (Status ls = ReportEntries(store_, o.id, false, &reports, &total); !ls.ok())
+          return Fail(ls);
         payload["reports"] = reports;
         payload["reports_total"] = total;
       }
