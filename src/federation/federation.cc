@@ -577,7 +577,12 @@ struct Federation::Impl {
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, CurlWrite);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &response);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    const std::string pin = PinOfSpkiHex(peer.tls_key);
+    // The key is the roster's as it is now, after the outbox was read: a message queued after a
+    // new roster is never sent under the key of the roster before it.
+    auto now_roster = Current();
+    const RosterNode* now_peer = now_roster ? now_roster->ByName(peer.name) : nullptr;
+    if (!now_peer) return false;
+    const std::string pin = PinOfSpkiHex(now_peer->tls_key);
     curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, pin.c_str());
     // A kept-alive connection was checked against the pin it was opened with: when the roster
     // names another key (or place) for the peer, the next request opens a new connection.
