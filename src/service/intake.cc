@@ -148,7 +148,7 @@ Result<store::AnalysisRecord> Intake::AnalyzeEvidence(const store::PendingReport
   for (const auto& x : in.phones) a.indicators.emplace_back("phone", x.number);
   for (const auto& x : in.payments) a.indicators.emplace_back("payment", x.value);
   for (const auto& x : in.attachments) a.indicators.emplace_back("attachment", x.sha256);
-  a.campaign = CampaignKeysFromAnalysis(a.analysis_json, static_cast<int64_t>(time(nullptr)));
+  a.campaign = CampaignKeysFromReport(r, static_cast<int64_t>(time(nullptr)));
   return a;
 }
 

@@ -2,6 +2,8 @@
 
 #include "store/audit.h"
 
+#include "common/sha256.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -448,6 +450,29 @@ CREATE TABLE fed_flow_pending (
 CREATE INDEX coop_objects_outward ON coop_objects(type, id)
   WHERE type = 'case' AND audience NOT LIKE '%"kind":"organisation",%';
 )sql",
+    // 12: indicators indexed without random writes. A report's indicators are rows under its search
+    // id (assigned when it is first recorded, so appended in order); which reports hold an
+    // indicator is an FTS5 index of one term per indicator (IndicatorTerm), whose segments are
+    // written in sorted runs and merged in the background instead of one B-tree page per
+    // indicator per report. Sightings (count, first and last seen) are read from that index.
+    R"sql(
+CREATE TABLE report_indicator_list (
+  report_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (report_id, type, value)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE report_indicator_terms USING fts5(terms, content='', columnsize=0, detail=none);
+INSERT INTO report_search_ids(org_id, sha256) SELECT org_id, sha256 FROM reports
+  WHERE true ORDER BY first_seen, sha256 ON CONFLICT DO NOTHING;
+INSERT INTO report_indicator_list SELECT s.id, i.type, i.value FROM report_indicators i
+  JOIN report_search_ids s ON s.org_id = i.org_id AND s.sha256 = i.sha256;
+INSERT INTO report_indicator_terms(rowid, terms)
+  SELECT l.report_id, group_concat(lapis_indicator_term(s.org_id, l.type, l.value), ' ')
+  FROM report_indicator_list l JOIN report_search_ids s ON s.id = l.report_id GROUP BY l.report_id;
+DROP TABLE report_indicators;
+DROP TABLE indicator_stats;
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
@@ -559,6 +584,26 @@ std::string FtsQuery(const std::string& text) {
   }
   flush();
   return out.empty() ? "\"\"" : out;
+}
+
+// The one FTS5 term that stands for an indicator of an organisation: "x" and 96 bits of the
+// SHA-256 of the three, in hex (letters and digits, so the tokenizer keeps it whole).
+std::string IndicatorTerm(int64_t org_id, std::string_view type, std::string_view value) {
+  std::string in = std::to_string(org_id);
+  in.push_back('\0');
+  in.append(type);
+  in.push_back('\0');
+  in.append(value);
+  return "x" + Sha256Hex(in).substr(0, 24);
+}
+
+void IndicatorTermSql(sqlite3_context* ctx, int, sqlite3_value** v) {
+  auto text = [&](int i) {
+    const unsigned char* t = sqlite3_value_text(v[i]);
+    return std::string_view(t ? reinterpret_cast<const char*>(t) : "", static_cast<size_t>(sqlite3_value_bytes(v[i])));
+  };
+  std::string term = IndicatorTerm(sqlite3_value_int64(v[0]), text(1), text(2));
+  sqlite3_result_text(ctx, term.data(), static_cast<int>(term.size()), SQLITE_TRANSIENT);
 }
 
 constexpr int64_t kMaxCampaignsPerKey = 50;
@@ -681,6 +726,9 @@ class SqliteStore : public Store {
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
         "PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144; PRAGMA mmap_size=2147418112;";
     if (Status s = Exec(pragmas); !s.ok()) return s;
+    if (sqlite3_create_function(db_, "lapis_indicator_term", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                IndicatorTermSql, nullptr, nullptr) != SQLITE_OK)
+      return Error("registering functions");
     if (Status s = Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                         "applied_at INTEGER NOT NULL)");
         !s.ok())
@@ -809,11 +857,7 @@ class SqliteStore : public Store {
         const auto& o = outcomes[i];
         s = o.record ? SaveLocked(o.org_id, o.sha256, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
       }
-      if (s.ok()) s = FlushSightingsLocked();
-      if (!s.ok()) {
-        sightings_.clear();
-        Exec("ROLLBACK");
-      }
+      if (!s.ok()) Exec("ROLLBACK");
       if (s.ok()) s = Exec("COMMIT");
       if (Status f = Exec("PRAGMA synchronous=FULL"); s.ok()) s = f;
       if (!s.ok()) return s;
@@ -975,8 +1019,8 @@ class SqliteStore : public Store {
                       // CROSS JOIN: from the campaign's reports to their indicators, never the
                       // other way round (every indicator of the organisation).
                       "SELECT i.type, i.value, COUNT(*) FROM reports r INDEXED BY reports_campaign "
-                      "CROSS JOIN report_indicators i "
-                      "ON i.org_id = r.org_id AND i.sha256 = r.sha256 WHERE r.org_id = ?2 "
+                      "CROSS JOIN report_search_ids m ON m.org_id = r.org_id AND m.sha256 = r.sha256 "
+                      "CROSS JOIN report_indicator_list i ON i.report_id = m.id WHERE r.org_id = ?2 "
                       "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3";
     Stmt q(db, sql.c_str());
     q.Bind(1, c->id).Bind(2, org_id).Bind(3, kTop);
@@ -1289,12 +1333,14 @@ class SqliteStore : public Store {
     if (!org_id) return Fail(org_id.error());
     ReportPage page;
     if (*org_id == 0) return page;
-    // Keyset cursor: "SEEN:SHA" (page order first_seen, sha256), or "tROWID" for text search.
+    // Keyset cursor: "SEEN:SHA" (page order first_seen, sha256), or "tID" (search id, the order
+    // reports arrived in) for text search and indicators.
+    const bool by_id = !rq.text.empty() || !rq.indicator_type.empty();
     int64_t cur_seen = INT64_MAX, cur_text = INT64_MAX;
     std::string cur_sha = "g";  // sorts after every hex id
     if (!rq.cursor.empty()) {
       try {
-        if (!rq.text.empty()) {
+        if (by_id) {
           if (rq.cursor[0] != 't') throw std::invalid_argument("cursor");
           cur_text = std::stoll(rq.cursor.substr(1));
         } else {
@@ -1317,10 +1363,10 @@ class SqliteStore : public Store {
              "WHERE report_text MATCH ?11 AND m.org_id = ?1 AND t.rowid < ?15 ";
       order = "ORDER BY t.rowid DESC";
     } else if (!rq.indicator_type.empty()) {
-      sql += " FROM report_indicators i JOIN reports r ON r.org_id = i.org_id AND r.sha256 = i.sha256 "
-             "WHERE i.org_id = ?1 AND i.type = ?12 AND i.value = ?13 "
-             "AND (i.seen < ?2 OR (i.seen = ?2 AND i.sha256 < ?3)) ";
-      order = "ORDER BY i.seen DESC, i.sha256 DESC";
+      sql += ", t.rowid FROM report_indicator_terms t JOIN report_search_ids m ON m.id = t.rowid "
+             "JOIN reports r ON r.org_id = m.org_id AND r.sha256 = m.sha256 "
+             "WHERE report_indicator_terms MATCH ?16 AND m.org_id = ?1 AND t.rowid < ?15 ";
+      order = "ORDER BY t.rowid DESC";
     } else {
       // A campaign's reports come from the campaign index (then sorted: the cost follows the
       // campaign's size); without it the planner walks every report of the organisation in page
@@ -1329,9 +1375,9 @@ class SqliteStore : public Store {
       sql += " WHERE r.org_id = ?1 AND (r.first_seen < ?2 OR (r.first_seen = ?2 AND r.sha256 < ?3)) ";
       order = "ORDER BY r.first_seen DESC, r.sha256 DESC";
     }
-    if (!rq.text.empty() && !rq.indicator_type.empty())
-      sql += "AND EXISTS (SELECT 1 FROM report_indicators i WHERE i.org_id = r.org_id AND i.type = ?12 "
-             "AND i.value = ?13 AND i.sha256 = r.sha256) ";
+    if (!rq.indicator_type.empty())  // the term's reports, each checked against its indicator rows
+      sql += "AND EXISTS (SELECT 1 FROM report_indicator_list l WHERE l.report_id = m.id AND l.type = ?12 "
+             "AND l.value = ?13) ";
     if (!rq.category.empty()) sql += "AND r.category = ?4 ";
     if (!rq.origin_country.empty()) sql += "AND r.origin_country = ?5 ";
     if (rq.since) sql += "AND r.first_seen >= ?8 ";
@@ -1348,21 +1394,24 @@ class SqliteStore : public Store {
     if (rq.since) q.Bind(8, *rq.since);
     if (rq.until) q.Bind(9, *rq.until);
     q.Bind(10, int64_t{rq.origin_asn});
-    if (!rq.text.empty()) q.Bind(11, FtsQuery(rq.text)).Bind(15, cur_text);
-    if (!rq.indicator_type.empty()) q.Bind(12, rq.indicator_type).Bind(13, rq.indicator_value);
+    if (by_id) q.Bind(15, cur_text);
+    if (!rq.text.empty()) q.Bind(11, FtsQuery(rq.text));
+    if (!rq.indicator_type.empty()) {
+      q.Bind(12, rq.indicator_type).Bind(13, rq.indicator_value);
+      q.Bind(16, "\"" + IndicatorTerm(*org_id, rq.indicator_type, rq.indicator_value) + "\"");
+    }
     if (rq.campaign) q.Bind(14, rq.campaign);
     int rc;
     std::vector<int64_t> text_ids;
     while ((rc = q.Step()) == SQLITE_ROW) {
       page.rows.push_back(ReadReportColumns(q, rq.org));
-      if (!rq.text.empty()) text_ids.push_back(q.Int(kReportColumnCount));
+      if (by_id) text_ids.push_back(q.Int(kReportColumnCount));
     }
     if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "listing reports"));
     if (page.rows.size() > rq.limit) {
       page.rows.pop_back();
-      page.next_cursor = rq.text.empty()
-                             ? std::to_string(page.rows.back().first_seen) + ":" + page.rows.back().sha256
-                             : "t" + std::to_string(text_ids[rq.limit - 1]);
+      page.next_cursor = by_id ? "t" + std::to_string(text_ids[rq.limit - 1])
+                               : std::to_string(page.rows.back().first_seen) + ":" + page.rows.back().sha256;
     }
     for (auto& r : page.rows)
       if (Status st = ResolveCampaignIn(db, *org_id, &r); !st.ok()) return Fail(st);
@@ -1377,19 +1426,35 @@ class SqliteStore : public Store {
     if (!org_id) return Fail(org_id.error());
     IndicatorSighting out;
     if (*org_id == 0) return out;
-    Stmt st(db, "SELECT reports, first_seen, last_seen FROM indicator_stats WHERE org_id = ? AND type = ? AND value = ?");
-    st.Bind(1, *org_id).Bind(2, type).Bind(3, value);
-    int rc = st.Step();
-    if (rc == SQLITE_DONE) return out;
-    if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "looking up indicator"));
-    out.reports = st.Int(0);
-    out.first_seen = st.Int(1);
-    out.last_seen = st.Int(2);
-    Stmt q(db, "SELECT sha256 FROM report_indicators WHERE org_id = ? AND type = ? AND value = ? "
-                "ORDER BY seen DESC, sha256 DESC LIMIT ?");
-    q.Bind(1, *org_id).Bind(2, type).Bind(3, value).Bind(4, static_cast<int64_t>(max_ids));
-    while ((rc = q.Step()) == SQLITE_ROW) out.report_ids.push_back(q.Text(0));
-    if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "looking up indicator"));
+    // The reports that hold the indicator, in the order they arrived, from the term index; each
+    // is checked against its indicator rows. Counting reads the term's list of report ids alone.
+    const std::string term = "\"" + IndicatorTerm(*org_id, type, value) + "\"";
+    Stmt n(db, "SELECT count(*) FROM report_indicator_terms WHERE report_indicator_terms MATCH ?");
+    n.Bind(1, term);
+    if (n.Step() != SQLITE_ROW) return Fail(ErrorIn(db, "looking up indicator"));
+    out.reports = n.Int(0);
+    if (out.reports == 0) return out;
+    const std::string reports =
+        "SELECT r.sha256, r.first_seen FROM report_indicator_terms t JOIN report_search_ids m ON m.id = t.rowid "
+        "JOIN reports r ON r.org_id = m.org_id AND r.sha256 = m.sha256 WHERE report_indicator_terms MATCH ?1 "
+        "AND m.org_id = ?2 AND EXISTS (SELECT 1 FROM report_indicator_list l WHERE l.report_id = m.id "
+        "AND l.type = ?3 AND l.value = ?4) ORDER BY t.rowid ";
+    for (const char* order : {"ASC LIMIT 1", "DESC LIMIT ?5"}) {
+      Stmt q(db, (reports + order).c_str());
+      q.Bind(1, term).Bind(2, *org_id).Bind(3, type).Bind(4, value).Bind(5, static_cast<int64_t>(std::max<size_t>(1, max_ids)));
+      int rc;
+      bool first = true;
+      while ((rc = q.Step()) == SQLITE_ROW) {
+        if (order[0] == 'A') {
+          out.first_seen = q.Int(1);
+          continue;
+        }
+        if (first) out.last_seen = q.Int(1);
+        first = false;
+        if (out.report_ids.size() < max_ids) out.report_ids.push_back(q.Text(0));
+      }
+      if (rc != SQLITE_DONE) return Fail(ErrorIn(db, "looking up indicator"));
+    }
     return out;
   }
 
@@ -1505,7 +1570,7 @@ class SqliteStore : public Store {
     if (a.date) u.Bind(7, *a.date);
     u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
-    if (Status s = IndexLocked(org_id, sha, seen, first_analysis, a); !s.ok()) return s;
+    if (Status s = IndexLocked(org_id, sha, a); !s.ok()) return s;
     if (a.campaign) {
       auto c = ClusterLocked(org_id, sha, *a.campaign);
       if (!c) return c.error();
@@ -1561,6 +1626,11 @@ class SqliteStore : public Store {
       if (c.Step() != SQLITE_ROW) return Fail(Error("reading report"));
       r.new_report = c.Int(0) == 1;
     }
+    if (r.new_report) {  // its search id: in the order reports arrive
+      Stmt m(db_, "INSERT OR IGNORE INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
+      m.Bind(1, *org).Bind(2, s.sha256);
+      if (m.Step() != SQLITE_DONE) return Fail(Error("recording report"));
+    }
     Stmt cp(db_, "INSERT INTO complaints(org_id, sha256, channel, source, received_at) VALUES (?, ?, ?, ?, ?)");
     cp.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.channel).BindOrNull(4, s.source).Bind(5, s.received_at);
     if (cp.Step() != SQLITE_DONE) return Fail(Error("recording complaint"));
@@ -1573,64 +1643,60 @@ class SqliteStore : public Store {
     return r;
   }
 
-  // Replaces the report's full-text row and indicator rows; on its first analysis its indicators
-  // are added to the sightings counted when the transaction ends (FlushSightingsLocked).
-  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t seen, bool first_analysis,
-                     const AnalysisRecord& a) {
-    // Every statement here is an indexed lookup: re-indexing a report costs the same whatever the
-    // size of the store.
+  // Replaces the report's full-text row, its indicator rows and its indicator terms.
+  Status IndexLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+    // Every statement here is an indexed lookup or an append: indexing a report costs the same
+    // whatever the size of the store.
     {
       Stmt m(db_, "INSERT OR IGNORE INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
       m.Bind(1, org_id).Bind(2, sha);
       if (m.Step() != SQLITE_DONE) return Error("indexing text");
     }
-    int64_t text_id = 0;
+    int64_t id = 0;
     {
       Stmt q(db_, "SELECT id FROM report_search_ids WHERE org_id = ? AND sha256 = ?");
       q.Bind(1, org_id).Bind(2, sha);
       if (q.Step() != SQLITE_ROW) return Error("indexing text");
-      text_id = q.Int(0);
+      id = q.Int(0);
     }
     {
       Stmt d(db_, "DELETE FROM report_text WHERE rowid = ?");
-      d.Bind(1, text_id);
+      d.Bind(1, id);
       if (d.Step() != SQLITE_DONE) return Error("clearing search index");
-      Stmt di(db_, "DELETE FROM report_indicators WHERE org_id = ? AND sha256 = ?");
-      di.Bind(1, org_id).Bind(2, sha);
-      if (di.Step() != SQLITE_DONE) return Error("clearing search index");
     }
-    Stmt t(db_, "INSERT INTO report_text(rowid, subject, body) VALUES (?, ?, ?)");
-    t.Bind(1, text_id).Bind(2, a.subject).Bind(3, a.body_text);
-    if (t.Step() != SQLITE_DONE) return Error("indexing text");
-    Stmt i(db_, "INSERT OR IGNORE INTO report_indicators(org_id, sha256, type, value, seen) VALUES (?, ?, ?, ?, ?)");
-    for (const auto& [type, value] : a.indicators) {
-      sqlite3_reset(i.raw());
-      i.Bind(1, org_id).Bind(2, sha).Bind(3, type).Bind(4, value).Bind(5, seen);
-      if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
-      if (!first_analysis || sqlite3_changes(db_) == 0) continue;  // a repeated indicator counts once
-      auto& c = sightings_[{org_id, type, value}];
-      c.reports += 1;
-      c.first = c.reports == 1 ? seen : std::min(c.first, seen);
-      c.last = c.reports == 1 ? seen : std::max(c.last, seen);
-    }
-    return Status::Ok();
-  }
-
-  // Adds the sightings gathered during the transaction to indicator_stats, one row each.
-  Status FlushSightingsLocked() {
-    Stmt c(db_, "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(org_id, type, value) DO UPDATE SET "
-                "reports = reports + ?4, first_seen = MIN(first_seen, ?5), last_seen = MAX(last_seen, ?6)");
-    for (const auto& [k, v] : sightings_) {
-      sqlite3_reset(c.raw());
-      c.Bind(1, std::get<0>(k)).Bind(2, std::get<1>(k)).Bind(3, std::get<2>(k));
-      c.Bind(4, v.reports).Bind(5, v.first).Bind(6, v.last);
-      if (c.Step() != SQLITE_DONE) {
-        sightings_.clear();
-        return Error("counting indicators");
+    {  // a contentless index forgets a row when given the terms it was indexed with
+      std::string old;
+      Stmt q(db_, "SELECT type, value FROM report_indicator_list WHERE report_id = ?");
+      q.Bind(1, id);
+      int rc;
+      while ((rc = q.Step()) == SQLITE_ROW) (old.empty() ? old : old += ' ') += IndicatorTerm(org_id, q.Text(0), q.Text(1));
+      if (rc != SQLITE_DONE) return Error("clearing search index");
+      if (!old.empty()) {
+        Stmt d(db_, "INSERT INTO report_indicator_terms(report_indicator_terms, rowid, terms) VALUES ('delete', ?, ?)");
+        d.Bind(1, id).Bind(2, old);
+        if (d.Step() != SQLITE_DONE) return Error("clearing search index");
+        Stmt dl(db_, "DELETE FROM report_indicator_list WHERE report_id = ?");
+        dl.Bind(1, id);
+        if (dl.Step() != SQLITE_DONE) return Error("clearing search index");
       }
     }
-    sightings_.clear();
+    Stmt t(db_, "INSERT INTO report_text(rowid, subject, body) VALUES (?, ?, ?)");
+    t.Bind(1, id).Bind(2, a.subject).Bind(3, a.body_text);
+    if (t.Step() != SQLITE_DONE) return Error("indexing text");
+    std::string terms;
+    Stmt i(db_, "INSERT OR IGNORE INTO report_indicator_list(report_id, type, value) VALUES (?, ?, ?)");
+    for (const auto& [type, value] : a.indicators) {
+      sqlite3_reset(i.raw());
+      i.Bind(1, id).Bind(2, type).Bind(3, value);
+      if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
+      if (sqlite3_changes(db_) == 0) continue;  // a repeated indicator is one term
+      (terms.empty() ? terms : terms += ' ') += IndicatorTerm(org_id, type, value);
+    }
+    if (!terms.empty()) {
+      Stmt it(db_, "INSERT INTO report_indicator_terms(rowid, terms) VALUES (?, ?)");
+      it.Bind(1, id).Bind(2, terms);
+      if (it.Step() != SQLITE_DONE) return Error("indexing indicators");
+    }
     return Status::Ok();
   }
 
@@ -1820,10 +1886,6 @@ class SqliteStore : public Store {
   std::string path_;
   std::mutex mu_;
   int version_ = 0;
-  struct Sightings {
-    int64_t reports = 0, first = 0, last = 0;
-  };
-  std::map<std::tuple<int64_t, std::string, std::string>, Sightings> sightings_;  // of the open transaction
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
   std::vector<sqlite3*> idle_readers_;
