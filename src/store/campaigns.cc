@@ -1,6 +1,7 @@
 #include "store/campaigns.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace lapis::store {
@@ -43,19 +44,32 @@ Result<int64_t> FindRoot(CampaignOps& ops, int64_t c) {
 
 Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys) {
   std::set<int64_t> roots;
+  // Nothing is merged until every key has been looked up, so a campaign's root and a root's
+  // similarity are read once however many keys lead to them.
+  std::map<int64_t, int64_t> root_of;
+  std::map<int64_t, double> similarity;
   auto collect = [&](const std::string& key, double confirm) -> Status {
     auto cs = ops.CampaignsWithKey(key);
     if (!cs) return cs.error();
     for (int64_t c : *cs) {
-      auto root = FindRoot(ops, c);
-      if (!root) return root.error();
-      if (roots.count(*root)) continue;
-      if (confirm > 0) {
-        auto rep = ops.Representative(*root);
-        if (!rep) return rep.error();
-        if (EstimatedSimilarity(*rep, keys.minhash) < confirm) continue;
+      auto known = root_of.find(c);
+      if (known == root_of.end()) {
+        auto root = FindRoot(ops, c);
+        if (!root) return root.error();
+        known = root_of.emplace(c, *root).first;
       }
-      roots.insert(*root);
+      const int64_t root = known->second;
+      if (roots.count(root)) continue;
+      if (confirm > 0) {
+        auto sim = similarity.find(root);
+        if (sim == similarity.end()) {
+          auto rep = ops.Representative(root);
+          if (!rep) return rep.error();
+          sim = similarity.emplace(root, EstimatedSimilarity(*rep, keys.minhash)).first;
+        }
+        if (sim->second < confirm) continue;
+      }
+      roots.insert(root);
     }
     return Status::Ok();
   };

@@ -29,7 +29,11 @@ class FakeOps : public CampaignOps {
     c.at(x).parent = p;
     return Status::Ok();
   }
-  Result<std::vector<uint32_t>> Representative(int64_t x) override { return c.at(x).rep; }
+  int representatives = 0;
+  Result<std::vector<uint32_t>> Representative(int64_t x) override {
+    ++representatives;
+    return c.at(x).rep;
+  }
   Result<int64_t> Create(const CampaignKeys& k) override {
     int64_t id = static_cast<int64_t>(c.size()) + 1;
     c[id] = {id, 0, k.minhash};
@@ -101,6 +105,23 @@ TEST(Campaigns, CostPerReportDoesNotGrowWithTheStore) {
   ops.lookups = 0;
   ASSERT_TRUE(AssignCampaign(ops, Keys({"b0:new", "b1:new"}, {"d:new.example"}, 5)));
   EXPECT_EQ(ops.lookups, 3);  // one lookup per key, whatever the number of campaigns
+}
+
+TEST(Campaigns, ACampaignReachedByManyKeysIsComparedOnce) {
+  FakeOps ops;
+  std::vector<std::string> bands;
+  for (int b = 0; b < 16; ++b) bands.push_back("b" + std::to_string(b) + ":same");
+  ASSERT_TRUE(AssignCampaign(ops, Keys(bands, {}, 1)));  // campaign 1, under 16 band keys
+  ops.representatives = 0;
+  auto far = AssignCampaign(ops, Keys(bands, {}, 2));  // every band matches, the MinHash does not
+  ASSERT_TRUE(far);
+  EXPECT_NE(*far, 1);
+  EXPECT_EQ(ops.representatives, 1);
+  ops.representatives = 0;
+  auto near = AssignCampaign(ops, Keys(bands, {}, 1));
+  ASSERT_TRUE(near);
+  EXPECT_EQ(*near, 1);
+  EXPECT_EQ(ops.representatives, 2);  // campaign 1 and the one made for the far report, once each
 }
 
 TEST(Campaigns, Similarity) {
