@@ -1560,21 +1560,28 @@ class SqliteStore : public Store {
       d.Bind(1, old_analysis);
       if (d.Step() != SQLITE_DONE) return Error("replacing analysis");
     }
+    // Clustered first, so that the report's row and its index entries change once.
+    int64_t campaign = 0;
+    if (a.campaign) {
+      SqliteCampaignOps ops(db_, org_id);
+      auto root = AssignCampaign(ops, *a.campaign);
+      if (!root) return root.error();
+      campaign = *root;
+    }
     Stmt u(db_,
            "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
            "analysis = NULL, analysis_id = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
-           "origin_asn = ?, message_date = ?, analysed_at = ? WHERE org_id = ? AND sha256 = ?");
+           "origin_asn = ?, message_date = ?, analysed_at = ?, campaign_id = COALESCE(?, campaign_id) "
+           "WHERE org_id = ? AND sha256 = ?");
     u.Bind(1, analysis_id).BindOrNull(2, a.category).BindOrNull(3, a.subject);
     u.BindOrNull(4, a.origin_ip).BindOrNull(5, a.origin_country);
     if (a.origin_asn) u.Bind(6, int64_t{a.origin_asn});
     if (a.date) u.Bind(7, *a.date);
-    u.Bind(8, Now()).Bind(9, org_id).Bind(10, sha);
+    u.Bind(8, Now());
+    if (campaign) u.Bind(9, campaign);
+    u.Bind(10, org_id).Bind(11, sha);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
     if (Status s = IndexLocked(org_id, sha, a); !s.ok()) return s;
-    if (a.campaign) {
-      auto c = ClusterLocked(org_id, sha, *a.campaign);
-      if (!c) return c.error();
-    }
     Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
                 "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
     p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
@@ -1647,17 +1654,19 @@ class SqliteStore : public Store {
   Status IndexLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
     // Every statement here is an indexed lookup or an append: indexing a report costs the same
     // whatever the size of the store.
-    {
-      Stmt m(db_, "INSERT OR IGNORE INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
-      m.Bind(1, org_id).Bind(2, sha);
-      if (m.Step() != SQLITE_DONE) return Error("indexing text");
-    }
     int64_t id = 0;
-    {
+    {  // given when the report was first recorded; reports recorded before then get one now
       Stmt q(db_, "SELECT id FROM report_search_ids WHERE org_id = ? AND sha256 = ?");
       q.Bind(1, org_id).Bind(2, sha);
-      if (q.Step() != SQLITE_ROW) return Error("indexing text");
-      id = q.Int(0);
+      int rc = q.Step();
+      if (rc == SQLITE_ROW) id = q.Int(0);
+      else if (rc != SQLITE_DONE) return Error("indexing text");
+    }
+    if (id == 0) {
+      Stmt m(db_, "INSERT INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
+      m.Bind(1, org_id).Bind(2, sha);
+      if (m.Step() != SQLITE_DONE) return Error("indexing text");
+      id = sqlite3_last_insert_rowid(db_);
     }
     {
       Stmt d(db_, "DELETE FROM report_text WHERE rowid = ?");
