@@ -27,6 +27,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kIdleAnalysisWait = std::chrono::seconds(1);
+// When the analysis keeps up with intake, each pass would take the few reports that came in since
+// the last and save them in a transaction of their own, which rewrites the pages every save
+// shares (counters, campaigns, index interiors, a new full-text segment). After a pass that was
+// not full, the next waits this long, so that reports are analysed in batches at any rate.
+constexpr auto kAnalysisGather = std::chrono::milliseconds(100);
 constexpr size_t kAnalysisBatch = 256;
 constexpr const char* kSessionCookie = "lapis_session";
 constexpr const char* kRequestHeader = "X-Lapis-Request";  // required with the cookie on changes
@@ -987,6 +992,8 @@ struct Server::Impl {
       std::unique_lock<std::mutex> l(mu);
       if (stopping) break;
       if (idle) wake.wait_for(l, kIdleAnalysisWait);
+      else if (st->started < kAnalysisBatch)  // keeping up: let a batch gather (see kAnalysisGather)
+        wake.wait_for(l, kAnalysisGather, [&] { return stopping; });
       if (stopping) break;
     }
     auto last = intake->FlushAnalysis();
