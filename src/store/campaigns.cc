@@ -48,9 +48,11 @@ Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys) {
   // similarity are read once however many keys lead to them.
   std::map<int64_t, int64_t> root_of;
   std::map<int64_t, double> similarity;
+  std::map<std::string, std::vector<int64_t>> key_roots;  // the roots each key already leads to
   auto collect = [&](const std::string& key, double confirm) -> Status {
     auto cs = ops.CampaignsWithKey(key);
     if (!cs) return cs.error();
+    auto& leads_to = key_roots[key];
     for (int64_t c : *cs) {
       auto known = root_of.find(c);
       if (known == root_of.end()) {
@@ -59,6 +61,7 @@ Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys) {
         known = root_of.emplace(c, *root).first;
       }
       const int64_t root = known->second;
+      leads_to.push_back(root);
       if (roots.count(root)) continue;
       if (confirm > 0) {
         auto sim = similarity.find(root);
@@ -92,10 +95,19 @@ Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys) {
     }
   }
   if (Status s = ops.AddMember(root, keys.seen); !s.ok()) return Fail(s);
+  // A key that already leads to a campaign merged into the root needs no new entry: the root is
+  // found through it. Each entry written is a random page of the key index.
+  auto add = [&](const std::string& k) -> Status {
+    auto it = key_roots.find(k);
+    if (it != key_roots.end())
+      for (int64_t r : it->second)
+        if (r == root || roots.count(r)) return Status::Ok();
+    return ops.AddKey(k, root);
+  };
   for (const auto& k : keys.strong)
-    if (Status s = ops.AddKey(k, root); !s.ok()) return Fail(s);
+    if (Status s = add(k); !s.ok()) return Fail(s);
   for (const auto& k : keys.bands)
-    if (Status s = ops.AddKey(k, root); !s.ok()) return Fail(s);
+    if (Status s = add(k); !s.ok()) return Fail(s);
   return root;
 }
 

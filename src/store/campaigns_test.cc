@@ -47,7 +47,9 @@ class FakeOps : public CampaignOps {
     c.at(root).reports += c.at(other).reports;
     return Status::Ok();
   }
+  int adds = 0;
   Status AddKey(const std::string& key, int64_t x) override {
+    ++adds;
     auto [b, e] = keys.equal_range(key);
     for (auto it = b; it != e; ++it)
       if (it->second == x) return Status::Ok();
@@ -122,6 +124,23 @@ TEST(Campaigns, ACampaignReachedByManyKeysIsComparedOnce) {
   ASSERT_TRUE(near);
   EXPECT_EQ(*near, 1);
   EXPECT_EQ(ops.representatives, 2);  // campaign 1 and the one made for the far report, once each
+}
+
+TEST(Campaigns, KeysThatAlreadyLeadToTheCampaignAreNotAddedAgain) {
+  FakeOps ops;
+  ASSERT_TRUE(AssignCampaign(ops, Keys({"b0:a", "b1:b"}, {"d:shop.example"}, 1)));
+  EXPECT_EQ(ops.adds, 3);
+  ops.adds = 0;
+  auto same = AssignCampaign(ops, Keys({"b0:a", "b1:b"}, {"d:shop.example"}, 1));
+  ASSERT_TRUE(same);
+  EXPECT_EQ(ops.adds, 0);
+  auto variant = AssignCampaign(ops, Keys({"b0:a", "b1:c"}, {"d:shop.example"}, 1));
+  ASSERT_TRUE(variant);
+  EXPECT_EQ(*variant, *same);
+  EXPECT_EQ(ops.adds, 1);  // only the new band
+  ops.adds = 0;
+  ASSERT_TRUE(AssignCampaign(ops, Keys({"b0:a"}, {}, 9)));  // shares a band, not similar: a new campaign
+  EXPECT_EQ(ops.adds, 1);
 }
 
 TEST(Campaigns, Similarity) {
