@@ -7,11 +7,16 @@
 
 #include "analysis/personal.h"
 #include "analysis/report_json.h"
+#include "common/workers.h"
 #include "service/campaign_keys.h"
 
 namespace lapis::service {
 namespace {
 constexpr size_t kMaxIndexedText = 64 * 1024;  // body text kept for full-text search
+// Analysis threads run this much nicer than the rest of the process. Analysis is the work that can
+// wait: the store's single writer (which every analysed batch and every submission goes through)
+// and the threads that acknowledge submissions take a core first when there are not enough.
+constexpr int kAnalysisNice = 10;
 }  // namespace
 
 namespace {
@@ -181,10 +186,7 @@ std::vector<store::Store::Outcome> Intake::AnalyzeItems(const std::vector<store:
       }
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  RunWorkers(jobs, kAnalysisNice, work);
   std::vector<store::Store::Outcome> outcomes(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     outcomes[i].org_id = items[i].org_id;

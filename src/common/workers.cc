@@ -1,0 +1,32 @@
+#include "common/workers.h"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+#include <vector>
+
+namespace lapis {
+namespace {
+id_t ThreadId() { return static_cast<id_t>(syscall(SYS_gettid)); }
+}  // namespace
+
+int ThreadNice() {
+  errno = 0;
+  return getpriority(PRIO_PROCESS, ThreadId());  // on Linux, per thread
+}
+
+void RunWorkers(int threads, int nice, const std::function<void()>& work) {
+  std::vector<std::thread> pool;
+  for (int t = 0; t < std::max(1, threads); ++t)
+    pool.emplace_back([&] {
+      if (nice > 0) setpriority(PRIO_PROCESS, ThreadId(), std::min(19, ThreadNice() + nice));
+      work();
+    });
+  for (auto& t : pool) t.join();
+}
+
+}  // namespace lapis
