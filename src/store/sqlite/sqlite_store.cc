@@ -853,9 +853,26 @@ class SqliteStore : public Store {
       std::lock_guard<std::mutex> l(mu_);
       if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
       Status s = Exec("BEGIN IMMEDIATE");
+      // The full-text and indicator indexes (FTS5) gather a transaction's rows in memory only while
+      // their row ids ascend; a lower one makes them write out what they hold as a segment first.
+      // So the reports are saved in the order of their search ids (those without one last), and a
+      // transaction's index entries are written out once.
+      std::vector<std::pair<uint64_t, size_t>> order;  // (search id, or max for none; outcome)
       for (size_t i = from; s.ok() && i < std::min(outcomes.size(), from + kPerTransaction); ++i) {
+        uint64_t key = UINT64_MAX;
+        if (outcomes[i].record) {
+          auto id = SearchIdLocked(outcomes[i].org_id, outcomes[i].sha256);
+          if (!id) s = id.error();
+          else if (*id > 0) key = static_cast<uint64_t>(*id);
+        }
+        order.emplace_back(key, i);
+      }
+      std::sort(order.begin(), order.end());
+      for (const auto& [key, i] : order) {
+        if (!s.ok()) break;
         const auto& o = outcomes[i];
-        s = o.record ? SaveLocked(o.org_id, o.sha256, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
+        const int64_t search_id = key == UINT64_MAX ? 0 : static_cast<int64_t>(key);
+        s = o.record ? SaveLocked(o.org_id, o.sha256, search_id, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
       }
       if (!s.ok()) Exec("ROLLBACK");
       if (s.ok()) s = Exec("COMMIT");
@@ -1533,7 +1550,18 @@ class SqliteStore : public Store {
     return Status::Ok();
   }
 
-  Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+  // The report's search id, or 0 when it has none yet.
+  Result<int64_t> SearchIdLocked(int64_t org_id, const std::string& sha) {
+    Stmt q(db_, "SELECT id FROM report_search_ids WHERE org_id = ? AND sha256 = ?");
+    q.Bind(1, org_id).Bind(2, sha);
+    int rc = q.Step();
+    if (rc == SQLITE_ROW) return q.Int(0);
+    if (rc != SQLITE_DONE) return Fail(Error("reading search id"));
+    return int64_t{0};
+  }
+
+  // `search_id` is the report's (SearchIdLocked), or 0 to give it one.
+  Status SaveLocked(int64_t org_id, const std::string& sha, int64_t search_id, const AnalysisRecord& a) {
     bool first_analysis = false;
     int64_t seen = 0, old_analysis = 0;
     {
@@ -1581,7 +1609,7 @@ class SqliteStore : public Store {
     if (campaign) u.Bind(9, campaign);
     u.Bind(10, org_id).Bind(11, sha);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
-    if (Status s = IndexLocked(org_id, sha, a); !s.ok()) return s;
+    if (Status s = IndexLocked(org_id, sha, search_id, a); !s.ok()) return s;
     Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
                 "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
     p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
@@ -1651,18 +1679,10 @@ class SqliteStore : public Store {
   }
 
   // Replaces the report's full-text row, its indicator rows and its indicator terms.
-  Status IndexLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a) {
+  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t id, const AnalysisRecord& a) {
     // Every statement here is an indexed lookup or an append: indexing a report costs the same
     // whatever the size of the store.
-    int64_t id = 0;
-    {  // given when the report was first recorded; reports recorded before then get one now
-      Stmt q(db_, "SELECT id FROM report_search_ids WHERE org_id = ? AND sha256 = ?");
-      q.Bind(1, org_id).Bind(2, sha);
-      int rc = q.Step();
-      if (rc == SQLITE_ROW) id = q.Int(0);
-      else if (rc != SQLITE_DONE) return Error("indexing text");
-    }
-    if (id == 0) {
+    if (id == 0) {  // given when the report was first recorded; reports recorded before then get one now
       Stmt m(db_, "INSERT INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
       m.Bind(1, org_id).Bind(2, sha);
       if (m.Step() != SQLITE_DONE) return Error("indexing text");

@@ -33,6 +33,17 @@ void Exec(const std::string& path, const char* sql) {
   sqlite3_close(db);
 }
 
+int64_t CountRows(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return -1;
+  sqlite3_stmt* q = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) n = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return n;
+}
+
 }  // namespace
 
 TEST(SqliteStore, AnalysesLiveOutsideTheReportRowAndOlderInRowAnalysesStillRead) {
@@ -104,6 +115,42 @@ TEST(SqliteStore, TheWriteAheadLogStaysBoundedUnderContinuousWrites) {
   }
   // 30,000 pages were written; the log is started again once it holds 8,192.
   EXPECT_LT(fs::file_size(path + "-wal"), uint64_t{8192 + 1024} * 4096);
+}
+
+TEST(SqliteStore, ABatchSavedInAnyOrderIsWrittenToTheSearchIndexesOnce) {
+  std::string path = TempDb("fts_runs");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  std::vector<Store::Outcome> outcomes;
+  for (int i = 0; i < 40; ++i) {
+    char sha[65];
+    std::snprintf(sha, sizeof sha, "%064x", i);
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(sha, 1000)));  // arrival order: search ids ascend
+    Store::Outcome o;
+    o.sha256 = sha;
+    o.record.emplace();
+    o.record->analysis_json = "{}";
+    o.record->subject = "offer " + std::to_string(i);
+    o.record->body_text = "cheap pills number " + std::to_string(i) + " from pharmacy" + std::to_string(i % 7);
+    o.record->indicators = {{"domain", "shop" + std::to_string(i) + ".example"}, {"ip", "192.0.2." + std::to_string(i)}};
+    outcomes.insert(outcomes.begin(), std::move(o));  // saved newest first
+  }
+  auto pending = (*s)->NextPending(1);
+  ASSERT_TRUE(pending && pending->size() == 1);
+  for (auto& o : outcomes) o.org_id = pending->front().org_id;
+  // With merging off, every time an index writes out what it holds it leaves a segment of its own.
+  Exec(path, "INSERT INTO report_text(report_text, rank) VALUES ('automerge', 0);"
+             "INSERT INTO report_indicator_terms(report_indicator_terms, rank) VALUES ('automerge', 0);");
+  ASSERT_TRUE((*s)->SaveOutcomes(outcomes).ok());
+  // A segment of these few rows is one leaf; beside it the structure and the averages records.
+  EXPECT_LE(CountRows(path, "SELECT COUNT(*) FROM report_text_data"), 4);
+  EXPECT_LE(CountRows(path, "SELECT COUNT(*) FROM report_indicator_terms_data"), 4);
+  ReportQuery q;
+  q.org = "agency";
+  q.text = "pharmacy3";
+  auto page = (*s)->ListReports(q);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->rows.size(), 6u);  // i = 3, 10, 17, 24, 31, 38
 }
 
 }  // namespace lapis::store
