@@ -60,10 +60,12 @@ while :; do
 done
 T2=$(date +%s.%N)
 HWM="$(awk '/VmHWM/ { print $2 }' /proc/$PID/status)"
+CPU="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' /proc/$PID/stat)"
 RSS="$(awk '/VmRSS/ { print $2 }' /proc/$PID/status)"
-awk -v n="$COUNT" -v t0="$T0" -v t1="$T1" -v t2="$T2" -v q="$MAXQ" 'BEGIN {
+awk -v n="$COUNT" -v t0="$T0" -v t1="$T1" -v t2="$T2" -v q="$MAXQ" -v cpu="$CPU" 'BEGIN {
   printf "intake over HTTP: %.0f reports/s (%.1f s)\n", n / (t1 - t0), t1 - t0;
-  printf "sustained, acknowledged and analysed: %.0f reports/s (%.1f s; analysis finished %.1f s after the last acknowledgement; queue depth seen up to %d)\n", n / (t2 - t0), t2 - t0, t2 - t1, q }'
+  printf "sustained, acknowledged and analysed: %.0f reports/s (%.1f s; analysis finished %.1f s after the last acknowledgement; queue depth seen up to %d)\n", n / (t2 - t0), t2 - t0, t2 - t1, q;
+  printf "server CPU: %.1f s, %.2f core-ms a report\n", cpu, 1000 * cpu / n }'
 echo "queries over the loaded store (quiescent):"
 "$LOADGEN" query --url "$URL" --token "$TOKEN" --rounds 40
 printf 'server memory: peak RSS %d MB, now %d MB\n' $((HWM / 1024)) $((RSS / 1024))

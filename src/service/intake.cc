@@ -1,6 +1,7 @@
 #include "service/intake.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <ctime>
 #include <exception>
 #include <thread>
@@ -45,7 +46,9 @@ Result<store::Submission> PutEvidence(const store::EvidenceStore& evidence, cons
 struct Intake::Waiting {
   store::Submission submission;
   Result<store::SubmitResult> result = Fail(Status::Internal("not committed"));
-  bool done = false;
+  bool done = false;   // committed (or failed): `result` holds the outcome
+  bool lead = false;   // handed the next commit
+  std::condition_variable wake;  // told when `done` or `lead` is set
 };
 
 Result<store::SubmitResult> Intake::Submit(const std::string& org, std::string_view bytes,
@@ -66,34 +69,43 @@ void Intake::GroupCommit(Waiting* w) {
   constexpr size_t kMaxGroup = 512;
   std::unique_lock<std::mutex> l(commit_mu_);
   queue_.push_back(w);
-  while (!w->done) {
-    if (committing_) {
-      committed_.wait(l);
-      continue;
-    }
-    committing_ = true;
-    std::vector<Waiting*> group;
-    while (!queue_.empty() && group.size() < kMaxGroup) {
-      group.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    l.unlock();
-    std::vector<store::Submission> subs;
-    subs.reserve(group.size());
-    for (Waiting* g : group) subs.push_back(g->submission);
-    Status synced = evidence_->Sync();
-    if (!synced.ok()) {
-      for (Waiting* g : group) g->result = Fail(synced);
-    } else if (auto r = store_->RecordSubmissions(subs)) {
-      for (size_t i = 0; i < group.size(); ++i) group[i]->result = (*r)[i];
-    } else {
-      // One bad submission must not fail the others: record them one by one.
-      for (Waiting* g : group) g->result = store_->RecordSubmission(g->submission);
-    }
-    l.lock();
-    for (Waiting* g : group) g->done = true;
+  // One submitter at a time commits everything waiting; the others sleep until their own
+  // submission is committed or the commit is handed to them. Each is woken by name: waking them
+  // all after every commit would cost each of them a trip through the scheduler per commit.
+  if (committing_) {
+    w->wake.wait(l, [w] { return w->done || w->lead; });
+    if (w->done) return;
+  }
+  committing_ = true;  // this thread leads: it is at the front of the queue
+  std::vector<Waiting*> group;
+  while (!queue_.empty() && group.size() < kMaxGroup) {
+    group.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  l.unlock();
+  std::vector<store::Submission> subs;
+  subs.reserve(group.size());
+  for (Waiting* g : group) subs.push_back(g->submission);
+  Status synced = evidence_->Sync();
+  if (!synced.ok()) {
+    for (Waiting* g : group) g->result = Fail(synced);
+  } else if (auto r = store_->RecordSubmissions(subs)) {
+    for (size_t i = 0; i < group.size(); ++i) group[i]->result = (*r)[i];
+  } else {
+    // One bad submission must not fail the others: record them one by one.
+    for (Waiting* g : group) g->result = store_->RecordSubmission(g->submission);
+  }
+  l.lock();
+  // Told under the lock: a waiter cannot return (and take its Waiting with it) before it is told.
+  for (Waiting* g : group) {
+    g->done = true;
+    if (g != w) g->wake.notify_one();
+  }
+  if (queue_.empty()) {
     committing_ = false;
-    committed_.notify_all();
+  } else {
+    queue_.front()->lead = true;
+    queue_.front()->wake.notify_one();
   }
 }
 

@@ -85,7 +85,6 @@ class Intake {
   const enrich::IpDb* ipdb_;
   size_t max_size_;
   std::mutex commit_mu_;
-  std::condition_variable committed_;
   std::deque<Waiting*> queue_;
   bool committing_ = false;
   std::future<Result<AnalyzeStats>> saving_;  // the batch being saved by AnalyzePendingOverlapped

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "store/sqlite/sqlite_store.h"
 
@@ -50,6 +52,35 @@ TEST(Intake, SubmittedReportIsDurableThenAnalysedWithoutPersonalData) {
   EXPECT_NE(row->analysis_json.find("\"id\":\"" + sha + "\""), std::string::npos);
   EXPECT_EQ(row->analysis_json.find("anna@example.org"), std::string::npos);
   EXPECT_NE(row->personal_json.find("anna@example.org"), std::string::npos);
+}
+
+TEST(Intake, ConcurrentSubmittersAreCommittedTogetherAndEachGetsItsOwnResult) {
+  Node n("group");
+  constexpr int kThreads = 16, kEach = 40;
+  std::atomic<int> ok{0}, wrong{0}, first{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        // Every thread also sends the same message: one report with kThreads complaints.
+        std::string bytes = i == 0 ? std::string(kSpam) : std::string(kSpam) + "n" + std::to_string(t * kEach + i) + "\r\n";
+        std::string sha;
+        auto r = n.intake->Submit("agency", bytes, "email", "http", "test", "", &sha);
+        if (!r) continue;
+        ++ok;
+        auto row = n.store->GetReport("agency", sha);
+        if (!row || !*row) ++wrong;  // acknowledged but not there
+        if (i == 0 && r->new_report) ++first;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads * kEach);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(first.load(), 1);  // the shared message was new to exactly one of them
+  auto counts = n.store->Count("agency");
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->reports, kThreads * (kEach - 1) + 1);
+  EXPECT_EQ(counts->complaints, kThreads * kEach);
 }
 
 TEST(Intake, CorruptEvidenceIsMarkedFailedNotDropped) {
