@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <thread>
 #include <vector>
 
@@ -15,7 +14,6 @@ id_t ThreadId() { return static_cast<id_t>(syscall(SYS_gettid)); }
 }  // namespace
 
 int ThreadNice() {
-  errno = 0;
   return getpriority(PRIO_PROCESS, ThreadId());  // on Linux, per thread
 }
 

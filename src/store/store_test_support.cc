@@ -25,14 +25,11 @@ std::string PostgresUrl() {
   return url ? url : "";
 }
 
-// Each PostgreSQL test store is a schema of its own in the test database.
-std::string PostgresSchema(const std::string& name) { return "lapis_test_" + name; }
-
 // The test database's URL with the store's schema first on the search path.
 std::string PostgresStoreUrl(const std::string& name) {
   std::string url = PostgresUrl();
   return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
-         PostgresSchema(name);
+         PostgresTestSchema(name);
 }
 
 Status ResetPostgresSchema(const std::string& name) {
@@ -42,7 +39,7 @@ Status ResetPostgresSchema(const std::string& name) {
     PQfinish(c);
     return Status::Unavailable("cannot connect to the test database: " + m);
   }
-  std::string schema = PostgresSchema(name);
+  std::string schema = PostgresTestSchema(name);
   char* id = PQescapeIdentifier(c, schema.data(), schema.size());
   std::string sql = std::string("SET client_min_messages = warning; DROP SCHEMA IF EXISTS ") + id +
                     " CASCADE; CREATE SCHEMA " + id;
@@ -58,6 +55,9 @@ Status ResetPostgresSchema(const std::string& name) {
 }
 
 }  // namespace
+
+// Each PostgreSQL test store is a schema of its own in the test database.
+std::string PostgresTestSchema(const std::string& name) { return "lapis_test_" + name; }
 
 std::vector<std::string> TestBackends() {
   std::vector<std::string> out = {"sqlite"};

@@ -16,6 +16,8 @@ Result<std::unique_ptr<Store>> OpenFreshStore(const std::string& backend, const 
 // The store `name` again, as it was left.
 Result<std::unique_ptr<Store>> ReopenStore(const std::string& backend, const std::string& name);
 // An e-mail complaint of 10 bytes to `org`, received through ingest at `received_at`.
+// The PostgreSQL schema that OpenFreshStore("postgresql", name) puts the store in.
+std::string PostgresTestSchema(const std::string& name);
 Submission TestSubmission(const std::string& org, const std::string& sha, int64_t received_at);
 
 }  // namespace lapis::store

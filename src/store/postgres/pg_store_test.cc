@@ -33,8 +33,8 @@ TEST(PostgresStore, LargeValuesAreCompressedWithLz4WhereTheServerHasIt) {
   for (const auto& [table, column] : {std::pair{"reports", "analysis"}, std::pair{"report_personal_data", "data"},
                                       std::pair{"report_text", "search"}}) {
     std::string sql = std::string("SELECT a.attcompression FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid "
-                                  "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = 'lapis_test_layout_lz4' "
-                                  "AND t.relname = '") + table + "' AND a.attname = '" + column + "'";
+                                  "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = '") +
+                      PostgresTestSchema("layout_lz4") + "' AND t.relname = '" + table + "' AND a.attname = '" + column + "'";
     EXPECT_EQ(QueryOne(c, sql), "l") << table << "." << column;
   }
   PQfinish(c);

@@ -857,21 +857,22 @@ class SqliteStore : public Store {
       // their row ids ascend; a lower one makes them write out what they hold as a segment first.
       // So the reports are saved in the order of their search ids (those without one last), and a
       // transaction's index entries are written out once.
-      std::vector<std::pair<uint64_t, size_t>> order;  // (search id, or max for none; outcome)
+      std::vector<std::pair<int64_t, size_t>> order;  // (search id, 0 for none; outcome)
       for (size_t i = from; s.ok() && i < std::min(outcomes.size(), from + kPerTransaction); ++i) {
-        uint64_t key = UINT64_MAX;
+        int64_t search_id = 0;
         if (outcomes[i].record) {
           auto id = SearchIdLocked(outcomes[i].org_id, outcomes[i].sha256);
-          if (!id) s = id.error();
-          else if (*id > 0) key = static_cast<uint64_t>(*id);
+          if (id) search_id = *id;
+          else s = id.error();
         }
-        order.emplace_back(key, i);
+        order.emplace_back(search_id, i);
       }
-      std::sort(order.begin(), order.end());
-      for (const auto& [key, i] : order) {
+      std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+        return std::make_pair(a.first == 0, a.first) < std::make_pair(b.first == 0, b.first);
+      });
+      for (const auto& [search_id, i] : order) {
         if (!s.ok()) break;
         const auto& o = outcomes[i];
-        const int64_t search_id = key == UINT64_MAX ? 0 : static_cast<int64_t>(key);
         s = o.record ? SaveLocked(o.org_id, o.sha256, search_id, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
       }
       if (!s.ok()) Exec("ROLLBACK");
