@@ -2,7 +2,7 @@
 # Loads reports into a fresh node through its HTTP API and prints: the intake rate, the sustained
 # rate with analysis keeping up (every report acknowledged AND analysed), p50/p95 latencies of
 # report pages, indicator lookups and dashboard aggregates over the loaded store, and the server's
-# memory. Not a test.
+# CPU time per report and memory. Not a test.
 #   bench/node_bench.sh [--count N] [--clients C] [--jobs J] [--database URL] [--data DIR] [--keep]
 # With --database postgresql://... the store is PostgreSQL (scripts/with-postgres.sh starts one).
 set -euo pipefail
