@@ -17,7 +17,7 @@ done
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgmime-3.0-dev libpsl-dev publicsuffix libidn2-dev libxml2-dev libarchive-dev
-  libcurl4-openssl-dev libre2-dev libmagic-dev libphonenumber-dev libprotobuf-dev libcld2-dev
+  libcurl4-openssl-dev libzstd-dev libre2-dev libmagic-dev libphonenumber-dev libprotobuf-dev libcld2-dev
   nlohmann-json3-dev libcli11-dev libexpected-dev libssl-dev libsqlite3-dev libcpp-httplib-dev
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev

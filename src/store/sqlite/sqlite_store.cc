@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include "store/audit.h"
+#include "store/packed_json.h"
 
 #include "common/sha256.h"
 
@@ -542,6 +543,10 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Stmt& BindBlob(int i, const std::string& v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
   Stmt& BindOrNull(int i, const std::string& v) {
     if (v.empty()) sqlite3_bind_null(s_, i);
     else Bind(i, v);
@@ -557,6 +562,11 @@ class Stmt {
   std::string Text(int c) {
     const unsigned char* t = sqlite3_column_text(s_, c);
     return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s_, c)) : "";
+  }
+  // A column that holds text or a BLOB, as bytes.
+  std::string_view Bytes(int c) {
+    const void* b = sqlite3_column_blob(s_, c);
+    return b ? std::string_view(static_cast<const char*>(b), sqlite3_column_bytes(s_, c)) : std::string_view();
   }
 
  private:
@@ -850,6 +860,10 @@ class SqliteStore : public Store {
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
     constexpr size_t kPerTransaction = 256;
     for (size_t from = 0; from < outcomes.size(); from += kPerTransaction) {
+      const size_t to = std::min(outcomes.size(), from + kPerTransaction);
+      std::vector<std::string> packed(to - from);  // compressed before taking the write lock
+      for (size_t i = from; i < to; ++i)
+        if (outcomes[i].record) packed[i - from] = PackJson(outcomes[i].record->analysis_json);
       std::lock_guard<std::mutex> l(mu_);
       if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
       Status s = Exec("BEGIN IMMEDIATE");
@@ -858,7 +872,7 @@ class SqliteStore : public Store {
       // So the reports are saved in the order of their search ids (those without one last), and a
       // transaction's index entries are written out once.
       std::vector<std::pair<int64_t, size_t>> order;  // (search id, 0 for none; outcome)
-      for (size_t i = from; s.ok() && i < std::min(outcomes.size(), from + kPerTransaction); ++i) {
+      for (size_t i = from; s.ok() && i < to; ++i) {
         int64_t search_id = 0;
         if (outcomes[i].record) {
           auto id = SearchIdLocked(outcomes[i].org_id, outcomes[i].sha256);
@@ -873,7 +887,8 @@ class SqliteStore : public Store {
       for (const auto& [search_id, i] : order) {
         if (!s.ok()) break;
         const auto& o = outcomes[i];
-        s = o.record ? SaveLocked(o.org_id, o.sha256, search_id, *o.record) : FailLocked(o.org_id, o.sha256, o.error);
+        s = o.record ? SaveLocked(o.org_id, o.sha256, search_id, *o.record, packed[i - from])
+                     : FailLocked(o.org_id, o.sha256, o.error);
       }
       if (!s.ok()) Exec("ROLLBACK");
       if (s.ok()) s = Exec("COMMIT");
@@ -898,7 +913,9 @@ class SqliteStore : public Store {
     if (rc == SQLITE_DONE) return std::optional<ReportRow>();
     if (rc != SQLITE_ROW) return Fail(ErrorIn(db, "reading report"));
     ReportRow r = ReadReportColumns(q, org);
-    r.analysis_json = q.Text(kReportColumnCount);
+    auto analysis = UnpackJson(q.Bytes(kReportColumnCount));
+    if (!analysis) return Fail(Status::Corruption("the analysis of report " + sha + ": " + analysis.error().message()));
+    r.analysis_json = std::move(*analysis);
     r.personal_json = q.Text(kReportColumnCount + 1);
     if (Status st = ResolveCampaignIn(db, q.Int(kReportColumnCount + 2), &r); !st.ok()) return Fail(st);
     return std::optional<ReportRow>(std::move(r));
@@ -1082,7 +1099,11 @@ class SqliteStore : public Store {
                   "WHERE o.name = ? AND r.status = 'analysed' ORDER BY r.first_seen, r.sha256");
       q.Bind(1, org);
       int rc;
-      while ((rc = q.Step()) == SQLITE_ROW) rows.emplace_back(q.Text(0), q.Text(1), q.Int(2));
+      while ((rc = q.Step()) == SQLITE_ROW) {
+        auto analysis = UnpackJson(q.Bytes(1));
+        if (!analysis) return Status::Corruption("the analysis of report " + q.Text(0) + ": " + analysis.error().message());
+        rows.emplace_back(q.Text(0), std::move(*analysis), q.Int(2));
+      }
       if (rc != SQLITE_DONE) return ErrorIn(db, "listing analysed reports");
     }
     for (const auto& [sha, json, seen] : rows) fn(sha, json, seen);
@@ -1562,7 +1583,9 @@ class SqliteStore : public Store {
   }
 
   // `search_id` is the report's (SearchIdLocked), or 0 to give it one.
-  Status SaveLocked(int64_t org_id, const std::string& sha, int64_t search_id, const AnalysisRecord& a) {
+  // `packed_analysis` is a.analysis_json packed (PackJson).
+  Status SaveLocked(int64_t org_id, const std::string& sha, int64_t search_id, const AnalysisRecord& a,
+                    const std::string& packed_analysis) {
     bool first_analysis = false;
     int64_t seen = 0, old_analysis = 0;
     {
@@ -1580,7 +1603,7 @@ class SqliteStore : public Store {
     int64_t analysis_id = 0;
     {
       Stmt ins(db_, "INSERT INTO report_analysis(analysis) VALUES (?)");
-      ins.Bind(1, a.analysis_json);
+      ins.BindBlob(1, packed_analysis);
       if (ins.Step() != SQLITE_DONE) return Error("saving analysis");
       analysis_id = sqlite3_last_insert_rowid(db_);
     }

@@ -83,6 +83,48 @@ TEST(SqliteStore, AnalysesLiveOutsideTheReportRowAndOlderInRowAnalysesStillRead)
   sqlite3_close(db);
 }
 
+TEST(SqliteStore, AnalysesAreStoredPackedAndThoseStoredAsTextStillRead) {
+  std::string path = TempDb("packed");
+  std::string packed_sha(64, 'c'), text_sha(64, 'd');
+  std::string json = R"({"schema_version":1,"received":[)";
+  for (int i = 0; i < 30; ++i)
+    json += std::string(i ? "," : "") + R"({"helo":"relay.example.net","ip":"192.0.2.)" + std::to_string(i) +
+            R"(","protocol":"ESMTP","flags":[],"trusted":true})";
+  json += "]}";
+  {
+    auto s = OpenSqliteStore(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(packed_sha, 1)));
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(text_sha, 2)));
+    auto p = (*s)->NextPending(10);
+    ASSERT_TRUE(p && p->size() == 2);
+    AnalysisRecord rec;
+    rec.analysis_json = json;
+    ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, packed_sha, rec).ok());
+    ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, text_sha, rec).ok());
+  }
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM report_analysis WHERE typeof(analysis) = 'blob'"), 2);
+  EXPECT_LT(CountRows(path, "SELECT MAX(length(analysis)) FROM report_analysis") * 4, static_cast<int64_t>(json.size()));
+  // As an earlier version stored it: the JSON text itself.
+  Exec(path, ("UPDATE report_analysis SET analysis = '{\"id\":\"text\"}' WHERE id = "
+              "(SELECT analysis_id FROM reports WHERE sha256 = '" + text_sha + "')").c_str());
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*(*s)->GetReport("agency", packed_sha))->analysis_json, json);
+  EXPECT_EQ((*(*s)->GetReport("agency", text_sha))->analysis_json, R"({"id":"text"})");
+  std::vector<std::string> seen;
+  ASSERT_TRUE((*s)->ForEachAnalysed("agency", [&](const std::string&, const std::string& j, int64_t) {
+                     seen.push_back(j);
+                   }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{json, R"({"id":"text"})"}));
+  // A damaged packed value is an error of that report, not a crash or a wrong analysis.
+  Exec(path, ("UPDATE report_analysis SET analysis = X'01DEADBEEF' WHERE id = "
+              "(SELECT analysis_id FROM reports WHERE sha256 = '" + packed_sha + "')").c_str());
+  auto damaged = (*s)->GetReport("agency", packed_sha);
+  ASSERT_FALSE(damaged.has_value());
+  EXPECT_EQ(damaged.error().code(), Status::Code::kCorruption);
+}
+
 TEST(SqliteStore, PendingReportsComeOldestFirst) {
   auto s = OpenSqliteStore(TempDb("fifo"));
   ASSERT_TRUE(s);
