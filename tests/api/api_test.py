@@ -5,6 +5,7 @@ from `lapis token create`, requests with urllib.
   api_test.py --lapis BINARY [--database URL]
 """
 import argparse
+import atexit
 import hashlib
 import json
 import os
@@ -45,6 +46,8 @@ class Node:
     def start(self, *extra):
         self.proc = subprocess.Popen([self.lapis, "serve", *self.args(), "--listen", "127.0.0.1:0", *extra],
                                      stderr=subprocess.PIPE, text=True)
+        # However the test ends (an exception included), no server outlives it.
+        atexit.register(lambda proc=self.proc: proc.poll() is None and proc.kill())
         self.log = []  # everything the server writes on stderr, start-up lines included
         deadline = time.time() + 30
         while time.time() < deadline:
