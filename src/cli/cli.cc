@@ -120,6 +120,18 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
   campaigns->add_option("--members", co.members, "Member reports shown per campaign")->capture_default_str();
   campaigns->add_flag("--json", co.json, "One JSON object per campaign");
 
+  ReportShowOptions rso;
+  auto* report = app.add_subcommand("report", "Stored reports");
+  report->require_subcommand(1);
+  auto* report_show = report->add_subcommand(
+      "show", "Print a stored report as JSON: its record and its analysis (and, with --personal, the "
+              "personal data kept apart from it)");
+  report_show->add_option("--data", rso.data_dir, "Data directory of the node")->required();
+  report_show->add_option("--database", rso.database, kDatabaseHelp);
+  report_show->add_option("--org", rso.org, "Organisation")->capture_default_str();
+  report_show->add_flag("--personal", rso.personal, "Include the personal data");
+  report_show->add_option("id", rso.id, "The report's id (SHA-256 of its bytes)")->required();
+
   ServeOptions so;
   auto* serve = app.add_subcommand("serve", "Run the node: the HTTP/JSON API under /api/v1, the web application, "
                                             "optionally SMTP and LMTP listeners that take forwarded spam, and the "
@@ -302,6 +314,7 @@ int Main(int argc, char** argv, const store::StoreOpener& open_store) {
     if (audit_verify->parsed()) return RunAuditVerify(auo, open_store);
     if (audit_list->parsed()) return RunAuditList(auo, open_store);
     if (recluster->parsed()) return RunRecluster(co, open_store);
+    if (report_show->parsed()) return RunReportShow(rso, open_store);
     if (evidence_verify->parsed()) return RunEvidenceVerify(evo);
     if (directory_set->parsed()) return RunDirectorySet(dso, open_store);
     if (node_key->parsed()) return RunNodeKey(dso);

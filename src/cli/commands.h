@@ -77,6 +77,17 @@ struct CampaignOptions {
 int RunCampaigns(const CampaignOptions& o, const store::StoreOpener& open_store);
 int RunRecluster(const CampaignOptions& o, const store::StoreOpener& open_store);
 
+struct ReportShowOptions {
+  std::string data_dir;
+  std::string database;
+  std::string org = "default";
+  std::string id;  // SHA-256 of the report's bytes
+  bool personal = false;
+};
+
+// Prints one stored report as JSON: its record, its analysis and, if asked, its personal data.
+int RunReportShow(const ReportShowOptions& o, const store::StoreOpener& open_store);
+
 struct ServeOptions {
   std::string data_dir;
   std::string database;

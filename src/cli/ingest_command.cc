@@ -153,6 +153,40 @@ int RunIngest(const IngestOptions& o, const store::StoreOpener& open_store) {
   return errors ? kExitPartial : kExitOk;
 }
 
+int RunReportShow(const ReportShowOptions& o, const store::StoreOpener& open_store) {
+  auto node = OpenNode(o.data_dir, o.database, open_store);
+  if (!node) return kExitPartial;
+  auto row = node->store->GetReport(o.org, o.id);
+  if (!row) {
+    std::fprintf(stderr, "lapis: %s\n", row.error().ToString().c_str());
+    return kExitPartial;
+  }
+  if (!*row) {
+    std::fprintf(stderr, "lapis: organisation %s has no report %s\n", o.org.c_str(), o.id.c_str());
+    return kExitPartial;
+  }
+  const store::ReportRow& r = **row;
+  JsonWriter w;
+  w.BeginObject().Key("id").String(r.sha256).Key("org").String(r.org).Key("kind").String(r.kind);
+  w.Key("status").String(r.status).Key("attempts").Int(r.attempts).Key("last_error").StringOrNull(r.last_error);
+  w.Key("first_seen").String(FormatRfc3339(r.first_seen)).Key("last_seen").String(FormatRfc3339(r.last_seen));
+  w.Key("complaints").Int(r.complaints).Key("size").Int(static_cast<int64_t>(r.size));
+  w.Key("campaign");
+  if (r.campaign) w.Int(r.campaign);
+  else w.Null();
+  w.Key("analysis");
+  if (r.analysis_json.empty()) w.Null();
+  else w.Raw(r.analysis_json);
+  if (o.personal) {
+    w.Key("personal_data");
+    if (r.personal_json.empty()) w.Null();
+    else w.Raw(r.personal_json);
+  }
+  w.EndObject();
+  std::printf("%s\n", w.str().c_str());
+  return kExitOk;
+}
+
 int RunCampaigns(const CampaignOptions& o, const store::StoreOpener& open_store) {
   auto node = OpenNode(o.data_dir, o.database, open_store);
   if (!node) return kExitPartial;
