@@ -15,7 +15,6 @@
 #include <thread>
 #include <signal.h>
 #include <condition_variable>
-#include <future>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -475,32 +474,7 @@ INSERT INTO report_indicator_terms(rowid, terms)
 DROP TABLE report_indicators;
 DROP TABLE indicator_stats;
 )sql",
-    // 13: the search indexes (full text, indicator rows and terms) live in a database file of their
-    // own (kSearchSchema), written by a connection of their own, so that indexing a batch of
-    // analyses runs beside the rest of its save instead of after it. Their rows were copied there
-    // just before this migration (SqliteStore::MoveSearchIndexes).
-    R"sql(
-DROP TABLE report_text;
-DROP TABLE report_indicator_terms;
-DROP TABLE report_indicator_list;
-)sql",
 };
-
-// The search database (SqliteSearchPath): derived from the analyses, rowid = report_search_ids.id
-// of the main database. Its version is its user_version.
-constexpr int kSearchVersion = 1;
-const char* const kSearchSchema = R"sql(
-CREATE VIRTUAL TABLE IF NOT EXISTS report_text USING fts5(subject, body);
-CREATE TABLE IF NOT EXISTS report_indicator_list (
-  report_id INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (report_id, type, value)
-) WITHOUT ROWID;
-CREATE VIRTUAL TABLE IF NOT EXISTS report_indicator_terms USING fts5(terms, content='', columnsize=0, detail=none);
-PRAGMA user_version = 1;
-)sql";
-constexpr int kMigrationSearchMoved = 13;
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
 // of the statements here. A connection is only used under its store's mutex.
@@ -753,10 +727,6 @@ class SqliteStore : public Store {
       DropCache(r);
       sqlite3_close(r);
     }
-    if (sdb_) {
-      DropCache(sdb_);
-      sqlite3_close(sdb_);
-    }
     DropCache(db_);
     sqlite3_close(db_);
   }
@@ -782,12 +752,7 @@ class SqliteStore : public Store {
     if (have > want)
       return Status::InvalidArgument("database schema version " + std::to_string(have) +
                                      " is newer than this program (" + std::to_string(want) + ")");
-    if (Status s = OpenSearch(); !s.ok()) return s;
     for (int v = have + 1; v <= want; ++v) {
-      if (v == kMigrationSearchMoved) {
-        if (Status s = MoveSearchIndexes(); !s.ok())
-          return Status::Internal("migration " + std::to_string(v) + " failed: " + s.message());
-      }
       if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
       Status s = Exec(kMigrations[v - 1]);
       if (s.ok()) {
@@ -818,79 +783,6 @@ class SqliteStore : public Store {
         nullptr);
     ckpt_ = std::thread([this] { CheckpointLoop(); });
     return Status::Ok();
-  }
-
-  // Opens (creating it if needed) the search database beside the main one.
-  Status OpenSearch() {
-    const std::string path = SqliteSearchPath(path_);
-    if (sqlite3_open_v2(path.c_str(), &sdb_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-      std::string m = sdb_ ? sqlite3_errmsg(sdb_) : "out of memory";
-      return Status::IoError("cannot open " + path + ": " + m);
-    }
-    // Its commits are synced: a report is saved as analysed only once its index entries are durable.
-    if (Status s = ExecIn(sdb_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; "
-                                "PRAGMA cache_size=-65536; PRAGMA mmap_size=2147418112;");
-        !s.ok())
-      return s;
-    int have = 0;
-    {
-      Stmt q(sdb_, "PRAGMA user_version");
-      if (q.ok() && q.Step() == SQLITE_ROW) have = static_cast<int>(q.Int(0));
-    }
-    if (have > kSearchVersion)
-      return Status::InvalidArgument(path + ": search schema version " + std::to_string(have) +
-                                     " is newer than this program (" + std::to_string(kSearchVersion) + ")");
-    if (have < kSearchVersion) {
-      if (Status s = ExecIn(sdb_, "BEGIN IMMEDIATE"); !s.ok()) return s;
-      Status s = ExecIn(sdb_, kSearchSchema);
-      if (s.ok()) return ExecIn(sdb_, "COMMIT");
-      ExecIn(sdb_, "ROLLBACK");
-      return s;
-    }
-    return Status::Ok();
-  }
-
-  // Before migration 13: copies the search indexes of the main database into the search
-  // database, replacing whatever an interrupted earlier attempt left there, in one transaction of
-  // the search database. The migration then drops them from the main one; until it has, this
-  // copy is simply made again.
-  Status MoveSearchIndexes() {
-    sqlite3* c = nullptr;
-    Status s;
-    if (sqlite3_open_v2(path_.c_str(), &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
-      s = Status::IoError(std::string("opening the database to move its search indexes: ") +
-                          (c ? sqlite3_errmsg(c) : "out of memory"));
-    }
-    if (s.ok()) sqlite3_busy_timeout(c, 10000);
-    if (s.ok() && sqlite3_create_function(c, "lapis_indicator_term", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
-                                          IndicatorTermSql, nullptr, nullptr) != SQLITE_OK)
-      s = ErrorIn(c, "registering functions");
-    if (s.ok()) {
-      sqlite3_stmt* a = nullptr;
-      const std::string search = SqliteSearchPath(path_);
-      if (sqlite3_prepare_v2(c, "ATTACH DATABASE ? AS search", -1, &a, nullptr) != SQLITE_OK ||
-          sqlite3_bind_text(a, 1, search.c_str(), -1, SQLITE_TRANSIENT) != SQLITE_OK || sqlite3_step(a) != SQLITE_DONE)
-        s = ErrorIn(c, "attaching the search database");
-      sqlite3_finalize(a);
-    }
-    if (s.ok()) s = ExecIn(c, "BEGIN");
-    if (s.ok()) {
-      s = ExecIn(c,
-                 "DELETE FROM search.report_text;"
-                 "DELETE FROM search.report_indicator_list;"
-                 "INSERT INTO search.report_indicator_terms(report_indicator_terms) VALUES ('delete-all');"
-                 "INSERT INTO search.report_text(rowid, subject, body) SELECT rowid, subject, body FROM main.report_text;"
-                 "INSERT INTO search.report_indicator_list SELECT * FROM main.report_indicator_list;"
-                 "INSERT INTO search.report_indicator_terms(rowid, terms) "
-                 "  SELECT l.report_id, group_concat(lapis_indicator_term(s.org_id, l.type, l.value), ' ') "
-                 "  FROM main.report_indicator_list l JOIN main.report_search_ids s ON s.id = l.report_id "
-                 "  GROUP BY l.report_id;");
-      if (s.ok()) s = ExecIn(c, "COMMIT");
-      else ExecIn(c, "ROLLBACK");
-    }
-    sqlite3_close(c);
-    return s;
   }
 
   void CheckpointLoop() {
@@ -965,10 +857,6 @@ class SqliteStore : public Store {
   // makes them durable too, as the write-ahead log is written in order. Up to 256 share a
   // transaction: pages that several of them touch (counters, popular indicators, campaigns) are
   // then written once; more would keep new submissions waiting longer for the write lock.
-  // Their search index entries are written at the same time by the search database's own
-  // connection, and committed (synced) before the reports are saved as analysed: whatever happens
-  // in between, an analysed report is in the index. A report whose save fails after its entries
-  // were indexed stays waiting, and its next analysis replaces them.
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
     constexpr size_t kPerTransaction = 256;
     for (size_t from = 0; from < outcomes.size(); from += kPerTransaction) {
@@ -977,29 +865,30 @@ class SqliteStore : public Store {
       for (size_t i = from; i < to; ++i)
         if (outcomes[i].record) packed[i - from] = PackJson(outcomes[i].record->analysis_json);
       std::lock_guard<std::mutex> l(mu_);
-      // The full-text and indicator indexes (FTS5) gather a transaction's rows in memory only while
-      // their row ids ascend; a lower one makes them write out what they hold as a segment first.
-      // So the reports are indexed in the order of their search ids, and a transaction's index
-      // entries are written out once.
-      std::vector<std::pair<int64_t, size_t>> order;  // (search id, or 0 for a failed analysis; outcome)
-      auto ids = SearchIdsLocked(outcomes, from, to);
-      if (!ids) return ids.error();
-      for (size_t i = from; i < to; ++i) order.emplace_back((*ids)[i - from], i);
-      std::sort(order.begin(), order.end());
       if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
       Status s = Exec("BEGIN IMMEDIATE");
-      std::future<Status> indexed;
-      if (s.ok())
-        indexed = std::async(std::launch::async, [this, &outcomes, &order] { return IndexBatch(outcomes, order); });
+      // The full-text and indicator indexes (FTS5) gather a transaction's rows in memory only while
+      // their row ids ascend; a lower one makes them write out what they hold as a segment first.
+      // So the reports are saved in the order of their search ids (those without one last), and a
+      // transaction's index entries are written out once.
+      std::vector<std::pair<int64_t, size_t>> order;  // (search id, 0 for none; outcome)
+      for (size_t i = from; s.ok() && i < to; ++i) {
+        int64_t search_id = 0;
+        if (outcomes[i].record) {
+          auto id = SearchIdLocked(outcomes[i].org_id, outcomes[i].sha256);
+          if (id) search_id = *id;
+          else s = id.error();
+        }
+        order.emplace_back(search_id, i);
+      }
+      std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+        return std::make_pair(a.first == 0, a.first) < std::make_pair(b.first == 0, b.first);
+      });
       for (const auto& [search_id, i] : order) {
         if (!s.ok()) break;
         const auto& o = outcomes[i];
-        s = o.record ? SaveLocked(o.org_id, o.sha256, *o.record, packed[i - from])
+        s = o.record ? SaveLocked(o.org_id, o.sha256, search_id, *o.record, packed[i - from])
                      : FailLocked(o.org_id, o.sha256, o.error);
-      }
-      if (indexed.valid()) {
-        Status is = indexed.get();
-        if (s.ok()) s = is;
       }
       if (!s.ok()) Exec("ROLLBACK");
       if (s.ok()) s = Exec("COMMIT");
@@ -1007,49 +896,6 @@ class SqliteStore : public Store {
       if (!s.ok()) return s;
     }
     return Status::Ok();
-  }
-
-  // The search ids of outcomes [from, to): 0 for a failed analysis (it is not indexed). A report
-  // recorded before search ids existed is given one here, in a commit of its own, so that its
-  // index entries never name an id that a failed save could hand to another report.
-  Result<std::vector<int64_t>> SearchIdsLocked(const std::vector<Outcome>& outcomes, size_t from, size_t to) {
-    std::vector<int64_t> ids(to - from, 0);
-    std::vector<size_t> missing;
-    for (size_t i = from; i < to; ++i) {
-      if (!outcomes[i].record) continue;
-      auto id = SearchIdLocked(outcomes[i].org_id, outcomes[i].sha256);
-      if (!id) return Fail(id.error());
-      ids[i - from] = *id;
-      if (*id == 0) missing.push_back(i);
-    }
-    if (missing.empty()) return ids;
-    if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return Fail(s);
-    for (size_t i : missing) {
-      Stmt m(db_, "INSERT INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
-      m.Bind(1, outcomes[i].org_id).Bind(2, outcomes[i].sha256);
-      if (m.Step() != SQLITE_DONE) {
-        Status s = Error("giving a report its search id");
-        Exec("ROLLBACK");
-        return Fail(s);
-      }
-      ids[i - from] = sqlite3_last_insert_rowid(db_);
-    }
-    if (Status s = Exec("COMMIT"); !s.ok()) return Fail(s);
-    return ids;
-  }
-
-  // Indexes the analysed reports of `order` (search id, outcome) in one synced transaction of the
-  // search database.
-  Status IndexBatch(const std::vector<Outcome>& outcomes, const std::vector<std::pair<int64_t, size_t>>& order) {
-    std::lock_guard<std::mutex> l(search_mu_);
-    Status s = ExecIn(sdb_, "BEGIN IMMEDIATE");
-    for (const auto& [search_id, i] : order) {
-      if (!s.ok()) break;
-      if (outcomes[i].record) s = IndexIn(sdb_, outcomes[i].org_id, search_id, *outcomes[i].record);
-    }
-    if (s.ok()) return ExecIn(sdb_, "COMMIT");
-    ExecIn(sdb_, "ROLLBACK");
-    return s;
   }
 
   Result<std::optional<ReportRow>> GetReport(const std::string& org, const std::string& sha) override {
@@ -1736,8 +1582,9 @@ class SqliteStore : public Store {
     return int64_t{0};
   }
 
-  // `packed_analysis` is a.analysis_json packed (PackJson). The search indexes are IndexIn's.
-  Status SaveLocked(int64_t org_id, const std::string& sha, const AnalysisRecord& a,
+  // `search_id` is the report's (SearchIdLocked), or 0 to give it one.
+  // `packed_analysis` is a.analysis_json packed (PackJson).
+  Status SaveLocked(int64_t org_id, const std::string& sha, int64_t search_id, const AnalysisRecord& a,
                     const std::string& packed_analysis) {
     bool first_analysis = false;
     int64_t seen = 0, old_analysis = 0;
@@ -1786,6 +1633,7 @@ class SqliteStore : public Store {
     if (campaign) u.Bind(9, campaign);
     u.Bind(10, org_id).Bind(11, sha);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
+    if (Status s = IndexLocked(org_id, sha, search_id, a); !s.ok()) return s;
     Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
                 "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
     p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
@@ -1854,48 +1702,53 @@ class SqliteStore : public Store {
     return r;
   }
 
-  // Replaces the full-text row, the indicator rows and the indicator terms of the report with
-  // search id `id`, on the search database's connection `sdb`.
-  static Status IndexIn(sqlite3* sdb, int64_t org_id, int64_t id, const AnalysisRecord& a) {
+  // Replaces the report's full-text row, its indicator rows and its indicator terms.
+  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t id, const AnalysisRecord& a) {
     // Every statement here is an indexed lookup or an append: indexing a report costs the same
     // whatever the size of the store.
+    if (id == 0) {  // given when the report was first recorded; reports recorded before then get one now
+      Stmt m(db_, "INSERT INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
+      m.Bind(1, org_id).Bind(2, sha);
+      if (m.Step() != SQLITE_DONE) return Error("indexing text");
+      id = sqlite3_last_insert_rowid(db_);
+    }
     {
-      Stmt d(sdb, "DELETE FROM report_text WHERE rowid = ?");
+      Stmt d(db_, "DELETE FROM report_text WHERE rowid = ?");
       d.Bind(1, id);
-      if (d.Step() != SQLITE_DONE) return ErrorIn(sdb, "clearing search index");
+      if (d.Step() != SQLITE_DONE) return Error("clearing search index");
     }
     {  // a contentless index forgets a row when given the terms it was indexed with
       std::string old;
-      Stmt q(sdb, "SELECT type, value FROM report_indicator_list WHERE report_id = ?");
+      Stmt q(db_, "SELECT type, value FROM report_indicator_list WHERE report_id = ?");
       q.Bind(1, id);
       int rc;
       while ((rc = q.Step()) == SQLITE_ROW) (old.empty() ? old : old += ' ') += IndicatorTerm(org_id, q.Text(0), q.Text(1));
-      if (rc != SQLITE_DONE) return ErrorIn(sdb, "clearing search index");
+      if (rc != SQLITE_DONE) return Error("clearing search index");
       if (!old.empty()) {
-        Stmt d(sdb, "INSERT INTO report_indicator_terms(report_indicator_terms, rowid, terms) VALUES ('delete', ?, ?)");
+        Stmt d(db_, "INSERT INTO report_indicator_terms(report_indicator_terms, rowid, terms) VALUES ('delete', ?, ?)");
         d.Bind(1, id).Bind(2, old);
-        if (d.Step() != SQLITE_DONE) return ErrorIn(sdb, "clearing search index");
-        Stmt dl(sdb, "DELETE FROM report_indicator_list WHERE report_id = ?");
+        if (d.Step() != SQLITE_DONE) return Error("clearing search index");
+        Stmt dl(db_, "DELETE FROM report_indicator_list WHERE report_id = ?");
         dl.Bind(1, id);
-        if (dl.Step() != SQLITE_DONE) return ErrorIn(sdb, "clearing search index");
+        if (dl.Step() != SQLITE_DONE) return Error("clearing search index");
       }
     }
-    Stmt t(sdb, "INSERT INTO report_text(rowid, subject, body) VALUES (?, ?, ?)");
+    Stmt t(db_, "INSERT INTO report_text(rowid, subject, body) VALUES (?, ?, ?)");
     t.Bind(1, id).Bind(2, a.subject).Bind(3, a.body_text);
-    if (t.Step() != SQLITE_DONE) return ErrorIn(sdb, "indexing text");
+    if (t.Step() != SQLITE_DONE) return Error("indexing text");
     std::string terms;
-    Stmt i(sdb, "INSERT OR IGNORE INTO report_indicator_list(report_id, type, value) VALUES (?, ?, ?)");
+    Stmt i(db_, "INSERT OR IGNORE INTO report_indicator_list(report_id, type, value) VALUES (?, ?, ?)");
     for (const auto& [type, value] : a.indicators) {
       sqlite3_reset(i.raw());
       i.Bind(1, id).Bind(2, type).Bind(3, value);
-      if (i.Step() != SQLITE_DONE) return ErrorIn(sdb, "indexing indicators");
-      if (sqlite3_changes(sdb) == 0) continue;  // a repeated indicator is one term
+      if (i.Step() != SQLITE_DONE) return Error("indexing indicators");
+      if (sqlite3_changes(db_) == 0) continue;  // a repeated indicator is one term
       (terms.empty() ? terms : terms += ' ') += IndicatorTerm(org_id, type, value);
     }
     if (!terms.empty()) {
-      Stmt it(sdb, "INSERT INTO report_indicator_terms(rowid, terms) VALUES (?, ?)");
+      Stmt it(db_, "INSERT INTO report_indicator_terms(rowid, terms) VALUES (?, ?)");
       it.Bind(1, id).Bind(2, terms);
-      if (it.Step() != SQLITE_DONE) return ErrorIn(sdb, "indexing indicators");
+      if (it.Step() != SQLITE_DONE) return Error("indexing indicators");
     }
     return Status::Ok();
   }
@@ -2063,14 +1916,9 @@ class SqliteStore : public Store {
           sqlite3_close(db);
           db = nullptr;
         }
-        if (db && !AttachSearch(db)) {
-          sqlite3_close(db);
-          db = nullptr;
-        }
         if (db) {
           sqlite3_busy_timeout(db, 10000);
-          sqlite3_exec(db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=2147418112;"
-                           "PRAGMA search.cache_size=-16384; PRAGMA search.mmap_size=2147418112", nullptr, nullptr, nullptr);
+          sqlite3_exec(db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=2147418112", nullptr, nullptr, nullptr);
           return db;
         }
         l.lock();
@@ -2079,16 +1927,6 @@ class SqliteStore : public Store {
       }
       readers_cv_.wait(l);
     }
-  }
-  // A reader sees the search tables by their names, as those of an attached database.
-  bool AttachSearch(sqlite3* db) {
-    sqlite3_stmt* a = nullptr;
-    const std::string search = SqliteSearchPath(path_);
-    bool ok = sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS search", -1, &a, nullptr) == SQLITE_OK &&
-              sqlite3_bind_text(a, 1, search.c_str(), -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-              sqlite3_step(a) == SQLITE_DONE;
-    sqlite3_finalize(a);
-    return ok;
   }
   void CheckInReader(sqlite3* db) {
     if (!db) return;
@@ -2100,8 +1938,6 @@ class SqliteStore : public Store {
   sqlite3* db_;
   std::string path_;
   std::mutex mu_;
-  sqlite3* sdb_ = nullptr;  // the search database's writer (SqliteSearchPath), under search_mu_
-  std::mutex search_mu_;
   int version_ = 0;
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
@@ -2115,13 +1951,6 @@ class SqliteStore : public Store {
 };
 
 }  // namespace
-
-std::string SqliteSearchPath(const std::string& path) {
-  const std::string ext = ".db";
-  if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0)
-    return path.substr(0, path.size() - ext.size()) + "-search.db";
-  return path + "-search";
-}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   sqlite3* db = nullptr;

@@ -181,80 +181,18 @@ TEST(SqliteStore, ABatchSavedInAnyOrderIsWrittenToTheSearchIndexesOnce) {
   ASSERT_TRUE(pending && pending->size() == 1);
   for (auto& o : outcomes) o.org_id = pending->front().org_id;
   // With merging off, every time an index writes out what it holds it leaves a segment of its own.
-  const std::string search = SqliteSearchPath(path);
-  Exec(search, "INSERT INTO report_text(report_text, rank) VALUES ('automerge', 0);"
-               "INSERT INTO report_indicator_terms(report_indicator_terms, rank) VALUES ('automerge', 0);");
+  Exec(path, "INSERT INTO report_text(report_text, rank) VALUES ('automerge', 0);"
+             "INSERT INTO report_indicator_terms(report_indicator_terms, rank) VALUES ('automerge', 0);");
   ASSERT_TRUE((*s)->SaveOutcomes(outcomes).ok());
   // A segment of these few rows is one leaf; beside it the structure and the averages records.
-  EXPECT_LE(CountRows(search, "SELECT COUNT(*) FROM report_text_data"), 4);
-  EXPECT_LE(CountRows(search, "SELECT COUNT(*) FROM report_indicator_terms_data"), 4);
+  EXPECT_LE(CountRows(path, "SELECT COUNT(*) FROM report_text_data"), 4);
+  EXPECT_LE(CountRows(path, "SELECT COUNT(*) FROM report_indicator_terms_data"), 4);
   ReportQuery q;
   q.org = "agency";
   q.text = "pharmacy3";
   auto page = (*s)->ListReports(q);
   ASSERT_TRUE(page);
   EXPECT_EQ(page->rows.size(), 6u);  // i = 3, 10, 17, 24, 31, 38
-}
-
-TEST(SqliteStore, TheSearchIndexesLiveInTheirOwnDatabaseAndAreMovedThereFromAnOlderStore) {
-  std::string path = TempDb("search_db");
-  EXPECT_EQ(SqliteSearchPath(path), path.substr(0, path.size() - 3) + "-search.db");
-  std::string sha(64, 'e');
-  int64_t org_id = 0;
-  {
-    auto s = OpenSqliteStore(path);
-    ASSERT_TRUE(s);
-    ASSERT_TRUE((*s)->RecordSubmission(Sub(sha, 1)));
-    auto p = (*s)->NextPending(1);
-    ASSERT_TRUE(p && p->size() == 1);
-    org_id = p->front().org_id;
-    AnalysisRecord rec;
-    rec.analysis_json = "{}";
-    rec.subject = "cheap watches";
-    rec.body_text = "replica watches shipped overnight";
-    rec.indicators = {{"domain", "watches.example"}};
-    ASSERT_TRUE((*s)->SaveAnalysis(org_id, sha, rec).ok());
-  }
-  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'report_text'"), 0);
-  EXPECT_EQ(CountRows(SqliteSearchPath(path), "SELECT COUNT(*) FROM report_text WHERE report_text MATCH 'replica'"), 1);
-  EXPECT_EQ(CountRows(SqliteSearchPath(path), "SELECT COUNT(*) FROM report_indicator_list"), 1);
-  auto found = [&](Store& s) {
-    ReportQuery q;
-    q.org = "agency";
-    q.text = "overnight";
-    auto text = s.ListReports(q);
-    q.text.clear();
-    q.indicator_type = "domain";
-    q.indicator_value = "watches.example";
-    auto indicator = s.ListReports(q);
-    return std::make_pair(text ? text->rows.size() : 99, indicator ? indicator->rows.size() : 99);
-  };
-  {
-    auto s = OpenSqliteStore(path);
-    ASSERT_TRUE(s);
-    EXPECT_EQ(found(**s), std::make_pair(size_t{1}, size_t{1}));
-  }
-  // As a store of the previous schema version had it: the indexes in the main database, no
-  // search database. Opening it moves them.
-  fs::remove(SqliteSearchPath(path));
-  fs::remove(SqliteSearchPath(path) + "-wal");
-  fs::remove(SqliteSearchPath(path) + "-shm");
-  Exec(path, ("CREATE VIRTUAL TABLE report_text USING fts5(subject, body);"
-              "CREATE TABLE report_indicator_list (report_id INTEGER NOT NULL, type TEXT NOT NULL, "
-              "value TEXT NOT NULL, PRIMARY KEY (report_id, type, value)) WITHOUT ROWID;"
-              "CREATE VIRTUAL TABLE report_indicator_terms USING fts5(terms, content='', columnsize=0, detail=none);"
-              "INSERT INTO report_text(rowid, subject, body) SELECT id, 'cheap watches', "
-              "'replica watches shipped overnight' FROM report_search_ids;"
-              "INSERT INTO report_indicator_list SELECT id, 'domain', 'watches.example' FROM report_search_ids;"
-              "DELETE FROM schema_migrations WHERE version = 13;"));
-  {
-    auto s = OpenSqliteStore(path);
-    ASSERT_TRUE(s) << s.error().ToString();
-    EXPECT_EQ(found(**s), std::make_pair(size_t{1}, size_t{1}));
-  }
-  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name LIKE 'report_text%' OR "
-                            "name LIKE 'report_indicator_%'"), 0);
-  EXPECT_GE(CountRows(path, "SELECT MAX(version) FROM schema_migrations"), 13);
 }
 
 }  // namespace lapis::store
