@@ -712,6 +712,7 @@ class SqliteCampaignOps : public CampaignOps {
 };
 
 constexpr int kWalFrames = 8192;  // 32 MiB of 4 KiB pages
+constexpr int kWalWake = 2048;    // a commit that leaves this many wakes the background checkpointer
 
 class SqliteStore : public Store {
  public:
@@ -769,18 +770,28 @@ class SqliteStore : public Store {
     version_ = want;
     // Checkpoints (copying the write-ahead log into the database file, and syncing it) run on a
     // connection of their own in the background, not inside whichever commit crosses the
-    // threshold while it holds the store's lock.
-    // Once the log holds kWalFrames pages, the committing connection finishes the checkpoint itself
-    // (most of it is done by then), so that the log is started again from its beginning instead
-    // of growing while submissions never stop.
+    // threshold while it holds the store's lock: a commit that leaves kWalWake pages in the log
+    // wakes it (at a thousand reports a second the log grows by that much in well under a second).
+    // Only if the log still reaches kWalFrames pages does the committing connection finish the
+    // checkpoint itself (most of it is done by then), so that the log is started again from its
+    // beginning instead of growing while submissions never stop.
     if (Status s = Exec("PRAGMA wal_autocheckpoint=0"); !s.ok()) return s;
     sqlite3_wal_hook(
         db_,
-        [](void*, sqlite3* db, const char*, int frames) {
-          if (frames >= kWalFrames) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        [](void* self, sqlite3* db, const char*, int frames) {
+          if (frames >= kWalFrames) {
+            sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          } else if (frames >= kWalWake) {
+            auto* store = static_cast<SqliteStore*>(self);
+            std::lock_guard<std::mutex> l(store->ckpt_mu_);  // never held for long: not while checkpointing
+            if (!store->ckpt_wanted_) {
+              store->ckpt_wanted_ = true;
+              store->ckpt_cv_.notify_one();
+            }
+          }
           return SQLITE_OK;
         },
-        nullptr);
+        this);
     ckpt_ = std::thread([this] { CheckpointLoop(); });
     return Status::Ok();
   }
@@ -795,10 +806,14 @@ class SqliteStore : public Store {
       return;
     }
     sqlite3_busy_timeout(c, 1000);
+    // A connection learns that the database is in WAL mode when it first reads it; until then a
+    // checkpoint on it does nothing at all (and says so only by reporting -1 frames).
+    sqlite3_exec(c, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
     std::unique_lock<std::mutex> l(ckpt_mu_);
     while (!ckpt_stop_) {
-      ckpt_cv_.wait_for(l, std::chrono::seconds(1));
+      ckpt_cv_.wait_for(l, std::chrono::seconds(1), [this] { return ckpt_stop_ || ckpt_wanted_; });
       if (ckpt_stop_) break;
+      ckpt_wanted_ = false;
       l.unlock();
       int log = 0, done = 0;
       sqlite3_wal_checkpoint_v2(c, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
@@ -1947,6 +1962,7 @@ class SqliteStore : public Store {
   std::mutex ckpt_mu_;
   std::condition_variable ckpt_cv_;
   bool ckpt_stop_ = false;
+  bool ckpt_wanted_ = false;  // a commit left kWalWake pages in the log
   Sqlite sql_{this};
 };
 

@@ -6,7 +6,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "store/store_test_support.h"
 
@@ -157,6 +159,27 @@ TEST(SqliteStore, TheWriteAheadLogStaysBoundedUnderContinuousWrites) {
   }
   // 30,000 pages were written; the log is started again once it holds 8,192.
   EXPECT_LT(fs::file_size(path + "-wal"), uint64_t{8192 + 1024} * 4096);
+}
+
+TEST(SqliteStore, ACommitThatGrowsTheLogPastAThresholdWakesTheCheckpointerAtOnce) {
+  std::string path = TempDb("ckpt_wake");
+  auto s = OpenSqliteStore(path);  // the checkpointer's own timer first fires a second from now
+  ASSERT_TRUE(s);
+  const auto before = fs::file_size(path);
+  std::vector<Submission> subs;
+  for (int i = 0; i < 25; ++i) {
+    char sha[65];
+    std::snprintf(sha, sizeof sha, "%064x", i);
+    subs.push_back(Sub(sha, i));
+    subs.back().source = std::string(400 * 1024, 'x');  // about a hundred pages each
+  }
+  ASSERT_TRUE((*s)->RecordSubmissions(subs));
+  // About 2,500 pages are now in the log only; the checkpointer copies them into the database
+  // file, without waiting for its timer and without the committing connection doing it.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+  while (fs::file_size(path) < before + 2000 * 4096 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(fs::file_size(path), before + 2000 * 4096);
 }
 
 TEST(SqliteStore, ABatchSavedInAnyOrderIsWrittenToTheSearchIndexesOnce) {
