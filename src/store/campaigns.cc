@@ -36,10 +36,12 @@ Result<int64_t> FindRoot(CampaignOps& ops, int64_t c) {
   std::vector<int64_t> path;
   auto root = WalkToRoot(ops, c, &path);
   if (!root) return root;
-  int64_t cur = *root;
+  // The last campaign passed is a child of the root already: only those above it are rewritten
+  // (each a row write, and an index entry, at every lookup through them).
+  if (!path.empty()) path.pop_back();
   for (int64_t x : path)
-    if (Status s = ops.SetParent(x, cur); !s.ok()) return Fail(s);
-  return cur;
+    if (Status s = ops.SetParent(x, *root); !s.ok()) return Fail(s);
+  return root;
 }
 
 Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys) {

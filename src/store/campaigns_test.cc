@@ -25,7 +25,9 @@ class FakeOps : public CampaignOps {
     return out;
   }
   Result<int64_t> Parent(int64_t x) override { return c.at(x).parent; }
+  int parent_writes = 0;
   Status SetParent(int64_t x, int64_t p) override {
+    ++parent_writes;
     c.at(x).parent = p;
     return Status::Ok();
   }
@@ -164,6 +166,21 @@ TEST(Campaigns, ReadRootFindsTheRootWithoutShorteningThePathFindRootShortensIt) 
   EXPECT_EQ(*FindRoot(ops, 4), 1);
   EXPECT_EQ(ops.c[4].parent, 1);
   EXPECT_EQ(ops.c[3].parent, 1);
+}
+
+TEST(Campaigns, FindRootWritesOnlyTheParentsThatChange) {
+  FakeOps ops;
+  ops.c[1] = {1};
+  ops.c[2] = {1};
+  ops.c[3] = {2};
+  EXPECT_EQ(*FindRoot(ops, 1), 1);  // a root
+  EXPECT_EQ(*FindRoot(ops, 2), 1);  // a child of the root
+  EXPECT_EQ(ops.parent_writes, 0);
+  EXPECT_EQ(*FindRoot(ops, 3), 1);  // a grandchild: moved under the root
+  EXPECT_EQ(ops.parent_writes, 1);
+  EXPECT_EQ(ops.c[3].parent, 1);
+  EXPECT_EQ(*FindRoot(ops, 3), 1);
+  EXPECT_EQ(ops.parent_writes, 1);
 }
 
 }  // namespace lapis::store
