@@ -63,40 +63,6 @@ std::string OriginSummaryJson(const std::string& analysis_json) {
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// `origin` (raw JSON) is written as the member "origin" when given.
-void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal,
-                const std::string* origin = nullptr, const std::string* outcomes = nullptr,
-                const std::string* sharing = nullptr) {
-  w.BeginObject();
-  w.Key("id").String(r.sha256);
-  w.Key("kind").String(r.kind);
-  w.Key("status").String(r.status);
-  w.Key("complaints").Int(r.complaints);
-  w.Key("size").Uint(r.size);
-  w.Key("first_seen").String(FormatRfc3339(r.first_seen));
-  w.Key("last_seen").String(FormatRfc3339(r.last_seen));
-  w.Key("category").StringOrNull(r.category);
-  w.Key("subject").StringOrNull(r.subject);
-  w.Key("campaign");
-  if (r.campaign) w.Int(r.campaign);
-  else w.Null();
-  if (r.status == "failed") w.Key("error").StringOrNull(r.last_error);
-  if (origin) w.Key("origin").Raw(*origin);
-  if (outcomes) w.Key("outcomes").Raw(*outcomes);
-  if (sharing) w.Key("sharing").Raw(*sharing);
-  if (with_analysis) {
-    w.Key("analysis");
-    if (r.analysis_json.empty()) w.Null();
-    else w.Raw(r.analysis_json);
-    if (with_personal) {
-      w.Key("personal_data");
-      if (r.personal_json.empty()) w.Null();
-      else w.Raw(r.personal_json);
-    }
-  }
-  w.EndObject();
-}
-
 
 // since/until query parameters; false with the error written.
 bool ParseTimeRange(const httplib::Request& req, httplib::Response& res, std::optional<int64_t>* since,
@@ -131,6 +97,38 @@ thread_local std::string t_actor;
 thread_local std::string t_org;
 
 }  // namespace
+
+void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal,
+                const std::string* origin, const std::string* outcomes, const std::string* sharing) {
+  w.BeginObject();
+  w.Key("id").String(r.sha256);
+  w.Key("kind").String(r.kind);
+  w.Key("status").String(r.status);
+  w.Key("complaints").Int(r.complaints);
+  w.Key("size").Uint(r.size);
+  w.Key("first_seen").String(FormatRfc3339(r.first_seen));
+  w.Key("last_seen").String(FormatRfc3339(r.last_seen));
+  w.Key("category").StringOrNull(r.category);
+  w.Key("subject").StringOrNull(r.subject);
+  w.Key("campaign");
+  if (r.campaign) w.Int(r.campaign);
+  else w.Null();
+  if (r.status == "failed") w.Key("error").StringOrNull(r.last_error);
+  if (origin) w.Key("origin").Raw(*origin);
+  if (outcomes) w.Key("outcomes").Raw(*outcomes);
+  if (sharing) w.Key("sharing").Raw(*sharing);
+  if (with_analysis) {
+    w.Key("analysis");
+    if (r.analysis_json.empty()) w.Null();
+    else w.Raw(r.analysis_json);
+    if (with_personal) {
+      w.Key("personal_data");
+      if (r.personal_json.empty()) w.Null();
+      else w.Raw(r.personal_json);
+    }
+  }
+  w.EndObject();
+}
 
 std::string NewToken() { return service::NewSecret("lapis_"); }
 

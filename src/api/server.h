@@ -17,6 +17,9 @@
 #include "service/intake.h"
 #include "store/store.h"
 
+namespace lapis {
+class JsonWriter;
+}
 namespace lapis::federation {
 class Federation;
 }
@@ -25,6 +28,13 @@ namespace lapis::api {
 
 inline constexpr size_t kMaxRequestBody = 32 * 1024 * 1024;
 inline constexpr size_t kMaxPageSize = 500;
+
+// A report as the API returns it (GET /api/v1/reports/{id}; docs/api.md): with its analysis, and
+// its personal data when also asked for. `origin`, `outcomes` and `sharing` (raw JSON) are written
+// as members of those names when given.
+void ReportJson(JsonWriter& w, const store::ReportRow& r, bool with_analysis, bool with_personal,
+                const std::string* origin = nullptr, const std::string* outcomes = nullptr,
+                const std::string* sharing = nullptr);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "analysis/analyzer.h"
+#include "api/server.h"
 #include "cli/commands.h"
 #include "cli/sms_input.h"
 #include "common/json_writer.h"
@@ -165,24 +166,8 @@ int RunReportShow(const ReportShowOptions& o, const store::StoreOpener& open_sto
     std::fprintf(stderr, "lapis: organisation %s has no report %s\n", o.org.c_str(), o.id.c_str());
     return kExitPartial;
   }
-  const store::ReportRow& r = **row;
   JsonWriter w;
-  w.BeginObject().Key("id").String(r.sha256).Key("org").String(r.org).Key("kind").String(r.kind);
-  w.Key("status").String(r.status).Key("attempts").Int(r.attempts).Key("last_error").StringOrNull(r.last_error);
-  w.Key("first_seen").String(FormatRfc3339(r.first_seen)).Key("last_seen").String(FormatRfc3339(r.last_seen));
-  w.Key("complaints").Int(r.complaints).Key("size").Int(static_cast<int64_t>(r.size));
-  w.Key("campaign");
-  if (r.campaign) w.Int(r.campaign);
-  else w.Null();
-  w.Key("analysis");
-  if (r.analysis_json.empty()) w.Null();
-  else w.Raw(r.analysis_json);
-  if (o.personal) {
-    w.Key("personal_data");
-    if (r.personal_json.empty()) w.Null();
-    else w.Raw(r.personal_json);
-  }
-  w.EndObject();
+  api::ReportJson(w, **row, true, o.personal);
   std::printf("%s\n", w.str().c_str());
   return kExitOk;
 }
