@@ -120,7 +120,7 @@ CREATE TABLE report_search_ids (
   sha256 TEXT NOT NULL,
   UNIQUE (org_id, sha256)
 );
-CREATE VIRTUAL TABLE report_text USING fts5(subject, body);  -- rowid = report_search_ids.id
+CREATE VIRTUAL TABLE report_text USING fts5(subject, body);  -- rowid = report_search_ids.id (reports.id from 13)
 CREATE TABLE report_indicators (
   org_id INTEGER NOT NULL,
   sha256 TEXT NOT NULL,
@@ -474,6 +474,69 @@ INSERT INTO report_indicator_terms(rowid, terms)
 DROP TABLE report_indicators;
 DROP TABLE indicator_stats;
 )sql",
+    // 13: reports keyed by an id given in the order they arrive (their search id until now), so
+    // that a new report's row, its complaint's index entry and its personal data are appended to
+    // their tables, and saving its analysis rewrites a recent page, instead of each writing a
+    // page at a random place in a tree keyed by (organisation, SHA-256). Only the unique index on
+    // (organisation, SHA-256), which finds a report by its id in the API, is still written at
+    // random, and its entries are small.
+    R"sql(
+CREATE TABLE reports_by_id (
+  id INTEGER PRIMARY KEY,
+  org_id INTEGER NOT NULL REFERENCES organisations(id),
+  sha256 TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  complaints INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  analysis TEXT,
+  category TEXT,
+  subject TEXT,
+  origin_ip TEXT,
+  origin_country TEXT,
+  origin_asn INTEGER,
+  message_date INTEGER,
+  analysed_at INTEGER,
+  campaign_id INTEGER,
+  analysis_id INTEGER,
+  UNIQUE (org_id, sha256)
+);
+INSERT INTO reports_by_id(id, org_id, sha256, kind, size, first_seen, last_seen, complaints, status, attempts,
+    last_error, analysis, category, subject, origin_ip, origin_country, origin_asn, message_date, analysed_at,
+    campaign_id, analysis_id)
+  SELECT s.id, r.org_id, r.sha256, r.kind, r.size, r.first_seen, r.last_seen, r.complaints, r.status, r.attempts,
+    r.last_error, r.analysis, r.category, r.subject, r.origin_ip, r.origin_country, r.origin_asn, r.message_date,
+    r.analysed_at, r.campaign_id, r.analysis_id
+  FROM reports r LEFT JOIN report_search_ids s ON s.org_id = r.org_id AND s.sha256 = r.sha256
+  ORDER BY s.id IS NULL, s.id, r.first_seen, r.sha256;
+DROP TABLE reports;
+ALTER TABLE reports_by_id RENAME TO reports;
+CREATE INDEX reports_org_page ON reports(org_id, first_seen DESC, sha256 DESC);
+CREATE INDEX reports_org_asn ON reports(org_id, origin_asn, first_seen DESC, sha256 DESC);
+CREATE INDEX reports_org_country ON reports(org_id, origin_country, first_seen DESC, sha256 DESC);
+CREATE INDEX reports_org_category ON reports(org_id, category, first_seen DESC, sha256 DESC);
+CREATE INDEX reports_campaign ON reports(org_id, campaign_id, first_seen DESC, sha256 DESC);
+CREATE INDEX reports_pending ON reports(first_seen) WHERE status = 'pending';
+CREATE INDEX reports_failed ON reports(attempts) WHERE status = 'failed';
+DROP TABLE report_search_ids;
+CREATE TABLE report_personal_data_by_id (
+  report_id INTEGER PRIMARY KEY,
+  data TEXT NOT NULL
+);
+INSERT INTO report_personal_data_by_id(report_id, data)
+  SELECT r.id, p.data FROM report_personal_data p JOIN reports r ON r.org_id = p.org_id AND r.sha256 = p.sha256;
+DROP TABLE report_personal_data;
+ALTER TABLE report_personal_data_by_id RENAME TO report_personal_data;
+ALTER TABLE complaints ADD COLUMN report_id INTEGER;
+UPDATE complaints SET report_id = (SELECT r.id FROM reports r
+  WHERE r.org_id = complaints.org_id AND r.sha256 = complaints.sha256);
+DROP INDEX complaints_report;
+CREATE INDEX complaints_report ON complaints(report_id);
+)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most
@@ -732,7 +795,8 @@ class SqliteStore : public Store {
     sqlite3_close(db_);
   }
 
-  Status Init() {
+  // Applies the migrations up to `upto` (all of them by default).
+  Status Init(int upto = INT_MAX) {
     const char* pragmas =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
         "PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144; PRAGMA mmap_size=2147418112;";
@@ -749,7 +813,7 @@ class SqliteStore : public Store {
       Stmt q(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
       if (q.ok() && q.Step() == SQLITE_ROW) have = static_cast<int>(q.Int(0));
     }
-    const int want = static_cast<int>(std::size(kMigrations));
+    const int want = std::min(upto, static_cast<int>(std::size(kMigrations)));
     if (have > want)
       return Status::InvalidArgument("database schema version " + std::to_string(have) +
                                      " is newer than this program (" + std::to_string(want) + ")");
@@ -883,26 +947,27 @@ class SqliteStore : public Store {
       if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
       Status s = Exec("BEGIN IMMEDIATE");
       // The full-text and indicator indexes (FTS5) gather a transaction's rows in memory only while
-      // their row ids ascend; a lower one makes them write out what they hold as a segment first.
-      // So the reports are saved in the order of their search ids (those without one last), and a
+      // their row ids (the reports' ids) ascend; a lower one makes them write out what they hold as
+      // a segment first. So the reports are saved in the order of their ids (failures last), and a
       // transaction's index entries are written out once.
-      std::vector<std::pair<int64_t, size_t>> order;  // (search id, 0 for none; outcome)
+      std::vector<std::pair<int64_t, size_t>> order;  // (report id, 0 for a failure; outcome)
       for (size_t i = from; s.ok() && i < to; ++i) {
-        int64_t search_id = 0;
+        int64_t report_id = 0;
         if (outcomes[i].record) {
-          auto id = SearchIdLocked(outcomes[i].org_id, outcomes[i].sha256);
-          if (id) search_id = *id;
-          else s = id.error();
+          auto id = ReportIdLocked(outcomes[i].org_id, outcomes[i].sha256);
+          if (!id) s = id.error();
+          else if (*id == 0) s = Status::NotFound("no report " + outcomes[i].sha256 + " to save the analysis of");
+          else report_id = *id;
         }
-        order.emplace_back(search_id, i);
+        order.emplace_back(report_id, i);
       }
       std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
         return std::make_pair(a.first == 0, a.first) < std::make_pair(b.first == 0, b.first);
       });
-      for (const auto& [search_id, i] : order) {
+      for (const auto& [report_id, i] : order) {
         if (!s.ok()) break;
         const auto& o = outcomes[i];
-        s = o.record ? SaveLocked(o.org_id, o.sha256, search_id, *o.record, packed[i - from])
+        s = o.record ? SaveLocked(o.org_id, report_id, *o.record, packed[i - from])
                      : FailLocked(o.org_id, o.sha256, o.error);
       }
       if (!s.ok()) Exec("ROLLBACK");
@@ -920,7 +985,7 @@ class SqliteStore : public Store {
                       ", COALESCE(a.analysis, r.analysis, ''), COALESCE(p.data, ''), r.org_id "
                       "FROM reports r JOIN organisations o ON o.id = r.org_id "
                       "LEFT JOIN report_analysis a ON a.id = r.analysis_id "
-                      "LEFT JOIN report_personal_data p ON p.org_id = r.org_id AND p.sha256 = r.sha256 "
+                      "LEFT JOIN report_personal_data p ON p.report_id = r.id "
                       "WHERE o.name = ? AND r.sha256 = ?";
     Stmt q(db, sql.c_str());
     q.Bind(1, org).Bind(2, sha);
@@ -1069,8 +1134,7 @@ class SqliteStore : public Store {
                       // CROSS JOIN: from the campaign's reports to their indicators, never the
                       // other way round (every indicator of the organisation).
                       "SELECT i.type, i.value, COUNT(*) FROM reports r INDEXED BY reports_campaign "
-                      "CROSS JOIN report_search_ids m ON m.org_id = r.org_id AND m.sha256 = r.sha256 "
-                      "CROSS JOIN report_indicator_list i ON i.report_id = m.id WHERE r.org_id = ?2 "
+                      "CROSS JOIN report_indicator_list i ON i.report_id = r.id WHERE r.org_id = ?2 "
                       "AND r.campaign_id IN (SELECT id FROM tree) GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?3";
     Stmt q(db, sql.c_str());
     q.Bind(1, c->id).Bind(2, org_id).Bind(3, kTop);
@@ -1412,14 +1476,12 @@ class SqliteStore : public Store {
     std::string sql = std::string("SELECT ") + kReportColumns;
     std::string order;
     if (!rq.text.empty()) {
-      sql += ", t.rowid FROM report_text t JOIN report_search_ids m ON m.id = t.rowid "
-             "JOIN reports r ON r.org_id = m.org_id AND r.sha256 = m.sha256 "
-             "WHERE report_text MATCH ?11 AND m.org_id = ?1 AND t.rowid < ?15 ";
+      sql += ", t.rowid FROM report_text t JOIN reports r ON r.id = t.rowid "
+             "WHERE report_text MATCH ?11 AND r.org_id = ?1 AND t.rowid < ?15 ";
       order = "ORDER BY t.rowid DESC";
     } else if (!rq.indicator_type.empty()) {
-      sql += ", t.rowid FROM report_indicator_terms t JOIN report_search_ids m ON m.id = t.rowid "
-             "JOIN reports r ON r.org_id = m.org_id AND r.sha256 = m.sha256 "
-             "WHERE report_indicator_terms MATCH ?16 AND m.org_id = ?1 AND t.rowid < ?15 ";
+      sql += ", t.rowid FROM report_indicator_terms t JOIN reports r ON r.id = t.rowid "
+             "WHERE report_indicator_terms MATCH ?16 AND r.org_id = ?1 AND t.rowid < ?15 ";
       order = "ORDER BY t.rowid DESC";
     } else {
       // A campaign's reports come from the campaign index (then sorted: the cost follows the
@@ -1430,7 +1492,7 @@ class SqliteStore : public Store {
       order = "ORDER BY r.first_seen DESC, r.sha256 DESC";
     }
     if (!rq.indicator_type.empty())  // the term's reports, each checked against its indicator rows
-      sql += "AND EXISTS (SELECT 1 FROM report_indicator_list l WHERE l.report_id = m.id AND l.type = ?12 "
+      sql += "AND EXISTS (SELECT 1 FROM report_indicator_list l WHERE l.report_id = r.id AND l.type = ?12 "
              "AND l.value = ?13) ";
     if (!rq.category.empty()) sql += "AND r.category = ?4 ";
     if (!rq.origin_country.empty()) sql += "AND r.origin_country = ?5 ";
@@ -1489,9 +1551,9 @@ class SqliteStore : public Store {
     out.reports = n.Int(0);
     if (out.reports == 0) return out;
     const std::string reports =
-        "SELECT r.sha256, r.first_seen FROM report_indicator_terms t JOIN report_search_ids m ON m.id = t.rowid "
-        "JOIN reports r ON r.org_id = m.org_id AND r.sha256 = m.sha256 WHERE report_indicator_terms MATCH ?1 "
-        "AND m.org_id = ?2 AND EXISTS (SELECT 1 FROM report_indicator_list l WHERE l.report_id = m.id "
+        "SELECT r.sha256, r.first_seen FROM report_indicator_terms t JOIN reports r ON r.id = t.rowid "
+        "WHERE report_indicator_terms MATCH ?1 "
+        "AND r.org_id = ?2 AND EXISTS (SELECT 1 FROM report_indicator_list l WHERE l.report_id = r.id "
         "AND l.type = ?3 AND l.value = ?4) ORDER BY t.rowid ";
     for (const char* order : {"ASC LIMIT 1", "DESC LIMIT ?5"}) {
       Stmt q(db, (reports + order).c_str());
@@ -1587,25 +1649,23 @@ class SqliteStore : public Store {
     return Status::Ok();
   }
 
-  // The report's search id, or 0 when it has none yet.
-  Result<int64_t> SearchIdLocked(int64_t org_id, const std::string& sha) {
-    Stmt q(db_, "SELECT id FROM report_search_ids WHERE org_id = ? AND sha256 = ?");
+  // The report's id (also its row in the search indexes), or 0 when there is no such report.
+  Result<int64_t> ReportIdLocked(int64_t org_id, const std::string& sha) {
+    Stmt q(db_, "SELECT id FROM reports WHERE org_id = ? AND sha256 = ?");
     q.Bind(1, org_id).Bind(2, sha);
     int rc = q.Step();
     if (rc == SQLITE_ROW) return q.Int(0);
-    if (rc != SQLITE_DONE) return Fail(Error("reading search id"));
+    if (rc != SQLITE_DONE) return Fail(Error("reading report"));
     return int64_t{0};
   }
 
-  // `search_id` is the report's (SearchIdLocked), or 0 to give it one.
-  // `packed_analysis` is a.analysis_json packed (PackJson).
-  Status SaveLocked(int64_t org_id, const std::string& sha, int64_t search_id, const AnalysisRecord& a,
-                    const std::string& packed_analysis) {
+  // `id` is the report's (ReportIdLocked); `packed_analysis` is a.analysis_json packed (PackJson).
+  Status SaveLocked(int64_t org_id, int64_t id, const AnalysisRecord& a, const std::string& packed_analysis) {
     bool first_analysis = false;
     int64_t seen = 0, old_analysis = 0;
     {
-      Stmt q(db_, "SELECT status, first_seen, COALESCE(analysis_id, 0) FROM reports WHERE org_id = ? AND sha256 = ?");
-      q.Bind(1, org_id).Bind(2, sha);
+      Stmt q(db_, "SELECT status, first_seen, COALESCE(analysis_id, 0) FROM reports WHERE id = ?");
+      q.Bind(1, id);
       if (q.Step() != SQLITE_ROW) return Error("reading report");
       first_analysis = q.Text(0) != "analysed";
       seen = q.Int(1);
@@ -1639,19 +1699,19 @@ class SqliteStore : public Store {
            "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
            "analysis = NULL, analysis_id = ?, category = ?, subject = ?, origin_ip = ?, origin_country = ?, "
            "origin_asn = ?, message_date = ?, analysed_at = ?, campaign_id = COALESCE(?, campaign_id) "
-           "WHERE org_id = ? AND sha256 = ?");
+           "WHERE id = ?");
     u.Bind(1, analysis_id).BindOrNull(2, a.category).BindOrNull(3, a.subject);
     u.BindOrNull(4, a.origin_ip).BindOrNull(5, a.origin_country);
     if (a.origin_asn) u.Bind(6, int64_t{a.origin_asn});
     if (a.date) u.Bind(7, *a.date);
     u.Bind(8, Now());
     if (campaign) u.Bind(9, campaign);
-    u.Bind(10, org_id).Bind(11, sha);
+    u.Bind(10, id);
     if (u.Step() != SQLITE_DONE) return Error("saving analysis");
-    if (Status s = IndexLocked(org_id, sha, search_id, a); !s.ok()) return s;
-    Stmt p(db_, "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (?, ?, ?) "
-                "ON CONFLICT(org_id, sha256) DO UPDATE SET data = excluded.data");
-    p.Bind(1, org_id).Bind(2, sha).Bind(3, a.personal_json.empty() ? std::string("{}") : a.personal_json);
+    if (Status s = IndexLocked(org_id, id, a); !s.ok()) return s;
+    Stmt p(db_, "INSERT INTO report_personal_data(report_id, data) VALUES (?, ?) "
+                "ON CONFLICT(report_id) DO UPDATE SET data = excluded.data");
+    p.Bind(1, id).Bind(2, a.personal_json.empty() ? std::string("{}") : a.personal_json);
     if (p.Step() != SQLITE_DONE) return Error("saving personal data");
     return Status::Ok();
   }
@@ -1687,26 +1747,23 @@ class SqliteStore : public Store {
     auto org = EnsureOrgLocked(s.org);
     if (!org) return Fail(org.error());
     SubmitResult r;
-    Stmt ins(db_,
-             "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
-             "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(org_id, sha256) DO UPDATE SET "
-             "complaints = complaints + 1, last_seen = MAX(last_seen, excluded.last_seen)");
-    ins.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.kind).Bind(4, static_cast<int64_t>(s.size));
-    ins.Bind(5, s.received_at).Bind(6, s.received_at);
-    if (ins.Step() != SQLITE_DONE) return Fail(Error("recording report"));
-    {
-      Stmt c(db_, "SELECT complaints FROM reports WHERE org_id = ? AND sha256 = ?");
-      c.Bind(1, *org).Bind(2, s.sha256);
-      if (c.Step() != SQLITE_ROW) return Fail(Error("reading report"));
-      r.new_report = c.Int(0) == 1;
+    int64_t report_id = 0;
+    {  // a new report's id is the next in the order reports arrive
+      Stmt ins(db_,
+               "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints) "
+               "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(org_id, sha256) DO UPDATE SET "
+               "complaints = complaints + 1, last_seen = MAX(last_seen, excluded.last_seen) RETURNING id, complaints");
+      ins.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.kind).Bind(4, static_cast<int64_t>(s.size));
+      ins.Bind(5, s.received_at).Bind(6, s.received_at);
+      if (ins.Step() != SQLITE_ROW) return Fail(Error("recording report"));
+      report_id = ins.Int(0);
+      r.new_report = ins.Int(1) == 1;
+      if (ins.Step() != SQLITE_DONE) return Fail(Error("recording report"));
     }
-    if (r.new_report) {  // its search id: in the order reports arrive
-      Stmt m(db_, "INSERT OR IGNORE INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
-      m.Bind(1, *org).Bind(2, s.sha256);
-      if (m.Step() != SQLITE_DONE) return Fail(Error("recording report"));
-    }
-    Stmt cp(db_, "INSERT INTO complaints(org_id, sha256, channel, source, received_at) VALUES (?, ?, ?, ?, ?)");
-    cp.Bind(1, *org).Bind(2, s.sha256).Bind(3, s.channel).BindOrNull(4, s.source).Bind(5, s.received_at);
+    Stmt cp(db_, "INSERT INTO complaints(org_id, sha256, report_id, channel, source, received_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?)");
+    cp.Bind(1, *org).Bind(2, s.sha256).Bind(3, report_id).Bind(4, s.channel).BindOrNull(5, s.source);
+    cp.Bind(6, s.received_at);
     if (cp.Step() != SQLITE_DONE) return Fail(Error("recording complaint"));
     r.complaint_id = sqlite3_last_insert_rowid(db_);
     if (!s.personal_json.empty()) {
@@ -1718,15 +1775,9 @@ class SqliteStore : public Store {
   }
 
   // Replaces the report's full-text row, its indicator rows and its indicator terms.
-  Status IndexLocked(int64_t org_id, const std::string& sha, int64_t id, const AnalysisRecord& a) {
+  Status IndexLocked(int64_t org_id, int64_t id, const AnalysisRecord& a) {
     // Every statement here is an indexed lookup or an append: indexing a report costs the same
     // whatever the size of the store.
-    if (id == 0) {  // given when the report was first recorded; reports recorded before then get one now
-      Stmt m(db_, "INSERT INTO report_search_ids(org_id, sha256) VALUES (?, ?)");
-      m.Bind(1, org_id).Bind(2, sha);
-      if (m.Step() != SQLITE_DONE) return Error("indexing text");
-      id = sqlite3_last_insert_rowid(db_);
-    }
     {
       Stmt d(db_, "DELETE FROM report_text WHERE rowid = ?");
       d.Bind(1, id);
@@ -1968,7 +2019,9 @@ class SqliteStore : public Store {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) { return OpenSqliteStore(path, INT_MAX); }
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int schema_version) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
@@ -1978,7 +2031,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     return Fail(Status::IoError("cannot open " + path + ": " + m));
   }
   auto store = std::make_unique<SqliteStore>(db, path);
-  if (Status s = store->Init(); !s.ok()) return Fail(s);
+  if (Status s = store->Init(schema_version); !s.ok()) return Fail(s);
   return std::unique_ptr<Store>(std::move(store));
 }
 

@@ -11,4 +11,9 @@ namespace lapis::store {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
+// Opens the store with its schema migrated no further than `schema_version`: for testing the
+// upgrade of a store written by an earlier version. The store's own statements expect the latest
+// schema, so such a store is only for closing again.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int schema_version);
+
 }  // namespace lapis::store

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/sha256.h"
 #include "store/store_test_support.h"
 
 namespace lapis::store {
@@ -216,6 +217,99 @@ TEST(SqliteStore, ABatchSavedInAnyOrderIsWrittenToTheSearchIndexesOnce) {
   auto page = (*s)->ListReports(q);
   ASSERT_TRUE(page);
   EXPECT_EQ(page->rows.size(), 6u);  // i = 3, 10, 17, 24, 31, 38
+}
+
+TEST(SqliteStore, ReportsTakeIdsInArrivalOrderAndTheirComplaintsAndPersonalDataFollowThatId) {
+  std::string path = TempDb("ids");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  std::string a(64, 'f'), b(64, '0');  // b sorts first by hash, arrives second
+  ASSERT_TRUE((*s)->RecordSubmission(Sub(a, 10)));
+  ASSERT_TRUE((*s)->RecordSubmission(Sub(b, 20)));
+  auto again = (*s)->RecordSubmission(Sub(a, 30));  // the same evidence, one more complaint
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->new_report);
+  EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + a + "'").c_str()), 1);
+  EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + b + "'").c_str()), 2);
+  EXPECT_EQ(CountRows(path, ("SELECT COUNT(*) FROM complaints WHERE report_id = 1 AND sha256 = '" + a + "'").c_str()), 2);
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM complaints WHERE report_id = 2"), 1);
+  auto p = (*s)->NextPending(10);
+  ASSERT_TRUE(p && p->size() == 2);
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.subject = "prize";
+  rec.personal_json = R"({"recipients":["victim@example.org"]})";
+  ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, b, rec).ok());
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM report_personal_data WHERE report_id = 2"), 1);
+  EXPECT_EQ((*(*s)->GetReport("agency", b))->personal_json, rec.personal_json);
+  EXPECT_EQ((*(*s)->GetReport("agency", a))->personal_json, "");
+  // Saving an analysis for a report the store does not hold fails, and saves nothing else.
+  std::vector<Store::Outcome> outcomes(2);
+  outcomes[0].org_id = outcomes[1].org_id = p->at(0).org_id;
+  outcomes[0].sha256 = a;
+  outcomes[0].record = rec;
+  outcomes[1].sha256 = std::string(64, '9');
+  outcomes[1].record = rec;
+  EXPECT_FALSE((*s)->SaveOutcomes(outcomes).ok());
+  EXPECT_EQ((*(*s)->GetReport("agency", a))->status, "pending");
+}
+
+// A store written before reports had ids of their own (schema 12): its reports take their search
+// ids as ids, so the full-text and indicator indexes, personal data and complaints still find them.
+TEST(SqliteStore, AStoreFromBeforeReportIdsIsUpgradedWithEverythingStillFound) {
+  std::string path = TempDb("upgrade13");
+  {
+    auto s = OpenSqliteStore(path, 12);
+    ASSERT_TRUE(s);
+  }
+  std::string x(64, 'e'), y(64, '1');
+  // The indicator's term as the store makes it (IndicatorTerm): organisation, type and value hashed.
+  const std::string term = "x" + Sha256Hex(std::string("1\0domain\0parcel.example", 23)).substr(0, 24);
+  Exec(path, ("INSERT INTO organisations(id, name, created_at) VALUES (1, 'agency', 0);"
+              "INSERT INTO reports(org_id, sha256, kind, size, first_seen, last_seen, complaints, status, category) "
+              "  VALUES (1, '" + x + "', 'email', 10, 100, 100, 1, 'analysed', 'phishing'),"
+              "         (1, '" + y + "', 'email', 10, 200, 300, 2, 'pending', NULL);"
+              "INSERT INTO report_search_ids(id, org_id, sha256) VALUES (7, 1, '" + x + "'), (9, 1, '" + y + "');"
+              "INSERT INTO report_text(rowid, subject, body) VALUES (7, 'parcel', 'customs fee unpaid');"
+              "INSERT INTO report_indicator_list(report_id, type, value) VALUES (7, 'domain', 'parcel.example');"
+              "INSERT INTO report_indicator_terms(rowid, terms) VALUES (7, '" + term + "');"
+              "INSERT INTO report_personal_data(org_id, sha256, data) VALUES (1, '" + x + "', '{\"who\":1}');"
+              "INSERT INTO complaints(org_id, sha256, channel, received_at) VALUES (1, '" + y + "', 'api', 200),"
+              "  (1, '" + x + "', 'api', 100), (1, '" + y + "', 'smtp', 300);").c_str());
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s) << s.error().ToString();
+  EXPECT_EQ((*s)->SchemaVersion(), 13);
+  EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + x + "'").c_str()), 7);
+  EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + y + "'").c_str()), 9);
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM complaints WHERE report_id = 9"), 2);
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM complaints WHERE report_id = 7"), 1);
+  auto rx = (*s)->GetReport("agency", x);
+  ASSERT_TRUE(rx && *rx);
+  EXPECT_EQ((*rx)->personal_json, R"({"who":1})");
+  EXPECT_EQ((*rx)->category, "phishing");
+  auto ry = (*s)->GetReport("agency", y);
+  ASSERT_TRUE(ry && *ry);
+  EXPECT_EQ((*ry)->complaints, 2);
+  ReportQuery q;
+  q.org = "agency";
+  q.text = "customs";
+  auto page = (*s)->ListReports(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 1u);
+  EXPECT_EQ(page->rows[0].sha256, x);
+  ReportQuery qi;
+  qi.org = "agency";
+  qi.indicator_type = "domain";
+  qi.indicator_value = "parcel.example";
+  auto by_indicator = (*s)->ListReports(qi);
+  ASSERT_TRUE(by_indicator);
+  ASSERT_EQ(by_indicator->rows.size(), 1u);
+  EXPECT_EQ(by_indicator->rows[0].sha256, x);
+  // A report arriving after the upgrade takes the next id.
+  std::string z(64, '5');
+  ASSERT_TRUE((*s)->RecordSubmission(Sub(z, 400)));
+  EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + z + "'").c_str()), 10);
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'report_search_ids'"), 0);
 }
 
 }  // namespace lapis::store
