@@ -83,6 +83,8 @@ void Intake::GroupCommit(Waiting* w) {
     queue_.pop_front();
   }
   l.unlock();
+  group_commits_.fetch_add(1, std::memory_order_relaxed);
+  group_committed_.fetch_add(group.size(), std::memory_order_relaxed);
   std::vector<store::Submission> subs;
   subs.reserve(group.size());
   for (Waiting* g : group) subs.push_back(g->submission);

@@ -5,6 +5,7 @@
 // no commit running commits everything queued meanwhile, the others wait for its result.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -68,6 +69,11 @@ class Intake {
 
   const store::EvidenceStore& evidence() const { return *evidence_; }
 
+  // Group commits made by Submit(), and the submissions they held (their ratio is the average
+  // group: the larger, the fewer syncs and commits each submission costs).
+  uint64_t group_commits() const { return group_commits_.load(std::memory_order_relaxed); }
+  uint64_t group_committed() const { return group_committed_.load(std::memory_order_relaxed); }
+
   // Runs the analysis of one stored report (used by AnalyzePending).
   Result<store::AnalysisRecord> AnalyzeEvidence(const store::PendingReport& p) const;
 
@@ -87,6 +93,7 @@ class Intake {
   std::mutex commit_mu_;
   std::deque<Waiting*> queue_;
   bool committing_ = false;
+  std::atomic<uint64_t> group_commits_{0}, group_committed_{0};
   std::future<Result<AnalyzeStats>> saving_;  // the batch being saved by AnalyzePendingOverlapped
   std::set<std::pair<int64_t, std::string>> in_flight_;
 };

@@ -474,6 +474,10 @@ def main():
         check("another organisation cannot see the campaign", st == 404)
         st, _, body = node.req("GET", "/metrics")
         check("Prometheus metrics", st == 200 and b"lapis_reports_received_total" in body)
+        values = dict(l.split(" ", 1) for l in body.decode().splitlines() if l and not l.startswith("#"))
+        commits, committed = int(values.get("lapis_intake_commits_total", 0)), int(values.get("lapis_intake_committed_total", 0))
+        check("the intake's group commits are counted, each holding at least one submission",
+              1 <= commits <= committed and committed >= int(values["lapis_reports_received_total"]), (commits, committed))
         st, _, _ = node.req("GET", "/api/v1/reports?limit=0", token=ta)
         check("bad limit: 400", st == 400)
         st, _, _ = node.req("GET", "/api/v1/reports?cursor=garbage", token=ta)
