@@ -34,6 +34,17 @@ constexpr uint64_t kIndexEntry = 48;    // SHA-256, u64 offset of the bytes, u64
 constexpr uint64_t kIndexHeader = 16;   // magic, u64 count
 
 using Key = std::array<unsigned char, 32>;
+// Each sealed pack has a Bloom filter of its keys, so that looking up a blob that is not there
+// (every new submission) does not search the index of every sealed pack: 10 bits a key and 7
+// probes rule out about 99% of the packs that do not hold it. A key is a SHA-256, so its own
+// bytes serve as the probes' hashes.
+constexpr uint64_t kFilterBitsPerKey = 10;
+constexpr int kFilterProbes = 7;
+uint64_t FilterProbe(const unsigned char* key, int i) {
+  uint32_t v;
+  std::memcpy(&v, key + 4 * i, 4);
+  return v;
+}
 struct KeyHash {
   size_t operator()(const Key& k) const {
     size_t h;
@@ -156,6 +167,7 @@ struct EvidenceStore::Impl {
     const unsigned char* index = nullptr;      // sealed: the mapped index file
     size_t index_size = 0;
     uint64_t index_count = 0;
+    std::vector<uint64_t> filter;               // sealed: Bloom filter of its keys (kFilterBitsPerKey)
   };
 
   std::string dir, packs_dir;
@@ -165,6 +177,7 @@ struct EvidenceStore::Impl {
   std::unordered_map<Key, Loc, KeyHash> unsealed;  // records of every unsealed pack
   Pack* active = nullptr;                          // own pack being appended to
   bool loose = false;                              // blobs of the one-file-per-blob layout exist
+  mutable uint64_t index_searches = 0;             // sealed indexes searched (under mu)
 
   ~Impl() {
     if (active) {
@@ -177,12 +190,34 @@ struct EvidenceStore::Impl {
     }
   }
 
+  static bool MayHold(const Pack& p, const Key& k) {
+    if (p.filter.empty()) return true;
+    const uint64_t bits = p.filter.size() * 64;
+    for (int i = 0; i < kFilterProbes; ++i) {
+      uint64_t b = FilterProbe(k.data(), i) % bits;
+      if (!(p.filter[b / 64] >> (b % 64) & 1)) return false;
+    }
+    return true;
+  }
+
+  static void BuildFilter(Pack* p) {
+    p->filter.assign((std::max<uint64_t>(64, p->index_count * kFilterBitsPerKey) + 63) / 64, 0);
+    const uint64_t bits = p->filter.size() * 64;
+    const unsigned char* base = p->index + kIndexHeader;
+    for (uint64_t e = 0; e < p->index_count; ++e)
+      for (int i = 0; i < kFilterProbes; ++i) {
+        uint64_t b = FilterProbe(base + e * kIndexEntry, i) % bits;
+        p->filter[b / 64] |= uint64_t{1} << (b % 64);
+      }
+  }
+
   // Looks a key up; caller holds mu.
   std::optional<Loc> Find(const Key& k) const {
     if (auto it = unsealed.find(k); it != unsealed.end()) return it->second;
     for (uint32_t i = 0; i < packs.size(); ++i) {
       const Pack& p = *packs[i];
-      if (!p.sealed || p.index_count == 0) continue;
+      if (!p.sealed || p.index_count == 0 || !MayHold(p, k)) continue;
+      ++index_searches;
       const unsigned char* base = p.index + kIndexHeader;
       uint64_t lo = 0, hi = p.index_count;
       while (lo < hi) {
@@ -299,6 +334,7 @@ struct EvidenceStore::Impl {
     p->index_size = size;
     p->index_count = GetU64(u + 8);
     p->sealed = true;
+    BuildFilter(p);
     return Status::Ok();
   }
 
@@ -522,6 +558,11 @@ std::optional<EvidenceLocation> EvidenceStore::Locate(const std::string& sha) co
     if (::stat(path.c_str(), &st) == 0) return EvidenceLocation{path, 0, static_cast<uint64_t>(st.st_size)};
   }
   return std::nullopt;
+}
+
+uint64_t EvidenceStore::IndexSearches() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  return impl_->index_searches;
 }
 
 bool EvidenceStore::Contains(const std::string& sha) const {

@@ -64,6 +64,11 @@ class EvidenceStore {
   bool Contains(const std::string& sha256) const;
   std::optional<EvidenceLocation> Locate(const std::string& sha256) const;
 
+  // How many times a lookup has searched the sorted index of a sealed pack. A pack's Bloom filter
+  // spares the search of nearly every pack that does not hold the blob, so this grows with the
+  // lookups, not with lookups times sealed packs.
+  uint64_t IndexSearches() const;
+
   // Re-hashes every blob; calls `on_corrupt(sha256, problem)` for each one whose bytes no longer
   // match its SHA-256 or that cannot be read (sha256 is empty when a record is unreadable).
   VerifyStats Verify(const std::function<void(const std::string&, const std::string&)>& on_corrupt) const;

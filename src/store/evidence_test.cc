@@ -120,6 +120,29 @@ TEST(Evidence, FullPacksAreSealedWithAnIndexAndFoundAfterReopening) {
   EXPECT_FALSE(ev->Put(std::string(100, 'a') + "0")->created);
 }
 
+TEST(Evidence, ALookupSearchesTheIndexesOfFewPacksBesideTheOneHoldingTheBlob) {
+  std::string dir = TempDir("filter");
+  std::vector<std::string> ids;
+  {
+    auto ev = EvidenceStore::Open(dir, {.pack_limit = 2000});
+    ASSERT_TRUE(ev);
+    for (int i = 0; i < 600; ++i) ids.push_back(ev->Put("blob " + std::to_string(i) + std::string(100, 'x'), false)->sha256);
+    ASSERT_TRUE(ev->Sync().ok());
+  }
+  auto ev = EvidenceStore::Open(dir);  // every pack sealed, their filters built from their indexes
+  ASSERT_TRUE(ev);
+  size_t packs = 0;
+  for (const auto& e : fs::directory_iterator(dir + "/packs")) packs += e.path().extension() == ".idx";
+  ASSERT_GT(packs, 30u);
+  const uint64_t before = ev->IndexSearches();
+  for (int i = 0; i < 500; ++i)  // new blobs: no pack holds them
+    EXPECT_FALSE(ev->Contains(Sha256Hex("absent " + std::to_string(i))));
+  EXPECT_LT(ev->IndexSearches() - before, 500 * packs / 20);  // without the filters: 500 * packs
+  const uint64_t mid = ev->IndexSearches();
+  for (const auto& id : ids) ASSERT_TRUE(ev->Contains(id)) << id;  // nothing held is ruled out
+  EXPECT_LT(ev->IndexSearches() - mid, ids.size() * 2);
+}
+
 TEST(Evidence, ATornTailIsQuarantinedAndCutOffWhenRecovered) {
   std::string dir = TempDir("torn");
   std::string pack;
