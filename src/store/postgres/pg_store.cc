@@ -514,6 +514,13 @@ std::string IntArray(const std::vector<int64_t>& v) {
   return out + "}";
 }
 
+std::string IntArray(const std::vector<std::optional<int64_t>>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i)
+    out += (i ? "," : "") + (v[i] ? std::to_string(*v[i]) : std::string("NULL"));
+  return out + "}";
+}
+
 struct OrNull {  // a string parameter that is NULL when empty
   std::string_view v;
 };
@@ -615,6 +622,7 @@ struct Statement {
   bool must_affect =
       false;            // an error when no row changed (checked here: use in transactions only)
   bool prepare = true;  // false for statements run once (DECLARE, FETCH)
+  int64_t affected = 1;  // with must_affect: an error when fewer rows than this changed
 };
 
 // One connection. Statements are prepared once per connection (by their text) and sent in a
@@ -773,7 +781,7 @@ class Conn {
         if (status.ok()) status = Error(s.what, raw);
         continue;
       }
-      if (s.must_affect && r.Affected() == 0 && status.ok())
+      if (s.must_affect && r.Affected() < s.affected && status.ok())
         status = Status::NotFound(s.what + ": no such row");
       out[what.index] = std::move(r);
     }
@@ -1402,17 +1410,21 @@ class PgStore : public Store {
         return std::make_pair(outcomes[a].org_id, Clean(outcomes[a].sha256)) <
                std::make_pair(outcomes[b].org_id, Clean(outcomes[b].sha256));
       });
+      // Each report saved once, as its last outcome in the batch left it.
+      std::map<std::pair<int64_t, std::string>, size_t> last;
+      for (size_t i : order)
+        if (outcomes[i].record) last[{outcomes[i].org_id, Clean(outcomes[i].sha256)}] = i;
+      std::vector<std::pair<const Outcome*, std::optional<int64_t>>> saves;
+      for (const auto& [key, i] : last) saves.emplace_back(&outcomes[i], campaigns[i]);
       for (size_t i : order) {
         const Outcome& o = outcomes[i];
-        if (o.record) {
-          DeferSave(c, o.org_id, o.sha256, *o.record, campaigns[i]);
-          continue;
-        }
+        if (o.record) continue;
         c.Defer({"marking failure",
                  "UPDATE reports SET status = 'failed', attempts = attempts + 1, last_error = $3 "
                  "WHERE org_id = $1 AND sha256 = $2",
                  P(o.org_id, o.sha256, o.error)});
       }
+      if (!saves.empty()) DeferSaves(c, saves);
       for (auto& [org_id, op] : ops) op->Finish();
       return Status::Ok();
     });
@@ -2072,77 +2084,118 @@ class PgStore : public Store {
     c.Defer({"locking organisation", "SELECT pg_advisory_xact_lock($1)", P(kOrgLockBase + org_id)});
   }
 
-  // Queues the statements that save an analysis and, when given, the report's campaign.
-  static void DeferSave(Conn& c, int64_t org, const std::string& sha, const AnalysisRecord& a,
-                        std::optional<int64_t> campaign) {
-    // Dashboard counts, when the report is analysed for the first time.
-    std::vector<std::string> dims = {"total"}, values = {""};
-    auto add = [&](const char* d, const std::string& v) {
-      dims.push_back(d);
-      values.push_back(Clean(v));
-    };
-    if (!a.category.empty()) add("category", a.category);
-    if (!a.origin_country.empty()) add("origin_country", a.origin_country);
-    if (a.origin_asn) add("origin_asn", std::to_string(a.origin_asn));
-    std::set<std::string> domains;
-    for (const auto& [type, value] : a.indicators)
-      if (type == "domain") domains.insert(Clean(value));
-    for (const auto& d : domains) add("domain", d);
-    c.Defer(
-        {"counting report",
-         "INSERT INTO report_stats(org_id, dimension, day, value, count) "
-         "SELECT r.org_id, x.d, r.first_seen / 86400 * 86400, x.v, 1 "
-         "FROM reports r, unnest($3::text[], $4::text[]) AS x(d, v) "
-         "WHERE r.org_id = $1 AND r.sha256 = $2 AND r.status <> 'analysed' "
-         "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count + 1",
-         P(org, sha, TextArray(dims), TextArray(values))});
-    // Indicator sightings, each distinct indicator once, also on the first analysis only.
-    std::vector<std::string> indicator_types, indicator_values;
-    for (const auto& [type, value] : a.indicators) {
-      indicator_types.push_back(type);
-      indicator_values.push_back(value);
+  // Queues the statements that save a batch's analyses (with each report's campaign, when it has
+  // one): a few statements for the whole batch, each over arrays, rather than a few per report.
+  // `saves` holds each report once, in (organisation, id) order.
+  static void DeferSaves(Conn& c, const std::vector<std::pair<const Outcome*, std::optional<int64_t>>>& saves) {
+    std::vector<int64_t> orgs;
+    std::vector<std::string> shas;
+    // Dashboard counts and indicator sightings, when a report is analysed for the first time.
+    std::vector<int64_t> stat_orgs, ind_orgs;
+    std::vector<std::string> stat_shas, dims, values, ind_shas, ind_types, ind_values;
+    // The analyses, their text and their personal data.
+    std::vector<std::string> analyses, categories, subjects, ips, countries, texts, personal;
+    std::vector<std::optional<int64_t>> asns, dates, campaigns;
+    for (const auto& [o, campaign] : saves) {
+      const AnalysisRecord& a = *o->record;
+      orgs.push_back(o->org_id);
+      shas.push_back(Clean(o->sha256));
+      auto stat = [&](const char* d, std::string v) {
+        stat_orgs.push_back(o->org_id);
+        stat_shas.push_back(shas.back());
+        dims.push_back(d);
+        values.push_back(std::move(v));
+      };
+      stat("total", "");
+      if (!a.category.empty()) stat("category", a.category);
+      if (!a.origin_country.empty()) stat("origin_country", a.origin_country);
+      if (a.origin_asn) stat("origin_asn", std::to_string(a.origin_asn));
+      std::set<std::string> domains;
+      std::set<std::pair<std::string, std::string>> seen;
+      for (const auto& [type, value] : a.indicators) {
+        if (!seen.insert({type, Clean(value)}).second) continue;
+        ind_orgs.push_back(o->org_id);
+        ind_shas.push_back(shas.back());
+        ind_types.push_back(type);
+        ind_values.push_back(value);
+        if (type == "domain") domains.insert(Clean(value));
+      }
+      for (const auto& d : domains) stat("domain", d);
+      analyses.push_back(a.analysis_json);
+      categories.push_back(a.category);
+      subjects.push_back(a.subject);
+      ips.push_back(a.origin_ip);
+      countries.push_back(a.origin_country);
+      asns.push_back(a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt);
+      dates.push_back(a.date);
+      campaigns.push_back(campaign);
+      texts.push_back(IndexedText(a));
+      personal.push_back(a.personal_json.empty() ? std::string("{}") : a.personal_json);
     }
-    if (!indicator_types.empty())
-      c.Defer(
-          {"counting indicators",
-           "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
-           "SELECT r.org_id, x.t, x.v, 1, r.first_seen, r.first_seen FROM reports r, "
-           "(SELECT DISTINCT t, v FROM unnest($3::text[], $4::text[]) AS u(t, v)) x "
-           "WHERE r.org_id = $1 AND r.sha256 = $2 AND r.status <> 'analysed' "
-           "ON CONFLICT (org_id, type, value) DO UPDATE SET reports = indicator_stats.reports + 1, "
-           "first_seen = LEAST(indicator_stats.first_seen, EXCLUDED.first_seen), "
-           "last_seen = GREATEST(indicator_stats.last_seen, EXCLUDED.last_seen)",
-           P(org, sha, TextArray(indicator_types), TextArray(indicator_values))});
-    c.Defer({"saving analysis",
-             "UPDATE reports SET status = 'analysed', attempts = attempts + 1, last_error = NULL, "
-             "analysis = $3, "
-             "category = $4, subject = $5, origin_ip = $6, origin_country = $7, origin_asn = $8, "
-             "message_date = $9, analysed_at = $10, campaign_id = COALESCE($11, campaign_id) "
-             "WHERE org_id = $1 AND sha256 = $2",
-             P(org, sha, a.analysis_json, OrNull{a.category}, OrNull{a.subject},
-               OrNull{a.origin_ip}, OrNull{a.origin_country},
-               a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt, a.date, Now(),
-               campaign),
-             true});
+    std::string org_array = IntArray(orgs), sha_array = TextArray(shas);
+    c.Defer({"counting reports",
+             "INSERT INTO report_stats(org_id, dimension, day, value, count) "
+             "SELECT r.org_id, x.d, r.first_seen / 86400 * 86400, x.v, COUNT(*) "
+             "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, d, v) "
+             "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s WHERE r.status <> 'analysed' "
+             "GROUP BY 1, 2, 3, 4 "
+             "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count "
+             "+ EXCLUDED.count",
+             P(IntArray(stat_orgs), TextArray(stat_shas), TextArray(dims), TextArray(values))});
+    if (!ind_types.empty())
+      c.Defer({"counting indicators",
+               "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
+               "SELECT r.org_id, x.t, x.v, COUNT(*), MIN(r.first_seen), MAX(r.first_seen) "
+               "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, t, v) "
+               "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s WHERE r.status <> 'analysed' "
+               "GROUP BY 1, 2, 3 "
+               "ON CONFLICT (org_id, type, value) DO UPDATE SET reports = indicator_stats.reports "
+               "+ EXCLUDED.reports, "
+               "first_seen = LEAST(indicator_stats.first_seen, EXCLUDED.first_seen), "
+               "last_seen = GREATEST(indicator_stats.last_seen, EXCLUDED.last_seen)",
+               P(IntArray(ind_orgs), TextArray(ind_shas), TextArray(ind_types),
+                 TextArray(ind_values))});
+    Statement update{
+        "saving analysis",
+        "UPDATE reports r SET status = 'analysed', attempts = r.attempts + 1, last_error = NULL, "
+        "analysis = x.a, category = x.c, subject = x.j, origin_ip = x.ip, origin_country = x.cc, "
+        "origin_asn = x.asn, message_date = x.md, analysed_at = $11, "
+        "campaign_id = COALESCE(x.camp, r.campaign_id) "
+        "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+        "$7::text[], $8::bigint[], $9::bigint[], $10::bigint[]) "
+        "AS x(o, s, a, c, j, ip, cc, asn, md, camp) "
+        "WHERE r.org_id = x.o AND r.sha256 = x.s",
+        P(org_array, sha_array, TextArray(analyses), TextArray(categories, true),
+          TextArray(subjects, true), TextArray(ips, true), TextArray(countries, true),
+          IntArray(asns), IntArray(dates), IntArray(campaigns), Now()),
+        true};
+    update.affected = static_cast<int64_t>(saves.size());  // every report of the batch
+    c.Defer(std::move(update));
     c.Defer({"indexing text",
-             "INSERT INTO report_text(org_id, sha256, search) VALUES ($1, $2, "
-             "to_tsvector('simple', $3)) "
+             "INSERT INTO report_text(org_id, sha256, search) "
+             "SELECT x.o, x.s, to_tsvector('simple', x.t) "
+             "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS x(o, s, t, n) "
+             "ORDER BY x.n "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET search = EXCLUDED.search",
-             P(org, sha, IndexedText(a))});
+             P(org_array, sha_array, TextArray(texts))});
     c.Defer({"indexing indicators",
-             "DELETE FROM report_indicators WHERE org_id = $1 AND sha256 = $2", P(org, sha)});
-    if (!indicator_types.empty())
+             "DELETE FROM report_indicators i USING unnest($1::bigint[], $2::text[]) AS x(o, s) "
+             "WHERE i.org_id = x.o AND i.sha256 = x.s",
+             P(org_array, sha_array)});
+    if (!ind_types.empty())
       c.Defer({"indexing indicators",
-               "INSERT INTO report_indicators(org_id, sha256, type, value, seen) SELECT $1, $2, "
-               "x.t, x.v, r.first_seen "
-               "FROM reports r, unnest($3::text[], $4::text[]) AS x(t, v) WHERE r.org_id = $1 AND "
-               "r.sha256 = $2 "
+               "INSERT INTO report_indicators(org_id, sha256, type, value, seen) "
+               "SELECT x.o, x.s, x.t, x.v, r.first_seen "
+               "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, t, v) "
+               "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s "
                "ON CONFLICT DO NOTHING",
-               P(org, sha, TextArray(indicator_types), TextArray(indicator_values))});
+               P(IntArray(ind_orgs), TextArray(ind_shas), TextArray(ind_types),
+                 TextArray(ind_values))});
     c.Defer({"saving personal data",
-             "INSERT INTO report_personal_data(org_id, sha256, data) VALUES ($1, $2, $3) "
+             "INSERT INTO report_personal_data(org_id, sha256, data) "
+             "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET data = EXCLUDED.data",
-             P(org, sha, a.personal_json.empty() ? std::string("{}") : a.personal_json)});
+             P(org_array, sha_array, TextArray(personal))});
   }
 
   int64_t CachedOrg(const std::string& clean_name) {
