@@ -1,5 +1,7 @@
 #include "common/strings.h"
 
+#include <cstdint>
+#include <cstring>
 #include <ctime>
 
 namespace lapis {
@@ -110,7 +112,13 @@ static size_t Utf8SeqLen(std::string_view s, size_t i) {
 }
 
 bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
+  const size_t size = s.size();
+  for (size_t i = 0; i < size;) {
+    // ASCII, eight bytes at a time: most text checked here is mostly ASCII.
+    uint64_t word;
+    while (i + 8 <= size && (memcpy(&word, s.data() + i, 8), (word & 0x8080808080808080ULL) == 0))
+      i += 8;
+    if (i >= size) break;
     size_t n = Utf8SeqLen(s, i);
     if (n == 0) return false;
     i += n;

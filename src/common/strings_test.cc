@@ -13,6 +13,21 @@ TEST(Strings, SanitizeUtf8ReplacesInvalidBytes) {
   EXPECT_TRUE(IsValidUtf8(SanitizeUtf8("\xF0\x9F\x98")));
 }
 
+TEST(Strings, IsValidUtf8FindsABadByteWhereverItLiesInLongAsciiText) {
+  const std::string ascii(40, 'a');
+  EXPECT_TRUE(IsValidUtf8(ascii));
+  EXPECT_TRUE(IsValidUtf8(""));
+  for (size_t at = 0; at <= ascii.size(); ++at) {
+    std::string bad = ascii, good = ascii, cut = ascii;
+    bad.insert(at, "\xff");
+    good.insert(at, "\xC3\xA9\xF0\x9F\x98\x80");
+    cut.insert(at, "\xE2\x82");  // a sequence cut short by the ASCII after it, or by the end
+    EXPECT_FALSE(IsValidUtf8(bad)) << at;
+    EXPECT_TRUE(IsValidUtf8(good)) << at;
+    EXPECT_FALSE(IsValidUtf8(cut)) << at;
+  }
+}
+
 TEST(Strings, CollapseWhitespaceTrimsAndJoins) {
   EXPECT_EQ(CollapseWhitespace("  a\r\n\t b  "), "a b");
 }
