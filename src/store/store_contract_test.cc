@@ -776,3 +776,62 @@ TEST_P(StoreContract, SightingsSavedInOneBatchAreCountedOnceEachAndNotAgainOnRea
 }
 
 }  // namespace lapis::store
+
+namespace lapis::store {
+
+TEST_P(StoreContract, AnalysingAgainReplacesTheTextAndIndicatorsAndABatchSavesAReportsLastOutcome) {
+  auto s = Fresh("reindex");
+  ASSERT_TRUE(s);
+  const std::string sha(64, 'd');
+  ASSERT_TRUE(s->RecordSubmission(Sub("a", sha, 300)));
+  auto pending = s->NextPending(10);
+  ASSERT_TRUE(pending && pending->size() == 1);
+  const int64_t org_id = (*pending)[0].org_id;
+  auto outcome = [&](const char* word, const char* domain) {
+    Store::Outcome o;
+    o.org_id = org_id;
+    o.sha256 = sha;
+    AnalysisRecord rec;
+    rec.analysis_json = std::string("{\"word\":\"") + word + "\"}";
+    rec.subject = word;
+    rec.indicators = {{"domain", domain}};
+    o.record = rec;
+    return o;
+  };
+  Store::Outcome first = outcome("marmalade", "first.example");
+  ASSERT_TRUE(s->SaveOutcomes({first}).ok());
+  // Analysed again, twice in one batch: the report is saved once, as the last outcome has it.
+  Store::Outcome second = outcome("quince", "second.example"), third = outcome("damson", "third.example");
+  ASSERT_TRUE(s->SaveOutcomes({second, third}).ok());
+  auto found = [&](const char* text) {
+    ReportQuery q;
+    q.org = "a";
+    q.text = text;
+    auto page = s->ListReports(q);
+    EXPECT_TRUE(page);
+    return page ? page->rows.size() : 0;
+  };
+  EXPECT_EQ(found("marmalade"), 0u);
+  EXPECT_EQ(found("quince"), 0u);
+  EXPECT_EQ(found("damson"), 1u);
+  auto listed = [&](const char* domain) {
+    ReportQuery q;
+    q.org = "a";
+    q.indicator_type = "domain";
+    q.indicator_value = domain;
+    auto page = s->ListReports(q);
+    EXPECT_TRUE(page);
+    return page ? page->rows.size() : 0;
+  };
+  EXPECT_EQ(listed("first.example"), 0u);
+  EXPECT_EQ(listed("second.example"), 0u);
+  EXPECT_EQ(listed("third.example"), 1u);
+  auto row = s->GetReport("a", sha);
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ((*row)->analysis_json, "{\"word\":\"damson\"}");
+  auto counts = s->Count("a");
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->analysed, 1);
+}
+
+}  // namespace lapis::store

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -489,8 +490,13 @@ std::string Clean(std::string_view s) {
   return SanitizeUtf8(s);
 }
 
+// A parameter value already made valid text (an array literal of cleaned elements).
+struct CleanText {
+  std::string v;
+};
+
 // A text[] literal: every element quoted, so that no character of a value is array syntax.
-std::string TextArray(const std::vector<std::string>& v, bool empty_is_null = false) {
+CleanText TextArray(const std::vector<std::string>& v, bool empty_is_null = false) {
   std::string out = "{";
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) out += ",";
@@ -498,14 +504,20 @@ std::string TextArray(const std::vector<std::string>& v, bool empty_is_null = fa
       out += "NULL";
       continue;
     }
-    out += "\"";
-    for (char c : Clean(v[i])) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
+    std::string sanitized;
+    std::string_view e = v[i];
+    if (e.find('\0') != std::string_view::npos || !IsValidUtf8(e)) e = sanitized = SanitizeUtf8(e);
+    out += '"';
+    for (size_t at; (at = e.find_first_of("\"\\")) != std::string_view::npos; e.remove_prefix(at + 1)) {
+      out.append(e.data(), at);
+      out += '\\';
+      out += e[at];
     }
-    out += "\"";
+    out.append(e);
+    out += '"';
   }
-  return out + "}";
+  out += '}';
+  return {std::move(out)};
 }
 
 std::string IntArray(const std::vector<int64_t>& v) {
@@ -542,6 +554,11 @@ class Params {
     char buf[32];
     snprintf(buf, sizeof buf, "%.17g", v);
     return Add(std::string_view(buf));
+  }
+  Params& Add(CleanText v) {
+    values_.push_back(std::move(v.v));
+    null_.push_back(false);
+    return *this;
   }
   Params& Add(OrNull v) { return v.v.empty() ? AddNull() : Add(v.v); }
   Params& Add(const std::optional<int64_t>& v) { return v ? Add(*v) : AddNull(); }
@@ -1378,8 +1395,40 @@ class PgStore : public Store {
     return out;
   }
 
+  // Saves a batch in two transactions on two connections at once, so that two server processes
+  // share the work: one indexes the reports (their text, their indicators, their personal data:
+  // rows keyed by the report, which a later save replaces), the other saves the analyses, their
+  // campaigns and the dashboard counts. The indexing commits first: should the analyses' commit
+  // fail, the reports are still waiting and their next save replaces the index rows.
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
-    return Transact([&](Conn& c) -> Status {
+    // Report rows in (organisation, id) order, as RecordSubmissions locks them: the two never
+    // wait for each other. Each report is saved once, as its last outcome in the batch left it.
+    std::vector<size_t> order(outcomes.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return std::make_pair(outcomes[a].org_id, Clean(outcomes[a].sha256)) <
+             std::make_pair(outcomes[b].org_id, Clean(outcomes[b].sha256));
+    });
+    std::map<std::pair<int64_t, std::string>, size_t> last;
+    for (size_t i : order)
+      if (outcomes[i].record) last[{outcomes[i].org_id, Clean(outcomes[i].sha256)}] = i;
+    std::vector<size_t> saved;
+    for (const auto& [key, i] : last) saved.push_back(i);
+    std::future<Status> indexing;
+    if (!saved.empty())
+      indexing = std::async(std::launch::async, [&] {
+        return Transact([&](Conn& c) {
+          DeferIndexing(c, outcomes, saved);
+          return Status::Ok();
+        });
+      });
+    std::optional<Status> indexed;
+    auto wait_indexing = [&]() -> Status {
+      if (!indexing.valid()) return Status::Ok();
+      if (!indexed) indexed = indexing.get();
+      return *indexed;
+    };
+    Status st = Transact([&](Conn& c) -> Status {
       std::set<int64_t> orgs;
       for (const auto& o : outcomes) orgs.insert(o.org_id);
       for (int64_t org : orgs) LockOrg(c, org);  // in id order: no two batches wait for each other
@@ -1402,20 +1451,6 @@ class PgStore : public Store {
         if (!root) return root.error();
         campaigns[i] = *root;
       }
-      // Report rows in (organisation, id) order, as RecordSubmissions locks them: the two never
-      // wait for each other.
-      std::vector<size_t> order(outcomes.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        return std::make_pair(outcomes[a].org_id, Clean(outcomes[a].sha256)) <
-               std::make_pair(outcomes[b].org_id, Clean(outcomes[b].sha256));
-      });
-      // Each report saved once, as its last outcome in the batch left it.
-      std::map<std::pair<int64_t, std::string>, size_t> last;
-      for (size_t i : order)
-        if (outcomes[i].record) last[{outcomes[i].org_id, Clean(outcomes[i].sha256)}] = i;
-      std::vector<std::pair<const Outcome*, std::optional<int64_t>>> saves;
-      for (const auto& [key, i] : last) saves.emplace_back(&outcomes[i], campaigns[i]);
       for (size_t i : order) {
         const Outcome& o = outcomes[i];
         if (o.record) continue;
@@ -1424,10 +1459,14 @@ class PgStore : public Store {
                  "WHERE org_id = $1 AND sha256 = $2",
                  P(o.org_id, o.sha256, o.error)});
       }
-      if (!saves.empty()) DeferSaves(c, saves);
+      if (!saved.empty()) DeferAnalyses(c, outcomes, saved, campaigns);
       for (auto& [org_id, op] : ops) op->Finish();
-      return Status::Ok();
+      // Everything but the commit, while the other connection indexes.
+      if (Status s = c.Flush(); !s.ok()) return s;
+      return wait_indexing();
     });
+    if (Status s = wait_indexing(); !s.ok() && st.ok()) return s;
+    return st;
   }
 
   Result<std::optional<ReportRow>> GetReport(const std::string& org,
@@ -2084,24 +2123,23 @@ class PgStore : public Store {
     c.Defer({"locking organisation", "SELECT pg_advisory_xact_lock($1)", P(kOrgLockBase + org_id)});
   }
 
-  // Queues the statements that save a batch's analyses (with each report's campaign, when it has
-  // one): a few statements for the whole batch, each over arrays, rather than a few per report.
-  // `saves` holds each report once, in (organisation, id) order.
-  static void DeferSaves(Conn& c, const std::vector<std::pair<const Outcome*, std::optional<int64_t>>>& saves) {
-    std::vector<int64_t> orgs;
-    std::vector<std::string> shas;
-    // Dashboard counts and indicator sightings, when a report is analysed for the first time.
-    std::vector<int64_t> stat_orgs, ind_orgs;
-    std::vector<std::string> stat_shas, dims, values, ind_shas, ind_types, ind_values;
-    // The analyses, their text and their personal data.
-    std::vector<std::string> analyses, categories, subjects, ips, countries, texts, personal;
+  // Queues the statements that save the analyses of outcomes[i] for each i in `saved` (each report
+  // once, in (organisation, id) order) with the campaign each joined, and count the reports
+  // analysed for the first time on the dashboards: a few statements over arrays for the batch.
+  static void DeferAnalyses(Conn& c, const std::vector<Outcome>& outcomes,
+                            const std::vector<size_t>& saved,
+                            const std::vector<std::optional<int64_t>>& campaign_of) {
+    std::vector<int64_t> orgs, stat_orgs, ind_orgs;
+    std::vector<std::string> shas, stat_shas, dims, values, ind_shas, ind_types, ind_values;
+    std::vector<std::string> analyses, categories, subjects, ips, countries;
     std::vector<std::optional<int64_t>> asns, dates, campaigns;
-    for (const auto& [o, campaign] : saves) {
-      const AnalysisRecord& a = *o->record;
-      orgs.push_back(o->org_id);
-      shas.push_back(Clean(o->sha256));
+    for (size_t i : saved) {
+      const Outcome& o = outcomes[i];
+      const AnalysisRecord& a = *o.record;
+      orgs.push_back(o.org_id);
+      shas.push_back(Clean(o.sha256));
       auto stat = [&](const char* d, std::string v) {
-        stat_orgs.push_back(o->org_id);
+        stat_orgs.push_back(o.org_id);
         stat_shas.push_back(shas.back());
         dims.push_back(d);
         values.push_back(std::move(v));
@@ -2111,14 +2149,12 @@ class PgStore : public Store {
       if (!a.origin_country.empty()) stat("origin_country", a.origin_country);
       if (a.origin_asn) stat("origin_asn", std::to_string(a.origin_asn));
       std::set<std::string> domains;
-      std::set<std::pair<std::string, std::string>> seen;
-      for (const auto& [type, value] : a.indicators) {
-        if (!seen.insert({type, Clean(value)}).second) continue;
-        ind_orgs.push_back(o->org_id);
+      for (const auto& [type, value] : DistinctIndicators(a)) {
+        ind_orgs.push_back(o.org_id);
         ind_shas.push_back(shas.back());
         ind_types.push_back(type);
         ind_values.push_back(value);
-        if (type == "domain") domains.insert(Clean(value));
+        if (type == "domain") domains.insert(value);
       }
       for (const auto& d : domains) stat("domain", d);
       analyses.push_back(a.analysis_json);
@@ -2128,11 +2164,8 @@ class PgStore : public Store {
       countries.push_back(a.origin_country);
       asns.push_back(a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt);
       dates.push_back(a.date);
-      campaigns.push_back(campaign);
-      texts.push_back(IndexedText(a));
-      personal.push_back(a.personal_json.empty() ? std::string("{}") : a.personal_json);
+      campaigns.push_back(campaign_of[i]);
     }
-    std::string org_array = IntArray(orgs), sha_array = TextArray(shas);
     c.Defer({"counting reports",
              "INSERT INTO report_stats(org_id, dimension, day, value, count) "
              "SELECT r.org_id, x.d, r.first_seen / 86400 * 86400, x.v, COUNT(*) "
@@ -2165,12 +2198,37 @@ class PgStore : public Store {
         "$7::text[], $8::bigint[], $9::bigint[], $10::bigint[]) "
         "AS x(o, s, a, c, j, ip, cc, asn, md, camp) "
         "WHERE r.org_id = x.o AND r.sha256 = x.s",
-        P(org_array, sha_array, TextArray(analyses), TextArray(categories, true),
+        P(IntArray(orgs), TextArray(shas), TextArray(analyses), TextArray(categories, true),
           TextArray(subjects, true), TextArray(ips, true), TextArray(countries, true),
           IntArray(asns), IntArray(dates), IntArray(campaigns), Now()),
         true};
-    update.affected = static_cast<int64_t>(saves.size());  // every report of the batch
+    update.affected = static_cast<int64_t>(saved.size());  // every report of the batch
     c.Defer(std::move(update));
+  }
+
+  // Queues the statements that index the reports outcomes[i] for each i in `saved`: their text for
+  // full-text search, their indicators and their personal data, each replacing what an earlier
+  // analysis of the report left.
+  static void DeferIndexing(Conn& c, const std::vector<Outcome>& outcomes,
+                            const std::vector<size_t>& saved) {
+    std::vector<int64_t> orgs, ind_orgs;
+    std::vector<std::string> shas, ind_shas, ind_types, ind_values, texts, personal;
+    for (size_t i : saved) {
+      const Outcome& o = outcomes[i];
+      const AnalysisRecord& a = *o.record;
+      orgs.push_back(o.org_id);
+      shas.push_back(Clean(o.sha256));
+      for (const auto& [type, value] : DistinctIndicators(a)) {
+        ind_orgs.push_back(o.org_id);
+        ind_shas.push_back(shas.back());
+        ind_types.push_back(type);
+        ind_values.push_back(value);
+      }
+      texts.push_back(IndexedText(a));
+      personal.push_back(a.personal_json.empty() ? std::string("{}") : a.personal_json);
+    }
+    std::string org_array = IntArray(orgs);
+    CleanText sha_array = TextArray(shas);
     c.Defer({"indexing text",
              "INSERT INTO report_text(org_id, sha256, search) "
              "SELECT x.o, x.s, to_tsvector('simple', x.t) "
@@ -2196,6 +2254,15 @@ class PgStore : public Store {
              "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET data = EXCLUDED.data",
              P(org_array, sha_array, TextArray(personal))});
+  }
+
+  // A report's indicators, each (type, value) once, values as stored.
+  static std::vector<std::pair<std::string, std::string>> DistinctIndicators(const AnalysisRecord& a) {
+    std::set<std::pair<std::string, std::string>> seen;
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [type, value] : a.indicators)
+      if (seen.insert({type, Clean(value)}).second) out.emplace_back(type, Clean(value));
+    return out;
   }
 
   int64_t CachedOrg(const std::string& clean_name) {
