@@ -16,4 +16,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 // schema, so such a store is only for closing again.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int schema_version);
 
+// How long the write-ahead log grows between checkpoints: a commit that leaves `wake_pages` pages
+// in it wakes the background checkpointer, and one that leaves `max_pages` finishes the checkpoint
+// itself, so that the log starts again from its beginning. The defaults are the store's.
+struct SqliteLogLimits {
+  int wake_pages = 16384;  // 64 MiB of 4 KiB pages
+  int max_pages = 65536;   // 256 MiB
+};
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, int schema_version,
+                                               SqliteLogLimits limits);
+
 }  // namespace lapis::store

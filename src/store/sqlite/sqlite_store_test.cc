@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <thread>
 
@@ -145,7 +146,7 @@ TEST(SqliteStore, PendingReportsComeOldestFirst) {
 
 TEST(SqliteStore, TheWriteAheadLogStaysBoundedUnderContinuousWrites) {
   std::string path = TempDb("wal");
-  auto s = OpenSqliteStore(path);
+  auto s = OpenSqliteStore(path, INT_MAX, SqliteLogLimits{2048, 8192});
   ASSERT_TRUE(s);
   std::string pad(3000, 'x');
   for (int batch = 0; batch < 300; ++batch) {
@@ -164,7 +165,8 @@ TEST(SqliteStore, TheWriteAheadLogStaysBoundedUnderContinuousWrites) {
 
 TEST(SqliteStore, ACommitThatGrowsTheLogPastAThresholdWakesTheCheckpointerAtOnce) {
   std::string path = TempDb("ckpt_wake");
-  auto s = OpenSqliteStore(path);  // the checkpointer's own timer first fires a second from now
+  // The checkpointer's own timer first fires a second from now.
+  auto s = OpenSqliteStore(path, INT_MAX, SqliteLogLimits{2048, 8192});
   ASSERT_TRUE(s);
   const auto before = fs::file_size(path);
   std::vector<Submission> subs;
