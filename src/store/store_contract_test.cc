@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -832,6 +835,70 @@ TEST_P(StoreContract, AnalysingAgainReplacesTheTextAndIndicatorsAndABatchSavesAR
   auto counts = s->Count("a");
   ASSERT_TRUE(counts);
   EXPECT_EQ(counts->analysed, 1);
+}
+
+}  // namespace lapis::store
+
+namespace lapis::store {
+
+TEST_P(StoreContract, SavingAnalysesWhileTheirReportsAreSubmittedAgainNeverStalls) {
+  auto s = Fresh("resubmit");
+  ASSERT_TRUE(s);
+  constexpr int kReports = 64, kThreads = 12, kRounds = 20;
+  std::vector<std::string> shas;
+  for (int i = 0; i < kReports; ++i) {
+    char sha[65];
+    std::snprintf(sha, sizeof sha, "%064x", 0x5000 + i);
+    shas.push_back(sha);
+    ASSERT_TRUE(s->RecordSubmission(Sub("a", sha, 100)));
+  }
+  auto pending = s->NextPending(kReports);
+  ASSERT_TRUE(pending && pending->size() == size_t{kReports});
+  // More writers than a backend keeps connections, each submitting reports of the batch being
+  // saved again, so that they wait for the rows the save holds.
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < kThreads; ++t)
+    submitters.emplace_back([&, t] {
+      for (int i = t; !stop; ++i)
+        if (!s->RecordSubmissions({Sub("a", shas[i % kReports], 200), Sub("a", shas[(i * 7) % kReports], 200)}))
+          ++failures;
+    });
+  // A save that waits forever fails the test instead of hanging it.
+  std::atomic<bool> done{false};
+  std::thread watchdog([&] {
+    for (int i = 0; i < 1200 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!done) {
+      std::fprintf(stderr, "saving analyses stalled while their reports were submitted again\n");
+      std::abort();
+    }
+  });
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Store::Outcome> batch;
+    for (const auto& p : *pending) {
+      Store::Outcome o;
+      o.org_id = p.org_id;
+      o.sha256 = p.sha256;
+      AnalysisRecord rec;
+      rec.analysis_json = "{}";
+      rec.subject = "round " + std::to_string(round);
+      rec.indicators = {{"domain", "resubmit.example"}};
+      o.record = rec;
+      batch.push_back(o);
+    }
+    Status saved = s->SaveOutcomes(batch);
+    EXPECT_TRUE(saved.ok()) << "round " << round << ": " << saved.ToString();
+  }
+  stop = true;
+  for (auto& th : submitters) th.join();
+  done = true;
+  watchdog.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto c = s->Count("a");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->analysed, kReports);
+  EXPECT_EQ(s->LookupIndicator("a", "domain", "resubmit.example", 1)->reports, kReports);
 }
 
 }  // namespace lapis::store

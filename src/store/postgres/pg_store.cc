@@ -837,7 +837,10 @@ class Conn {
   std::string sqlstate_;  // of the last error
 };
 
-// Connections to one database: at most kPoolSize open, each used by one caller at a time.
+// Connections to one database, each used by one caller at a time: at most kPoolSize held by
+// ordinary callers, and one more for a reserved caller (the session that indexes a batch of
+// analyses, while the session saving them holds locks that ordinary callers may be waiting for:
+// the reserved one must never wait for them to return a connection).
 class Pool {
  public:
   explicit Pool(std::string url) : url_(std::move(url)) {}
@@ -845,11 +848,12 @@ class Pool {
   // A connection checked out of the pool; returned when the lease ends.
   class Lease {
    public:
-    Lease(Pool* pool, std::unique_ptr<Conn> c) : pool_(pool), c_(std::move(c)) {}
+    Lease(Pool* pool, std::unique_ptr<Conn> c, bool reserved)
+        : pool_(pool), c_(std::move(c)), reserved_(reserved) {}
     Lease(Lease&& o) noexcept = default;
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
-      if (c_) pool_->Return(std::move(c_));
+      if (c_) pool_->Return(std::move(c_), reserved_);
     }
     Conn& operator*() { return *c_; }
     Conn* operator->() { return c_.get(); }
@@ -857,15 +861,20 @@ class Pool {
    private:
     Pool* pool_;
     std::unique_ptr<Conn> c_;
+    bool reserved_;
   };
 
-  Result<Lease> Get() {
+  // A connection; `reserved` for the one caller at a time that may use the reserved one.
+  Result<Lease> Get(bool reserved = false) {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return !idle_.empty() || open_ < kPoolSize; });
+    cv_.wait(l, [&] {
+      return (reserved || held_ < kPoolSize) && (!idle_.empty() || open_ < kPoolSize + 1);
+    });
+    if (!reserved) ++held_;
     if (!idle_.empty()) {
       std::unique_ptr<Conn> c = std::move(idle_.back());
       idle_.pop_back();
-      return Lease(this, std::move(c));
+      return Lease(this, std::move(c), reserved);
     }
     ++open_;
     l.unlock();
@@ -873,10 +882,11 @@ class Pool {
     if (!c) {
       l.lock();
       --open_;
-      cv_.notify_one();
+      if (!reserved) --held_;
+      cv_.notify_all();
       return Fail(c.error());
     }
-    return Lease(this, std::move(*c));
+    return Lease(this, std::move(*c), reserved);
   }
 
   // A new connection of the caller's own, outside the pool.
@@ -914,20 +924,21 @@ class Pool {
   }
 
  private:
-  void Return(std::unique_ptr<Conn> c) {
+  void Return(std::unique_ptr<Conn> c, bool reserved) {
     c->DiscardDeferred();
     PGTransactionStatusType t = c->TransactionStatus();
     if (c->Usable() && (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)) {
       if (!c->Exec("ending transaction", "ROLLBACK").ok()) c.reset();
     }
     std::lock_guard<std::mutex> l(mu_);
+    if (!reserved) --held_;
     if (c && c->Usable() && c->TransactionStatus() == PQTRANS_IDLE) {
       idle_.push_back(std::move(c));
     } else {
       c.reset();
       --open_;
     }
-    cv_.notify_one();
+    cv_.notify_all();  // waiters of both kinds
   }
 
   const std::string url_;
@@ -935,6 +946,7 @@ class Pool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Conn>> idle_;
   size_t open_ = 0;
+  size_t held_ = 0;  // by ordinary callers
 };
 
 std::string EncodeMinhash(const std::vector<uint32_t>& v) {
@@ -1439,10 +1451,16 @@ class PgStore : public Store {
     std::future<Status> indexing;
     if (!saved.empty())
       indexing = std::async(std::launch::async, [&] {
-        return Transact([&](Conn& c) {
-          DeferIndexing(c, outcomes, saved);
-          return Status::Ok();
-        });
+        // The session saving the analyses below holds locks on report rows that an ordinary
+        // caller may wait for while holding a pooled connection, and it commits only once this
+        // session has: this one takes the reserved connection, never waiting for those.
+        std::lock_guard<std::mutex> one_at_a_time(indexing_mu_);
+        return Transact(
+            [&](Conn& c) {
+              DeferIndexing(c, outcomes, saved);
+              return Status::Ok();
+            },
+            /*reserved=*/true);
       });
     std::optional<Status> indexed;
     auto wait_indexing = [&]() -> Status {
@@ -1454,6 +1472,21 @@ class PgStore : public Store {
       std::set<int64_t> orgs;
       for (const auto& o : outcomes) orgs.insert(o.org_id);
       for (int64_t org : orgs) LockOrg(c, org);  // in id order: no two batches wait for each other
+      // The batch's report rows, locked in (organisation, id) order as RecordSubmissions locks
+      // them, so that the two never wait for each other (an update over a whole batch would lock
+      // them in whatever order its plan visits them).
+      {
+        std::vector<int64_t> lock_orgs;
+        std::vector<std::string> lock_shas;
+        for (size_t i : order) {
+          lock_orgs.push_back(outcomes[i].org_id);
+          lock_shas.push_back(outcomes[i].sha256);
+        }
+        c.Defer({"locking reports",
+                 "SELECT 1 FROM reports r JOIN unnest($1::bigint[], $2::text[]) AS x(o, s) "
+                 "ON r.org_id = x.o AND r.sha256 = x.s ORDER BY r.org_id, r.sha256 FOR UPDATE OF r",
+                 P(IntArray(lock_orgs), TextArray(lock_shas))});
+      }
       // The campaigns every key of the batch leads to, organisation by organisation.
       std::map<int64_t, std::vector<const CampaignKeys*>> keys;
       for (const auto& o : outcomes)
@@ -2084,9 +2117,11 @@ class PgStore : public Store {
   // Runs `fn` in a transaction on a pooled connection and commits. A deadlock or serialization
   // failure rolls back and runs `fn` again (up to kMaxTransactionAttempts times); `fn` must
   // therefore reset whatever it fills in.
-  Status Transact(const std::function<Status(Conn&)>& fn) {
+  // Runs `fn` in a transaction, again after a deadlock or serialization failure. `reserved`: on the
+  // pool's reserved connection (see Pool), for one caller at a time.
+  Status Transact(const std::function<Status(Conn&)>& fn, bool reserved = false) {
     for (int attempt = 1;; ++attempt) {
-      auto l = pool_.Get();
+      auto l = pool_.Get(reserved);
       if (!l) return l.error();
       Conn& c = **l;
       c.Defer({"beginning transaction", "BEGIN", {}});
@@ -2406,6 +2441,7 @@ class PgStore : public Store {
 
  private:
   Pool pool_;
+  std::mutex indexing_mu_;  // SaveOutcomes' use of the pool's reserved connection
   std::mutex orgs_mu_;
   std::unordered_map<std::string, int64_t> orgs_;  // name -> id, of committed organisations
   int version_ = 0;
