@@ -1448,6 +1448,7 @@ class PgStore : public Store {
       if (outcomes[i].record) last[{outcomes[i].org_id, Clean(outcomes[i].sha256)}] = i;
     std::vector<size_t> saved;
     for (const auto& [key, i] : last) saved.push_back(i);
+    const SavedArrays arrays = ArraysOf(outcomes, saved);
     std::future<Status> indexing;
     if (!saved.empty())
       indexing = std::async(std::launch::async, [&] {
@@ -1457,7 +1458,7 @@ class PgStore : public Store {
         std::lock_guard<std::mutex> one_at_a_time(indexing_mu_);
         return Transact(
             [&](Conn& c) {
-              DeferIndexing(c, outcomes, saved);
+              DeferIndexing(c, outcomes, saved, arrays);
               return Status::Ok();
             },
             /*reserved=*/true);
@@ -1514,7 +1515,7 @@ class PgStore : public Store {
                  "WHERE org_id = $1 AND sha256 = $2",
                  P(o.org_id, o.sha256, o.error)});
       }
-      if (!saved.empty()) DeferAnalyses(c, outcomes, saved, campaigns);
+      if (!saved.empty()) DeferAnalyses(c, outcomes, saved, campaigns, arrays);
       for (auto& [org_id, op] : ops) op->Finish();
       // Everything but the commit, while the other connection indexes.
       if (Status s = c.Flush(); !s.ok()) return s;
@@ -2180,24 +2181,59 @@ class PgStore : public Store {
     c.Defer({"locking organisation", "SELECT pg_advisory_xact_lock($1)", P(kOrgLockBase + org_id)});
   }
 
+  // The arrays both sessions of a batch's save send: each saved report's organisation and id, and
+  // each distinct indicator of each report, with the report's organisation and id.
+  struct SavedArrays {
+    std::string orgs;
+    CleanText shas;
+    bool indicators = false;  // whether any report has one
+    std::string ind_orgs;
+    CleanText ind_shas, ind_types, ind_values;
+  };
+  static SavedArrays ArraysOf(const std::vector<Outcome>& outcomes, const std::vector<size_t>& saved) {
+    std::vector<int64_t> orgs, ind_orgs;
+    std::vector<std::string> shas, ind_shas, ind_types, ind_values;
+    for (size_t i : saved) {
+      const Outcome& o = outcomes[i];
+      orgs.push_back(o.org_id);
+      shas.push_back(o.sha256);
+      std::set<std::pair<std::string, std::string>> seen;
+      for (const auto& [type, value] : o.record->indicators) {
+        if (!seen.insert({type, Clean(value)}).second) continue;
+        ind_orgs.push_back(o.org_id);
+        ind_shas.push_back(o.sha256);
+        ind_types.push_back(type);
+        ind_values.push_back(value);
+      }
+    }
+    SavedArrays out;
+    out.orgs = IntArray(orgs);
+    out.shas = TextArray(shas);
+    out.indicators = !ind_types.empty();
+    out.ind_orgs = IntArray(ind_orgs);
+    out.ind_shas = TextArray(ind_shas);
+    out.ind_types = TextArray(ind_types);
+    out.ind_values = TextArray(ind_values);
+    return out;
+  }
+
   // Queues the statements that save the analyses of outcomes[i] for each i in `saved` (each report
   // once, in (organisation, id) order) with the campaign each joined, and count the reports
   // analysed for the first time on the dashboards: a few statements over arrays for the batch.
   static void DeferAnalyses(Conn& c, const std::vector<Outcome>& outcomes,
                             const std::vector<size_t>& saved,
-                            const std::vector<std::optional<int64_t>>& campaign_of) {
-    std::vector<int64_t> orgs, stat_orgs, ind_orgs;
-    std::vector<std::string> shas, stat_shas, dims, values, ind_shas, ind_types, ind_values;
+                            const std::vector<std::optional<int64_t>>& campaign_of,
+                            const SavedArrays& arrays) {
+    std::vector<int64_t> stat_orgs;
+    std::vector<std::string> stat_shas, dims, values;
     std::vector<std::string> analyses, categories, subjects, ips, countries;
     std::vector<std::optional<int64_t>> asns, dates, campaigns;
     for (size_t i : saved) {
       const Outcome& o = outcomes[i];
       const AnalysisRecord& a = *o.record;
-      orgs.push_back(o.org_id);
-      shas.push_back(Clean(o.sha256));
       auto stat = [&](const char* d, std::string v) {
         stat_orgs.push_back(o.org_id);
-        stat_shas.push_back(shas.back());
+        stat_shas.push_back(o.sha256);
         dims.push_back(d);
         values.push_back(std::move(v));
       };
@@ -2206,13 +2242,8 @@ class PgStore : public Store {
       if (!a.origin_country.empty()) stat("origin_country", a.origin_country);
       if (a.origin_asn) stat("origin_asn", std::to_string(a.origin_asn));
       std::set<std::string> domains;
-      for (const auto& [type, value] : DistinctIndicators(a)) {
-        ind_orgs.push_back(o.org_id);
-        ind_shas.push_back(shas.back());
-        ind_types.push_back(type);
-        ind_values.push_back(value);
-        if (type == "domain") domains.insert(value);
-      }
+      for (const auto& [type, value] : a.indicators)
+        if (type == "domain") domains.insert(Clean(value));
       for (const auto& d : domains) stat("domain", d);
       analyses.push_back(a.analysis_json);
       categories.push_back(a.category);
@@ -2232,7 +2263,7 @@ class PgStore : public Store {
              "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count "
              "+ EXCLUDED.count",
              P(IntArray(stat_orgs), TextArray(stat_shas), TextArray(dims), TextArray(values))});
-    if (!ind_types.empty())
+    if (arrays.indicators)
       c.Defer({"counting indicators",
                "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
                "SELECT r.org_id, x.t, x.v, COUNT(*), MIN(r.first_seen), MAX(r.first_seen) "
@@ -2243,8 +2274,7 @@ class PgStore : public Store {
                "+ EXCLUDED.reports, "
                "first_seen = LEAST(indicator_stats.first_seen, EXCLUDED.first_seen), "
                "last_seen = GREATEST(indicator_stats.last_seen, EXCLUDED.last_seen)",
-               P(IntArray(ind_orgs), TextArray(ind_shas), TextArray(ind_types),
-                 TextArray(ind_values))});
+               P(arrays.ind_orgs, arrays.ind_shas, arrays.ind_types, arrays.ind_values)});
     Statement update{
         "saving analysis",
         "UPDATE reports r SET status = 'analysed', attempts = r.attempts + 1, last_error = NULL, "
@@ -2255,7 +2285,7 @@ class PgStore : public Store {
         "$7::text[], $8::bigint[], $9::bigint[], $10::bigint[]) "
         "AS x(o, s, a, c, j, ip, cc, asn, md, camp) "
         "WHERE r.org_id = x.o AND r.sha256 = x.s",
-        P(IntArray(orgs), TextArray(shas), TextArray(analyses), TextArray(categories, true),
+        P(arrays.orgs, arrays.shas, TextArray(analyses), TextArray(categories, true),
           TextArray(subjects, true), TextArray(ips, true), TextArray(countries, true),
           IntArray(asns), IntArray(dates), IntArray(campaigns), Now()),
         true};
@@ -2267,28 +2297,19 @@ class PgStore : public Store {
   // full-text search, their indicators and their personal data, each replacing what an earlier
   // analysis of the report left.
   static void DeferIndexing(Conn& c, const std::vector<Outcome>& outcomes,
-                            const std::vector<size_t>& saved) {
-    std::vector<int64_t> orgs, ind_orgs;
-    std::vector<std::string> shas, ind_shas, ind_types, ind_values, texts, personal;
+                            const std::vector<size_t>& saved, const SavedArrays& arrays) {
+    std::vector<std::string> texts, personal;
+    std::set<int64_t> orgs;
     for (size_t i : saved) {
       const Outcome& o = outcomes[i];
       const AnalysisRecord& a = *o.record;
-      orgs.push_back(o.org_id);
-      shas.push_back(Clean(o.sha256));
-      for (const auto& [type, value] : DistinctIndicators(a)) {
-        ind_orgs.push_back(o.org_id);
-        ind_shas.push_back(shas.back());
-        ind_types.push_back(type);
-        ind_values.push_back(value);
-      }
+      orgs.insert(o.org_id);
       texts.push_back(IndexedText(a));
       personal.push_back(a.personal_json.empty() ? std::string("{}") : a.personal_json);
     }
-    std::string org_array = IntArray(orgs);
-    CleanText sha_array = TextArray(shas);
     // One indexing session at a time for an organisation, so that two never both replace the
     // rows of one report. In id order: no two batches wait for each other.
-    for (int64_t org : std::set<int64_t>(orgs.begin(), orgs.end()))
+    for (int64_t org : orgs)
       c.Defer({"locking indexing", "SELECT pg_advisory_xact_lock($1)", P(kIndexLockBase + org)});
     c.Defer({"indexing text",
              "INSERT INTO report_text(org_id, sha256, search) "
@@ -2296,33 +2317,23 @@ class PgStore : public Store {
              "FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS x(o, s, t, n) "
              "ORDER BY x.n "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET search = EXCLUDED.search",
-             P(org_array, sha_array, TextArray(texts))});
+             P(arrays.orgs, arrays.shas, TextArray(texts))});
     c.Defer({"indexing indicators",
              "DELETE FROM report_indicators i USING unnest($1::bigint[], $2::text[]) AS x(o, s) "
              "WHERE i.org_id = x.o AND i.sha256 = x.s",
-             P(org_array, sha_array)});
-    if (!ind_types.empty())
+             P(arrays.orgs, arrays.shas)});
+    if (arrays.indicators)
       c.Defer({"indexing indicators",
                "INSERT INTO report_indicators(org_id, sha256, type, value, seen) "
                "SELECT x.o, x.s, x.t, x.v, r.first_seen "
                "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, t, v) "
                "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s",
-               P(IntArray(ind_orgs), TextArray(ind_shas), TextArray(ind_types),
-                 TextArray(ind_values))});
+               P(arrays.ind_orgs, arrays.ind_shas, arrays.ind_types, arrays.ind_values)});
     c.Defer({"saving personal data",
              "INSERT INTO report_personal_data(org_id, sha256, data) "
              "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET data = EXCLUDED.data",
-             P(org_array, sha_array, TextArray(personal))});
-  }
-
-  // A report's indicators, each (type, value) once, values as stored.
-  static std::vector<std::pair<std::string, std::string>> DistinctIndicators(const AnalysisRecord& a) {
-    std::set<std::pair<std::string, std::string>> seen;
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [type, value] : a.indicators)
-      if (seen.insert({type, Clean(value)}).second) out.emplace_back(type, Clean(value));
-    return out;
+             P(arrays.orgs, arrays.shas, TextArray(personal))});
   }
 
   int64_t CachedOrg(const std::string& clean_name) {
