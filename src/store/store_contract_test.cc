@@ -806,25 +806,25 @@ TEST_P(StoreContract, AnalysingAgainReplacesTheTextAndIndicatorsAndABatchSavesAR
   // Analysed again, twice in one batch: the report is saved once, as the last outcome has it.
   Store::Outcome second = outcome("quince", "second.example"), third = outcome("damson", "third.example");
   ASSERT_TRUE(s->SaveOutcomes({second, third}).ok());
-  auto found = [&](const char* text) {
-    ReportQuery q;
+  auto rows = [&](ReportQuery q) {  // of organisation "a" that the query finds
     q.org = "a";
-    q.text = text;
     auto page = s->ListReports(q);
     EXPECT_TRUE(page);
     return page ? page->rows.size() : 0;
+  };
+  auto found = [&](const char* text) {
+    ReportQuery q;
+    q.text = text;
+    return rows(q);
   };
   EXPECT_EQ(found("marmalade"), 0u);
   EXPECT_EQ(found("quince"), 0u);
   EXPECT_EQ(found("damson"), 1u);
   auto listed = [&](const char* domain) {
     ReportQuery q;
-    q.org = "a";
     q.indicator_type = "domain";
     q.indicator_value = domain;
-    auto page = s->ListReports(q);
-    EXPECT_TRUE(page);
-    return page ? page->rows.size() : 0;
+    return rows(q);
   };
   EXPECT_EQ(listed("first.example"), 0u);
   EXPECT_EQ(listed("second.example"), 0u);
