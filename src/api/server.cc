@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include "common/workers.h"
+
 #include <httplib.h>
 
 #include <cctype>
@@ -954,6 +956,7 @@ struct Server::Impl {
 
   // Decides the applications whose objection period has ended, every second.
   void ChoresLoop() {
+    NameThread("lapis-chores");
     std::unique_lock<std::mutex> l(mu);
     while (!stopping) {
       l.unlock();
@@ -968,6 +971,7 @@ struct Server::Impl {
 
   // Analyses waiting reports; each batch is saved on another thread while the next is analysed.
   void AnalysisLoop() {
+    NameThread("lapis-analysis");
     auto t0 = Clock::now();
     // The exact queue depth costs a count of every waiting report, too much to take after every
     // batch when a million wait: between counts the depth is kept up to date by what is received

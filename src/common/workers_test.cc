@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <mutex>
+#include <pthread.h>
 #include <set>
+#include <string>
 #include <thread>
 
 namespace lapis {
@@ -38,6 +40,34 @@ TEST(RunWorkers, AtLeastOneThreadRuns) {
   std::atomic<int> runs{0};
   RunWorkers(0, 0, [&] { ++runs; });
   EXPECT_EQ(runs.load(), 1);
+}
+
+std::string CurrentThreadName() {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  return name;
+}
+
+TEST(RunWorkers, NamesItsThreadsSoThatTopAndPerfTellThemApart) {
+  std::mutex mu;
+  std::set<std::string> names;
+  RunWorkers(2, 0, [&] {
+    std::lock_guard<std::mutex> l(mu);
+    names.insert(CurrentThreadName());
+  }, "lapis-test");
+  EXPECT_EQ(names, std::set<std::string>{"lapis-test"});
+  RunWorkers(1, 0, [&] { names.insert(CurrentThreadName()); });
+  EXPECT_EQ(names.count("lapis-analyze"), 1u);  // the default: the analysis pool
+}
+
+TEST(NameThread, KeepsTheFirstFifteenBytesOfALongName) {
+  std::string seen;
+  std::thread t([&] {
+    NameThread("lapis-a-name-longer-than-the-kernel-keeps");
+    seen = CurrentThreadName();
+  });
+  t.join();
+  EXPECT_EQ(seen, "lapis-a-name-lo");
 }
 
 }  // namespace

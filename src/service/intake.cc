@@ -243,6 +243,7 @@ Result<Intake::Overlapped> Intake::AnalyzePendingOverlapped(size_t limit, int jo
   if (items.empty()) return out;
   for (const auto& it : items) in_flight_.insert({it.org_id, it.sha256});
   saving_ = std::async(std::launch::async, [this, o = std::move(outcomes), stats]() -> Result<AnalyzeStats> {
+    NameThread("lapis-save");
     if (Status s = store_->SaveOutcomes(o); !s.ok()) return Fail(s);
     return stats;
   });

@@ -1,5 +1,7 @@
 #include "store/postgres/pg_store.h"
 
+#include "common/workers.h"
+
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -1452,6 +1454,7 @@ class PgStore : public Store {
     std::future<Status> indexing;
     if (!saved.empty())
       indexing = std::async(std::launch::async, [&] {
+        NameThread("lapis-pgindex");
         // The session saving the analyses below holds locks on report rows that an ordinary
         // caller may wait for while holding a pooled connection, and it commits only once this
         // session has: this one takes the reserved connection, never waiting for those.

@@ -4,6 +4,7 @@
 #include "store/packed_json.h"
 
 #include "common/sha256.h"
+#include "common/workers.h"
 
 #include <sqlite3.h>
 
@@ -872,6 +873,7 @@ class SqliteStore : public Store {
   }
 
   void CheckpointLoop() {
+    NameThread("lapis-checkpt");
     sigset_t all;  // signals are for the program's own threads, whenever this one was started
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, nullptr);
