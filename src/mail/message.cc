@@ -1,9 +1,12 @@
 #include "mail/message.h"
 
 #include <gmime/gmime.h>
+#include <iconv.h>
 
 #include <algorithm>
 #include <mutex>
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "common/strings.h"
@@ -124,6 +127,23 @@ std::string DecodedContent(GMimePart* part) {
   return bytes;
 }
 
+// glibc loads a converter's module (CP1252.so, KOI8-R.so, ...) when a descriptor for it is opened
+// and unloads it soon after the last one closes, so every text in a legacy charset, and every
+// encoded header word GMime decodes, paid for mapping the module again. One descriptor per charset
+// met is kept open for the life of the process, which keeps its module loaded; the number kept is
+// bounded, since charset names come from the mail.
+constexpr size_t kMaxPinnedCharsets = 64;
+
+void PinConverter(const char* iconv_name) {
+  static std::mutex mu;
+  static std::set<std::string, std::less<>> pinned;
+  std::lock_guard<std::mutex> l(mu);
+  if (pinned.size() >= kMaxPinnedCharsets || pinned.count(std::string_view(iconv_name))) return;
+  iconv_t cd = iconv_open("UTF-8", iconv_name);
+  if (cd == (iconv_t)-1) return;
+  pinned.insert(iconv_name);  // `cd` is never closed
+}
+
 std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std::string& declared) {
   const char* alias = CharsetAlias(declared);
   std::string charset = alias ? alias : declared;
@@ -132,6 +152,7 @@ std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std
     const char* name = g_mime_charset_iconv_name(charset.c_str());
     iconv_t cd = g_mime_iconv_open("UTF-8", name);
     if (cd != (iconv_t)-1) {
+      PinConverter(name);
       // GMime's iconv helper skips invalid sequences instead of failing the whole text.
       char* converted = g_mime_iconv_strndup(cd, bytes.data(), bytes.size());
       g_mime_iconv_close(cd);
@@ -317,7 +338,12 @@ std::string MergeEncodedWords(std::string_view v) {
 
 void InitGMime() {
   static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
+  std::call_once(once, [] {
+    g_mime_init();
+    // The charsets GMime falls back to for undeclared 8-bit text (see ParserOptions).
+    PinConverter(g_mime_charset_iconv_name("windows-1252"));
+    PinConverter(g_mime_charset_iconv_name("iso-8859-1"));
+  });
 }
 
 const Header* Message::Find(std::string_view name) const {
