@@ -482,7 +482,7 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
     }
   }
   size_t plain_chars = 0;
-  for (char c : plain) plain_chars += !isspace(static_cast<unsigned char>(c));
+  for (char c : plain) plain_chars += !IsAsciiSpace(static_cast<unsigned char>(c));
   r->body_text = plain_chars >= 20 || html_text.empty() ? plain : html_text;
   if (r->body_text.size() > kMaxBodyText) r->body_text.resize(kMaxBodyText);
   r->body_text = SanitizeUtf8(r->body_text);

@@ -275,15 +275,15 @@ std::string Fold(std::string_view in, FoldStats* st) {
     word_latin = word_cyr = false;
     word_start_in = pos + 1;
   };
-  auto prev_alpha = [&]() { return !out.empty() && isalpha(static_cast<unsigned char>(out.back())); };
+  auto prev_alpha = [&]() { return !out.empty() && IsAsciiAlpha(static_cast<unsigned char>(out.back())); };
   auto next_alpha = [&](size_t i) {
-    return i < in.size() && (isalpha(static_cast<unsigned char>(in[i])) || static_cast<unsigned char>(in[i]) >= 0xc3);
+    return i < in.size() && (IsAsciiAlpha(static_cast<unsigned char>(in[i])) || static_cast<unsigned char>(in[i]) >= 0xc3);
   };
   for (size_t i = 0; i < in.size();) {
     unsigned char c = static_cast<unsigned char>(in[i]);
     if (c < 0x80) {
-      if (isalpha(c)) word_latin = true;
-      if (isspace(c) || c == '.' || c == ',' || c == ':' || c == ';' || c == '!' || c == '?' ||
+      if (IsAsciiAlpha(c)) word_latin = true;
+      if (IsAsciiSpace(c) || c == '.' || c == ',' || c == ':' || c == ';' || c == '!' || c == '?' ||
           c == '(' || c == ')' || c == '"' || c == '/' || c == '<' || c == '>')
         end_word(i);
       out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));

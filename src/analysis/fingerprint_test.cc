@@ -30,6 +30,23 @@ TEST(Fingerprint, NearDuplicatesShareBandsAndDifferentTextsDoNot) {
   EXPECT_EQ(shared, 0);
 }
 
+TEST(Fingerprint, TheValuesOfAGivenTextNeverChange) {
+  // Stores keep the fingerprints of analysed reports and compare new reports with them: a change
+  // in how they are computed would split every campaign in two.
+  auto f = ComputeFingerprint(
+      "Dear friend, we offer the best prices on replica watches and handbags. Visit "
+      "http://shop.example/x today and save 70% on every order.",
+      "Watches");
+  ASSERT_EQ(f.minhash.size(), static_cast<size_t>(kMinHashSize));
+  EXPECT_EQ(f.shingles, 18u);
+  EXPECT_EQ(f.minhash[0], 326541463u);
+  EXPECT_EQ(f.minhash[1], 82186364u);
+  EXPECT_EQ(f.minhash[62], 235492585u);
+  EXPECT_EQ(f.minhash[63], 564112217u);
+  EXPECT_EQ(f.bands.front(), "cb90d747ebbcee3d");
+  EXPECT_EQ(f.bands.back(), "a27435af34a35493");
+}
+
 TEST(Fingerprint, EmptyBodyIsStable) {
   auto a = ComputeFingerprint("", "");
   auto b = ComputeFingerprint("", "");

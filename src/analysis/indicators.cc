@@ -35,11 +35,11 @@ PhoneNumberUtil* Phones() {
 }
 
 bool IsLocalChar(char c) {
-  return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+' ||
+  return IsAsciiAlnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+' ||
          c == '%' || c == '\'';
 }
 bool IsDomainChar(char c) {
-  return isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  return IsAsciiAlnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
 }
 
 const std::string kBase58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -211,14 +211,14 @@ bool IsValidIban(std::string_view c) {
 void ExtractPayments(std::string_view t, std::vector<PaymentIndicator>* out) {
   size_t i = 0;
   while (i < t.size()) {
-    if (!isalnum(static_cast<unsigned char>(t[i]))) {
+    if (!IsAsciiAlnum(static_cast<unsigned char>(t[i]))) {
       ++i;
       continue;
     }
     size_t s = i;
-    while (i < t.size() && isalnum(static_cast<unsigned char>(t[i]))) ++i;
+    while (i < t.size() && IsAsciiAlnum(static_cast<unsigned char>(t[i]))) ++i;
     std::string_view w = t.substr(s, i - s);
-    if (s > 0 && (isalnum(static_cast<unsigned char>(t[s - 1])))) continue;
+    if (s > 0 && (IsAsciiAlnum(static_cast<unsigned char>(t[s - 1])))) continue;
     if (w.size() >= 26 && w.size() <= 74 && IsValidBitcoinAddress(w)) {
       AddPayment(out, "bitcoin", std::string(w));
     } else if (w.size() == 42 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {

@@ -8,6 +8,15 @@
 
 namespace lapis {
 
+// ASCII character classes: those of <cctype> in the C locale, but inline and without the locale
+// lookup each <cctype> call makes, for loops over whole message texts. Bytes >= 0x80 are in none.
+constexpr bool IsAsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+constexpr bool IsAsciiAlpha(unsigned char c) { return (c >= 'a' && c <= 'z') || IsAsciiUpper(c); }
+constexpr bool IsAsciiAlnum(unsigned char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
+constexpr bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+constexpr char AsciiLower(char c) { return IsAsciiUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + 32) : c; }
+
 std::string ToLower(std::string_view s);  // ASCII only
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "common/sha256.h"
 
 namespace lapis {
@@ -30,6 +32,18 @@ TEST(Strings, IsValidUtf8FindsABadByteWhereverItLiesInLongAsciiText) {
 
 TEST(Strings, CollapseWhitespaceTrimsAndJoins) {
   EXPECT_EQ(CollapseWhitespace("  a\r\n\t b  "), "a b");
+}
+
+TEST(Strings, AsciiClassesAreThoseOfTheCLocale) {
+  for (int c = 0; c < 256; ++c) {
+    const auto u = static_cast<unsigned char>(c);
+    EXPECT_EQ(IsAsciiDigit(u), isdigit(c) != 0) << c;
+    EXPECT_EQ(IsAsciiUpper(u), isupper(c) != 0) << c;
+    EXPECT_EQ(IsAsciiAlpha(u), isalpha(c) != 0) << c;
+    EXPECT_EQ(IsAsciiAlnum(u), isalnum(c) != 0) << c;
+    EXPECT_EQ(IsAsciiSpace(u), isspace(c) != 0) << c;
+    EXPECT_EQ(AsciiLower(static_cast<char>(c)), static_cast<char>(tolower(c))) << c;
+  }
 }
 
 TEST(Strings, FindIgnoreCase) {
