@@ -22,7 +22,7 @@ PACKAGES=(
   libpq-dev postgresql
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   python3 python3-jsonschema nodejs npm
-  swaks postfix libsodium-dev
+  swaks postfix libsodium-dev libjemalloc-dev
   chromium chromium-driver
 )
 missing=()
