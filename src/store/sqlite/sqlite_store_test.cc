@@ -221,6 +221,36 @@ TEST(SqliteStore, ABatchSavedInAnyOrderIsWrittenToTheSearchIndexesOnce) {
   EXPECT_EQ(page->rows.size(), 6u);  // i = 3, 10, 17, 24, 31, 38
 }
 
+TEST(SqliteStore, ABatchOfMoreReportsThanATransactionHoldsIsSavedWhole) {
+  std::string path = TempDb("big_batch");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  constexpr int kReports = 2500;  // more than two transactions' worth
+  std::vector<Store::Outcome> outcomes;
+  for (int i = 0; i < kReports; ++i) {
+    char sha[65];
+    std::snprintf(sha, sizeof sha, "%064x", i + 1);
+    ASSERT_TRUE((*s)->RecordSubmission(Sub(sha, 1000 + i)));
+    Store::Outcome o;
+    o.sha256 = sha;
+    o.record.emplace();
+    o.record->analysis_json = "{}";
+    o.record->subject = "offer " + std::to_string(i);
+    o.record->body_text = "parcel held at customs number " + std::to_string(i);
+    o.record->indicators = {{"domain", "shop" + std::to_string(i % 50) + ".example"}};
+    outcomes.push_back(std::move(o));
+  }
+  auto pending = (*s)->NextPending(1);
+  ASSERT_TRUE(pending && pending->size() == 1);
+  for (auto& o : outcomes) o.org_id = pending->front().org_id;
+  ASSERT_TRUE((*s)->SaveOutcomes(outcomes).ok());
+  auto c = (*s)->Count("agency");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->analysed, kReports);
+  EXPECT_EQ(c->pending, 0);
+  EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM report_text"), kReports);
+}
+
 TEST(SqliteStore, ReportsTakeIdsInArrivalOrderAndTheirComplaintsAndPersonalDataFollowThatId) {
   std::string path = TempDb("ids");
   auto s = OpenSqliteStore(path);
