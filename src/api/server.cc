@@ -35,12 +35,10 @@ constexpr auto kIdleAnalysisWait = std::chrono::seconds(1);
 // shares (counters, campaigns, index interiors, a new full-text segment). After a pass that was
 // not full, the next waits this long, so that reports are analysed in batches at any rate.
 constexpr auto kAnalysisGather = std::chrono::milliseconds(100);
-// Reports analysed in one pass and saved in one transaction. Each transaction rewrites the pages
-// its reports share (counters, campaigns, index interiors, a full-text segment): on SQLite, 1,024
-// a pass took 9-15% less CPU per report than 256 over 150,000 reports (bench/node_bench.sh), while
-// 2,048 gained nothing more. Submissions then wait up to a few hundred milliseconds for the write
-// lock at the busiest.
-constexpr size_t kAnalysisBatch = 1024;
+// Reports analysed in one pass and saved in one transaction. 1,024 took less CPU per report over
+// 150,000 reports but more over 1,000,000 (bench/node_bench.sh: 1,167 reports/s against 1,451,
+// and twice the peak memory), where its transactions outgrow the page cache.
+constexpr size_t kAnalysisBatch = 256;
 constexpr const char* kSessionCookie = "lapis_session";
 constexpr const char* kRequestHeader = "X-Lapis-Request";  // required with the cookie on changes
 // Sign-in throttling: this many failures for one user name or one address within the window

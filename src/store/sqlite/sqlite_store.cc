@@ -966,12 +966,11 @@ class SqliteStore : public Store {
   // Analyses can be recomputed from the evidence, so their commits are not synced one by one
   // (synchronous=NORMAL): power lost just after one may send its reports back to the analysis
   // queue, never leave them half-saved. The next synced commit (any acknowledged submission)
-  // makes them durable too, as the write-ahead log is written in order. Up to 1,024 share a
-  // transaction (the node's analysis pass, api/server.cc): pages that several of them touch
-  // (counters, popular indicators, campaigns) are then written once; more would keep new
-  // submissions waiting longer for the write lock and measured no cheaper.
+  // makes them durable too, as the write-ahead log is written in order. Up to 256 share a
+  // transaction: pages that several of them touch (counters, popular indicators, campaigns) are
+  // then written once; more would keep new submissions waiting longer for the write lock.
   Status SaveOutcomes(const std::vector<Outcome>& outcomes) override {
-    constexpr size_t kPerTransaction = 1024;
+    constexpr size_t kPerTransaction = 256;
     for (size_t from = 0; from < outcomes.size(); from += kPerTransaction) {
       const size_t to = std::min(outcomes.size(), from + kPerTransaction);
       std::vector<std::string> packed(to - from);  // compressed before taking the write lock
