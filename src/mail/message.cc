@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/strings.h"
 
@@ -137,11 +138,14 @@ constexpr size_t kMaxPinnedCharsets = 64;
 void PinConverter(const char* iconv_name) {
   static std::mutex mu;
   static std::set<std::string, std::less<>> pinned;
+  // Never closed, nor destroyed at exit: kept reachable, so no leak checker calls them lost.
+  static auto* open = new std::vector<iconv_t>();
   std::lock_guard<std::mutex> l(mu);
   if (pinned.size() >= kMaxPinnedCharsets || pinned.count(std::string_view(iconv_name))) return;
   iconv_t cd = iconv_open("UTF-8", iconv_name);
   if (cd == (iconv_t)-1) return;
-  pinned.insert(iconv_name);  // `cd` is never closed
+  pinned.insert(iconv_name);
+  open->push_back(cd);
 }
 
 std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std::string& declared) {
