@@ -6,18 +6,16 @@
 
 namespace lapis {
 
-static inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
-
 std::string ToLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = Lower(c);
+  for (char& c : out) c = AsciiLower(c);
   return out;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (Lower(a[i]) != Lower(b[i])) return false;
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   return true;
 }
 
@@ -32,9 +30,9 @@ bool EndsWithIgnoreCase(std::string_view s, std::string_view p) {
 size_t FindIgnoreCase(std::string_view h, std::string_view n, size_t from) {
   if (n.empty()) return from <= h.size() ? from : std::string_view::npos;
   if (h.size() < n.size()) return std::string_view::npos;
-  const char first = Lower(n[0]);
+  const char first = AsciiLower(n[0]);
   for (size_t i = from; i + n.size() <= h.size(); ++i) {
-    if (Lower(h[i]) != first) continue;
+    if (AsciiLower(h[i]) != first) continue;
     if (EqualsIgnoreCase(h.substr(i, n.size()), n)) return i;
   }
   return std::string_view::npos;

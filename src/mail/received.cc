@@ -57,14 +57,12 @@ constexpr std::array<std::string_view, 12> kMonths = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool IsHex(char c) { return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
-    if (!IsDigit(c)) return false;
+    if (!IsAsciiDigit(c)) return false;
   return true;
 }
 
@@ -228,7 +226,7 @@ std::optional<IpAddress> BareIp(std::string_view w, bool* attempted) {
       only_v4_chars = false;
     } else if (!IsHex(c)) {
       return std::nullopt;
-    } else if (!IsDigit(c)) {
+    } else if (!IsAsciiDigit(c)) {
       only_v4_chars = false;
     }
   }
@@ -251,7 +249,7 @@ std::string NameOrEmpty(std::string_view w) {
   if (w.empty() || EqualsIgnoreCase(w, "unknown") || EqualsIgnoreCase(w, "unverified")) return "";
   for (char c : w) {
     const auto u = static_cast<unsigned char>(c);
-    const bool ok = IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_' || u >= 0x80;
+    const bool ok = IsAsciiAlpha(c) || IsAsciiDigit(c) || c == '-' || c == '.' || c == '_' || u >= 0x80;
     if (!ok) return "";
   }
   if (IpAddress::Parse(w)) return "";
@@ -430,8 +428,8 @@ bool MentionsAuthentication(std::string_view text) {
   size_t pos = 0;
   while ((pos = FindIgnoreCase(text, kWord, pos)) != kNpos) {
     const size_t end = pos + kWord.size();
-    const bool starts_word = pos == 0 || !IsAlpha(text[pos - 1]);
-    const bool ends_word = end == text.size() || !IsAlpha(text[end]);
+    const bool starts_word = pos == 0 || !IsAsciiAlpha(text[pos - 1]);
+    const bool ends_word = end == text.size() || !IsAsciiAlpha(text[end]);
     const std::string_view before = Trim(text.substr(0, pos));
     const bool negated = EndsWithIgnoreCase(before, " not") || EqualsIgnoreCase(before, "not");
     if (starts_word && ends_word && !negated) return true;
@@ -473,25 +471,25 @@ size_t TokenizeDate(std::string_view s, std::array<DateToken, kMaxDateTokens>* o
       ++i;
     } else if (depth > 0) {
       ++i;
-    } else if (IsAlpha(c)) {
+    } else if (IsAsciiAlpha(c)) {
       size_t j = i;
-      while (j < s.size() && IsAlpha(s[j])) ++j;
+      while (j < s.size() && IsAsciiAlpha(s[j])) ++j;
       (*out)[n++] = {DateTokenKind::kAlpha, s.substr(i, j - i)};
       i = j;
-    } else if (IsDigit(c)) {
+    } else if (IsAsciiDigit(c)) {
       size_t j = i;
       bool time = false;
-      while (j < s.size() && IsDigit(s[j])) ++j;
-      while (j + 1 < s.size() && s[j] == ':' && IsDigit(s[j + 1])) {
+      while (j < s.size() && IsAsciiDigit(s[j])) ++j;
+      while (j + 1 < s.size() && s[j] == ':' && IsAsciiDigit(s[j + 1])) {
         time = true;
         ++j;
-        while (j < s.size() && IsDigit(s[j])) ++j;
+        while (j < s.size() && IsAsciiDigit(s[j])) ++j;
       }
       (*out)[n++] = {time ? DateTokenKind::kTime : DateTokenKind::kNumber, s.substr(i, j - i)};
       i = j;
-    } else if ((c == '+' || c == '-') && i + 1 < s.size() && IsDigit(s[i + 1])) {
+    } else if ((c == '+' || c == '-') && i + 1 < s.size() && IsAsciiDigit(s[i + 1])) {
       size_t j = i + 1;
-      while (j < s.size() && (IsDigit(s[j]) || s[j] == ':')) ++j;
+      while (j < s.size() && (IsAsciiDigit(s[j]) || s[j] == ':')) ++j;
       (*out)[n++] = {DateTokenKind::kZone, s.substr(i, j - i)};
       i = j;
     } else {
@@ -641,7 +639,7 @@ std::string_view StripTrailingComma(std::string_view w) {
 bool IsAlnumWord(std::string_view w) {
   if (w.empty()) return false;
   for (char c : w)
-    if (!IsAlpha(c) && !IsDigit(c)) return false;
+    if (!IsAsciiAlpha(c) && !IsAsciiDigit(c)) return false;
   return true;
 }
 

@@ -38,16 +38,12 @@ struct CurlStr {
   ~CurlStr() { curl_free(p); }
 };
 
-inline bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-inline bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-inline bool IsAlnum(unsigned char c) { return IsAlpha(c) || IsDigit(c); }
-inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
 inline bool IsSlash(char c) { return c == '/' || c == '\\'; }
 inline bool IsSentencePunct(char c) {
   return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?';
 }
 inline bool IsUnreserved(unsigned char c) {
-  return IsAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+  return IsAsciiAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 inline bool IsSubDelim(unsigned char c) { return c != 0 && std::strchr("!$&'()*+,;=", c); }
 // Characters kept verbatim in path, query and fragment; everything else is percent-encoded.
@@ -56,13 +52,13 @@ inline bool IsUrlChar(unsigned char c) {
 }
 inline bool IsUserinfoChar(unsigned char c) { return IsUnreserved(c) || IsSubDelim(c) || c == ':'; }
 // A byte that can start or continue a host label (non-ASCII bytes are IDN candidates).
-inline bool IsLabelChar(unsigned char c) { return IsAlnum(c) || c >= 0x80; }
+inline bool IsLabelChar(unsigned char c) { return IsAsciiAlnum(c) || c >= 0x80; }
 inline bool IsHostChar(unsigned char c) {
-  return IsAlnum(c) || c == '-' || c == '.' || c == '_' || c == '%' || c == ':';
+  return IsAsciiAlnum(c) || c == '-' || c == '.' || c == '_' || c == '%' || c == ':';
 }
 
 int HexVal(unsigned char c) {
-  if (IsDigit(c)) return c - '0';
+  if (IsAsciiDigit(c)) return c - '0';
   c |= 0x20;
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
@@ -161,7 +157,7 @@ bool EndsInNumber(std::string_view host) {
     return true;
   }
   for (char c : last)
-    if (!IsDigit(c)) return false;
+    if (!IsAsciiDigit(c)) return false;
   return true;
 }
 
@@ -229,7 +225,7 @@ bool IsValidHostname(std::string_view host) {
       label = 0;
       continue;
     }
-    if (!(IsAlnum(c) || c == '-' || c == '_')) return false;
+    if (!(IsAsciiAlnum(c) || c == '-' || c == '_')) return false;
     if (++label > kMaxLabelLength) return false;
   }
   return label > 0;
@@ -285,9 +281,9 @@ bool FinishAsciiHost(std::string_view host, std::string* out) {
 }
 
 bool IsSchemeSyntax(std::string_view s) {
-  if (s.empty() || !IsAlpha(s[0])) return false;
+  if (s.empty() || !IsAsciiAlpha(s[0])) return false;
   for (char c : s)
-    if (!(IsAlnum(c) || c == '+' || c == '-' || c == '.')) return false;
+    if (!(IsAsciiAlnum(c) || c == '+' || c == '-' || c == '.')) return false;
   return true;
 }
 
@@ -305,7 +301,7 @@ bool NormalizeTrimmed(std::string_view s, FoundUrl* r) {
       if (scheme != "http" && scheme != "https" && scheme != "ftp") return false;
       p = next;
       while (p < s.size() && IsSlash(s[p])) ++p;
-    } else if (!(next < s.size() && IsDigit(s[next]) && s.substr(0, colon).find('.') != npos)) {
+    } else if (!(next < s.size() && IsAsciiDigit(s[next]) && s.substr(0, colon).find('.') != npos)) {
       return false;  // "mailto:", "javascript:", "http:host" and the like
     }
   }
@@ -350,7 +346,7 @@ bool NormalizeTrimmed(std::string_view s, FoundUrl* r) {
     const std::string port = PercentDecode(port_raw);  // seen in phishing: ":%38%37"
     uint32_t value = 0;
     for (char c : port) {
-      if (!IsDigit(c)) return false;
+      if (!IsAsciiDigit(c)) return false;
       value = value * 10 + static_cast<uint32_t>(c - '0');
       if (value > kMaxPort) return false;
     }
@@ -371,8 +367,8 @@ bool NormalizeTrimmed(std::string_view s, FoundUrl* r) {
     host = PercentDecode(host_raw);
     for (char& c : host) {
       const unsigned char u = c;
-      if (u < 0x80 && !(IsAlnum(u) || u == '-' || u == '.' || u == '_')) return false;
-      c = Lower(c);
+      if (u < 0x80 && !(IsAsciiAlnum(u) || u == '-' || u == '.' || u == '_')) return false;
+      c = AsciiLower(c);
     }
     idn = !IsAscii(host);
     if (!idn) {
@@ -455,7 +451,7 @@ char ClosingFor(char c) {
 // Matches http/https/ftp and the hxxp, h**p, hXXps forms; `word` is exactly the candidate.
 bool MatchSchemeWord(std::string_view word, std::string_view* scheme, bool* obfuscated) {
   auto mid = [](char c) {
-    c = Lower(c);
+    c = AsciiLower(c);
     return c == 't' || c == 'x' || c == '*';
   };
   if (word.size() == 3) {
@@ -464,12 +460,12 @@ bool MatchSchemeWord(std::string_view word, std::string_view* scheme, bool* obfu
     *obfuscated = false;
     return true;
   }
-  if (word.size() < 4 || Lower(word[0]) != 'h' || !mid(word[1]) || !mid(word[2]) ||
-      Lower(word[3]) != 'p')
+  if (word.size() < 4 || AsciiLower(word[0]) != 'h' || !mid(word[1]) || !mid(word[2]) ||
+      AsciiLower(word[3]) != 'p')
     return false;
-  if (word.size() == 5 && Lower(word[4]) != 's') return false;
+  if (word.size() == 5 && AsciiLower(word[4]) != 's') return false;
   *scheme = word.size() == 5 ? "https" : "http";
-  *obfuscated = Lower(word[1]) != 't' || Lower(word[2]) != 't';
+  *obfuscated = AsciiLower(word[1]) != 't' || AsciiLower(word[2]) != 't';
   return true;
 }
 
@@ -500,7 +496,7 @@ bool MatchScheme(std::string_view text, size_t lo, size_t c, Start* st) {
   if (body == 0) return false;
 
   size_t k = tok_begin;
-  while (k > lo && tok_begin - k < kMaxSchemeWord && (IsAlpha(text[k - 1]) || text[k - 1] == '*'))
+  while (k > lo && tok_begin - k < kMaxSchemeWord && (IsAsciiAlpha(text[k - 1]) || text[k - 1] == '*'))
     --k;
   for (size_t len = kMaxSchemeWord; len >= 3; --len) {
     if (tok_begin - k < len) continue;
@@ -509,7 +505,7 @@ bool MatchScheme(std::string_view text, size_t lo, size_t c, Start* st) {
     bool word_obf = false;
     if (!MatchSchemeWord(text.substr(begin, len), &scheme, &word_obf)) continue;
     // Glued to a preceding word ("Clickhttp://") only for http; "sftp://" is not ftp.
-    if (begin > 0 && IsAlnum(text[begin - 1]) && scheme == "ftp") return false;
+    if (begin > 0 && IsAsciiAlnum(text[begin - 1]) && scheme == "ftp") return false;
     st->begin = begin;
     st->body = body;
     st->scheme = scheme;
@@ -528,10 +524,10 @@ bool MatchSpacedScheme(std::string_view text, size_t lo, size_t c, Start* st) {
   char letters[kMaxSchemeWord];
   size_t count = 0;
   size_t first = k;
-  while (count < kMaxSchemeWord && k > lo && IsAlpha(text[k - 1])) {
-    letters[count++] = Lower(text[k - 1]);
+  while (count < kMaxSchemeWord && k > lo && IsAsciiAlpha(text[k - 1])) {
+    letters[count++] = AsciiLower(text[k - 1]);
     first = --k;
-    if (k >= lo + 2 && text[k - 1] == ' ' && IsAlpha(text[k - 2])) {
+    if (k >= lo + 2 && text[k - 1] == ' ' && IsAsciiAlpha(text[k - 2])) {
       --k;
     } else {
       break;
@@ -549,7 +545,7 @@ bool MatchSpacedScheme(std::string_view text, size_t lo, size_t c, Start* st) {
   } else {
     return false;
   }
-  if (first > 0 && IsAlnum(text[first - 1])) return false;
+  if (first > 0 && IsAsciiAlnum(text[first - 1])) return false;
   size_t j = c + 1;
   auto skip_space = [&] {
     if (j < n && text[j] == ' ') ++j;
@@ -561,7 +557,7 @@ bool MatchSpacedScheme(std::string_view text, size_t lo, size_t c, Start* st) {
   if (j >= n || text[j] != '/') return false;
   ++j;
   skip_space();
-  if (j >= n || !IsAlnum(text[j])) return false;
+  if (j >= n || !IsAsciiAlnum(text[j])) return false;
   st->begin = first;
   st->body = j;
   st->scheme = scheme;
@@ -597,12 +593,12 @@ size_t DotFormAt(std::string_view text, size_t j, bool spaced, bool* obf) {
 
 // Characters after which a schemeless "www" may start: not part of a word, address or path.
 bool WwwMayFollow(unsigned char prev) {
-  return !(IsAlnum(prev) || (prev != 0 && std::strchr(".@-_/\\%=&+~#$", prev)));
+  return !(IsAsciiAlnum(prev) || (prev != 0 && std::strchr(".@-_/\\%=&+~#$", prev)));
 }
 
 bool MatchWww(std::string_view text, size_t i, Start* st) {
   const size_t n = text.size();
-  if (i + 4 >= n || Lower(text[i + 1]) != 'w' || Lower(text[i + 2]) != 'w') return false;
+  if (i + 4 >= n || AsciiLower(text[i + 1]) != 'w' || AsciiLower(text[i + 2]) != 'w') return false;
   if (i > 0 && !WwwMayFollow(text[i - 1])) return false;
   bool obf = false;
   const size_t len = DotFormAt(text, i + 3, /*spaced=*/true, &obf);
