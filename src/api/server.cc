@@ -37,7 +37,7 @@ constexpr auto kIdleAnalysisWait = std::chrono::seconds(1);
 constexpr auto kAnalysisGather = std::chrono::milliseconds(100);
 // Reports analysed in one pass and saved in one transaction. 1,024 took less CPU per report over
 // 150,000 reports but more over 1,000,000 (bench/node_bench.sh: 1,167 reports/s against 1,451,
-// and twice the peak memory), where its transactions outgrow the page cache.
+// and twice the peak memory); the cause at that size was not measured.
 constexpr size_t kAnalysisBatch = 256;
 constexpr const char* kSessionCookie = "lapis_session";
 constexpr const char* kRequestHeader = "X-Lapis-Request";  // required with the cookie on changes

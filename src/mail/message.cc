@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <mutex>
-#include <set>
+#include <map>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "common/strings.h"
 
@@ -137,15 +136,12 @@ constexpr size_t kMaxPinnedCharsets = 64;
 
 void PinConverter(const char* iconv_name) {
   static std::mutex mu;
-  static std::set<std::string, std::less<>> pinned;
   // Never closed, nor destroyed at exit: kept reachable, so no leak checker calls them lost.
-  static auto* open = new std::vector<iconv_t>();
+  static auto* pinned = new std::map<std::string, iconv_t, std::less<>>();
   std::lock_guard<std::mutex> l(mu);
-  if (pinned.size() >= kMaxPinnedCharsets || pinned.count(std::string_view(iconv_name))) return;
+  if (pinned->size() >= kMaxPinnedCharsets || pinned->count(std::string_view(iconv_name))) return;
   iconv_t cd = iconv_open("UTF-8", iconv_name);
-  if (cd == (iconv_t)-1) return;
-  pinned.insert(iconv_name);
-  open->push_back(cd);
+  if (cd != (iconv_t)-1) pinned->emplace(iconv_name, cd);
 }
 
 std::string ToUtf8(GMimeParserOptions* opts, const std::string& bytes, const std::string& declared) {
