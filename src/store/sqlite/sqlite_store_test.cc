@@ -251,6 +251,64 @@ TEST(SqliteStore, ABatchOfMoreReportsThanATransactionHoldsIsSavedWhole) {
   EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM report_text"), kReports);
 }
 
+TEST(SqliteStore, TheReportFiltersIndexOnlyTheReportsThatHaveTheirValue) {
+  std::string path = TempDb("partial");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  std::string a(64, 'a'), b(64, 'b');
+  ASSERT_TRUE((*s)->RecordSubmission(Sub(a, 10)));
+  ASSERT_TRUE((*s)->RecordSubmission(Sub(b, 20)));
+  // Entries in the leaves of an index (dbstat): none for reports still waiting for analysis.
+  auto entries = [&](const std::string& index) {
+    return CountRows(path, ("SELECT COALESCE(SUM(ncell), 0) FROM dbstat WHERE name = '" + index +
+                            "' AND pagetype = 'leaf'").c_str());
+  };
+  const char* kFilters[] = {"reports_org_asn", "reports_org_country", "reports_org_category", "reports_campaign"};
+  for (const char* index : kFilters) EXPECT_EQ(entries(index), 0) << index;
+  auto p = (*s)->NextPending(10);
+  ASSERT_TRUE(p && p->size() == 2);
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.category = "phishing";
+  rec.origin_country = "NL";
+  rec.origin_asn = 64500;
+  CampaignKeys keys;
+  keys.seen = 10;
+  keys.strong = {"d:parcel.example"};
+  rec.campaign = keys;
+  ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, a, rec).ok());
+  for (const char* index : kFilters) EXPECT_EQ(entries(index), 1) << index;
+  // Each filter still finds its reports through its index.
+  ReportQuery q;
+  q.org = "agency";
+  q.category = "phishing";
+  auto page = (*s)->ListReports(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 1u);
+  EXPECT_EQ(page->rows[0].sha256, a);
+  q.category.clear();
+  q.origin_asn = 64500;
+  page = (*s)->ListReports(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 1u);
+  q.origin_asn = 0;
+  q.origin_country = "NL";
+  page = (*s)->ListReports(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 1u);
+  auto report = (*s)->GetReport("agency", a);
+  ASSERT_TRUE(report && *report && (*report)->campaign);
+  q.origin_country.clear();
+  q.campaign = (*report)->campaign;
+  page = (*s)->ListReports(q);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->rows.size(), 1u);
+  auto campaign = (*s)->GetCampaign("agency", (*report)->campaign);
+  ASSERT_TRUE(campaign && *campaign);
+  ASSERT_EQ((*campaign)->categories.size(), 1u);
+  EXPECT_EQ((*campaign)->categories[0].value, "phishing");
+}
+
 TEST(SqliteStore, ReportsTakeIdsInArrivalOrderAndTheirComplaintsAndPersonalDataFollowThatId) {
   std::string path = TempDb("ids");
   auto s = OpenSqliteStore(path);
@@ -310,7 +368,7 @@ TEST(SqliteStore, AStoreFromBeforeReportIdsIsUpgradedWithEverythingStillFound) {
               "  (1, '" + x + "', 'api', 100), (1, '" + y + "', 'smtp', 300);").c_str());
   auto s = OpenSqliteStore(path);
   ASSERT_TRUE(s) << s.error().ToString();
-  EXPECT_EQ((*s)->SchemaVersion(), 13);
+  EXPECT_EQ((*s)->SchemaVersion(), 14);
   EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + x + "'").c_str()), 7);
   EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + y + "'").c_str()), 9);
   EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM complaints WHERE report_id = 9"), 2);
