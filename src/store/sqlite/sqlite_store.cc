@@ -555,13 +555,6 @@ DROP INDEX reports_campaign;
 CREATE INDEX reports_campaign ON reports(org_id, campaign_id, first_seen DESC, sha256 DESC)
   WHERE campaign_id IS NOT NULL;
 )sql",
-    // 15: the full-text and indicator indexes merge their segments eight at a time rather than
-    // four (FTS5 'automerge'), so that each indexed term is rewritten fewer times as segments are
-    // merged into larger ones; a search reads up to twice as many segments per level.
-    R"sql(
-INSERT INTO report_text(report_text, rank) VALUES ('automerge', 8);
-INSERT INTO report_indicator_terms(report_indicator_terms, rank) VALUES ('automerge', 8);
-)sql",
 };
 
 // Prepared statements of one connection, kept for reuse: preparing costs more than running most

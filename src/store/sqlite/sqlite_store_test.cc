@@ -309,14 +309,6 @@ TEST(SqliteStore, TheReportFiltersIndexOnlyTheReportsThatHaveTheirValue) {
   EXPECT_EQ((*campaign)->categories[0].value, "phishing");
 }
 
-TEST(SqliteStore, TheSearchIndexesMergeEightSegmentsAtATime) {
-  std::string path = TempDb("automerge");
-  auto s = OpenSqliteStore(path);
-  ASSERT_TRUE(s);
-  EXPECT_EQ(CountRows(path, "SELECT v FROM report_text_config WHERE k = 'automerge'"), 8);
-  EXPECT_EQ(CountRows(path, "SELECT v FROM report_indicator_terms_config WHERE k = 'automerge'"), 8);
-}
-
 TEST(SqliteStore, ReportsTakeIdsInArrivalOrderAndTheirComplaintsAndPersonalDataFollowThatId) {
   std::string path = TempDb("ids");
   auto s = OpenSqliteStore(path);
@@ -376,7 +368,7 @@ TEST(SqliteStore, AStoreFromBeforeReportIdsIsUpgradedWithEverythingStillFound) {
               "  (1, '" + x + "', 'api', 100), (1, '" + y + "', 'smtp', 300);").c_str());
   auto s = OpenSqliteStore(path);
   ASSERT_TRUE(s) << s.error().ToString();
-  EXPECT_EQ((*s)->SchemaVersion(), 15);
+  EXPECT_EQ((*s)->SchemaVersion(), 14);
   EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + x + "'").c_str()), 7);
   EXPECT_EQ(CountRows(path, ("SELECT id FROM reports WHERE sha256 = '" + y + "'").c_str()), 9);
   EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM complaints WHERE report_id = 9"), 2);
