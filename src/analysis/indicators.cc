@@ -223,7 +223,7 @@ void ExtractPayments(std::string_view t, std::vector<PaymentIndicator>* out) {
       AddPayment(out, "bitcoin", std::string(w));
     } else if (w.size() == 42 && w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
       bool hex = true;
-      for (char c : w.substr(2)) hex = hex && isxdigit(static_cast<unsigned char>(c));
+      for (char c : w.substr(2)) hex = hex && IsAsciiXDigit(c);
       if (hex) AddPayment(out, "ethereum", ToLower(w));
     } else if (w.size() == 95 && w[0] == '4') {
       bool b58 = true;

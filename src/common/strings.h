@@ -15,6 +15,9 @@ constexpr bool IsAsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
 constexpr bool IsAsciiAlpha(unsigned char c) { return (c >= 'a' && c <= 'z') || IsAsciiUpper(c); }
 constexpr bool IsAsciiAlnum(unsigned char c) { return IsAsciiAlpha(c) || IsAsciiDigit(c); }
 constexpr bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+constexpr bool IsAsciiXDigit(unsigned char c) {
+  return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 constexpr char AsciiLower(char c) { return IsAsciiUpper(static_cast<unsigned char>(c)) ? static_cast<char>(c + 32) : c; }
 
 std::string ToLower(std::string_view s);  // ASCII only

@@ -42,6 +42,7 @@ TEST(Strings, AsciiClassesAreThoseOfTheCLocale) {
     EXPECT_EQ(IsAsciiAlpha(u), isalpha(c) != 0) << c;
     EXPECT_EQ(IsAsciiAlnum(u), isalnum(c) != 0) << c;
     EXPECT_EQ(IsAsciiSpace(u), isspace(c) != 0) << c;
+    EXPECT_EQ(IsAsciiXDigit(u), isxdigit(c) != 0) << c;
     EXPECT_EQ(AsciiLower(static_cast<char>(c)), static_cast<char>(tolower(c))) << c;
   }
 }

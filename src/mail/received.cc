@@ -57,8 +57,6 @@ constexpr std::array<std::string_view, 12> kMonths = {
     "january", "february", "march",     "april",   "may",      "june",
     "july",    "august",   "september", "october", "november", "december"};
 
-bool IsHex(char c) { return IsAsciiDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s)
@@ -224,7 +222,7 @@ std::optional<IpAddress> BareIp(std::string_view w, bool* attempted) {
     } else if (c == ':') {
       ++colons;
       only_v4_chars = false;
-    } else if (!IsHex(c)) {
+    } else if (!IsAsciiXDigit(c)) {
       return std::nullopt;
     } else if (!IsAsciiDigit(c)) {
       only_v4_chars = false;
