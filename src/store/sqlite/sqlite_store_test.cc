@@ -278,7 +278,7 @@ TEST(SqliteStore, TheReportFiltersIndexOnlyTheReportsThatHaveTheirValue) {
   rec.campaign = keys;
   ASSERT_TRUE((*s)->SaveAnalysis(p->at(0).org_id, a, rec).ok());
   for (const char* index : kFilters) EXPECT_EQ(entries(index), 1) << index;
-  // Each filter still finds its reports through its index.
+  // Each filter, and the campaign summary, still finds the report.
   ReportQuery q;
   q.org = "agency";
   q.category = "phishing";
