@@ -62,10 +62,15 @@ T2=$(date +%s.%N)
 HWM="$(awk '/VmHWM/ { print $2 }' /proc/$PID/status)"
 CPU="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' /proc/$PID/stat)"
 RSS="$(awk '/VmRSS/ { print $2 }' /proc/$PID/status)"
+# Bytes the server handed to write(2)/pwrite(2) (wchar) and those that reached the disk (write_bytes).
+WCHAR="$(awk '$1 == "wchar:" { print $2 }' /proc/$PID/io)"
+WDISK="$(awk '$1 == "write_bytes:" { print $2 }' /proc/$PID/io)"
 awk -v n="$COUNT" -v t0="$T0" -v t1="$T1" -v t2="$T2" -v q="$MAXQ" -v cpu="$CPU" 'BEGIN {
   printf "intake over HTTP: %.0f reports/s (%.1f s)\n", n / (t1 - t0), t1 - t0;
   printf "sustained, acknowledged and analysed: %.0f reports/s (%.1f s; analysis finished %.1f s after the last acknowledgement; queue depth seen up to %d)\n", n / (t2 - t0), t2 - t0, t2 - t1, q;
   printf "server CPU: %.1f s, %.2f core-ms a report\n", cpu, 1000 * cpu / n }'
+awk -v n="$COUNT" -v w="$WCHAR" -v d="$WDISK" 'BEGIN {
+  printf "server writes: %.1f KB a report written, %.1f KB a report to disk\n", w / n / 1024, d / n / 1024 }'
 echo "queries over the loaded store (quiescent):"
 "$LOADGEN" query --url "$URL" --token "$TOKEN" --rounds 40
 printf 'server memory: peak RSS %d MB, now %d MB\n' $((HWM / 1024)) $((RSS / 1024))

@@ -7,6 +7,7 @@ from `lapis token create`, requests with urllib.
 import argparse
 import atexit
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -478,6 +479,16 @@ def main():
         commits, committed = int(values.get("lapis_intake_commits_total", 0)), int(values.get("lapis_intake_committed_total", 0))
         check("the intake's group commits are counted, each holding at least one submission",
               1 <= commits <= committed and committed >= int(values["lapis_reports_received_total"]), (commits, committed))
+        # A client keeps its connection for many requests (not httplib's default of five).
+        conn = http.client.HTTPConnection(node.base.split("//", 1)[1], timeout=30)
+        closes = []
+        for _ in range(20):
+            conn.request("GET", "/metrics")
+            resp = conn.getresponse()
+            resp.read()
+            closes.append((resp.getheader("Connection") or "").lower() == "close")
+        conn.close()
+        check("a keep-alive connection serves 20 requests without being closed", not any(closes), closes)
         st, _, _ = node.req("GET", "/api/v1/reports?limit=0", token=ta)
         check("bad limit: 400", st == 400)
         st, _, _ = node.req("GET", "/api/v1/reports?cursor=garbage", token=ta)
