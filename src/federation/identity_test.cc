@@ -10,6 +10,7 @@
 #include "federation/envelope.h"
 #include "federation/identity.h"
 #include "federation/roster.h"
+#include "common/test_dir.h"
 
 namespace lapis::federation {
 namespace {
@@ -17,11 +18,7 @@ namespace {
 using json = nlohmann::json;
 
 std::string FreshDir(const std::string& name) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string dir = std::string(tmp ? tmp : "/tmp") + "/lapis-fed-id-" + name + "-" + std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
+  return FreshTestDir("lapis-fed-id-" + name).string();
 }
 
 coop::NodeKey Key(const std::string& name) {

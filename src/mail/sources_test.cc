@@ -7,19 +7,14 @@
 #include <fstream>
 
 #include "common/sha256.h"
+#include "common/test_dir.h"
 
 namespace lapis::mail {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path TempDir(const char* name) {
-  fs::path p = fs::temp_directory_path() / (std::string("lapis_sources_") + name + "_" +
-                                            std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+fs::path TempDir(const char* name) { return FreshTestDir(std::string("lapis_sources_") + name); }
 
 void Write(const fs::path& p, const std::string& s) {
   fs::create_directories(p.parent_path());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "store/sqlite/sqlite_store.h"
+#include "common/test_dir.h"
 
 namespace lapis::service {
 namespace {
@@ -20,9 +21,7 @@ struct Node {
   analysis::Analyzer analyzer{{}};
   std::unique_ptr<Intake> intake;
   explicit Node(const char* name) {
-    fs::path d = fs::temp_directory_path() / (std::string("lapis_intake_") + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
+    fs::path d = FreshTestDir(std::string("lapis_intake_") + name);
     store = std::move(*store::OpenSqliteStore((d / "lapis.db").string()));
     evidence = std::move(*store::EvidenceStore::Open((d / "evidence").string()));
     intake = std::make_unique<Intake>(store.get(), &*evidence, &analyzer, nullptr, 32u << 20);

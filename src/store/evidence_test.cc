@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/sha256.h"
+#include "common/test_dir.h"
 
 namespace lapis::store {
 namespace {
@@ -14,8 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string TempDir(const char* name) {
-  fs::path p = fs::temp_directory_path() / (std::string("lapis_evidence_") + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
+  // The store makes the directory itself: hand it a path that does not exist yet.
+  fs::path p = FreshTestDir(std::string("lapis_evidence_") + name) / "evidence";
   return p.string();
 }
 

@@ -8,6 +8,7 @@
 
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "common/test_dir.h"
 
 namespace lapis::store {
 namespace {
@@ -67,10 +68,7 @@ std::vector<std::string> TestBackends() {
 
 Result<std::unique_ptr<Store>> OpenFreshStore(const std::string& backend, const std::string& name) {
   if (backend == "sqlite") {
-    fs::path p = SqlitePath(name);
-    fs::remove_all(p.parent_path());
-    fs::create_directories(p.parent_path());
-    return OpenSqliteStore(p.string());
+    return OpenSqliteStore((FreshTestDir("lapis_store_" + name) / "lapis.db").string());
   }
   if (backend == "postgresql" && !PostgresUrl().empty()) {
     if (Status s = ResetPostgresSchema(name); !s.ok()) return Fail(s);

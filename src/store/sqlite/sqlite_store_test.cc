@@ -13,6 +13,7 @@
 
 #include "common/sha256.h"
 #include "store/store_test_support.h"
+#include "common/test_dir.h"
 
 namespace lapis::store {
 namespace {
@@ -20,10 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string TempDb(const char* name) {
-  fs::path d = fs::temp_directory_path() / (std::string("lapis_sqlite_") + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return (d / "lapis.db").string();
+  return (FreshTestDir(std::string("lapis_sqlite_") + name) / "lapis.db").string();
 }
 
 Submission Sub(const std::string& sha, int64_t t) { return TestSubmission("agency", sha, t); }
