@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
                               std::fprintf(stderr, "%s: %s\n", p.c_str(), s.ToString().c_str());
                             },
                             &st);
+  if (msgs.empty()) {
+    std::fprintf(stderr, "analyze_bench: no messages in the corpus given\n");
+    return 2;
+  }
   size_t bytes = 0;
   for (const auto& m : msgs) bytes += m.data.size();
   long rss_loaded = PeakRssKb();
