@@ -59,6 +59,7 @@ while :; do
   sleep 1
 done
 T2=$(date +%s.%N)
+ACPU="$(metric lapis_analysis_cpu_seconds_total)"; SCPU="$(metric lapis_analysis_save_cpu_seconds_total)"
 HWM="$(awk '/VmHWM/ { print $2 }' /proc/$PID/status)"
 CPU="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' /proc/$PID/stat)"
 RSS="$(awk '/VmRSS/ { print $2 }' /proc/$PID/status)"
@@ -69,6 +70,9 @@ awk -v n="$COUNT" -v t0="$T0" -v t1="$T1" -v t2="$T2" -v q="$MAXQ" -v cpu="$CPU"
   printf "intake over HTTP: %.0f reports/s (%.1f s)\n", n / (t1 - t0), t1 - t0;
   printf "sustained, acknowledged and analysed: %.0f reports/s (%.1f s; analysis finished %.1f s after the last acknowledgement; queue depth seen up to %d)\n", n / (t2 - t0), t2 - t0, t2 - t1, q;
   printf "server CPU: %.1f s, %.2f core-ms a report\n", cpu, 1000 * cpu / n }'
+awk -v n="$COUNT" -v cpu="$CPU" -v a="${ACPU:-0}" -v s="${SCPU:-0}" 'BEGIN {
+  printf "  of which analysing %.2f, saving analyses %.2f, the rest (HTTP intake, queue listing, checkpoints) %.2f core-ms a report\n",
+    1000 * a / n, 1000 * s / n, 1000 * (cpu - a - s) / n }'
 awk -v n="$COUNT" -v w="$WCHAR" -v d="$WDISK" 'BEGIN {
   printf "server writes: %.1f KB a report written, %.1f KB a report to disk\n", w / n / 1024, d / n / 1024 }'
 echo "queries over the loaded store (quiescent):"

@@ -911,6 +911,10 @@ struct Server::Impl {
            std::to_string(intake->group_commits()));
     metric("lapis_intake_committed_total", "counter", "Submissions made durable by those commits.",
            std::to_string(intake->group_committed()));
+    metric("lapis_analysis_cpu_seconds_total", "counter", "CPU time spent analysing reports (all analysis threads).",
+           std::to_string(intake->analysis_cpu_ns() / 1e9));
+    metric("lapis_analysis_save_cpu_seconds_total", "counter", "CPU time spent saving analyses to the store.",
+           std::to_string(intake->save_cpu_ns() / 1e9));
     metric("lapis_sign_in_failures_total", "counter", "Failed sign-ins.", std::to_string(sign_in_failures.load()));
     metric("lapis_analysis_queue_depth", "gauge", "Reports waiting for analysis.", std::to_string(queue_depth.load()));
     metric("lapis_analysis_batch_seconds", "gauge", "Time of the last analysis batch.",

@@ -18,6 +18,13 @@ constexpr size_t kMaxIndexedText = 64 * 1024;  // body text kept for full-text s
 // wait: the store's single writer (which every analysed batch and every submission goes through)
 // and the threads that acknowledge submissions take a core first when there are not enough.
 constexpr int kAnalysisNice = 10;
+
+// CPU time the calling thread has used, in nanoseconds.
+uint64_t ThreadCpuNs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
+}
 }  // namespace
 
 namespace {
@@ -192,6 +199,7 @@ std::vector<store::Store::Outcome> Intake::AnalyzeItems(const std::vector<store:
                                                       Fail(Status::Internal("not analysed")));
   std::atomic<size_t> next{0};
   auto work = [&] {
+    const uint64_t cpu0 = ThreadCpuNs();
     for (size_t i; (i = next.fetch_add(1)) < items.size();) {
       try {
         results[i] = AnalyzeEvidence(items[i]);
@@ -199,6 +207,7 @@ std::vector<store::Store::Outcome> Intake::AnalyzeItems(const std::vector<store:
         results[i] = Fail(Status::Internal(std::string("analysis failed: ") + e.what()));
       }
     }
+    analysis_cpu_ns_.fetch_add(ThreadCpuNs() - cpu0, std::memory_order_relaxed);
   };
   RunWorkers(jobs, kAnalysisNice, work);
   std::vector<store::Store::Outcome> outcomes(items.size());
@@ -221,7 +230,7 @@ Result<AnalyzeStats> Intake::AnalyzePending(size_t limit, int jobs) {
   auto pending = store_->NextPending(limit);
   if (!pending) return Fail(pending.error());
   auto outcomes = AnalyzeItems(*pending, jobs, &stats);
-  if (Status s = store_->SaveOutcomes(outcomes); !s.ok()) return Fail(s);
+  if (Status s = Save(outcomes); !s.ok()) return Fail(s);
   return stats;
 }
 
@@ -244,10 +253,17 @@ Result<Intake::Overlapped> Intake::AnalyzePendingOverlapped(size_t limit, int jo
   for (const auto& it : items) in_flight_.insert({it.org_id, it.sha256});
   saving_ = std::async(std::launch::async, [this, o = std::move(outcomes), stats]() -> Result<AnalyzeStats> {
     NameThread("lapis-save");
-    if (Status s = store_->SaveOutcomes(o); !s.ok()) return Fail(s);
+    if (Status s = Save(o); !s.ok()) return Fail(s);
     return stats;
   });
   return out;
+}
+
+Status Intake::Save(const std::vector<store::Store::Outcome>& outcomes) {
+  const uint64_t cpu0 = ThreadCpuNs();
+  Status s = store_->SaveOutcomes(outcomes);
+  save_cpu_ns_.fetch_add(ThreadCpuNs() - cpu0, std::memory_order_relaxed);
+  return s;
 }
 
 Result<AnalyzeStats> Intake::FlushAnalysis() {

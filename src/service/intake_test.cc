@@ -53,6 +53,25 @@ TEST(Intake, SubmittedReportIsDurableThenAnalysedWithoutPersonalData) {
   EXPECT_NE(row->personal_json.find("anna@example.org"), std::string::npos);
 }
 
+TEST(Intake, CountsTheCpuTimeOfAnalysingAndOfSaving) {
+  Node n("cpu");
+  EXPECT_EQ(n.intake->analysis_cpu_ns(), 0u);
+  EXPECT_EQ(n.intake->save_cpu_ns(), 0u);
+  ASSERT_TRUE(n.intake->Submit("agency", kSpam, "email", "ingest", "test", ""));
+  ASSERT_TRUE(n.intake->AnalyzePending(100, 2));
+  const uint64_t analysed = n.intake->analysis_cpu_ns(), saved = n.intake->save_cpu_ns();
+  EXPECT_GT(analysed, 0u);
+  EXPECT_GT(saved, 0u);
+  // The overlapped loop counts too: its save runs on a thread of its own.
+  ASSERT_TRUE(n.intake->Submit("agency", std::string(kSpam) + "again\r\n", "email", "ingest", "test", ""));
+  auto o = n.intake->AnalyzePendingOverlapped(100, 1);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->started, 1u);
+  ASSERT_TRUE(n.intake->FlushAnalysis());
+  EXPECT_GT(n.intake->analysis_cpu_ns(), analysed);
+  EXPECT_GT(n.intake->save_cpu_ns(), saved);
+}
+
 TEST(Intake, ConcurrentSubmittersAreCommittedTogetherAndEachGetsItsOwnResult) {
   Node n("group");
   constexpr int kThreads = 16, kEach = 40;

@@ -479,6 +479,10 @@ def main():
         commits, committed = int(values.get("lapis_intake_commits_total", 0)), int(values.get("lapis_intake_committed_total", 0))
         check("the intake's group commits are counted, each holding at least one submission",
               1 <= commits <= committed and committed >= int(values["lapis_reports_received_total"]), (commits, committed))
+        check("the CPU time of analysing and of saving analyses is counted",
+              float(values.get("lapis_analysis_cpu_seconds_total", 0)) > 0
+              and float(values.get("lapis_analysis_save_cpu_seconds_total", 0)) > 0,
+              {k: v for k, v in values.items() if "cpu" in k})
         # A client keeps its connection for many requests (not httplib's default of five).
         conn = http.client.HTTPConnection(node.base.split("//", 1)[1], timeout=30)
         closes = []
