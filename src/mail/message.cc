@@ -16,12 +16,37 @@ namespace {
 
 const char* CharsetAlias(const std::string& cs);
 
+// GMime's warnings while a message is read. ParseMessage reads the message as one MIME entity
+// (not a GMimeMessage, see there), so GMime gives some warnings that a message would not have and
+// omits others that ParseMessage then checks for itself; they are held until the end and put in
+// the order a message would have had them: those from reading the header block, the checks of the
+// message's own headers, those of its Content-* fields, then the body's.
 struct ParseContext {
-  std::vector<Defect>* defects;
-  int warnings = 0;
+  std::vector<Defect>* defects = nullptr;
+  struct Held {
+    int group;  // 0 header block read, 1 message header checks, 2 Content-* fields, 3 body
+    gint64 offset;
+    Defect defect;
+  };
+  std::vector<Held> held;
+  gint64 top_headers_end = 0;   // where the top-level header block ends
+  gint64 default_offset = -1;   // the offset of a warning GMime gives none for (the header checked)
+  bool checking_headers = false;  // in CheckMessageHeaders
+  bool direct = false;            // after FinishWarnings: straight to the defects
+  int recorded = 0;               // warnings that went to the defects
 };
 
+// Headers a message may hold once (RFC 5322 section 3.6): a repeat of one of them is a defect.
+bool SingleInstanceHeader(std::string_view name) {
+  static const char* const kSingle[] = {"bcc", "cc", "date", "from", "in-reply-to", "message-id",
+                                        "references", "reply-to", "sender", "subject", "to"};
+  for (const char* h : kSingle)
+    if (EqualsIgnoreCase(name, h)) return true;
+  return false;
+}
+
 constexpr int kMaxWarningsRecorded = 50;
+constexpr size_t kMaxWarningsHeld = 10000;  // GMime's warnings held while a message is read
 
 const char* WarningCode(GMimeParserWarning w) {
   switch (w) {
@@ -48,14 +73,49 @@ const char* WarningCode(GMimeParserWarning w) {
 
 void OnWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user) {
   auto* ctx = static_cast<ParseContext*>(user);
-  if (++ctx->warnings > kMaxWarningsRecorded) return;
+  if (ctx->direct ? ctx->recorded >= kMaxWarningsRecorded : ctx->held.size() >= kMaxWarningsHeld) return;
+  if (offset < 0) offset = ctx->default_offset;
+  const bool in_top = offset >= 0 && offset < ctx->top_headers_end;
+  int group = 3;
+  if (ctx->checking_headers) {
+    group = 1;
+  } else if (in_top && (code == GMIME_WARN_DUPLICATED_HEADER || code == GMIME_CRIT_CONFLICTING_HEADER)) {
+    // GMime checks every header of an entity for repeats; at the top of a message a second
+    // Received or X- field is normal, only a repeated Content-* or single-instance field (From,
+    // Subject, ...) is a defect.
+    if (item && StartsWithIgnoreCase(item, "content-")) group = 2;
+    else if (item && SingleInstanceHeader(item)) group = 1;
+    else return;
+  } else if (in_top && (code == GMIME_WARN_UNENCODED_8BIT_HEADER || code == GMIME_CRIT_INVALID_HEADER_NAME)) {
+    group = 0;
+  }
   std::string detail = offset >= 0 ? "at byte " + std::to_string(offset) : "";
   if (item && *item) {
     std::string_view it(item);
     if (it.size() > 200) it = it.substr(0, 200);
     detail += (detail.empty() ? "" : ": ") + SanitizeUtf8(it);
   }
-  ctx->defects->push_back({WarningCode(code), std::move(detail)});
+  if (ctx->direct) {
+    ++ctx->recorded;
+    ctx->defects->push_back({WarningCode(code), std::move(detail)});
+  } else {
+    ctx->held.push_back({group, offset, {WarningCode(code), std::move(detail)}});
+  }
+}
+
+// Moves the held warnings to the defects, in order (see ParseContext), the first
+// kMaxWarningsRecorded of them.
+void FinishWarnings(ParseContext* ctx) {
+  // The checks of a message's own headers run header by header.
+  auto& h = ctx->held;
+  std::stable_sort(h.begin(), h.end(), [](const ParseContext::Held& a, const ParseContext::Held& b) {
+    if (a.group != b.group) return a.group < b.group;
+    return a.group == 1 && a.offset < b.offset;
+  });
+  for (size_t i = 0; i < h.size() && ctx->recorded < kMaxWarningsRecorded; ++i, ++ctx->recorded)
+    ctx->defects->push_back(std::move(h[i].defect));
+  h.clear();
+  ctx->direct = true;
 }
 
 GMimeParserOptions* NewOptions(const char* fallback, ParseContext* ctx) {
@@ -359,6 +419,49 @@ std::vector<const Header*> Message::FindAll(std::string_view name) const {
   return out;
 }
 
+namespace {
+
+// The checks GMime makes of a message's own headers when it builds a GMimeMessage, which
+// ParseMessage does not: each address list (From, To, Cc, ... as GMime reads them) and the
+// encoded words of the subject, with what they find reported as defects at the header's offset.
+void CheckMessageHeaders(GMimeHeaderList* hl, int n, GMimeParserOptions* opts, ParseContext* ctx) {
+  static const char* const kAddressHeaders[] = {"sender", "from", "reply-to", "to", "cc", "bcc",
+                                                "resent-sender", "resent-from", "resent-reply-to",
+                                                "resent-to", "resent-cc", "resent-bcc"};
+  for (int i = 0; i < n; ++i) {
+    GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
+    const char* name = g_mime_header_get_name(h);
+    const char* value = g_mime_header_get_raw_value(h);
+    if (!name || !value) continue;
+    bool address = false;
+    for (const char* a : kAddressHeaders) address = address || g_ascii_strcasecmp(name, a) == 0;
+    const bool subject = g_ascii_strcasecmp(name, "subject") == 0;
+    if (!address && !subject) continue;
+    ctx->default_offset = g_mime_header_get_offset(h);
+    ctx->checking_headers = true;
+    if (address) {
+      InternetAddressList* list = internet_address_list_parse(opts, value);
+      if (list) g_object_unref(list);
+    } else {
+      g_free(g_mime_utils_header_decode_text(opts, value));
+    }
+  }
+  ctx->default_offset = -1;
+  ctx->checking_headers = false;
+}
+
+// Offset of the blank line that ends the top-level header block (the size when there is none).
+size_t TopHeadersEnd(std::string_view raw) {
+  for (size_t i = raw.find('\n'); i != std::string_view::npos; i = raw.find('\n', i + 1)) {
+    size_t j = i + 1;
+    if (j < raw.size() && raw[j] == '\r') ++j;
+    if (j >= raw.size() || raw[j] == '\n') return i;
+  }
+  return raw.size();
+}
+
+}  // namespace
+
 Message ParseMessage(std::string_view raw) {
   InitGMime();
   Message msg;
@@ -375,27 +478,49 @@ Message ParseMessage(std::string_view raw) {
     raw = converted;
     msg.defects.push_back({"bare-cr-line-endings", "lines end with CR alone; read as line breaks"});
   }
-  ParseContext ctx{&msg.defects};
+  ParseContext ctx;
+  ctx.defects = &msg.defects;
+  ctx.top_headers_end = static_cast<gint64>(TopHeadersEnd(raw));
   std::string fallback = FirstBodyCharset(raw);
   GMimeParserOptions* opts = NewOptions(fallback.c_str(), &ctx);
   GMimeStream* stream =
       g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
+  // An mbox separator line before the headers ("From sender date", or ">From ..." escaped) is not
+  // a header: skipped, as GMime skips it when it reads a message. Offsets stay those of `raw`.
+  if (raw.substr(0, 5) == "From " || raw.substr(0, 6) == ">From ") {
+    size_t nl = raw.find('\n');
+    g_mime_stream_seek(stream, static_cast<gint64>(nl == std::string_view::npos ? raw.size() : nl + 1),
+                       GMIME_STREAM_SEEK_SET);
+  }
   GMimeParser* parser = g_mime_parser_new_with_stream(stream);
   g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-  GMimeMessage* m = g_mime_parser_construct_message(parser, opts);
+  // Read as one MIME entity rather than a GMimeMessage, which would also parse every address
+  // header and decode the subject and date as it is built (most of GMime's time on spam), work
+  // done here from the raw values instead. The entity holds every header, in order.
+  GMimeObject* m = g_mime_parser_construct_part(parser, opts);
+  GMimeHeaderList* hl = m ? g_mime_object_get_header_list(m) : nullptr;
+  if (hl) CheckMessageHeaders(hl, g_mime_header_list_get_count(hl), opts, &ctx);
+  FinishWarnings(&ctx);
   if (!m) {
     msg.defects.push_back({"unparseable-message", "no message header block found"});
   } else {
-    GMimeHeaderList* hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
-    int n = g_mime_header_list_get_count(hl);
-    if (n > static_cast<int>(kMaxHeaders)) {
-      msg.defects.push_back({"too-many-headers", std::to_string(n) + " header fields; first " +
-                                                     std::to_string(kMaxHeaders) + " kept"});
-      n = kMaxHeaders;
-    }
-    msg.headers.reserve(n);
-    for (int i = 0; i < n; ++i) {
+    // The message's own fields: its Content-* fields describe the body (the top-level entity),
+    // not the message, and are read from there.
+    const int all = g_mime_header_list_get_count(hl);
+    std::vector<GMimeHeader*> own;
+    own.reserve(all);
+    for (int i = 0; i < all; ++i) {
       GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
+      const char* name = g_mime_header_get_name(h);
+      if (!name || g_ascii_strncasecmp(name, "Content-", 8) != 0) own.push_back(h);
+    }
+    if (own.size() > kMaxHeaders) {
+      msg.defects.push_back({"too-many-headers", std::to_string(own.size()) + " header fields; first " +
+                                                     std::to_string(kMaxHeaders) + " kept"});
+      own.resize(kMaxHeaders);
+    }
+    msg.headers.reserve(own.size());
+    for (GMimeHeader* h : own) {
       const char* name = g_mime_header_get_name(h);
       const char* value = g_mime_header_get_raw_value(h);
       std::string_view v = value ? std::string_view(value) : std::string_view();
@@ -406,7 +531,7 @@ Message ParseMessage(std::string_view raw) {
       }
       msg.headers.push_back({name ? SanitizeUtf8(name) : "", Unfold(v)});
     }
-    GMimeObject* body = g_mime_message_get_mime_part(m);
+    GMimeObject* body = m;
     if (body) {
       msg.top_content_type = LowerMimeType(body);
       if (GMIME_IS_MULTIPART(body)) {

@@ -36,6 +36,47 @@ TEST(Message, DecodesRfc2047AndRfc2231) {
   EXPECT_EQ(m.parts[1].data, "%PDF-");
 }
 
+// The message is read as one MIME entity; what a message has of its own stays as it was.
+TEST(Message, TheMessageFieldsAreItsOwnAndTheContentFieldsDescribeTheBody) {
+  Message m = ParseMessage(
+      "Received: from a by b; Thu, 22 Aug 2002 12:00:00 +0000\r\n"
+      "Received: from c by a; Thu, 22 Aug 2002 11:59:00 +0000\r\n"
+      "From: x@example.org\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: text/html; charset=utf-8\r\n\r\n<p>hello</p>\r\n");
+  std::vector<std::string> names;
+  for (const auto& h : m.headers) names.push_back(h.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"Received", "Received", "From", "Subject", "MIME-Version"}));
+  EXPECT_EQ(m.top_content_type, "text/html");
+  ASSERT_EQ(m.parts.size(), 1u);
+  EXPECT_EQ(m.parts[0].charset, "utf-8");
+  EXPECT_TRUE(m.defects.empty()) << m.defects[0].code << ": " << m.defects[0].detail;  // two Received are normal
+}
+
+TEST(Message, RepeatedSingleFieldsAndBadAddressListsAreDefectsAtTheirOffsets) {
+  const std::string raw =
+      "Subject: one\r\n"         // offset 0
+      "Subject: two\r\n"         // offset 14
+      "From: bad@@\r\n"          // offset 28
+      "X-Note: a\r\nX-Note: b\r\n"
+      "Content-Type: text/plain\r\n\r\nbody\r\n";
+  Message m = ParseMessage(raw);
+  std::vector<std::string> got;
+  for (const auto& d : m.defects) got.push_back(d.code + " " + d.detail);
+  EXPECT_EQ(got, (std::vector<std::string>{"conflicting-header at byte 14: Subject",
+                                           "invalid-address-list at byte 28: bad@@\r\n"}));
+}
+
+TEST(Message, AnMboxSeparatorLineBeforeTheHeadersIsSkipped) {
+  for (const char* sep : {"From sender@example.org  Fri Aug  9 15:05:38 2002\n", ">From x\n"}) {
+    Message m = ParseMessage(std::string(sep) + "Subject: hi\nFrom: a@example.org\n\nbody\n");
+    ASSERT_NE(m.Find("Subject"), nullptr) << sep;
+    EXPECT_EQ(m.Find("Subject")->value, "hi");
+    ASSERT_EQ(m.parts.size(), 1u);
+    EXPECT_EQ(m.parts[0].text, "body\n");
+    EXPECT_TRUE(m.defects.empty()) << sep << m.defects[0].code;
+  }
+}
+
 TEST(Message, RawEightBitHeaderUsesBodyCharset) {
   std::string raw =
       "Subject: \xB1\xA4\xB0\xED\r\nContent-Type: text/plain; charset=euc-kr\r\n\r\nbody\r\n";
