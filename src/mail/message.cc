@@ -4,6 +4,7 @@
 #include <iconv.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <mutex>
 #include <map>
 #include <string_view>
@@ -36,13 +37,22 @@ struct ParseContext {
   int recorded = 0;               // warnings that went to the defects
 };
 
+bool IsOneOf(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names)
+    if (EqualsIgnoreCase(name, n)) return true;
+  return false;
+}
+
 // Headers a message may hold once (RFC 5322 section 3.6): a repeat of one of them is a defect.
 bool SingleInstanceHeader(std::string_view name) {
-  static const char* const kSingle[] = {"bcc", "cc", "date", "from", "in-reply-to", "message-id",
-                                        "references", "reply-to", "sender", "subject", "to"};
-  for (const char* h : kSingle)
-    if (EqualsIgnoreCase(name, h)) return true;
-  return false;
+  return IsOneOf(name, {"bcc", "cc", "date", "from", "in-reply-to", "message-id", "references", "reply-to",
+                        "sender", "subject", "to"});
+}
+
+// Headers GMime reads as address lists when it builds a message.
+bool AddressHeader(std::string_view name) {
+  return IsOneOf(name, {"sender", "from", "reply-to", "to", "cc", "bcc", "resent-sender", "resent-from",
+                        "resent-reply-to", "resent-to", "resent-cc", "resent-bcc"});
 }
 
 constexpr int kMaxWarningsRecorded = 50;
@@ -425,17 +435,13 @@ namespace {
 // ParseMessage does not: each address list (From, To, Cc, ... as GMime reads them) and the
 // encoded words of the subject, with what they find reported as defects at the header's offset.
 void CheckMessageHeaders(GMimeHeaderList* hl, int n, GMimeParserOptions* opts, ParseContext* ctx) {
-  static const char* const kAddressHeaders[] = {"sender", "from", "reply-to", "to", "cc", "bcc",
-                                                "resent-sender", "resent-from", "resent-reply-to",
-                                                "resent-to", "resent-cc", "resent-bcc"};
   for (int i = 0; i < n; ++i) {
     GMimeHeader* h = g_mime_header_list_get_header_at(hl, i);
     const char* name = g_mime_header_get_name(h);
     const char* value = g_mime_header_get_raw_value(h);
     if (!name || !value) continue;
-    bool address = false;
-    for (const char* a : kAddressHeaders) address = address || g_ascii_strcasecmp(name, a) == 0;
-    const bool subject = g_ascii_strcasecmp(name, "subject") == 0;
+    const bool address = AddressHeader(name);
+    const bool subject = EqualsIgnoreCase(name, "subject");
     if (!address && !subject) continue;
     ctx->default_offset = g_mime_header_get_offset(h);
     ctx->checking_headers = true;

@@ -89,6 +89,8 @@ class Intake {
   // Analyses `items` with `jobs` threads into outcomes ready to save.
   std::vector<store::Store::Outcome> AnalyzeItems(const std::vector<store::PendingReport>& items, int jobs,
                                                   AnalyzeStats* stats) const;
+  // Saves `outcomes`, adding the CPU time it takes to save_cpu_ns_.
+  Status Save(const std::vector<store::Store::Outcome>& outcomes);
 
   store::Store* store_;
   const store::EvidenceStore* evidence_;
@@ -100,8 +102,6 @@ class Intake {
   bool committing_ = false;
   std::atomic<uint64_t> group_commits_{0}, group_committed_{0};
   mutable std::atomic<uint64_t> analysis_cpu_ns_{0}, save_cpu_ns_{0};
-  // Saves `outcomes`, adding the CPU time it takes to save_cpu_ns_.
-  Status Save(const std::vector<store::Store::Outcome>& outcomes);
   std::future<Result<AnalyzeStats>> saving_;  // the batch being saved by AnalyzePendingOverlapped
   std::set<std::pair<int64_t, std::string>> in_flight_;
 };

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <thread>
 
-#include "store/sqlite/sqlite_store.h"
 #include "common/test_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace lapis::service {
 namespace {
