@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "store/audit.h"
 #include "store/store_test_support.h"
@@ -334,6 +335,51 @@ TEST_P(StoreContract, AggregatesCountAnalysedReportsByDayAndValue) {
   EXPECT_EQ((*later)[0].day, day2);
   q.org = "nobody";
   EXPECT_TRUE(s->Aggregate(q)->empty());
+}
+
+TEST_P(StoreContract, ABatchOfAnalysesCountsEachReportOnceUnderItsOwnOrganisationAndDay) {
+  auto s = Fresh("aggregates_batch");
+  ASSERT_TRUE(s);
+  const int64_t day1 = 1700000000 / 86400 * 86400, day2 = day1 + 86400;
+  AnalysisRecord phish;
+  phish.analysis_json = "{}";
+  phish.category = "phishing";
+  phish.indicators = {{"domain", "bank-login.example"}};
+  AnalysisRecord spam = phish;
+  spam.category = "commercial-spam";
+  const std::vector<std::tuple<std::string, std::string, int64_t, AnalysisRecord>> reports = {
+      {"a", std::string(64, '1'), day1 + 10, phish}, {"a", std::string(64, '2'), day1 + 20, phish},
+      {"a", std::string(64, '3'), day2 + 5, phish},  {"a", std::string(64, '4'), day1 + 30, spam},
+      {"b", std::string(64, '5'), day1 + 40, phish}};
+  for (const auto& [org, sha, at, rec] : reports) ASSERT_TRUE(s->RecordSubmission(Sub(org, sha, at)));
+  auto pending = s->NextPending(100);
+  ASSERT_TRUE(pending && pending->size() == reports.size());
+  std::vector<Store::Outcome> outcomes;
+  for (const auto& p : *pending)
+    for (const auto& [org, sha, at, rec] : reports)
+      if (p.sha256 == sha) outcomes.push_back({p.org_id, sha, rec, ""});
+  ASSERT_TRUE(s->SaveOutcomes(outcomes).ok());
+  AggregateQuery q;
+  q.org = "a";
+  q.dimension = "category";
+  q.by_day = true;
+  auto cats = s->Aggregate(q);
+  ASSERT_TRUE(cats) << cats.error().ToString();
+  std::map<std::pair<int64_t, std::string>, int64_t> got;
+  for (const auto& c : *cats) got[{c.day, c.value}] = c.count;
+  const std::map<std::pair<int64_t, std::string>, int64_t> want = {
+      {{day1, "phishing"}, 2}, {{day1, "commercial-spam"}, 1}, {{day2, "phishing"}, 1}};
+  EXPECT_EQ(got, want);
+  q.dimension = "domain";
+  q.by_day = false;
+  auto doms = s->Aggregate(q);
+  ASSERT_TRUE(doms && doms->size() == 1);
+  EXPECT_EQ(doms->at(0).count, 4);
+  q.org = "b";
+  q.dimension = "total";
+  auto b = s->Aggregate(q);
+  ASSERT_TRUE(b && b->size() == 1);
+  EXPECT_EQ(b->at(0).count, 1);
 }
 
 TEST_P(StoreContract, CampaignDetailSummarisesItsMembers) {

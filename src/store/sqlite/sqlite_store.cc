@@ -727,36 +727,91 @@ std::vector<uint32_t> DecodeMinhash(const std::string& s) {
   return v;
 }
 
+// What the campaign tables held at the writer's last commit, kept between its transactions, so
+// that a report of a campaign already seen is assigned without reading the campaign's keys, its
+// parents and its representative from the database again. The writer empties it when a
+// transaction is rolled back, when another connection has committed since (PRAGMA data_version),
+// and when it holds kMaxEntries keys or campaigns.
+struct CampaignCache {
+  static constexpr size_t kMaxEntries = size_t{1} << 18;
+  std::unordered_map<std::string, std::vector<int64_t>> keys;  // "<org id> <key>" → what a lookup returns
+  std::unordered_map<int64_t, int64_t> parent;
+  std::unordered_map<int64_t, std::vector<uint32_t>> representative;
+  int64_t data_version = -1;  // of the database when the entries were read; -1 for none
+
+  void Clear() {
+    Empty();
+    data_version = -1;
+  }
+  void Empty() {
+    keys.clear();
+    parent.clear();
+    representative.clear();
+  }
+  // Room for one more entry in a map of `n` (what the maps hold is read again when needed).
+  void MakeRoom(size_t n) {
+    if (n >= kMaxEntries) Empty();
+  }
+};
+
 // Campaign operations on the store's connection, for one organisation, inside the caller's
-// transaction.
+// transaction; through `cache` (if given) when that connection is the store's writer.
 class SqliteCampaignOps : public CampaignOps {
  public:
-  SqliteCampaignOps(sqlite3* db, int64_t org) : db_(db), org_(org) {}
+  SqliteCampaignOps(sqlite3* db, int64_t org, CampaignCache* cache = nullptr) : db_(db), org_(org), cache_(cache) {}
   Result<std::vector<int64_t>> CampaignsWithKey(const std::string& key) override {
-    Stmt q(db_, "SELECT campaign_id FROM campaign_keys WHERE org_id = ? AND key = ? LIMIT ?");
+    std::string cached;
+    if (cache_) {
+      cached = std::to_string(org_) + ' ' + key;
+      if (auto it = cache_->keys.find(cached); it != cache_->keys.end()) return it->second;
+    }
+    Stmt q(db_, "SELECT campaign_id FROM campaign_keys WHERE org_id = ? AND key = ? ORDER BY campaign_id LIMIT ?");
     q.Bind(1, org_).Bind(2, key).Bind(3, kMaxCampaignsPerKey);
     std::vector<int64_t> out;
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.Int(0));
     if (rc != SQLITE_DONE) return Fail(Err("campaign keys"));
+    if (cache_) {
+      cache_->MakeRoom(cache_->keys.size());
+      cache_->keys.emplace(std::move(cached), out);
+    }
     return out;
   }
   Result<int64_t> Parent(int64_t c) override {
+    if (cache_)
+      if (auto it = cache_->parent.find(c); it != cache_->parent.end()) return it->second;
     Stmt q(db_, "SELECT parent FROM campaigns WHERE id = ?");
     q.Bind(1, c);
     if (q.Step() != SQLITE_ROW) return Fail(Err("campaign parent"));
-    return q.Int(0);
+    const int64_t p = q.Int(0);
+    if (cache_) {
+      cache_->MakeRoom(cache_->parent.size());
+      cache_->parent[c] = p;
+    }
+    return p;
   }
   Status SetParent(int64_t c, int64_t p) override {
     Stmt u(db_, "UPDATE campaigns SET parent = ? WHERE id = ?");
     u.Bind(1, p).Bind(2, c);
-    return u.Step() == SQLITE_DONE ? Status::Ok() : Err("campaign parent");
+    if (u.Step() != SQLITE_DONE) return Err("campaign parent");
+    if (cache_) {
+      cache_->MakeRoom(cache_->parent.size());
+      cache_->parent[c] = p;
+    }
+    return Status::Ok();
   }
   Result<std::vector<uint32_t>> Representative(int64_t c) override {
+    if (cache_)
+      if (auto it = cache_->representative.find(c); it != cache_->representative.end()) return it->second;
     Stmt q(db_, "SELECT representative FROM campaigns WHERE id = ?");
     q.Bind(1, c);
     if (q.Step() != SQLITE_ROW) return Fail(Err("campaign representative"));
-    return DecodeMinhash(q.Text(0));
+    auto rep = DecodeMinhash(q.Text(0));
+    if (cache_) {
+      cache_->MakeRoom(cache_->representative.size());
+      cache_->representative[c] = rep;
+    }
+    return rep;
   }
   Result<int64_t> Create(const CampaignKeys& k) override {
     Stmt i(db_, "INSERT INTO campaigns(org_id, parent, reports, first_seen, last_seen, representative) "
@@ -765,6 +820,10 @@ class SqliteCampaignOps : public CampaignOps {
     if (i.Step() != SQLITE_DONE) return Fail(Err("creating campaign"));
     int64_t id = sqlite3_last_insert_rowid(db_);
     if (Status s = SetParent(id, id); !s.ok()) return Fail(s);
+    if (cache_) {
+      cache_->MakeRoom(cache_->representative.size());
+      cache_->representative[id] = k.minhash;
+    }
     return id;
   }
   Status AddMember(int64_t root, int64_t seen) override {
@@ -783,13 +842,24 @@ class SqliteCampaignOps : public CampaignOps {
   Status AddKey(const std::string& key, int64_t c) override {
     Stmt i(db_, "INSERT OR IGNORE INTO campaign_keys(org_id, key, campaign_id) VALUES (?, ?, ?)");
     i.Bind(1, org_).Bind(2, key).Bind(3, c);
-    return i.Step() == SQLITE_DONE ? Status::Ok() : Err("campaign key");
+    if (i.Step() != SQLITE_DONE) return Err("campaign key");
+    if (cache_) {  // what a lookup of the key now returns: its smallest kMaxCampaignsPerKey ids
+      auto it = cache_->keys.find(std::to_string(org_) + ' ' + key);
+      if (it != cache_->keys.end()) {
+        auto& ids = it->second;
+        auto at = std::lower_bound(ids.begin(), ids.end(), c);
+        if (at == ids.end() || *at != c) ids.insert(at, c);
+        if (ids.size() > static_cast<size_t>(kMaxCampaignsPerKey)) ids.resize(kMaxCampaignsPerKey);
+      }
+    }
+    return Status::Ok();
   }
 
  private:
   Status Err(const char* what) { return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
   sqlite3* db_;
   int64_t org_;
+  CampaignCache* cache_;
 };
 
 class SqliteStore : public Store {
@@ -1000,11 +1070,13 @@ class SqliteStore : public Store {
       std::lock_guard<std::mutex> l(mu_);
       if (Status st = Exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
       Status s = Exec("BEGIN IMMEDIATE");
+      if (s.ok()) s = CheckCampaignCacheLocked();
       // The full-text and indicator indexes (FTS5) gather a transaction's rows in memory only while
       // their row ids (the reports' ids) ascend; a lower one makes them write out what they hold as
       // a segment first. So the reports are saved in the order of their ids (failures last), and a
       // transaction's index entries are written out once.
       std::vector<std::pair<int64_t, size_t>> order;  // (report id, 0 for a failure; outcome)
+      DayCounts counts;
       for (size_t i = from; s.ok() && i < to; ++i) {
         int64_t report_id = 0;
         if (outcomes[i].record) {
@@ -1021,11 +1093,13 @@ class SqliteStore : public Store {
       for (const auto& [report_id, i] : order) {
         if (!s.ok()) break;
         const auto& o = outcomes[i];
-        s = o.record ? SaveLocked(o.org_id, report_id, *o.record, packed[i - from])
+        s = o.record ? SaveLocked(o.org_id, report_id, *o.record, packed[i - from], &counts)
                      : FailLocked(o.org_id, o.sha256, o.error);
       }
+      if (s.ok()) s = AddCountsLocked(counts);
       if (!s.ok()) Exec("ROLLBACK");
       if (s.ok()) s = Exec("COMMIT");
+      if (!s.ok()) campaigns_.Clear();  // it may hold what was rolled back
       if (Status f = Exec("PRAGMA synchronous=FULL"); s.ok()) s = f;
       if (s.ok() && ++saves_since_sizing_ % 64 == 0) s = SizeCacheLocked();
       if (!s.ok()) return s;
@@ -1211,6 +1285,7 @@ class SqliteStore : public Store {
       ~Back() { store->Exec("PRAGMA temp_store=MEMORY"); }
     } back{this};
     if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    campaigns_.Clear();
     Status s = Status::Ok();
     for (const char* sql : {"DELETE FROM campaign_keys WHERE org_id = ?", "DELETE FROM campaigns WHERE org_id = ?",
                             "UPDATE reports SET campaign_id = NULL WHERE org_id = ?"}) {
@@ -1257,12 +1332,17 @@ class SqliteStore : public Store {
     if (!org_id) return Fail(org_id.error());
     if (*org_id == 0) return Fail(Status::NotFound("no organisation " + org));
     if (Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return Fail(s);
-    auto c = ClusterLocked(*org_id, sha, keys);
+    Status checked = CheckCampaignCacheLocked();
+    auto c = checked.ok() ? ClusterLocked(*org_id, sha, keys) : Result<int64_t>(Fail(checked));
     if (!c) {
       Exec("ROLLBACK");
+      campaigns_.Clear();
       return c;
     }
-    if (Status s = Exec("COMMIT"); !s.ok()) return Fail(s);
+    if (Status s = Exec("COMMIT"); !s.ok()) {
+      campaigns_.Clear();
+      return Fail(s);
+    }
     return c;
   }
 
@@ -1721,8 +1801,14 @@ class SqliteStore : public Store {
     return int64_t{0};
   }
 
+  // The dashboard counts a transaction adds, by (organisation, dimension, day, value): written
+  // once each at its end rather than once for every report.
+  using DayCounts = std::map<std::tuple<int64_t, std::string, int64_t, std::string>, int64_t>;
+
   // `id` is the report's (ReportIdLocked); `packed_analysis` is a.analysis_json packed (PackJson).
-  Status SaveLocked(int64_t org_id, int64_t id, const AnalysisRecord& a, const std::string& packed_analysis) {
+  // A first analysis adds to `counts` (AddCountsLocked writes them).
+  Status SaveLocked(int64_t org_id, int64_t id, const AnalysisRecord& a, const std::string& packed_analysis,
+                    DayCounts* counts) {
     bool first_analysis = false;
     int64_t seen = 0, old_analysis = 0;
     {
@@ -1734,9 +1820,7 @@ class SqliteStore : public Store {
       old_analysis = q.Int(2);
     }
     const int64_t day = seen / kDay * kDay;
-    if (first_analysis) {
-      if (Status s = CountLocked(org_id, day, a); !s.ok()) return s;
-    }
+    if (first_analysis) Count(org_id, day, a, counts);
     int64_t analysis_id = 0;
     {
       Stmt ins(db_, "INSERT INTO report_analysis(analysis) VALUES (?)");
@@ -1752,7 +1836,7 @@ class SqliteStore : public Store {
     // Clustered first, so that the report's row and its index entries change once.
     int64_t campaign = 0;
     if (a.campaign) {
-      SqliteCampaignOps ops(db_, org_id);
+      SqliteCampaignOps ops(db_, org_id, &campaigns_);
       auto root = AssignCampaign(ops, *a.campaign);
       if (!root) return root.error();
       campaign = *root;
@@ -1779,21 +1863,25 @@ class SqliteStore : public Store {
   }
 
   // Adds an analysed report to the dashboard counts of its day.
-  Status CountLocked(int64_t org_id, int64_t day, const AnalysisRecord& a) {
-    std::vector<std::pair<const char*, std::string>> values = {{"total", ""}};
-    if (!a.category.empty()) values.emplace_back("category", a.category);
-    if (!a.origin_country.empty()) values.emplace_back("origin_country", a.origin_country);
-    if (a.origin_asn) values.emplace_back("origin_asn", std::to_string(a.origin_asn));
+  static void Count(int64_t org_id, int64_t day, const AnalysisRecord& a, DayCounts* counts) {
+    ++(*counts)[{org_id, "total", day, ""}];
+    if (!a.category.empty()) ++(*counts)[{org_id, "category", day, a.category}];
+    if (!a.origin_country.empty()) ++(*counts)[{org_id, "origin_country", day, a.origin_country}];
+    if (a.origin_asn) ++(*counts)[{org_id, "origin_asn", day, std::to_string(a.origin_asn)}];
     std::set<std::string> domains;
     for (const auto& [type, value] : a.indicators)
       if (type == "domain") domains.insert(value);
-    for (const auto& d : domains) values.emplace_back("domain", d);
-    Stmt i(db_, "INSERT INTO report_stats(org_id, dimension, day, value, count) VALUES (?, ?, ?, ?, 1) "
-                "ON CONFLICT(org_id, dimension, day, value) DO UPDATE SET count = count + 1");
-    for (const auto& [dim, value] : values) {
+    for (const auto& d : domains) ++(*counts)[{org_id, "domain", day, d}];
+  }
+
+  Status AddCountsLocked(const DayCounts& counts) {
+    Stmt i(db_, "INSERT INTO report_stats(org_id, dimension, day, value, count) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(org_id, dimension, day, value) DO UPDATE SET count = count + excluded.count");
+    for (const auto& [key, n] : counts) {
+      const auto& [org_id, dim, day, value] = key;
       sqlite3_reset(i.raw());
-      i.Bind(1, org_id).Bind(2, std::string(dim)).Bind(3, day).Bind(4, value);
-      if (i.Step() != SQLITE_DONE) return Error("counting report");
+      i.Bind(1, org_id).Bind(2, dim).Bind(3, day).Bind(4, value).Bind(5, n);
+      if (i.Step() != SQLITE_DONE) return Error("counting reports");
     }
     return Status::Ok();
   }
@@ -1882,13 +1970,26 @@ class SqliteStore : public Store {
   }
 
   Result<int64_t> ClusterLocked(int64_t org_id, const std::string& sha, const CampaignKeys& keys) {
-    SqliteCampaignOps ops(db_, org_id);
+    SqliteCampaignOps ops(db_, org_id, &campaigns_);
     auto root = AssignCampaign(ops, keys);
     if (!root) return root;
     Stmt u(db_, "UPDATE reports SET campaign_id = ? WHERE org_id = ? AND sha256 = ?");
     u.Bind(1, *root).Bind(2, org_id).Bind(3, sha);
     if (u.Step() != SQLITE_DONE) return Fail(Error("setting campaign"));
     return root;
+  }
+
+  // Called in a write transaction before the campaign cache is used: empties it when another
+  // connection (another process writing to the store) has committed since it was filled.
+  Status CheckCampaignCacheLocked() {
+    Stmt q(db_, "PRAGMA data_version");
+    if (q.Step() != SQLITE_ROW) return Error("reading the data version");
+    const int64_t version = q.Int(0);
+    if (version != campaigns_.data_version) {
+      campaigns_.Clear();
+      campaigns_.data_version = version;
+    }
+    return Status::Ok();
   }
 
   // Organisation id, or 0 when it does not exist.
@@ -2067,6 +2168,7 @@ class SqliteStore : public Store {
   std::string path_;
   SqliteLogLimits limits_;
   std::mutex mu_;
+  CampaignCache campaigns_;  // under mu_
   int version_ = 0;
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

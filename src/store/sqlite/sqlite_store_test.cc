@@ -307,6 +307,63 @@ TEST(SqliteStore, TheReportFiltersIndexOnlyTheReportsThatHaveTheirValue) {
   EXPECT_EQ((*campaign)->categories[0].value, "phishing");
 }
 
+// Saves the analysis of a new report `sha` that has the phone number `phone` (a campaign key taken
+// as it is), with `personal` as its personal data; the report's campaign (0 for none).
+Result<int64_t> SaveWithPhone(Store& s, const std::string& sha, const std::string& phone, const std::string& personal) {
+  if (auto r = s.RecordSubmission(Sub(sha, 10)); !r) return Fail(r.error());
+  auto p = s.NextPending(10);
+  if (!p || p->empty()) return Fail(Status::Internal("not pending"));
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.personal_json = personal;
+  CampaignKeys keys;
+  keys.seen = 10;
+  keys.strong = {"p:" + phone};
+  rec.campaign = keys;
+  if (Status st = s.SaveAnalysis(p->at(0).org_id, sha, rec); !st.ok()) return Fail(st);
+  auto report = s.GetReport("agency", sha);
+  if (!report || !*report) return Fail(Status::Internal("no report"));
+  return (*report)->campaign;
+}
+
+// The number of reports of campaign `id` as the store tells it; -1 when there is no such campaign.
+int64_t CampaignReports(Store& s, int64_t id) {
+  auto c = s.GetCampaign("agency", id);
+  return c && *c ? (*c)->reports : -1;
+}
+
+TEST(SqliteStore, ACampaignChangedByAnotherProcessIsReadAgainBeforeTheNextReportJoinsIt) {
+  std::string path = TempDb("campaign_other_writer");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  auto first = SaveWithPhone(**s, std::string(64, 'a'), "+31201234567", "{}");
+  ASSERT_TRUE(first && *first);
+  auto second = SaveWithPhone(**s, std::string(64, 'b'), "+31201234567", "{}");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, *first);
+  EXPECT_EQ(CampaignReports(**s, *first), 2);
+  // Another process (a `lapis recluster`, say) empties the campaigns.
+  Exec(path, "DELETE FROM campaign_keys; DELETE FROM campaigns; UPDATE reports SET campaign_id = NULL");
+  auto third = SaveWithPhone(**s, std::string(64, 'c'), "+31201234567", "{}");
+  ASSERT_TRUE(third && *third);
+  EXPECT_EQ(CampaignReports(**s, *third), 1) << "joined campaign " << *third << ", which is gone";
+}
+
+TEST(SqliteStore, ACampaignCreatedInATransactionThatIsRolledBackIsNotJoinedLater) {
+  std::string path = TempDb("campaign_rollback");
+  auto s = OpenSqliteStore(path);
+  ASSERT_TRUE(s);
+  // Saving personal data that says so fails: the whole save is rolled back, after the report was
+  // given a new campaign.
+  Exec(path, "CREATE TRIGGER fail_save BEFORE INSERT ON report_personal_data WHEN NEW.data = '{\"fail\":1}' "
+             "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  EXPECT_FALSE(SaveWithPhone(**s, std::string(64, 'a'), "+31201234567", "{\"fail\":1}"));
+  EXPECT_EQ(CountRows(path, "SELECT count(*) FROM campaigns"), 0);
+  auto next = SaveWithPhone(**s, std::string(64, 'b'), "+31201234567", "{}");
+  ASSERT_TRUE(next && *next);
+  EXPECT_EQ(CampaignReports(**s, *next), 1) << "joined campaign " << *next << ", which was rolled back";
+}
+
 TEST(SqliteStore, ReportsTakeIdsInArrivalOrderAndTheirComplaintsAndPersonalDataFollowThatId) {
   std::string path = TempDb("ids");
   auto s = OpenSqliteStore(path);
