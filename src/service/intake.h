@@ -81,8 +81,13 @@ class Intake {
 
   // Runs the analysis of one stored report (used by AnalyzePending).
   Result<store::AnalysisRecord> AnalyzeEvidence(const store::PendingReport& p) const;
+  // The same for several: e-mails are analysed together (Analyzer::AnalyzeEmails). One result
+  // for each report, in order.
+  std::vector<Result<store::AnalysisRecord>> AnalyzeEvidence(const std::vector<const store::PendingReport*>& ps) const;
 
  private:
+  // What the analysis of a report gives the store.
+  store::AnalysisRecord Record(analysis::Report r) const;
   struct Waiting;
   // Makes `w` durable together with whatever else is queued.
   void GroupCommit(Waiting* w);
