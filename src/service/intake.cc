@@ -16,8 +16,8 @@ namespace {
 constexpr size_t kMaxIndexedText = 64 * 1024;  // body text kept for full-text search
 // Reports an analysis thread takes at a time, analysed together (Analyzer::AnalyzeEmails) as long
 // as their bytes come to no more than kAnalysisChunkBytes.
-constexpr size_t kAnalysisChunk = 16;
-constexpr size_t kAnalysisChunkBytes = size_t{1} << 20;
+constexpr size_t kAnalysisChunk = 64;
+constexpr size_t kAnalysisChunkBytes = size_t{4} << 20;
 // Analysis threads run this much nicer than the rest of the process. Analysis is the work that can
 // wait: the store's single writer (which every analysed batch and every submission goes through)
 // and the threads that acknowledge submissions take a core first when there are not enough.
