@@ -288,9 +288,13 @@ std::vector<Report> Analyzer::AnalyzeEmails(const std::vector<Email>& emails) co
   std::vector<Report> reports;
   reports.reserve(emails.size());  // the unfinished point into it
   std::vector<Unfinished> unfinished;
-  for (const auto& e : emails) {
+  std::vector<mail::Message> parsed;  // all parsed first, one after the other, as the text stages
+  parsed.reserve(emails.size());
+  for (const auto& e : emails) parsed.push_back(mail::ParseMessage(e.raw));
+  for (size_t i = 0; i < emails.size(); ++i) {
+    const auto& e = emails[i];
     reports.push_back(StartEmail(e.raw, e.id, e.size, e.truncated));
-    AnalyzeMessage(e.raw, 0, &reports.back(), &unfinished);
+    AnalyzeMessage(e.raw, 0, &reports.back(), &unfinished, &parsed[i]);
   }
   std::vector<TextJob> jobs;
   jobs.reserve(unfinished.size());
@@ -299,8 +303,9 @@ std::vector<Report> Analyzer::AnalyzeEmails(const std::vector<Email>& emails) co
   return reports;
 }
 
-void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r, std::vector<Unfinished>* unfinished) const {
-  mail::Message msg = mail::ParseMessage(raw);
+void Analyzer::AnalyzeMessage(std::string_view raw, int depth, Report* r, std::vector<Unfinished>* unfinished,
+                              mail::Message* parsed) const {
+  mail::Message msg = parsed ? std::move(*parsed) : mail::ParseMessage(raw);
   for (auto& d : msg.defects) r->defects.push_back(d);
 
   // Wrappers: an ARF feedback report or a complaint that carries the spam as an attachment.

@@ -43,11 +43,11 @@ class Analyzer {
   Report AnalyzeEmail(std::string_view raw) const;  // id and size computed from raw
   Report AnalyzeSms(const SmsReport& sms) const;
 
-  // Several messages, each analysed as AnalyzeEmail does it, with the same reports. The last
-  // stages (phone numbers, language, phrase rules, fingerprint), which consult large tables and
-  // automata, each run over all of them in turn: what they consult stays in the processor's
-  // caches from one message to the next instead of being evicted by the rest of the analysis of
-  // each message (the phrase rules' automaton took 4x as long on a cold cache).
+  // Several messages, each analysed as AnalyzeEmail does it, with the same reports. The parse
+  // and the last stages (phone numbers, language, phrase rules, fingerprint), which consult large
+  // tables and automata, each run over all of them in turn: what they consult stays in the
+  // processor's caches from one message to the next instead of being evicted by the rest of the
+  // analysis of each message (the phrase rules' automaton took 4x as long on a cold cache).
   struct Email {
     std::string_view raw;
     std::string id;
@@ -60,9 +60,10 @@ class Analyzer {
 
  private:
   struct Unfinished;  // a message analysed up to its text stages (FinishTexts)
-  // With `unfinished` given, a message that is not a wrapper is left there for FinishTexts.
+  // With `unfinished` given, a message that is not a wrapper is left there for FinishTexts;
+  // `parsed` (taken) is `raw` parsed already.
   void AnalyzeMessage(std::string_view raw, int wrapper_depth, Report* r,
-                      std::vector<Unfinished>* unfinished = nullptr) const;
+                      std::vector<Unfinished>* unfinished = nullptr, mail::Message* parsed = nullptr) const;
   struct TextJob {
     const std::string* region;
     Report* report;
