@@ -13,6 +13,14 @@ double EstimatedSimilarity(const std::vector<uint32_t>& a, const std::vector<uin
   return static_cast<double>(eq) / a.size();
 }
 
+bool AddCampaignId(std::vector<int64_t>* ids, int64_t c) {
+  auto at = std::lower_bound(ids->begin(), ids->end(), c);
+  if (at != ids->end() && *at == c) return false;
+  ids->insert(at, c);
+  if (ids->size() > static_cast<size_t>(kMaxCampaignsPerKey)) ids->resize(kMaxCampaignsPerKey);
+  return true;
+}
+
 namespace {
 
 // Follows parents from campaign c up to its root; `path` (if given) gets the campaigns passed.

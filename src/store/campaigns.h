@@ -18,6 +18,8 @@ inline constexpr double kMinSimilarity = 0.5;  // estimated Jaccard similarity o
 // A shared link domain joins a campaign when the bodies are at least this similar too: sponsors'
 // and services' links recur across unrelated mail, a campaign's own domain comes with its text.
 inline constexpr double kMinDomainSimilarity = 0.2;
+// A key lookup (CampaignOps::CampaignsWithKey) gives at most this many campaigns: the smallest ids.
+inline constexpr int64_t kMaxCampaignsPerKey = 50;
 
 struct CampaignKeys {
   std::vector<std::string> bands;   // "b<i>:<hex>" MinHash LSH band keys
@@ -47,6 +49,10 @@ Result<int64_t> ReadRoot(CampaignOps& ops, int64_t campaign);
 
 // Assigns a report with these keys to a campaign and returns the campaign's root id.
 Result<int64_t> AssignCampaign(CampaignOps& ops, const CampaignKeys& keys);
+
+// Adds campaign `c` to `ids`, what a lookup of a key returned (ascending), so that they are what
+// the lookup returns once the key leads to `c` too. False when `c` was there already.
+bool AddCampaignId(std::vector<int64_t>* ids, int64_t c);
 
 double EstimatedSimilarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
 

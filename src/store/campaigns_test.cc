@@ -70,6 +70,21 @@ CampaignKeys Keys(std::vector<std::string> bands, std::vector<std::string> stron
 
 }  // namespace
 
+TEST(Campaigns, AddingACampaignToAKeysLookupKeepsTheSmallestIdsInOrder) {
+  std::vector<int64_t> ids = {3, 9};
+  EXPECT_TRUE(AddCampaignId(&ids, 5));
+  EXPECT_FALSE(AddCampaignId(&ids, 9));
+  EXPECT_EQ(ids, (std::vector<int64_t>{3, 5, 9}));
+  std::vector<int64_t> full;
+  for (int64_t i = 1; i <= kMaxCampaignsPerKey; ++i) full.push_back(10 * i);
+  EXPECT_TRUE(AddCampaignId(&full, 15));  // among the smallest: the largest drops out
+  ASSERT_EQ(full.size(), static_cast<size_t>(kMaxCampaignsPerKey));
+  EXPECT_EQ(full[1], 15);
+  EXPECT_EQ(full.back(), 10 * (kMaxCampaignsPerKey - 1));
+  AddCampaignId(&full, 10 * kMaxCampaignsPerKey + 5);  // past the smallest: not returned by a lookup
+  EXPECT_EQ(full.back(), 10 * (kMaxCampaignsPerKey - 1));
+}
+
 TEST(Campaigns, SharedStrongKeyJoinsAndBandNeedsSimilarity) {
   FakeOps ops;
   auto a = AssignCampaign(ops, Keys({"b0:1"}, {"d:pills.example"}, 7));

@@ -30,7 +30,6 @@ constexpr size_t kPoolSize = 8;             // connections open at once, at most
 constexpr int kMaxTransactionAttempts = 5;  // a deadlock or serialization failure is retried
 constexpr size_t kMaxIndexedTextBytes = 256 * 1024;  // of subject and body, in the full-text index
 constexpr int kMinServerVersion = 110000;
-constexpr int64_t kMaxCampaignsPerKey = 50;
 constexpr int64_t kDay = 86400;
 constexpr int kScanBatch = 500;   // rows fetched at a time by ForEachAnalysed and ForEachEvidenceId
 constexpr int kAuditPage = 1000;  // entries read at a time by ForEachAudit
@@ -1200,12 +1199,7 @@ class PgCampaignOps : public CampaignOps {
     return Status::Ok();
   }
   Status AddKey(const std::string& key, int64_t c) override {
-    // What a lookup of the key would now return: the smallest kMaxCampaignsPerKey ids.
-    auto& ids = keys_[key];
-    auto at = std::lower_bound(ids.begin(), ids.end(), c);
-    if (at != ids.end() && *at == c) return Status::Ok();
-    ids.insert(at, c);
-    if (ids.size() > static_cast<size_t>(kMaxCampaignsPerKey)) ids.resize(kMaxCampaignsPerKey);
+    if (!AddCampaignId(&keys_[key], c)) return Status::Ok();
     new_keys_.push_back(key);
     new_key_campaigns_.push_back(c);
     return Status::Ok();

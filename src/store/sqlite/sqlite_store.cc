@@ -22,6 +22,7 @@
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 namespace lapis::store {
 namespace {
@@ -697,8 +698,6 @@ void IndicatorTermSql(sqlite3_context* ctx, int, sqlite3_value** v) {
   sqlite3_result_text(ctx, term.data(), static_cast<int>(term.size()), SQLITE_TRANSIENT);
 }
 
-constexpr int64_t kMaxCampaignsPerKey = 50;
-
 // The report columns every read shares; ReadReportColumns() reads them from column `first` on.
 constexpr const char* kReportColumns =
     "r.sha256, r.kind, r.status, r.attempts, COALESCE(r.last_error, ''), r.first_seen, r.last_seen, "
@@ -748,9 +747,12 @@ struct CampaignCache {
     parent.clear();
     representative.clear();
   }
-  // Room for one more entry in a map of `n` (what the maps hold is read again when needed).
-  void MakeRoom(size_t n) {
-    if (n >= kMaxEntries) Empty();
+  // Sets map[k] = v, emptying every map first when that one is full (what they held is read
+  // again when needed).
+  template <typename Map, typename K, typename V>
+  void Remember(Map* map, K&& k, V&& v) {
+    if (map->size() >= kMaxEntries) Empty();
+    (*map)[std::forward<K>(k)] = std::forward<V>(v);
   }
 };
 
@@ -762,7 +764,7 @@ class SqliteCampaignOps : public CampaignOps {
   Result<std::vector<int64_t>> CampaignsWithKey(const std::string& key) override {
     std::string cached;
     if (cache_) {
-      cached = std::to_string(org_) + ' ' + key;
+      cached = CacheKey(key);
       if (auto it = cache_->keys.find(cached); it != cache_->keys.end()) return it->second;
     }
     Stmt q(db_, "SELECT campaign_id FROM campaign_keys WHERE org_id = ? AND key = ? ORDER BY campaign_id LIMIT ?");
@@ -771,10 +773,7 @@ class SqliteCampaignOps : public CampaignOps {
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.Int(0));
     if (rc != SQLITE_DONE) return Fail(Err("campaign keys"));
-    if (cache_) {
-      cache_->MakeRoom(cache_->keys.size());
-      cache_->keys.emplace(std::move(cached), out);
-    }
+    if (cache_) cache_->Remember(&cache_->keys, std::move(cached), out);
     return out;
   }
   Result<int64_t> Parent(int64_t c) override {
@@ -784,20 +783,14 @@ class SqliteCampaignOps : public CampaignOps {
     q.Bind(1, c);
     if (q.Step() != SQLITE_ROW) return Fail(Err("campaign parent"));
     const int64_t p = q.Int(0);
-    if (cache_) {
-      cache_->MakeRoom(cache_->parent.size());
-      cache_->parent[c] = p;
-    }
+    if (cache_) cache_->Remember(&cache_->parent, c, p);
     return p;
   }
   Status SetParent(int64_t c, int64_t p) override {
     Stmt u(db_, "UPDATE campaigns SET parent = ? WHERE id = ?");
     u.Bind(1, p).Bind(2, c);
     if (u.Step() != SQLITE_DONE) return Err("campaign parent");
-    if (cache_) {
-      cache_->MakeRoom(cache_->parent.size());
-      cache_->parent[c] = p;
-    }
+    if (cache_) cache_->Remember(&cache_->parent, c, p);
     return Status::Ok();
   }
   Result<std::vector<uint32_t>> Representative(int64_t c) override {
@@ -807,10 +800,7 @@ class SqliteCampaignOps : public CampaignOps {
     q.Bind(1, c);
     if (q.Step() != SQLITE_ROW) return Fail(Err("campaign representative"));
     auto rep = DecodeMinhash(q.Text(0));
-    if (cache_) {
-      cache_->MakeRoom(cache_->representative.size());
-      cache_->representative[c] = rep;
-    }
+    if (cache_) cache_->Remember(&cache_->representative, c, rep);
     return rep;
   }
   Result<int64_t> Create(const CampaignKeys& k) override {
@@ -820,10 +810,7 @@ class SqliteCampaignOps : public CampaignOps {
     if (i.Step() != SQLITE_DONE) return Fail(Err("creating campaign"));
     int64_t id = sqlite3_last_insert_rowid(db_);
     if (Status s = SetParent(id, id); !s.ok()) return Fail(s);
-    if (cache_) {
-      cache_->MakeRoom(cache_->representative.size());
-      cache_->representative[id] = k.minhash;
-    }
+    if (cache_) cache_->Remember(&cache_->representative, id, k.minhash);
     return id;
   }
   Status AddMember(int64_t root, int64_t seen) override {
@@ -843,20 +830,14 @@ class SqliteCampaignOps : public CampaignOps {
     Stmt i(db_, "INSERT OR IGNORE INTO campaign_keys(org_id, key, campaign_id) VALUES (?, ?, ?)");
     i.Bind(1, org_).Bind(2, key).Bind(3, c);
     if (i.Step() != SQLITE_DONE) return Err("campaign key");
-    if (cache_) {  // what a lookup of the key now returns: its smallest kMaxCampaignsPerKey ids
-      auto it = cache_->keys.find(std::to_string(org_) + ' ' + key);
-      if (it != cache_->keys.end()) {
-        auto& ids = it->second;
-        auto at = std::lower_bound(ids.begin(), ids.end(), c);
-        if (at == ids.end() || *at != c) ids.insert(at, c);
-        if (ids.size() > static_cast<size_t>(kMaxCampaignsPerKey)) ids.resize(kMaxCampaignsPerKey);
-      }
-    }
+    if (cache_)
+      if (auto it = cache_->keys.find(CacheKey(key)); it != cache_->keys.end()) AddCampaignId(&it->second, c);
     return Status::Ok();
   }
 
  private:
   Status Err(const char* what) { return Status::IoError(std::string(what) + ": " + sqlite3_errmsg(db_)); }
+  std::string CacheKey(const std::string& key) const { return std::to_string(org_) + ' ' + key; }
   sqlite3* db_;
   int64_t org_;
   CampaignCache* cache_;
