@@ -46,8 +46,20 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -n "$URL" ] || { echo "node_bench: the server did not start" >&2; cat "$LOG" >&2; exit 1; }
+# CPU seconds of the PostgreSQL server (its postmaster, the children it has reaped and those still
+# running), when scripts/with-postgres.sh started it: with PostgreSQL the database does much of the
+# saving, and its CPU counts against the same two cores.
+db_cpu() {
+  local pm
+  pm="$(head -1 "${LAPIS_TEST_POSTGRES_DATA:-/nonexistent}/postmaster.pid" 2>/dev/null)" || return 0
+  [ -n "$pm" ] || return 0
+  { cat "/proc/$pm/stat"; for c in $(pgrep -P "$pm"); do cat "/proc/$c/stat" 2>/dev/null; done; } |
+    awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13; if (NR == 1) t += $14 + $15 }
+      END { printf "%.1f", t / hz }'
+}
 metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 echo "node_bench: $COUNT reports, $CLIENTS clients, $JOBS analysis threads, store ${DATABASE:-SQLite in $DATA}"
+DBCPU0="$(db_cpu)"
 T0=$(date +%s.%N)
 "$LOADGEN" intake --url "$URL" --token "$TOKEN" --count "$COUNT" --clients "$CLIENTS" "$SA"
 T1=$(date +%s.%N)
@@ -60,6 +72,7 @@ while :; do
 done
 T2=$(date +%s.%N)
 ACPU="$(metric lapis_analysis_cpu_seconds_total)"; SCPU="$(metric lapis_analysis_save_cpu_seconds_total)"
+DBCPU1="$(db_cpu)"
 HWM="$(awk '/VmHWM/ { print $2 }' /proc/$PID/status)"
 CPU="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' /proc/$PID/stat)"
 RSS="$(awk '/VmRSS/ { print $2 }' /proc/$PID/status)"
@@ -73,6 +86,8 @@ awk -v n="$COUNT" -v t0="$T0" -v t1="$T1" -v t2="$T2" -v q="$MAXQ" -v cpu="$CPU"
 awk -v n="$COUNT" -v cpu="$CPU" -v a="${ACPU:-0}" -v s="${SCPU:-0}" 'BEGIN {
   printf "  of which analysing %.2f, saving analyses %.2f, the rest (HTTP intake, queue listing, checkpoints) %.2f core-ms a report\n",
     1000 * a / n, 1000 * s / n, 1000 * (cpu - a - s) / n }'
+[ -n "$DBCPU0" ] && awk -v n="$COUNT" -v a="$DBCPU0" -v b="$DBCPU1" 'BEGIN {
+  printf "database server CPU: %.1f s, %.2f core-ms a report\n", b - a, 1000 * (b - a) / n }'
 awk -v n="$COUNT" -v w="$WCHAR" -v d="$WDISK" 'BEGIN {
   printf "server writes: %.1f KB a report written, %.1f KB a report to disk\n", w / n / 1024, d / n / 1024 }'
 echo "queries over the loaded store (quiescent):"

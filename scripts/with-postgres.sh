@@ -7,6 +7,7 @@
 # its exit status is the script's. The server is stopped and the directory removed in any case.
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
 #   LAPIS_PG_BIN=DIR   where initdb and pg_ctl are (default: the newest /usr/lib/postgresql/*/bin)
+#   LAPIS_PG_SETTINGS="-c NAME=VALUE ..."   more server settings (bench/node_bench.sh passes its own)
 set -euo pipefail
 
 if [ $# -eq 0 ]; then
@@ -79,7 +80,7 @@ port=""
 for attempt in 1 2 3 4 5; do
   p="$(free_port)"
   if as_server "$bin/pg_ctl" -D "$data" -l "$tmp/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$sock -c fsync=on" \
+      -o "-c listen_addresses=127.0.0.1 -p $p -c unix_socket_directories=$sock -c fsync=on ${LAPIS_PG_SETTINGS:-}" \
       start >/dev/null 2>&1; then
     port="$p"
     started=1
@@ -101,6 +102,7 @@ PGPASSWORD="$(cat "$pwfile")" "$psql_bin" -X -q -v ON_ERROR_STOP=1 -h "$sock" -p
   -d postgres -c "CREATE ROLE $user LOGIN PASSWORD '$password'" \
   -c "CREATE DATABASE $db OWNER $user ENCODING 'UTF8'" >/dev/null
 
+export LAPIS_TEST_POSTGRES_DATA="$data"
 export LAPIS_TEST_POSTGRES_URL="postgresql://$user:$password@127.0.0.1:$port/$db"
 # In the background, so that a signal to this script stops the command and the server at once.
 "$@" <&0 &
