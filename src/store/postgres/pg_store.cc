@@ -1453,12 +1453,8 @@ class PgStore : public Store {
         // caller may wait for while holding a pooled connection, and it commits only once this
         // session has: this one takes the reserved connection, never waiting for those.
         std::lock_guard<std::mutex> one_at_a_time(indexing_mu_);
-        return Transact(
-            [&](Conn& c) {
-              DeferIndexing(c, outcomes, saved, arrays);
-              return Status::Ok();
-            },
-            /*reserved=*/true);
+        return Transact([&](Conn& c) { return DeferIndexing(c, outcomes, saved, arrays); },
+                        /*reserved=*/true);
       });
     std::optional<Status> indexed;
     auto wait_indexing = [&]() -> Status {
@@ -1473,6 +1469,9 @@ class PgStore : public Store {
       // The batch's report rows, locked in (organisation, id) order as RecordSubmissions locks
       // them, so that the two never wait for each other (an update over a whole batch would lock
       // them in whatever order its plan visits them).
+      // Each one's day and whether it was analysed before (it is then not counted again) come
+      // back with the locks, so that the counts need no look-up of the reports of their own.
+      ReportDays days;
       {
         std::vector<int64_t> lock_orgs;
         std::vector<std::string> lock_shas;
@@ -1480,10 +1479,14 @@ class PgStore : public Store {
           lock_orgs.push_back(outcomes[i].org_id);
           lock_shas.push_back(outcomes[i].sha256);
         }
-        c.Defer({"locking reports",
-                 "SELECT 1 FROM reports r JOIN unnest($1::bigint[], $2::text[]) AS x(o, s) "
-                 "ON r.org_id = x.o AND r.sha256 = x.s ORDER BY r.org_id, r.sha256 FOR UPDATE OF r",
-                 P(IntArray(lock_orgs), TextArray(lock_shas))});
+        auto q = c.Query({"locking reports",
+                          "SELECT r.org_id, r.sha256, r.first_seen, r.status = 'analysed' FROM reports r "
+                          "JOIN unnest($1::bigint[], $2::text[]) AS x(o, s) "
+                          "ON r.org_id = x.o AND r.sha256 = x.s ORDER BY r.org_id, r.sha256 FOR UPDATE OF r",
+                          P(IntArray(lock_orgs), TextArray(lock_shas))});
+        if (!q) return q.error();
+        for (int k = 0; k < q->size(); ++k)
+          days[{q->Int(k, 0), q->Text(k, 1)}] = {q->Int(k, 2), q->Bool(k, 3)};
       }
       // The campaigns every key of the batch leads to, organisation by organisation.
       std::map<int64_t, std::vector<const CampaignKeys*>> keys;
@@ -1512,7 +1515,7 @@ class PgStore : public Store {
                  "WHERE org_id = $1 AND sha256 = $2",
                  P(o.org_id, o.sha256, o.error)});
       }
-      if (!saved.empty()) DeferAnalyses(c, outcomes, saved, campaigns, arrays);
+      if (!saved.empty()) DeferAnalyses(c, outcomes, saved, campaigns, arrays, days);
       for (auto& [org_id, op] : ops) op->Finish();
       // Everything but the commit, while the other connection indexes.
       if (Status s = c.Flush(); !s.ok()) return s;
@@ -2183,65 +2186,65 @@ class PgStore : public Store {
   struct SavedArrays {
     std::string orgs;
     CleanText shas;
-    bool indicators = false;  // whether any report has one
-    std::string ind_orgs;
-    CleanText ind_shas, ind_types, ind_values;
+    // Each saved report's distinct indicators, (type, value as stored), in the order of `saved`.
+    std::vector<std::vector<std::pair<std::string, std::string>>> indicators;
   };
   static SavedArrays ArraysOf(const std::vector<Outcome>& outcomes, const std::vector<size_t>& saved) {
-    std::vector<int64_t> orgs, ind_orgs;
-    std::vector<std::string> shas, ind_shas, ind_types, ind_values;
+    std::vector<int64_t> orgs;
+    std::vector<std::string> shas;
+    SavedArrays out;
     for (size_t i : saved) {
       const Outcome& o = outcomes[i];
       orgs.push_back(o.org_id);
       shas.push_back(o.sha256);
+      auto& list = out.indicators.emplace_back();
       std::set<std::pair<std::string, std::string>> seen;
-      for (const auto& [type, value] : o.record->indicators) {
-        if (!seen.insert({type, Clean(value)}).second) continue;
-        ind_orgs.push_back(o.org_id);
-        ind_shas.push_back(o.sha256);
-        ind_types.push_back(type);
-        ind_values.push_back(value);
-      }
+      for (const auto& [type, value] : o.record->indicators)
+        if (seen.insert({type, Clean(value)}).second) list.emplace_back(type, Clean(value));
     }
-    SavedArrays out;
     out.orgs = IntArray(orgs);
     out.shas = TextArray(shas);
-    out.indicators = !ind_types.empty();
-    out.ind_orgs = IntArray(ind_orgs);
-    out.ind_shas = TextArray(ind_shas);
-    out.ind_types = TextArray(ind_types);
-    out.ind_values = TextArray(ind_values);
     return out;
   }
+
+  // Of reports by (organisation, id): the time each was first received, and whether it has been
+  // analysed before.
+  using ReportDays = std::map<std::pair<int64_t, std::string>, std::pair<int64_t, bool>>;
 
   // Queues the statements that save the analyses of outcomes[i] for each i in `saved` (each report
   // once, in (organisation, id) order) with the campaign each joined, and count the reports
   // analysed for the first time on the dashboards: a few statements over arrays for the batch.
+  // The counts are summed here, by the keys they are stored under, in the order of those keys.
   static void DeferAnalyses(Conn& c, const std::vector<Outcome>& outcomes,
                             const std::vector<size_t>& saved,
                             const std::vector<std::optional<int64_t>>& campaign_of,
-                            const SavedArrays& arrays) {
-    std::vector<int64_t> stat_orgs;
-    std::vector<std::string> stat_shas, dims, values;
+                            const SavedArrays& arrays, const ReportDays& days) {
+    std::map<std::tuple<int64_t, std::string, int64_t, std::string>, int64_t> stats;
+    struct Sightings {
+      int64_t reports = 0, first = 0, last = 0;
+    };
+    std::map<std::tuple<int64_t, std::string, std::string>, Sightings> sightings;
     std::vector<std::string> analyses, categories, subjects, ips, countries;
     std::vector<std::optional<int64_t>> asns, dates, campaigns;
-    for (size_t i : saved) {
-      const Outcome& o = outcomes[i];
+    for (size_t k = 0; k < saved.size(); ++k) {
+      const Outcome& o = outcomes[saved[k]];
       const AnalysisRecord& a = *o.record;
-      auto stat = [&](const char* d, std::string v) {
-        stat_orgs.push_back(o.org_id);
-        stat_shas.push_back(o.sha256);
-        dims.push_back(d);
-        values.push_back(std::move(v));
-      };
-      stat("total", "");
-      if (!a.category.empty()) stat("category", a.category);
-      if (!a.origin_country.empty()) stat("origin_country", a.origin_country);
-      if (a.origin_asn) stat("origin_asn", std::to_string(a.origin_asn));
-      std::set<std::string> domains;
-      for (const auto& [type, value] : a.indicators)
-        if (type == "domain") domains.insert(Clean(value));
-      for (const auto& d : domains) stat("domain", d);
+      auto d = days.find({o.org_id, Clean(o.sha256)});
+      if (d != days.end() && !d->second.second) {  // not analysed before
+        const int64_t seen = d->second.first, day = seen / 86400 * 86400;
+        auto stat = [&](const char* dim, std::string v) { ++stats[{o.org_id, dim, day, Clean(v)}]; };
+        stat("total", "");
+        if (!a.category.empty()) stat("category", a.category);
+        if (!a.origin_country.empty()) stat("origin_country", a.origin_country);
+        if (a.origin_asn) stat("origin_asn", std::to_string(a.origin_asn));
+        for (const auto& [type, value] : arrays.indicators[k]) {
+          if (type == "domain") stat("domain", value);
+          Sightings& x = sightings[{o.org_id, type, value}];
+          x.first = x.reports ? std::min(x.first, seen) : seen;
+          x.last = x.reports ? std::max(x.last, seen) : seen;
+          ++x.reports;
+        }
+      }
       analyses.push_back(a.analysis_json);
       categories.push_back(a.category);
       subjects.push_back(a.subject);
@@ -2249,29 +2252,47 @@ class PgStore : public Store {
       countries.push_back(a.origin_country);
       asns.push_back(a.origin_asn ? std::optional<int64_t>(a.origin_asn) : std::nullopt);
       dates.push_back(a.date);
-      campaigns.push_back(campaign_of[i]);
+      campaigns.push_back(campaign_of[saved[k]]);
     }
-    c.Defer({"counting reports",
-             "INSERT INTO report_stats(org_id, dimension, day, value, count) "
-             "SELECT r.org_id, x.d, r.first_seen / 86400 * 86400, x.v, COUNT(*) "
-             "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, d, v) "
-             "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s WHERE r.status <> 'analysed' "
-             "GROUP BY 1, 2, 3, 4 "
-             "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count "
-             "+ EXCLUDED.count",
-             P(IntArray(stat_orgs), TextArray(stat_shas), TextArray(dims), TextArray(values))});
-    if (arrays.indicators)
+    if (!stats.empty()) {
+      std::vector<int64_t> orgs, day, count;
+      std::vector<std::string> dims, values;
+      for (const auto& [key, n] : stats) {
+        orgs.push_back(std::get<0>(key));
+        dims.push_back(std::get<1>(key));
+        day.push_back(std::get<2>(key));
+        values.push_back(std::get<3>(key));
+        count.push_back(n);
+      }
+      c.Defer({"counting reports",
+               "INSERT INTO report_stats(org_id, dimension, day, value, count) "
+               "SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bigint[]) "
+               "ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET count = report_stats.count "
+               "+ EXCLUDED.count",
+               P(IntArray(orgs), TextArray(dims), IntArray(day), TextArray(values), IntArray(count))});
+    }
+    if (!sightings.empty()) {
+      std::vector<int64_t> orgs, reports, first, last;
+      std::vector<std::string> types, values;
+      for (const auto& [key, x] : sightings) {
+        orgs.push_back(std::get<0>(key));
+        types.push_back(std::get<1>(key));
+        values.push_back(std::get<2>(key));
+        reports.push_back(x.reports);
+        first.push_back(x.first);
+        last.push_back(x.last);
+      }
       c.Defer({"counting indicators",
                "INSERT INTO indicator_stats(org_id, type, value, reports, first_seen, last_seen) "
-               "SELECT r.org_id, x.t, x.v, COUNT(*), MIN(r.first_seen), MAX(r.first_seen) "
-               "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, t, v) "
-               "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s WHERE r.status <> 'analysed' "
-               "GROUP BY 1, 2, 3 "
+               "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], "
+               "$6::bigint[]) "
                "ON CONFLICT (org_id, type, value) DO UPDATE SET reports = indicator_stats.reports "
                "+ EXCLUDED.reports, "
                "first_seen = LEAST(indicator_stats.first_seen, EXCLUDED.first_seen), "
                "last_seen = GREATEST(indicator_stats.last_seen, EXCLUDED.last_seen)",
-               P(arrays.ind_orgs, arrays.ind_shas, arrays.ind_types, arrays.ind_values)});
+               P(IntArray(orgs), TextArray(types), TextArray(values), IntArray(reports), IntArray(first),
+                 IntArray(last))});
+    }
     Statement update{
         "saving analysis",
         "UPDATE reports r SET status = 'analysed', attempts = r.attempts + 1, last_error = NULL, "
@@ -2290,11 +2311,11 @@ class PgStore : public Store {
     c.Defer(std::move(update));
   }
 
-  // Queues the statements that index the reports outcomes[i] for each i in `saved`: their text for
-  // full-text search, their indicators and their personal data, each replacing what an earlier
-  // analysis of the report left.
-  static void DeferIndexing(Conn& c, const std::vector<Outcome>& outcomes,
-                            const std::vector<size_t>& saved, const SavedArrays& arrays) {
+  // Indexes the reports outcomes[i] for each i in `saved`: their text for full-text search, their
+  // indicators (with the time each report was first received, read first) and their personal
+  // data, each replacing what an earlier analysis of the report left. All but that read is queued.
+  static Status DeferIndexing(Conn& c, const std::vector<Outcome>& outcomes,
+                              const std::vector<size_t>& saved, const SavedArrays& arrays) {
     std::vector<std::string> texts, personal;
     std::set<int64_t> orgs;
     for (size_t i : saved) {
@@ -2308,6 +2329,13 @@ class PgStore : public Store {
     // rows of one report. In id order: no two batches wait for each other.
     for (int64_t org : orgs)
       c.Defer({"locking indexing", "SELECT pg_advisory_xact_lock($1)", P(kIndexLockBase + org)});
+    auto q = c.Query({"reading reports",
+                      "SELECT r.org_id, r.sha256, r.first_seen FROM reports r "
+                      "JOIN unnest($1::bigint[], $2::text[]) AS x(o, s) ON r.org_id = x.o AND r.sha256 = x.s",
+                      P(arrays.orgs, arrays.shas)});
+    if (!q) return q.error();
+    std::map<std::pair<int64_t, std::string>, int64_t> first_seen;
+    for (int k = 0; k < q->size(); ++k) first_seen[{q->Int(k, 0), q->Text(k, 1)}] = q->Int(k, 2);
     c.Defer({"indexing text",
              "INSERT INTO report_text(org_id, sha256, search) "
              "SELECT x.o, x.s, to_tsvector('simple', x.t) "
@@ -2319,18 +2347,33 @@ class PgStore : public Store {
              "DELETE FROM report_indicators i USING unnest($1::bigint[], $2::text[]) AS x(o, s) "
              "WHERE i.org_id = x.o AND i.sha256 = x.s",
              P(arrays.orgs, arrays.shas)});
-    if (arrays.indicators)
+    // The indicators of the reports that exist.
+    std::vector<int64_t> ind_orgs, ind_seen;
+    std::vector<std::string> ind_shas, ind_types, ind_values;
+    for (size_t k = 0; k < saved.size(); ++k) {
+      const Outcome& o = outcomes[saved[k]];
+      auto seen = first_seen.find({o.org_id, Clean(o.sha256)});
+      if (seen == first_seen.end()) continue;
+      for (const auto& [type, value] : arrays.indicators[k]) {
+        ind_orgs.push_back(o.org_id);
+        ind_shas.push_back(o.sha256);
+        ind_types.push_back(type);
+        ind_values.push_back(value);
+        ind_seen.push_back(seen->second);
+      }
+    }
+    if (!ind_orgs.empty())
       c.Defer({"indexing indicators",
                "INSERT INTO report_indicators(org_id, sha256, type, value, seen) "
-               "SELECT x.o, x.s, x.t, x.v, r.first_seen "
-               "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS x(o, s, t, v) "
-               "JOIN reports r ON r.org_id = x.o AND r.sha256 = x.s",
-               P(arrays.ind_orgs, arrays.ind_shas, arrays.ind_types, arrays.ind_values)});
+               "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])",
+               P(IntArray(ind_orgs), TextArray(ind_shas), TextArray(ind_types), TextArray(ind_values),
+                 IntArray(ind_seen))});
     c.Defer({"saving personal data",
              "INSERT INTO report_personal_data(org_id, sha256, data) "
              "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) "
              "ON CONFLICT (org_id, sha256) DO UPDATE SET data = EXCLUDED.data",
              P(arrays.orgs, arrays.shas, TextArray(personal))});
+    return Status::Ok();
   }
 
   int64_t CachedOrg(const std::string& clean_name) {
