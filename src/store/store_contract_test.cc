@@ -633,6 +633,48 @@ TEST_P(StoreContract, ReportListsPageFilterAndSearch) {
   EXPECT_EQ(s->LookupIndicator("b", "domain", "shop.example", 2)->reports, 0);
 }
 
+TEST_P(StoreContract, CampaignsMergedWithinOneBatchCountEveryMemberOnce) {
+  auto s = Fresh("merge_batch");
+  ASSERT_TRUE(s);
+  // Saved together: reports 1 and 2 share a phone number, 3 and 4 a payment id, and 5 joins the
+  // two campaigns they make.
+  const std::vector<std::vector<std::string>> keys = {
+      {"p:+447700900001"}, {"p:+447700900001"}, {"$:NL91ABNA0417164300"}, {"$:NL91ABNA0417164300"},
+      {"p:+447700900001", "$:NL91ABNA0417164300"}};
+  std::map<std::string, AnalysisRecord> by_sha;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    AnalysisRecord rec;
+    rec.analysis_json = "{}";
+    CampaignKeys k;
+    k.strong = keys[i];
+    k.seen = 100 + static_cast<int64_t>(i);
+    rec.campaign = k;
+    std::string sha(64, static_cast<char>('1' + i));
+    by_sha[sha] = rec;
+    ASSERT_TRUE(s->RecordSubmission(Sub("a", sha, 100 + static_cast<int64_t>(i))));
+  }
+  auto pending = s->NextPending(10);
+  ASSERT_TRUE(pending && pending->size() == keys.size());
+  std::vector<Store::Outcome> batch;
+  for (const auto& [sha, rec] : by_sha)  // in the order the reports came
+    for (const auto& p : *pending)
+      if (p.sha256 == sha) batch.push_back({p.org_id, sha, rec, ""});
+  ASSERT_TRUE(s->SaveOutcomes(batch).ok());
+  auto list = s->ListCampaigns("a", 10, 5);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->at(0).reports, 5);
+  EXPECT_EQ(list->at(0).first_seen, 100);
+  EXPECT_EQ(list->at(0).last_seen, 104);
+  EXPECT_EQ(list->at(0).members.size(), 5u);
+  auto one = s->GetReport("a", std::string(64, '1'));
+  ASSERT_TRUE(one && *one);
+  auto c = s->FindCampaign("a", (*one)->campaign);
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->id, list->at(0).id);
+  EXPECT_EQ((*c)->reports, 5);
+}
+
 TEST_P(StoreContract, CampaignsAreRebuiltFromTheStoredAnalyses) {
   auto s = Fresh("recluster");
   ASSERT_TRUE(s);

@@ -1116,8 +1116,9 @@ class PgCampaignOps : public CampaignOps {
     return Status::Ok();
   }
 
-  // Queues the keys added since the last call.
+  // Queues the member counts and keys added since the last call.
   void Finish() {
+    FlushMembers();
     if (new_keys_.empty()) return;
     c_.Defer({"adding campaign keys",
               "INSERT INTO campaign_keys(org_id, key, campaign_id) SELECT $1, k, c "
@@ -1182,14 +1183,16 @@ class PgCampaignOps : public CampaignOps {
     representative_[id] = k.minhash;
     return id;
   }
+  // Members are counted here and written to their campaigns in one statement (see FlushMembers).
   Status AddMember(int64_t root, int64_t seen) override {
-    c_.Defer({"adding campaign member",
-              "UPDATE campaigns SET reports = reports + 1, first_seen = LEAST(first_seen, $2), "
-              "last_seen = GREATEST(last_seen, $2) WHERE id = $1",
-              P(root, seen)});
+    Members& m = members_[root];
+    m.first = m.reports ? std::min(m.first, seen) : seen;
+    m.last = m.reports ? std::max(m.last, seen) : seen;
+    ++m.reports;
     return Status::Ok();
   }
   Status Absorb(int64_t root, int64_t other) override {
+    FlushMembers();  // the merge adds up the rows as they stand
     c_.Defer({"merging campaigns",
               "UPDATE campaigns r SET reports = r.reports + o.reports, first_seen = "
               "LEAST(r.first_seen, o.first_seen), "
@@ -1218,8 +1221,32 @@ class PgCampaignOps : public CampaignOps {
     return Status::Ok();
   }
 
+  // Queues the members counted since the last call, campaign by campaign in id order.
+  void FlushMembers() {
+    if (members_.empty()) return;
+    std::vector<int64_t> ids, reports, first, last;
+    for (const auto& [id, m] : members_) {
+      ids.push_back(id);
+      reports.push_back(m.reports);
+      first.push_back(m.first);
+      last.push_back(m.last);
+    }
+    members_.clear();
+    c_.Defer({"adding campaign members",
+              "UPDATE campaigns c SET reports = c.reports + x.n, first_seen = LEAST(c.first_seen, x.f), "
+              "last_seen = GREATEST(c.last_seen, x.l) "
+              "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS x(id, n, f, l) "
+              "WHERE c.id = x.id",
+              P(IntArray(ids), IntArray(reports), IntArray(first), IntArray(last))});
+  }
+
+  struct Members {
+    int64_t reports = 0, first = 0, last = 0;
+  };
+
   Conn& c_;
   int64_t org_;
+  std::map<int64_t, Members> members_;  // campaign -> members added and not yet written
   std::map<std::string, std::vector<int64_t>> keys_;  // key -> campaign ids, ascending
   std::unordered_map<int64_t, int64_t> parent_;
   std::unordered_map<int64_t, std::vector<uint32_t>> representative_;
