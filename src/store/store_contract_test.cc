@@ -633,32 +633,40 @@ TEST_P(StoreContract, ReportListsPageFilterAndSearch) {
   EXPECT_EQ(s->LookupIndicator("b", "domain", "shop.example", 2)->reports, 0);
 }
 
-TEST_P(StoreContract, CampaignsMergedWithinOneBatchCountEveryMemberOnce) {
-  auto s = Fresh("merge_batch");
-  ASSERT_TRUE(s);
-  // Saved together: reports 1 and 2 share a phone number, 3 and 4 a payment id, and 5 joins the
-  // two campaigns they make.
+namespace {
+
+// Five reports that make one campaign: 1 and 2 share a phone number, 3 and 4 a payment id, and 5
+// has both. Report i (from 0) has id LinkedSha(i), was received at 100 + i and has subject "s<i>".
+constexpr size_t kLinkedReports = 5;
+std::string LinkedSha(size_t i) { return std::string(64, static_cast<char>('1' + i)); }
+AnalysisRecord LinkedReport(size_t i) {
   const std::vector<std::vector<std::string>> keys = {
       {"p:+447700900001"}, {"p:+447700900001"}, {"$:NL91ABNA0417164300"}, {"$:NL91ABNA0417164300"},
       {"p:+447700900001", "$:NL91ABNA0417164300"}};
-  std::map<std::string, AnalysisRecord> by_sha;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    AnalysisRecord rec;
-    rec.analysis_json = "{}";
-    CampaignKeys k;
-    k.strong = keys[i];
-    k.seen = 100 + static_cast<int64_t>(i);
-    rec.campaign = k;
-    std::string sha(64, static_cast<char>('1' + i));
-    by_sha[sha] = rec;
-    ASSERT_TRUE(s->RecordSubmission(Sub("a", sha, 100 + static_cast<int64_t>(i))));
-  }
+  AnalysisRecord rec;
+  rec.analysis_json = "{}";
+  rec.subject = "s" + std::to_string(i);
+  CampaignKeys k;
+  k.strong = keys.at(i);
+  k.seen = 100 + static_cast<int64_t>(i);
+  rec.campaign = k;
+  return rec;
+}
+
+}  // namespace
+
+TEST_P(StoreContract, CampaignsMergedWithinOneBatchCountEveryMemberOnce) {
+  auto s = Fresh("merge_batch");
+  ASSERT_TRUE(s);
+  // All five saved together: the two campaigns of the first four are merged in the batch.
+  for (size_t i = 0; i < kLinkedReports; ++i)
+    ASSERT_TRUE(s->RecordSubmission(Sub("a", LinkedSha(i), 100 + static_cast<int64_t>(i))));
   auto pending = s->NextPending(10);
-  ASSERT_TRUE(pending && pending->size() == keys.size());
+  ASSERT_TRUE(pending && pending->size() == kLinkedReports);
   std::vector<Store::Outcome> batch;
-  for (const auto& [sha, rec] : by_sha)  // in the order the reports came
+  for (size_t i = 0; i < kLinkedReports; ++i)  // in the order the reports came
     for (const auto& p : *pending)
-      if (p.sha256 == sha) batch.push_back({p.org_id, sha, rec, ""});
+      if (p.sha256 == LinkedSha(i)) batch.push_back({p.org_id, p.sha256, LinkedReport(i), ""});
   ASSERT_TRUE(s->SaveOutcomes(batch).ok());
   auto list = s->ListCampaigns("a", 10, 5);
   ASSERT_TRUE(list);
@@ -667,7 +675,7 @@ TEST_P(StoreContract, CampaignsMergedWithinOneBatchCountEveryMemberOnce) {
   EXPECT_EQ(list->at(0).first_seen, 100);
   EXPECT_EQ(list->at(0).last_seen, 104);
   EXPECT_EQ(list->at(0).members.size(), 5u);
-  auto one = s->GetReport("a", std::string(64, '1'));
+  auto one = s->GetReport("a", LinkedSha(0));
   ASSERT_TRUE(one && *one);
   auto c = s->FindCampaign("a", (*one)->campaign);
   ASSERT_TRUE(c && *c);
@@ -678,22 +686,12 @@ TEST_P(StoreContract, CampaignsMergedWithinOneBatchCountEveryMemberOnce) {
 TEST_P(StoreContract, CampaignsAreRebuiltFromTheStoredAnalyses) {
   auto s = Fresh("recluster");
   ASSERT_TRUE(s);
-  // Reports 1 and 2 share a phone number, 3 and 4 a payment id; 5 links both groups.
-  const std::vector<std::vector<std::string>> keys = {
-      {"p:+447700900001"}, {"p:+447700900001"}, {"$:NL91ABNA0417164300"}, {"$:NL91ABNA0417164300"},
-      {"p:+447700900001", "$:NL91ABNA0417164300"}};
+  // Analysed one by one: two campaigns until the fifth report joins them.
   std::map<std::string, CampaignKeys> by_sha;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    AnalysisRecord rec;
-    rec.analysis_json = "{}";
-    rec.subject = "s" + std::to_string(i);
-    CampaignKeys k;
-    k.strong = keys[i];
-    k.seen = 100 + static_cast<int64_t>(i);
-    rec.campaign = k;
-    std::string sha(64, static_cast<char>('1' + i));
-    by_sha[sha] = k;
-    Analyse(*s, "a", sha, 100 + static_cast<int64_t>(i), rec);
+  for (size_t i = 0; i < kLinkedReports; ++i) {
+    AnalysisRecord rec = LinkedReport(i);
+    by_sha[LinkedSha(i)] = *rec.campaign;
+    Analyse(*s, "a", LinkedSha(i), 100 + static_cast<int64_t>(i), rec);
     if (i == 3) {
       auto before = s->ListCampaigns("a", 10, 10);
       ASSERT_TRUE(before);
