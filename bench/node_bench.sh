@@ -54,7 +54,7 @@ db_cpu() {
   pm="$(head -1 "${LAPIS_TEST_POSTGRES_DATA:-/nonexistent}/postmaster.pid" 2>/dev/null)" || return 0
   [ -n "$pm" ] || return 0
   { cat "/proc/$pm/stat"; for c in $(pgrep -P "$pm"); do cat "/proc/$c/stat" 2>/dev/null; done; } |
-    awk -v pm="$pm" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13; if (NR == 1) t += $14 + $15 }
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13; if (NR == 1) t += $14 + $15 }
       END { printf "%.1f", t / hz }'
 }
 metric() { curl -s "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }

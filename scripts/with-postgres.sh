@@ -7,7 +7,7 @@
 # its exit status is the script's. The server is stopped and the directory removed in any case.
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` system user.
 #   LAPIS_PG_BIN=DIR   where initdb and pg_ctl are (default: the newest /usr/lib/postgresql/*/bin)
-#   LAPIS_PG_SETTINGS="-c NAME=VALUE ..."   more server settings (bench/node_bench.sh passes its own)
+#   LAPIS_PG_SETTINGS="-c NAME=VALUE ..."   more server settings (e.g. to load pg_stat_statements)
 set -euo pipefail
 
 if [ $# -eq 0 ]; then

@@ -1061,6 +1061,16 @@ std::string IndexedText(const AnalysisRecord& a) {
   return t;
 }
 
+// Reports counted under one key of a batch, with the earliest and latest time among theirs.
+struct Seen {
+  int64_t reports = 0, first = 0, last = 0;
+  void Add(int64_t at) {
+    first = reports ? std::min(first, at) : at;
+    last = reports ? std::max(last, at) : at;
+    ++reports;
+  }
+};
+
 // Campaign operations for one organisation inside the caller's transaction, which holds the
 // organisation's lock, so every change to its campaigns goes through this object. Prefetch reads
 // in one round trip the campaigns every key of a batch of reports leads to (with their parent
@@ -1185,10 +1195,7 @@ class PgCampaignOps : public CampaignOps {
   }
   // Members are counted here and written to their campaigns in one statement (see FlushMembers).
   Status AddMember(int64_t root, int64_t seen) override {
-    Members& m = members_[root];
-    m.first = m.reports ? std::min(m.first, seen) : seen;
-    m.last = m.reports ? std::max(m.last, seen) : seen;
-    ++m.reports;
+    members_[root].Add(seen);
     return Status::Ok();
   }
   Status Absorb(int64_t root, int64_t other) override {
@@ -1240,13 +1247,9 @@ class PgCampaignOps : public CampaignOps {
               P(IntArray(ids), IntArray(reports), IntArray(first), IntArray(last))});
   }
 
-  struct Members {
-    int64_t reports = 0, first = 0, last = 0;
-  };
-
   Conn& c_;
   int64_t org_;
-  std::map<int64_t, Members> members_;  // campaign -> members added and not yet written
+  std::map<int64_t, Seen> members_;  // campaign -> members added and not yet written
   std::map<std::string, std::vector<int64_t>> keys_;  // key -> campaign ids, ascending
   std::unordered_map<int64_t, int64_t> parent_;
   std::unordered_map<int64_t, std::vector<uint32_t>> representative_;
@@ -2226,8 +2229,10 @@ class PgStore : public Store {
       shas.push_back(o.sha256);
       auto& list = out.indicators.emplace_back();
       std::set<std::pair<std::string, std::string>> seen;
-      for (const auto& [type, value] : o.record->indicators)
-        if (seen.insert({type, Clean(value)}).second) list.emplace_back(type, Clean(value));
+      for (const auto& [type, value] : o.record->indicators) {
+        std::pair<std::string, std::string> clean(type, Clean(value));
+        if (seen.insert(clean).second) list.push_back(std::move(clean));
+      }
     }
     out.orgs = IntArray(orgs);
     out.shas = TextArray(shas);
@@ -2247,10 +2252,7 @@ class PgStore : public Store {
                             const std::vector<std::optional<int64_t>>& campaign_of,
                             const SavedArrays& arrays, const ReportDays& days) {
     std::map<std::tuple<int64_t, std::string, int64_t, std::string>, int64_t> stats;
-    struct Sightings {
-      int64_t reports = 0, first = 0, last = 0;
-    };
-    std::map<std::tuple<int64_t, std::string, std::string>, Sightings> sightings;
+    std::map<std::tuple<int64_t, std::string, std::string>, Seen> sightings;
     std::vector<std::string> analyses, categories, subjects, ips, countries;
     std::vector<std::optional<int64_t>> asns, dates, campaigns;
     for (size_t k = 0; k < saved.size(); ++k) {
@@ -2266,10 +2268,7 @@ class PgStore : public Store {
         if (a.origin_asn) stat("origin_asn", std::to_string(a.origin_asn));
         for (const auto& [type, value] : arrays.indicators[k]) {
           if (type == "domain") stat("domain", value);
-          Sightings& x = sightings[{o.org_id, type, value}];
-          x.first = x.reports ? std::min(x.first, seen) : seen;
-          x.last = x.reports ? std::max(x.last, seen) : seen;
-          ++x.reports;
+          sightings[{o.org_id, type, value}].Add(seen);
         }
       }
       analyses.push_back(a.analysis_json);
